@@ -1,0 +1,231 @@
+/**
+ * The one configuration file: a zod model per concern, read from the environment.
+ * Every problem is reported at once (variable, what is wrong, how to fix it) and startup stops.
+ * The result is a frozen, nested camelCase object. Secrets are registered with the logger so that
+ * they are scrubbed from every log line and every error message.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { registerSecret } from './log.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL with scheme ${protocols.join(' or ')}`);
+/** A decimal dollar amount ("12.50") parsed to integer micro-dollars. */
+const usd = z
+  .string()
+  .regex(/^\d+(\.\d{1,6})?$/, 'must be a dollar amount like 12.50 (up to 6 decimals)')
+  .transform((v) => {
+    const [w, f = ''] = v.split('.');
+    return Number(w) * 1_000_000 + Number((f + '000000').slice(0, 6));
+  });
+const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Every variable the app reads, with its default and help. The README table is checked against this. */
+export const ENV = {
+  // general
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level' },
+  NODE_ENV: { schema: z.string(), default: 'development', help: 'development | production | test' },
+  // db
+  DATABASE_URL: { schema: url(['postgres:', 'postgresql:']).optional(), default: undefined, help: 'PostgreSQL/TimescaleDB URL; unset = embedded TimescaleDB', secret: true },
+  EMBEDDED_DB_DIR: { schema: z.string().min(1), default: './data/timescale', help: 'data directory of the embedded TimescaleDB' },
+  EMBEDDED_DB_HOST: { schema: z.string().min(1), default: '127.0.0.1', help: 'address the embedded TimescaleDB listens on' },
+  EMBEDDED_DB_PORT: { schema: int(0, 65535), default: '54329', help: 'port the embedded TimescaleDB listens on (0 = any free port)' },
+  DB_POOL_MAX: { schema: int(1, 200), default: '10', help: 'pg pool size' },
+  // redis / stream log
+  REDIS_URL: { schema: url(['redis:', 'rediss:']).optional(), default: undefined, help: 'Redis URL for the stream log and pub/sub; unset = in-process stream log', secret: true },
+  STREAM_MAXLEN: { schema: int(1000), default: '1000000', help: 'approximate MAXLEN per stream (XADD ~)' },
+  STREAM_PREFIX: { schema: z.string().regex(/^[a-z0-9:_-]+$/), default: 'stream', help: 'prefix of stream keys (stream:<stage>:<venue>:<market>)' },
+  // venues
+  POLYMARKET_WS_URL: { schema: url(['ws:', 'wss:']), default: 'wss://ws-subscriptions-clob.polymarket.com/ws/market', help: 'Polymarket CLOB market channel' },
+  POLYMARKET_GAMMA_URL: { schema: url(['http:', 'https:']), default: 'https://gamma-api.polymarket.com', help: 'Polymarket Gamma REST' },
+  POLYMARKET_CLOB_URL: { schema: url(['http:', 'https:']), default: 'https://clob.polymarket.com', help: 'Polymarket CLOB REST' },
+  KALSHI_WS_URL: { schema: url(['ws:', 'wss:']), default: 'wss://api.elections.kalshi.com/trade-api/ws/v2', help: 'Kalshi WebSocket v2' },
+  KALSHI_REST_URL: { schema: url(['http:', 'https:']), default: 'https://api.elections.kalshi.com/trade-api/v2', help: 'Kalshi Trade API v2 REST' },
+  KALSHI_API_KEY_ID: { schema: z.string().min(1).optional(), default: undefined, help: 'Kalshi API key id (UUID)', secret: true },
+  KALSHI_PRIVATE_KEY_PATH: { schema: z.string().min(1).optional(), default: undefined, help: 'path of the Kalshi RSA private key (PEM)' },
+  KALSHI_PRIVATE_KEY_PEM: { schema: z.string().min(1).optional(), default: undefined, help: 'the Kalshi RSA private key itself (PEM), instead of a path', secret: true },
+  FEED_IDLE_TIMEOUT_MS: { schema: int(500), default: '5000', help: 'a socket silent this long is reconnected' },
+  FEED_BACKOFF_BASE_MS: { schema: int(10), default: '250', help: 'reconnect backoff base (full jitter)' },
+  FEED_BACKOFF_MAX_MS: { schema: int(100), default: '30000', help: 'reconnect backoff cap' },
+  FEED_STABLE_MS: { schema: int(100), default: '60000', help: 'connected this long resets the backoff' },
+  PAIRS_FILE: { schema: z.string().min(1).optional(), default: undefined, help: 'JSON file of manual market pairs (override of the matcher)' },
+  // llm
+  DEEPSEEK_BASE_URL: { schema: url(['http:', 'https:']), default: 'https://api.deepseek.com', help: 'primary LLM (OpenAI-compatible)' },
+  DEEPSEEK_MODEL: { schema: z.string().min(1), default: 'deepseek-chat', help: 'primary LLM model' },
+  DEEPSEEK_API_KEY: { schema: z.string().min(1).optional(), default: undefined, help: 'primary LLM key', secret: true },
+  DEEPSEEK_RPM: { schema: int(1), default: '60', help: 'primary LLM requests per minute (token bucket)' },
+  DEEPSEEK_PRICE_IN_PER_MTOK: { schema: usd, default: '0.27', help: 'primary LLM $ per 1M input tokens' },
+  DEEPSEEK_PRICE_OUT_PER_MTOK: { schema: usd, default: '1.10', help: 'primary LLM $ per 1M output tokens' },
+  OPENAI_BASE_URL: { schema: url(['http:', 'https:']), default: 'https://api.openai.com/v1', help: 'fallback LLM' },
+  OPENAI_MODEL: { schema: z.string().min(1), default: 'gpt-4o', help: 'fallback LLM model' },
+  OPENAI_API_KEY: { schema: z.string().min(1).optional(), default: undefined, help: 'fallback LLM key', secret: true },
+  OPENAI_RPM: { schema: int(1), default: '500', help: 'fallback LLM requests per minute' },
+  OPENAI_PRICE_IN_PER_MTOK: { schema: usd, default: '2.50', help: 'fallback LLM $ per 1M input tokens' },
+  OPENAI_PRICE_OUT_PER_MTOK: { schema: usd, default: '10.00', help: 'fallback LLM $ per 1M output tokens' },
+  LLM_DAILY_BUDGET_USD: { schema: usd, default: '5.00', help: 'LLM calls stop when the day\'s spend reaches this' },
+  LLM_TIMEOUT_MS: { schema: int(100), default: '30000', help: 'per-request LLM timeout' },
+  MATCH_AUTO_APPROVE_CONFIDENCE: { schema: z.coerce.number().min(0).max(1), default: '0.95', help: 'auto-approve pairs at or above this confidence (all guards passing)' },
+  // api
+  API_HOST: { schema: z.string().min(1), default: '127.0.0.1', help: 'GraphQL/dashboard listen address' },
+  API_PORT: { schema: int(0, 65535), default: '4000', help: 'GraphQL/dashboard port' },
+  API_MAX_BODY_BYTES: { schema: int(1024), default: '65536', help: 'largest accepted request body' },
+  API_RATE_LIMIT_PER_MIN: { schema: int(1), default: '600', help: 'requests per minute per API token' },
+  // discord
+  DISCORD_ENABLED: { schema: bool, default: 'false', help: 'start the Discord bot' },
+  DISCORD_TOKEN: { schema: z.string().min(1).optional(), default: undefined, help: 'Discord bot token', secret: true },
+  DISCORD_APPLICATION_ID: { schema: z.string().optional(), default: undefined, help: 'Discord application id (slash commands)' },
+  DISCORD_ALERT_CHANNEL_ID: { schema: z.string().optional(), default: undefined, help: 'channel for alerts' },
+  DISCORD_COMMAND_CHANNEL_IDS: { schema: csv, default: '', help: 'channels where commands are allowed (comma-separated)' },
+  DISCORD_OPERATOR_ROLE_IDS: { schema: csv, default: '', help: 'roles allowed to use /kill and /approve' },
+  DISCORD_API_URL: { schema: url(['http:', 'https:']).optional(), default: undefined, help: 'override the Discord REST base (tests)' },
+  DISCORD_ALERT_MIN_EDGE_USD: { schema: usd, default: '5.00', help: 'alert on edges with expected profit at least this' },
+  // risk
+  RISK_MIN_EDGE_PER_CONTRACT_USD: { schema: usd, default: '0.01', help: 'smallest net edge per contract worth trading' },
+  RISK_MIN_SIZE_CONTRACTS: { schema: z.coerce.number().positive(), default: '1', help: 'smallest executable size' },
+  RISK_MIN_PROFIT_USD: { schema: usd, default: '0.50', help: 'smallest total expected profit' },
+  RISK_MAX_PAIR_EXPOSURE_USD: { schema: usd, default: '1000', help: 'exposure limit per pair' },
+  RISK_MAX_VENUE_EXPOSURE_USD: { schema: usd, default: '5000', help: 'exposure limit per venue' },
+  RISK_MAX_TOTAL_EXPOSURE_USD: { schema: usd, default: '10000', help: 'total exposure limit' },
+  RISK_MAX_BOOK_AGE_MS: { schema: int(1), default: '3000', help: 'books older than this are stale' },
+  RISK_MAX_SKEW_MS: { schema: int(1), default: '1500', help: 'largest time skew between a pair\'s two books' },
+  RISK_MIN_PAIR_CONFIDENCE: { schema: z.coerce.number().min(0).max(1), default: '0.9', help: 'pairs below this confidence are not traded' },
+  RISK_HYSTERESIS_USD: { schema: usd, default: '0.005', help: 'an opportunity is re-emitted only when its edge moves this much' },
+  RISK_CAPITAL_APR: { schema: z.coerce.number().min(0).max(1), default: '0.05', help: 'annual cost of capital locked until resolution' },
+  KILL_SWITCH: { schema: bool, default: 'false', help: 'start with the kill switch on (no new opportunities pass)' },
+} as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; help: string; secret?: boolean }>;
+
+type EnvKey = keyof typeof ENV;
+type EnvValues = { [K in EnvKey]: z.output<(typeof ENV)[K]['schema']> };
+
+/** Thrown when the environment is invalid; the message lists every problem and how to fix it. */
+export class ConfigError extends Error {
+  readonly kind = 'Fatal' as const;
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${p}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function readEnv(env: NodeJS.ProcessEnv): { values: EnvValues; problems: string[] } {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(ENV) as [EnvKey, (typeof ENV)[EnvKey]][]) {
+    const raw = env[key] === '' && spec.default === undefined ? undefined : (env[key] ?? spec.default);
+    const res = (spec.schema as z.ZodType).safeParse(raw);
+    if (res.success) values[key] = res.data;
+    // never echo the value: it may be a secret
+    else problems.push(`${key}: ${res.error.issues.map((i) => i.message).join('; ')} (${spec.help}; default ${spec.default ?? 'unset'})`);
+  }
+  return { values: values as EnvValues, problems };
+}
+
+function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, problems: string[]) {
+  let kalshiPem = v.KALSHI_PRIVATE_KEY_PEM;
+  if (!kalshiPem && v.KALSHI_PRIVATE_KEY_PATH) {
+    try {
+      kalshiPem = readFileSync(v.KALSHI_PRIVATE_KEY_PATH, 'utf8');
+    } catch (e) {
+      problems.push(`KALSHI_PRIVATE_KEY_PATH: cannot read the key file (${(e as NodeJS.ErrnoException).code ?? 'error'}); point it at a readable PEM file`);
+    }
+  }
+  if (kalshiPem && !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(kalshiPem)) {
+    problems.push('KALSHI_PRIVATE_KEY_PEM/PATH: not a PEM private key (expected -----BEGIN PRIVATE KEY-----)');
+  }
+  if (kalshiPem && !v.KALSHI_API_KEY_ID) problems.push('KALSHI_API_KEY_ID: required when a Kalshi private key is set');
+  if (v.DISCORD_ENABLED && !v.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: required when DISCORD_ENABLED=true');
+  if (v.DISCORD_ENABLED && !v.DISCORD_ALERT_CHANNEL_ID) problems.push('DISCORD_ALERT_CHANNEL_ID: required when DISCORD_ENABLED=true');
+  if (v.FEED_BACKOFF_MAX_MS < v.FEED_BACKOFF_BASE_MS) problems.push('FEED_BACKOFF_MAX_MS: must be at least FEED_BACKOFF_BASE_MS');
+  registerSecret(kalshiPem);
+  for (const u of [v.DATABASE_URL, v.REDIS_URL]) {
+    if (!u) continue;
+    try {
+      registerSecret(decodeURIComponent(new URL(u).password));
+    } catch {
+      /* already reported */
+    }
+  }
+  return {
+    env: v.NODE_ENV,
+    logLevel: v.LOG_LEVEL,
+    db: v.DATABASE_URL
+      ? { mode: 'server' as const, url: v.DATABASE_URL, poolMax: v.DB_POOL_MAX }
+      : { mode: 'embedded' as const, dataDir: v.EMBEDDED_DB_DIR, host: v.EMBEDDED_DB_HOST, port: v.EMBEDDED_DB_PORT, poolMax: v.DB_POOL_MAX },
+    redis: v.REDIS_URL
+      ? { mode: 'redis' as const, url: v.REDIS_URL, maxLen: v.STREAM_MAXLEN, prefix: v.STREAM_PREFIX }
+      : { mode: 'memory' as const, maxLen: v.STREAM_MAXLEN, prefix: v.STREAM_PREFIX },
+    venues: {
+      polymarket: { wsUrl: v.POLYMARKET_WS_URL, gammaUrl: v.POLYMARKET_GAMMA_URL, clobUrl: v.POLYMARKET_CLOB_URL },
+      kalshi: {
+        wsUrl: v.KALSHI_WS_URL,
+        restUrl: v.KALSHI_REST_URL,
+        auth: v.KALSHI_API_KEY_ID && kalshiPem ? { keyId: v.KALSHI_API_KEY_ID, privateKeyPem: kalshiPem } : undefined,
+      },
+      feed: { idleTimeoutMs: v.FEED_IDLE_TIMEOUT_MS, backoffBaseMs: v.FEED_BACKOFF_BASE_MS, backoffMaxMs: v.FEED_BACKOFF_MAX_MS, stableMs: v.FEED_STABLE_MS },
+      pairsFile: v.PAIRS_FILE,
+    },
+    llm: {
+      primary: { name: 'deepseek', baseUrl: v.DEEPSEEK_BASE_URL, model: v.DEEPSEEK_MODEL, apiKey: v.DEEPSEEK_API_KEY, rpm: v.DEEPSEEK_RPM, priceInPerMTokMicros: v.DEEPSEEK_PRICE_IN_PER_MTOK, priceOutPerMTokMicros: v.DEEPSEEK_PRICE_OUT_PER_MTOK },
+      fallback: { name: 'openai', baseUrl: v.OPENAI_BASE_URL, model: v.OPENAI_MODEL, apiKey: v.OPENAI_API_KEY, rpm: v.OPENAI_RPM, priceInPerMTokMicros: v.OPENAI_PRICE_IN_PER_MTOK, priceOutPerMTokMicros: v.OPENAI_PRICE_OUT_PER_MTOK },
+      dailyBudgetMicros: v.LLM_DAILY_BUDGET_USD,
+      timeoutMs: v.LLM_TIMEOUT_MS,
+      autoApproveConfidence: v.MATCH_AUTO_APPROVE_CONFIDENCE,
+    },
+    api: { host: v.API_HOST, port: v.API_PORT, maxBodyBytes: v.API_MAX_BODY_BYTES, rateLimitPerMin: v.API_RATE_LIMIT_PER_MIN },
+    discord: {
+      enabled: v.DISCORD_ENABLED,
+      token: v.DISCORD_TOKEN,
+      applicationId: v.DISCORD_APPLICATION_ID,
+      alertChannelId: v.DISCORD_ALERT_CHANNEL_ID,
+      commandChannelIds: v.DISCORD_COMMAND_CHANNEL_IDS,
+      operatorRoleIds: v.DISCORD_OPERATOR_ROLE_IDS,
+      apiUrl: v.DISCORD_API_URL,
+      alertMinProfitMicros: v.DISCORD_ALERT_MIN_EDGE_USD,
+    },
+    risk: {
+      minEdgePerContractMicros: v.RISK_MIN_EDGE_PER_CONTRACT_USD,
+      minSizeQty: Math.round(v.RISK_MIN_SIZE_CONTRACTS * 1_000_000),
+      minProfitMicros: v.RISK_MIN_PROFIT_USD,
+      maxPairExposureMicros: v.RISK_MAX_PAIR_EXPOSURE_USD,
+      maxVenueExposureMicros: v.RISK_MAX_VENUE_EXPOSURE_USD,
+      maxTotalExposureMicros: v.RISK_MAX_TOTAL_EXPOSURE_USD,
+      maxBookAgeMs: v.RISK_MAX_BOOK_AGE_MS,
+      maxSkewMs: v.RISK_MAX_SKEW_MS,
+      minPairConfidence: v.RISK_MIN_PAIR_CONFIDENCE,
+      hysteresisMicros: v.RISK_HYSTERESIS_USD,
+      capitalApr: v.RISK_CAPITAL_APR,
+      killSwitch: v.KILL_SWITCH,
+    },
+    /** true when running under CI=true: a missing service is a failure, never a skip */
+    ci: env.CI === 'true' || env.CI === '1',
+  };
+}
+
+export type Config = ReturnType<typeof buildConfig>;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Reads and validates the environment. Throws {@link ConfigError} listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  for (const [key, spec] of Object.entries(ENV)) if ('secret' in spec && spec.secret) registerSecret(env[key]);
+  const { values, problems } = readEnv(env);
+  if (problems.length) throw new ConfigError(problems);
+  const cfg = buildConfig(values, env, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze(cfg);
+}
