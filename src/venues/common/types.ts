@@ -1,0 +1,84 @@
+/**
+ * Contracts shared by both venue adapters (implemented in src/venues/common/socket.ts).
+ * A venue socket becomes an Observable of raw frames plus a feed-status Observable;
+ * the venue's wire.ts/normalize.ts turn frames into decoded messages and BookEvents.
+ */
+import type { Observable } from 'rxjs';
+import type { Venue } from '../../../schema/book.js';
+
+/** One frame as received, before decoding. Recorded byte for byte by the recorder. */
+export interface RawFrame {
+  readonly venue: Venue;
+  /** Identifies one physical connection (changes on every reconnect). */
+  readonly connId: string;
+  /** Our receive time, unix ms. */
+  readonly tsReceived: number;
+  /** The frame's text exactly as received (binary frames as base64 with `binary: true`). */
+  readonly data: string;
+  readonly binary?: boolean;
+}
+
+export type FeedState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
+
+export interface FeedStatus {
+  readonly venue: Venue;
+  readonly state: FeedState;
+  /** Why we are in this state (e.g. 'idle 5000 ms', 'close 1006', 'seq gap sid=2 expected 7 got 9'). */
+  readonly reason?: string;
+  /** unix ms */
+  readonly ts: number;
+  /** Reconnect attempt number since the last stable connection (0 when live). */
+  readonly attempt: number;
+  readonly connId?: string;
+}
+
+export interface FeedCounters {
+  messages: number;
+  bytes: number;
+  decodeErrors: number;
+  gaps: number;
+  reconnects: number;
+  resyncs: number;
+}
+
+export interface BackoffOptions {
+  /** first delay cap, ms */
+  readonly baseMs: number;
+  /** largest delay, ms */
+  readonly maxMs: number;
+  /** connected this long resets the attempt counter, ms */
+  readonly stableMs: number;
+}
+
+export interface ManagedSocketOptions {
+  readonly venue: Venue;
+  readonly url: string;
+  /** Called before every connect: fresh headers (Kalshi signs the timestamp). */
+  readonly headers?: () => Record<string, string>;
+  /** Called on every open (first connect and each reconnect) to (re)subscribe. */
+  readonly onOpen: (send: (data: string) => void, connId: string) => void;
+  /** Client heartbeat, e.g. Polymarket's text `PING` every 10 s. */
+  readonly heartbeat?: { readonly intervalMs: number; readonly payload: string };
+  /** A socket silent (no frame, no ping, no pong) this long is stale and reconnected. Default 5000. */
+  readonly idleTimeoutMs?: number;
+  readonly backoff?: BackoffOptions;
+  /** Injected for deterministic tests (defaults Math.random / Date.now). */
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+export interface ManagedSocket {
+  /** Every text frame received, on every connection, in order. Completes on close(). */
+  readonly frames$: Observable<RawFrame>;
+  /** Feed lifecycle; replays the current status to new subscribers. */
+  readonly status$: Observable<FeedStatus>;
+  readonly counters: Readonly<FeedCounters>;
+  /** Sends on the current connection; false when not connected (the caller's onOpen resubscribes later). */
+  send(data: string): boolean;
+  /** Drops the current connection and reconnects (e.g. after a Kalshi terminal error). */
+  reconnect(reason: string): void;
+  /** Counts a decode error / gap / resync (the venue layer knows those). */
+  count(counter: 'decodeErrors' | 'gaps' | 'resyncs'): void;
+  /** Closes for good; frames$ and status$ complete. */
+  close(): void;
+}
