@@ -1,0 +1,90 @@
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { bookKey, type Book } from '../schema/book.js';
+import type { Pair, PairBooks } from '../schema/pair.js';
+
+export interface AlignByTimeConfig {
+  /** The pairs to align; the latest emission wins (approvals flow in without restart). */
+  readonly pairs$: Observable<readonly Pair[]>;
+  /** Largest |poly.tsVenue − kalshi.tsVenue| accepted, ms. */
+  readonly maxSkewMs: number;
+  /** A book whose tsReceived is older than this (scheduler time) is stale, ms. */
+  readonly maxAgeMs: number;
+  /** Only pairs with these statuses are aligned (default: approved only). */
+  readonly statuses?: readonly Pair['status'][];
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Joins the latest books of each pair's Polymarket and Kalshi markets. On every book that
+ * belongs to a pair, emits the pair's two latest books when both exist, both are usable
+ * (no issues), their venue timestamps are within `maxSkewMs` of each other and neither was
+ * received more than `maxAgeMs` ago. Emits nothing stale: a pair whose other book is stale,
+ * skewed or flagged waits for a fresh one.
+ *
+ * ```
+ * books:  --p--k-----k(late)--p--|
+ * pairs$: a-----------------------
+ * out:    -----x------------- y--|
+ * ```
+ * @see operators/orderBook.ts (books), operators/edge.ts (consumer)
+ */
+export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, PairBooks> {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  const statuses = new Set(config.statuses ?? ['approved']);
+  return (source) =>
+    new Observable<PairBooks>((subscriber) => {
+      const latest = new Map<string, Book>();
+      /** book key → pairs that use it */
+      let byMarket = new Map<string, Pair[]>();
+
+      const pairsSub = config.pairs$.subscribe({
+        next: (pairs) => {
+          const next = new Map<string, Pair[]>();
+          for (const p of pairs) {
+            if (!statuses.has(p.status)) continue;
+            for (const key of [bookKey('polymarket', p.polyMarketId), bookKey('kalshi', p.kalshiMarketId)]) {
+              const list = next.get(key) ?? [];
+              list.push(p);
+              next.set(key, list);
+            }
+          }
+          byMarket = next;
+        },
+        error: (err) => subscriber.error(err),
+      });
+
+      const usable = (b: Book | undefined, now: number): b is Book => !!b && b.issues.length === 0 && now - b.tsReceived <= config.maxAgeMs;
+
+      const sub = source.subscribe({
+        next: (book) => {
+          const key = bookKey(book.venue, book.marketId);
+          latest.set(key, book);
+          const pairs = byMarket.get(key);
+          if (!pairs) return;
+          const now = scheduler.now();
+          for (const pair of pairs) {
+            const poly = latest.get(bookKey('polymarket', pair.polyMarketId));
+            const kalshi = latest.get(bookKey('kalshi', pair.kalshiMarketId));
+            if (!usable(poly, now) || !usable(kalshi, now)) continue;
+            const skewMs = Math.abs(poly.tsVenue - kalshi.tsVenue);
+            if (skewMs > config.maxSkewMs) continue;
+            subscriber.next({
+              pair,
+              pairId: pair.pairId,
+              poly,
+              kalshi,
+              yesMapsToNo: pair.yesMapsToNo,
+              tsAligned: Math.max(poly.tsVenue, kalshi.tsVenue),
+              skewMs,
+            });
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        sub.unsubscribe();
+        pairsSub.unsubscribe();
+      };
+    });
+}
