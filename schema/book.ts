@@ -70,7 +70,40 @@ export interface SideBook {
   readonly asks: readonly Level[];
 }
 
-export type BookIssue = 'crossed-yes' | 'crossed-no' | 'locked-cross-outcome' | 'price-out-of-range' | 'negative-qty' | 'delta-before-snapshot';
+/**
+ * Why a book must not be traded on. State issues are recomputed on every emission
+ * (`crossed-yes`, `crossed-no`, `locked-cross-outcome`, `incomplete`); input issues
+ * (`price-out-of-range`, `negative-qty`, `invalid-qty`) mean the venue sent a level we had to
+ * drop, so the affected ladder is suspect until its next snapshot; `delta-before-snapshot` is
+ * reported (counted, `onIssue`) when a change hits a ladder that has no snapshot yet.
+ * - `incomplete` (added): not every ladder has had a snapshot since the last reset (Polymarket
+ *   before both token books arrived, or right after a reset).
+ * - `invalid-qty` (added): a level quantity that is not a safe integer.
+ */
+export type BookIssue =
+  | 'crossed-yes'
+  | 'crossed-no'
+  | 'locked-cross-outcome'
+  | 'price-out-of-range'
+  | 'negative-qty'
+  | 'delta-before-snapshot'
+  | 'incomplete'
+  | 'invalid-qty';
+
+/** Every {@link BookIssue}, in the canonical order `issues` arrays are sorted in. */
+export const BOOK_ISSUES: readonly BookIssue[] = [
+  'crossed-yes',
+  'crossed-no',
+  'locked-cross-outcome',
+  'price-out-of-range',
+  'negative-qty',
+  'invalid-qty',
+  'delta-before-snapshot',
+  'incomplete',
+];
+export const LADDERS: readonly Ladder[] = ['yesBid', 'yesAsk', 'noBid', 'noAsk'];
+/** Bid ladders are sorted descending, ask ladders ascending. */
+export const isBidLadder = (l: Ladder): boolean => l === 'yesBid' || l === 'noBid';
 
 export interface Book {
   readonly venue: Venue;
