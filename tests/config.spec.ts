@@ -1,0 +1,223 @@
+/**
+ * src/config.ts: defaults, every-problem-at-once errors, db and stream-log modes.
+ * Secret redaction through the logger is covered in tests/log.spec.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, ENV, loadConfig } from '../src/config.js';
+
+const pem = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+}).privateKey;
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected loadConfig to throw ConfigError');
+}
+
+describe('loadConfig defaults', () => {
+  it('loads with an empty environment: embedded db, memory stream log, documented defaults', () => {
+    const cfg = loadConfig({});
+    expect(cfg.db).toEqual({ mode: 'embedded', dataDir: './data/timescale', host: '127.0.0.1', port: 54329, poolMax: 10 });
+    expect(cfg.redis).toEqual({ mode: 'memory', maxLen: 1_000_000, prefix: 'stream' });
+    expect(cfg.logLevel).toBe('info');
+    expect(cfg.env).toBe('development');
+    expect(cfg.api).toEqual({ host: '127.0.0.1', port: 4000, maxBodyBytes: 65536, rateLimitPerMin: 600 });
+    expect(cfg.venues.kalshi.auth).toBeUndefined();
+    expect(cfg.discord.enabled).toBe(false);
+    expect(cfg.discord.commandChannelIds).toEqual([]);
+    expect(cfg.risk.killSwitch).toBe(false);
+    expect(cfg.ci).toBe(false);
+  });
+
+  it('parses dollar defaults to exact integer micro-dollars and sizes to millionths', () => {
+    const cfg = loadConfig({});
+    expect(cfg.llm.primary.priceInPerMTokMicros).toBe(270_000);
+    expect(cfg.llm.primary.priceOutPerMTokMicros).toBe(1_100_000);
+    expect(cfg.llm.fallback.priceOutPerMTokMicros).toBe(10_000_000);
+    expect(cfg.llm.dailyBudgetMicros).toBe(5_000_000);
+    expect(cfg.risk.minEdgePerContractMicros).toBe(10_000);
+    expect(cfg.risk.hysteresisMicros).toBe(5_000);
+    expect(cfg.risk.maxTotalExposureMicros).toBe(10_000_000_000);
+    expect(cfg.risk.minSizeQty).toBe(1_000_000);
+    for (const v of [cfg.llm.dailyBudgetMicros, cfg.risk.minProfitMicros, cfg.risk.maxPairExposureMicros]) {
+      expect(Number.isSafeInteger(v)).toBe(true);
+    }
+  });
+
+  it('every ENV default is itself valid (an empty env never fails)', () => {
+    for (const [key, spec] of Object.entries(ENV)) {
+      if (spec.default === undefined) continue;
+      const res = spec.schema.safeParse(spec.default);
+      expect(res.success, `${key} default ${spec.default}`).toBe(true);
+    }
+  });
+
+  it('returns a deeply frozen object', () => {
+    const cfg = loadConfig({});
+    expect(Object.isFrozen(cfg)).toBe(true);
+    expect(Object.isFrozen(cfg.db)).toBe(true);
+    expect(Object.isFrozen(cfg.discord.commandChannelIds)).toBe(true);
+    expect(() => {
+      (cfg.api as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reads CI=true as ci mode', () => {
+    expect(loadConfig({ CI: 'true' }).ci).toBe(true);
+    expect(loadConfig({ CI: 'false' }).ci).toBe(false);
+  });
+
+  it('parses booleans, CSV lists and dollar amounts', () => {
+    const cfg = loadConfig({
+      KILL_SWITCH: 'yes',
+      DISCORD_COMMAND_CHANNEL_IDS: ' 1, 2 ,,3 ',
+      RISK_MIN_PROFIT_USD: '12.345678',
+      RISK_MIN_SIZE_CONTRACTS: '0.5',
+    });
+    expect(cfg.risk.killSwitch).toBe(true);
+    expect(cfg.discord.commandChannelIds).toEqual(['1', '2', '3']);
+    expect(cfg.risk.minProfitMicros).toBe(12_345_678);
+    expect(cfg.risk.minSizeQty).toBe(500_000);
+  });
+});
+
+describe('ConfigError', () => {
+  const BAD_SECRET_URL = 'mysql://arb:CANARY-db-pw-5a1b@db.internal:3306/arb';
+  const bad: NodeJS.ProcessEnv = {
+    LOG_LEVEL: 'loud',
+    API_PORT: '99999',
+    DATABASE_URL: BAD_SECRET_URL,
+    REDIS_URL: 'http://CANARY-redis-user:CANARY-redis-pw@r:6379',
+    DISCORD_ENABLED: 'maybe',
+    DEEPSEEK_PRICE_IN_PER_MTOK: '0.1234567',
+    STREAM_PREFIX: 'Bad Prefix',
+    MATCH_AUTO_APPROVE_CONFIDENCE: '1.5',
+    STREAM_MAXLEN: '10',
+    KALSHI_WS_URL: 'https://not-a-socket.example',
+  };
+  const badKeys = Object.keys(bad);
+
+  it('lists every problem at once, each with the variable name and its help', () => {
+    const err = configError(bad);
+    expect(err.kind).toBe('Fatal');
+    expect(err.name).toBe('ConfigError');
+    expect(err.problems).toHaveLength(badKeys.length);
+    expect(err.message).toContain(`(${badKeys.length} problems)`);
+    for (const key of badKeys) {
+      const line = err.problems.find((p) => p.startsWith(`${key}: `));
+      expect(line, key).toBeDefined();
+      expect(line).toContain(ENV[key as keyof typeof ENV].help);
+      expect(err.message).toContain(line);
+    }
+  });
+
+  it('never echoes a value (values may be secrets)', () => {
+    const err = configError(bad);
+    expect(err.message).not.toMatch(/CANARY/);
+    expect(err.stack ?? '').not.toMatch(/CANARY/);
+    expect(err.message).not.toContain('loud');
+    expect(err.message).not.toContain('not-a-socket');
+  });
+
+  it('reports cross-field problems together', () => {
+    const err = configError({
+      DISCORD_ENABLED: 'true',
+      FEED_BACKOFF_BASE_MS: '5000',
+      FEED_BACKOFF_MAX_MS: '1000',
+      KALSHI_PRIVATE_KEY_PEM: pem,
+    });
+    const keys = err.problems.map((p) => p.split(':')[0]);
+    expect(keys).toEqual(
+      expect.arrayContaining(['DISCORD_TOKEN', 'DISCORD_ALERT_CHANNEL_ID', 'FEED_BACKOFF_MAX_MS', 'KALSHI_API_KEY_ID']),
+    );
+    expect(err.problems).toHaveLength(4);
+    expect(err.message).not.toContain(pem.split('\n')[1]!);
+  });
+
+  it('rejects a Kalshi key that is not a PEM without echoing it', () => {
+    const err = configError({ KALSHI_API_KEY_ID: 'kid', KALSHI_PRIVATE_KEY_PEM: 'CANARY-not-a-pem-value' });
+    expect(err.problems).toEqual([expect.stringMatching(/^KALSHI_PRIVATE_KEY_PEM\/PATH: not a PEM private key/)]);
+    expect(err.message).not.toContain('CANARY');
+  });
+
+  it('reports an unreadable KALSHI_PRIVATE_KEY_PATH by its error code only', () => {
+    const err = configError({ KALSHI_API_KEY_ID: 'kid', KALSHI_PRIVATE_KEY_PATH: '/nonexistent/CANARY-dir/key.pem' });
+    expect(err.problems).toEqual([expect.stringMatching(/^KALSHI_PRIVATE_KEY_PATH: cannot read the key file \(ENOENT\)/)]);
+  });
+});
+
+describe('modes', () => {
+  it('server db mode when DATABASE_URL is set (postgres: or postgresql:)', () => {
+    const cfg = loadConfig({ DATABASE_URL: 'postgres://arbstream:pw-1234@timescaledb:5432/arbstream', DB_POOL_MAX: '20' });
+    expect(cfg.db).toEqual({ mode: 'server', url: 'postgres://arbstream:pw-1234@timescaledb:5432/arbstream', poolMax: 20 });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://localhost/test' }).db.mode).toBe('server');
+  });
+
+  it('embedded db mode when DATABASE_URL is unset or empty', () => {
+    expect(loadConfig({ DATABASE_URL: '', EMBEDDED_DB_PORT: '0', EMBEDDED_DB_DIR: '/tmp/x' }).db).toEqual({
+      mode: 'embedded',
+      dataDir: '/tmp/x',
+      host: '127.0.0.1',
+      port: 0,
+      poolMax: 10,
+    });
+  });
+
+  it('redis mode when REDIS_URL is set (redis: or rediss:), memory otherwise', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6379', STREAM_MAXLEN: '5000', STREAM_PREFIX: 'arb' }).redis).toEqual({
+      mode: 'redis',
+      url: 'redis://redis:6379',
+      maxLen: 5000,
+      prefix: 'arb',
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://u:p4ss@host:6380/0' }).redis.mode).toBe('redis');
+    expect(loadConfig({ REDIS_URL: '' }).redis.mode).toBe('memory');
+  });
+
+  it('Kalshi auth from a PEM in the env or from a key file', () => {
+    const fromEnv = loadConfig({ KALSHI_API_KEY_ID: 'key-id', KALSHI_PRIVATE_KEY_PEM: pem });
+    expect(fromEnv.venues.kalshi.auth).toEqual({ keyId: 'key-id', privateKeyPem: pem });
+    const dir = mkdtempSync(path.join(tmpdir(), 'arbstream-cfg-'));
+    const file = path.join(dir, 'kalshi.pem');
+    writeFileSync(file, pem, { mode: 0o600 });
+    const fromFile = loadConfig({ KALSHI_API_KEY_ID: 'key-id', KALSHI_PRIVATE_KEY_PATH: file });
+    expect(fromFile.venues.kalshi.auth?.privateKeyPem).toBe(pem);
+  });
+
+  it('Discord on with its token and channel', () => {
+    const cfg = loadConfig({ DISCORD_ENABLED: 'on', DISCORD_TOKEN: 'tok-abcdef', DISCORD_ALERT_CHANNEL_ID: '42' });
+    expect(cfg.discord).toMatchObject({ enabled: true, token: 'tok-abcdef', alertChannelId: '42' });
+  });
+});
+
+// Known defects in src/config.ts, reported to the lead with a patch (see the infra report).
+// `it.fails` passes while the defect exists; when config.ts is fixed it fails, so flip it to `it`.
+describe('known config defects (reported; flip to it() once src/config.ts is fixed)', () => {
+  it.fails('a set-but-empty numeric variable falls back to its default instead of silently becoming 0', () => {
+    // today MATCH_AUTO_APPROVE_CONFIDENCE= (empty, as an unfilled compose/.env line) auto-approves every pair
+    const cfg = loadConfig({ API_PORT: '', MATCH_AUTO_APPROVE_CONFIDENCE: '', RISK_MIN_PAIR_CONFIDENCE: '' });
+    expect(cfg.llm.autoApproveConfidence).toBe(0.95);
+    expect(cfg.risk.minPairConfidence).toBe(0.9);
+    expect(cfg.api.port).toBe(4000);
+  });
+
+  it.fails('cross-field problems are reported together with field problems', () => {
+    const err = configError({ LOG_LEVEL: 'loud', DISCORD_ENABLED: 'true' });
+    expect(err.problems.map((p) => p.split(':')[0])).toEqual(['LOG_LEVEL', 'DISCORD_TOKEN', 'DISCORD_ALERT_CHANNEL_ID']);
+  });
+
+  it.fails('a dollar amount beyond 2^53 micro-dollars is rejected, not rounded', () => {
+    expect(() => loadConfig({ RISK_MAX_TOTAL_EXPOSURE_USD: '99999999999.999999' })).toThrow(ConfigError);
+  });
+});
