@@ -39,6 +39,8 @@ export interface Edge {
   readonly legs: readonly [EdgeLeg, EdgeLeg];
   readonly polyTsVenue: number;
   readonly kalshiTsVenue: number;
+  /** the older of the two books' receive times, unix ms (staleness) */
+  readonly oldestBookTsReceived: number;
   /** when the pipeline found it (scheduler time), unix ms */
   readonly tsDetected: number;
 }

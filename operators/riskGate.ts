@@ -1,0 +1,108 @@
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Venue } from '../schema/book.js';
+import type { Edge, RiskDecision } from '../schema/edge.js';
+import type { Micros, Qty } from '../schema/money.js';
+import type { Pair } from '../schema/pair.js';
+
+export interface RiskLimits {
+  readonly minEdgePerContractMicros: Micros;
+  readonly minSizeQty: Qty;
+  readonly minProfitMicros: Micros;
+  readonly maxPairExposureMicros: Micros;
+  readonly maxVenueExposureMicros: Micros;
+  readonly maxTotalExposureMicros: Micros;
+  readonly maxBookAgeMs: number;
+  readonly minPairConfidence: number;
+  /** an opportunity is re-emitted only when its net edge per contract moved at least this much */
+  readonly hysteresisMicros: Micros;
+}
+
+export interface Exposure {
+  readonly byPair: Readonly<Record<string, Micros>>;
+  readonly byVenue: Readonly<Record<Venue, Micros>>;
+  readonly total: Micros;
+}
+
+export interface RiskState {
+  readonly killSwitch: boolean;
+  readonly limits: RiskLimits;
+  readonly exposure: Exposure;
+  /** current pairs by id (status and confidence are checked on every edge) */
+  readonly pairs: ReadonlyMap<string, Pick<Pair, 'status' | 'confidence'>>;
+}
+
+export interface RiskGateConfig {
+  /** Latest state wins; edges arriving before the first state are rejected ('no-risk-state'). */
+  readonly state$: Observable<RiskState>;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Every reason this edge may not be traded under `state` at `now` (empty = accepted). Pure. */
+export function riskReasons(edge: Edge, state: RiskState, now: number): string[] {
+  const { limits: l, exposure: x } = state;
+  const reasons: string[] = [];
+  if (state.killSwitch) reasons.push('kill-switch');
+  const pair = state.pairs.get(edge.pairId);
+  if (!pair) reasons.push('pair-unknown');
+  else {
+    if (pair.status !== 'approved') reasons.push(`pair-${pair.status}`);
+    if (pair.confidence < l.minPairConfidence) reasons.push(`pair-confidence ${pair.confidence} < ${l.minPairConfidence}`);
+  }
+  if (edge.netEdgePerContractMicros < l.minEdgePerContractMicros) reasons.push(`edge ${edge.netEdgePerContractMicros} < min ${l.minEdgePerContractMicros} micros/contract`);
+  if (edge.sizeQty < l.minSizeQty) reasons.push(`size ${edge.sizeQty} < min ${l.minSizeQty}`);
+  if (edge.profitMicros < l.minProfitMicros) reasons.push(`profit ${edge.profitMicros} < min ${l.minProfitMicros} micros`);
+  const age = now - edge.oldestBookTsReceived;
+  if (age > l.maxBookAgeMs) reasons.push(`book-stale ${age} ms > ${l.maxBookAgeMs} ms`);
+  const capital = edge.legs[0].costMicros + edge.legs[0].feeMicros + edge.legs[1].costMicros + edge.legs[1].feeMicros;
+  if ((x.byPair[edge.pairId] ?? 0) + capital > l.maxPairExposureMicros) reasons.push(`pair-exposure ${(x.byPair[edge.pairId] ?? 0) + capital} > ${l.maxPairExposureMicros} micros`);
+  for (const leg of edge.legs) {
+    const after = (x.byVenue[leg.venue] ?? 0) + leg.costMicros + leg.feeMicros;
+    if (after > l.maxVenueExposureMicros) reasons.push(`venue-exposure ${leg.venue} ${after} > ${l.maxVenueExposureMicros} micros`);
+  }
+  if (x.total + capital > l.maxTotalExposureMicros) reasons.push(`total-exposure ${x.total + capital} > ${l.maxTotalExposureMicros} micros`);
+  return reasons;
+}
+
+/**
+ * Decides for each edge whether it may be traded: exposure limits per pair, per venue and in
+ * total, minimum edge, size and profit, book staleness, pair approval and confidence, and the
+ * kill switch. Every rejection carries all its reasons. Hysteresis: a decision for the same
+ * pair and direction is re-emitted only when the verdict or the reasons change, or the net edge
+ * per contract moves by at least `hysteresisMicros`, so one opportunity is not re-emitted on
+ * every tick.
+ *
+ * ```
+ * edges:  -a-a'-b-|    (a' = a with the edge moved less than the hysteresis)
+ * out:    -x----y-|
+ * ```
+ * @see riskReasons
+ */
+export function riskGate(config: RiskGateConfig): OperatorFunction<Edge, RiskDecision> {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<RiskDecision>((subscriber) => {
+      let state: RiskState | undefined;
+      const last = new Map<string, { accepted: boolean; reasons: string; edge: number }>();
+      const stateSub = config.state$.subscribe({ next: (s) => (state = s), error: (err) => subscriber.error(err) });
+      const sub = source.subscribe({
+        next: (edge) => {
+          const now = scheduler.now();
+          const reasons = state ? riskReasons(edge, state, now) : ['no-risk-state'];
+          const accepted = reasons.length === 0;
+          const key = `${edge.pairId}|${edge.direction}`;
+          const prev = last.get(key);
+          const hysteresis = state?.limits.hysteresisMicros ?? 0;
+          const reasonKey = reasons.map((r) => r.split(' ')[0]).join(',');
+          if (prev && prev.accepted === accepted && prev.reasons === reasonKey && Math.abs(prev.edge - edge.netEdgePerContractMicros) < hysteresis) return;
+          last.set(key, { accepted, reasons: reasonKey, edge: edge.netEdgePerContractMicros });
+          subscriber.next({ edge, accepted, reasons, ts: now });
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        sub.unsubscribe();
+        stateSub.unsubscribe();
+      };
+    });
+}
