@@ -27,7 +27,8 @@ const usd = z
   .transform((v) => {
     const [w, f = ''] = v.split('.');
     return Number(w) * 1_000_000 + Number((f + '000000').slice(0, 6));
-  });
+  })
+  .refine((v) => Number.isSafeInteger(v), 'too large (more than 2^53 micro-dollars)');
 const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /** Every variable the app reads, with its default and help. The README table is checked against this. */
@@ -118,18 +119,21 @@ export class ConfigError extends Error {
 
 function readEnv(env: NodeJS.ProcessEnv): { values: EnvValues; problems: string[] } {
   const problems: string[] = [];
-  const values: Record<string, unknown> = {};
+  const values: Partial<Record<EnvKey, unknown>> = {};
   for (const [key, spec] of Object.entries(ENV) as [EnvKey, (typeof ENV)[EnvKey]][]) {
-    const raw = env[key] === '' && spec.default === undefined ? undefined : (env[key] ?? spec.default);
+    // set-but-empty (an unfilled .env or compose line) means "use the default", never 0 or ''
+    const raw = env[key] === '' || env[key] === undefined ? spec.default : env[key];
     const res = (spec.schema as z.ZodType).safeParse(raw);
     if (res.success) values[key] = res.data;
     // never echo the value: it may be a secret
     else problems.push(`${key}: ${res.error.issues.map((i) => i.message).join('; ')} (${spec.help}; default ${spec.default ?? 'unset'})`);
   }
+  // complete only when problems is empty; crossChecks tolerates the missing ones
   return { values: values as EnvValues, problems };
 }
 
-function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, problems: string[]) {
+/** Checks across variables; runs on whatever parsed, so its problems are reported with the field ones. */
+function crossChecks(v: Partial<EnvValues>, problems: string[]): string | undefined {
   let kalshiPem = v.KALSHI_PRIVATE_KEY_PEM;
   if (!kalshiPem && v.KALSHI_PRIVATE_KEY_PATH) {
     try {
@@ -144,7 +148,9 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, problems: string[]) {
   if (kalshiPem && !v.KALSHI_API_KEY_ID) problems.push('KALSHI_API_KEY_ID: required when a Kalshi private key is set');
   if (v.DISCORD_ENABLED && !v.DISCORD_TOKEN) problems.push('DISCORD_TOKEN: required when DISCORD_ENABLED=true');
   if (v.DISCORD_ENABLED && !v.DISCORD_ALERT_CHANNEL_ID) problems.push('DISCORD_ALERT_CHANNEL_ID: required when DISCORD_ENABLED=true');
-  if (v.FEED_BACKOFF_MAX_MS < v.FEED_BACKOFF_BASE_MS) problems.push('FEED_BACKOFF_MAX_MS: must be at least FEED_BACKOFF_BASE_MS');
+  if (v.FEED_BACKOFF_MAX_MS !== undefined && v.FEED_BACKOFF_BASE_MS !== undefined && v.FEED_BACKOFF_MAX_MS < v.FEED_BACKOFF_BASE_MS) {
+    problems.push('FEED_BACKOFF_MAX_MS: must be at least FEED_BACKOFF_BASE_MS');
+  }
   registerSecret(kalshiPem);
   for (const u of [v.DATABASE_URL, v.REDIS_URL]) {
     if (!u) continue;
@@ -154,6 +160,10 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, problems: string[]) {
       /* already reported */
     }
   }
+  return kalshiPem;
+}
+
+function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | undefined) {
   return {
     env: v.NODE_ENV,
     logLevel: v.LOG_LEVEL,
@@ -224,8 +234,7 @@ function deepFreeze<T>(o: T): T {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, spec] of Object.entries(ENV)) if ('secret' in spec && spec.secret) registerSecret(env[key]);
   const { values, problems } = readEnv(env);
+  const kalshiPem = crossChecks(values, problems);
   if (problems.length) throw new ConfigError(problems);
-  const cfg = buildConfig(values, env, problems);
-  if (problems.length) throw new ConfigError(problems);
-  return deepFreeze(cfg);
+  return deepFreeze(buildConfig(values, env, kalshiPem));
 }
