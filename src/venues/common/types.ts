@@ -30,6 +30,8 @@ export interface FeedStatus {
   /** Reconnect attempt number since the last stable connection (0 when live). */
   readonly attempt: number;
   readonly connId?: string;
+  /** With state 'reconnecting': the backoff delay before the next connect, ms. */
+  readonly retryInMs?: number;
 }
 
 export interface FeedCounters {
