@@ -4,3 +4,4 @@ import type { Command } from 'commander';
 export type RegisterCommands = (program: Command) => void;
 
 export const commandModules: RegisterCommands[] = [];
+import { register as registerDb } from './db.js'; commandModules.push(registerDb);
