@@ -1,0 +1,183 @@
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Level, Venue } from '../schema/book.js';
+import { divRound, SCALE, type Micros, type Qty } from '../schema/money.js';
+import { kalshiFeeExact, kalshiOrderFee, KALSHI_RETAIL_PRECISION, type KalshiFeeParams, type Role } from '../src/fees/kalshi.js';
+import { polymarketEarly2026Fee, polymarketFee, polymarketFeeExact, type PolymarketFeeOptions } from '../src/fees/polymarket.js';
+import { FeeInputError, parseRational, type Rational } from '../src/fees/rational.js';
+import type { FeeBook, ResolvedFeeSchedule } from '../src/fees/schedule.js';
+import { log } from '../src/log.js';
+import type { DepthCandidate } from './vwap.js';
+
+export const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+export interface FeeOptions {
+  readonly role?: Role;
+  readonly side?: 'buy' | 'sell';
+  /** Kalshi account balance precision (default $0.01, non-direct member) */
+  readonly kalshiPrecisionMicros?: Micros;
+  readonly polymarket?: PolymarketFeeOptions;
+}
+
+export interface FeeLeg {
+  readonly venue: Venue;
+  readonly marketId: string;
+  /** the planned fills (one per level walked) */
+  readonly fills: readonly Level[];
+}
+
+const kalshiParams = (s: ResolvedFeeSchedule): KalshiFeeParams => ({
+  feeType: s.feeType as KalshiFeeParams['feeType'],
+  multiplier: s.multiplier,
+  ...(s.flatTakerPerContractMicros !== undefined ? { flatTakerPerContractMicros: s.flatTakerPerContractMicros } : {}),
+  ...(s.flatMakerPerContractMicros !== undefined ? { flatMakerPerContractMicros: s.flatMakerPerContractMicros } : {}),
+});
+
+/**
+ * Exact fee of one leg (one order) under a resolved schedule, micro-dollars.
+ * Polymarket: each fill's fee rounded to the venue precision, summed (fees apply per match).
+ * Kalshi: the per-order estimate — trade fee per fill ceiled to $0.0001, then the documented
+ * rounding fee and accumulator refund over the order (= round up to the cent for one whole-cent fill).
+ */
+export function legFee(leg: FeeLeg, schedule: ResolvedFeeSchedule, opts: FeeOptions = {}): Micros {
+  if (schedule.venue !== leg.venue) throw new FeeInputError(`fee schedule is for ${schedule.venue}, leg is on ${leg.venue}`, { input: leg.marketId });
+  const role = opts.role ?? 'taker';
+  const side = opts.side ?? 'buy';
+  const fills = leg.fills.filter((f) => f.qty > 0);
+  switch (schedule.feeType) {
+    case 'none':
+      return 0;
+    case 'polymarket':
+      return fills.reduce((s, f) => s + polymarketFee(role, f.price, f.qty, schedule, opts.polymarket), 0);
+    case 'polymarket_early_2026':
+      if (role === 'maker' && schedule.takerOnly) return 0;
+      return fills.reduce((s, f) => s + polymarketEarly2026Fee(side, f.price, f.qty, schedule, opts.polymarket).feeMicros, 0);
+    case 'quadratic':
+    case 'quadratic_with_maker_fees':
+    case 'flat':
+      return kalshiOrderFee(role, side, fills, kalshiParams(schedule), { precisionMicros: opts.kalshiPrecisionMicros ?? KALSHI_RETAIL_PRECISION }).netFeeMicros;
+    default: {
+      const never: never = schedule.feeType;
+      throw new FeeInputError(`unknown fee type ${String(never)}`, { input: String(never) });
+    }
+  }
+}
+
+/**
+ * Cost of capital locked from `fromMs` until `toMs`: `capital × apr × Δt / 365 days`, micro-dollars
+ * rounded UP; 0 when toMs ≤ fromMs. `apr` is an exact decimal ("0.05" = 5 % a year).
+ */
+export function capitalCost(capitalMicros: Micros, apr: string | Rational, fromMs: number, toMs: number): Micros {
+  const r = typeof apr === 'string' ? parseRational(apr) : apr;
+  if (r.num < 0n) throw new FeeInputError('capital APR must be >= 0', { input: String(r.num) });
+  if (!Number.isSafeInteger(capitalMicros) || !Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new FeeInputError('capital and times must be integers', { input: `${capitalMicros}` });
+  const dt = Math.max(0, Math.floor(toMs - fromMs));
+  if (dt === 0 || capitalMicros <= 0) return 0;
+  return Number(divRound(BigInt(capitalMicros) * r.num * BigInt(dt), r.den * BigInt(YEAR_MS), 'ceil'));
+}
+
+export interface FrictionConfig {
+  readonly feeBook: FeeBook;
+  /** yearly cost of capital, exact decimal ("0.05") */
+  readonly capitalApr: string;
+  readonly scheduler?: SchedulerLike;
+  readonly fees?: FeeOptions;
+  /** called for every candidate dropped (no fee schedule, bad input) */
+  readonly onDrop?: (reason: string, pairId: string) => void;
+}
+
+/** A depth candidate with its exact costs (the fields of schema/edge.ts `Edge`). */
+export interface CostedCandidate extends DepthCandidate {
+  /** fee of [Polymarket leg, Kalshi leg], micro-dollars */
+  readonly legFeesMicros: readonly [Micros, Micros];
+  readonly feesMicros: Micros;
+  readonly capitalCostMicros: Micros;
+  /** sizeQty contracts × $1 */
+  readonly payoutMicros: Micros;
+  /** payout − costs − fees − capital cost */
+  readonly profitMicros: Micros;
+  /** profit per contract, rounded down */
+  readonly netEdgePerContractMicros: Micros;
+  /** the schedules used, per leg (audit) */
+  readonly schedules: readonly [ResolvedFeeSchedule, ResolvedFeeSchedule];
+  /** scheduler time when costed, unix ms */
+  readonly tsCosted: number;
+}
+
+/**
+ * Costs a candidate: each leg's fee under the schedule valid at that leg's book time (venue
+ * timestamp), and the capital (both legs' cost plus fees) locked from the aligned book time until
+ * the pair's resolution. Throws FeeInputError when a leg has no fee schedule.
+ */
+export function frictionFor(c: DepthCandidate, config: Omit<FrictionConfig, 'scheduler' | 'onDrop'>, tsCosted = 0): CostedCandidate {
+  const sched = c.legs.map((l) => {
+    const s = config.feeBook.feeScheduleAt(l.venue, l.marketId, l.tsVenue);
+    if (!s) throw new FeeInputError(`no fee schedule for ${l.venue} ${l.marketId} at ${l.tsVenue}`, { input: l.marketId });
+    return s;
+  }) as unknown as readonly [ResolvedFeeSchedule, ResolvedFeeSchedule];
+  const legFeesMicros = [legFee(c.legs[0], sched[0], config.fees), legFee(c.legs[1], sched[1], config.fees)] as const;
+  const feesMicros = legFeesMicros[0] + legFeesMicros[1];
+  const costs = c.legs[0].costMicros + c.legs[1].costMicros;
+  const capitalCostMicros = capitalCost(costs + feesMicros, config.capitalApr, c.tsAligned, c.resolutionTs);
+  const payoutMicros = c.sizeQty; // qty millionths × $1 = micro-dollars
+  const profitMicros = payoutMicros - costs - feesMicros - capitalCostMicros;
+  const netEdgePerContractMicros = c.sizeQty > 0 ? Number(divRound(BigInt(profitMicros) * BigInt(SCALE), BigInt(c.sizeQty), 'floor')) : 0;
+  return { ...c, legFeesMicros, feesMicros, capitalCostMicros, payoutMicros, profitMicros, netEdgePerContractMicros, schedules: sched, tsCosted };
+}
+
+/**
+ * Per-contract marginal taker fee of a leg at a price (unrounded formula ceiled to the micro-dollar),
+ * from the FeeBook, for vwap's size search. The per-order cent rounding (< $0.01 per order) is not
+ * marginal and is charged by {@link frictionFor}. Unknown schedule → FeeInputError (vwap drops it).
+ */
+export function marginalFeeFromFeeBook(feeBook: FeeBook): (venue: Venue, marketId: string, priceMicros: Micros, tsMs: number) => Micros {
+  const ONE: Qty = SCALE;
+  const ceil = (r: Rational): Micros => (r.num <= 0n ? 0 : Number(divRound(r.num, r.den, 'ceil')));
+  return (venue, marketId, price, ts) => {
+    const s = feeBook.feeScheduleAt(venue, marketId, ts);
+    if (!s) throw new FeeInputError(`no fee schedule for ${venue} ${marketId} at ${ts}`, { input: marketId });
+    switch (s.feeType) {
+      case 'none':
+        return 0;
+      case 'polymarket':
+        return ceil(polymarketFeeExact(price, ONE, s.rate, s.exponent));
+      case 'polymarket_early_2026': {
+        const shares = polymarketFeeExact(price, ONE, s.rate, s.exponent);
+        return ceil({ num: shares.num * BigInt(price), den: shares.den * BigInt(SCALE) });
+      }
+      default:
+        return ceil(kalshiFeeExact('taker', price, ONE, kalshiParams(s)));
+    }
+  };
+}
+
+/**
+ * Maps each depth candidate to a {@link CostedCandidate} (exact fees per leg, capital cost).
+ * Candidates that cannot be costed (no schedule, bad input) are dropped, logged and counted.
+ *
+ * ```
+ * in:  --a--b--|
+ * out: --A--B--|   A = a with fees, capital cost, profit, net edge per contract
+ * ```
+ * @see frictionFor, legFee, capitalCost, operators/vwap.ts (previous stage)
+ */
+export function friction(config: FrictionConfig): OperatorFunction<DepthCandidate, CostedCandidate> {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<CostedCandidate>((subscriber) =>
+      source.subscribe({
+        next: (c) => {
+          let out: CostedCandidate;
+          try {
+            out = frictionFor(c, config, scheduler.now());
+          } catch (err) {
+            log.warn({ err, pairId: c.pairId, direction: c.direction }, 'candidate not costed');
+            config.onDrop?.((err as Error).message, c.pairId);
+            return;
+          }
+          subscriber.next(out);
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

@@ -1,0 +1,23 @@
+// Shared builders for the vwap/friction specs (not a spec itself).
+import type { Book, Level } from '../../schema/book.js';
+import type { Pair, PairBooks } from '../../schema/pair.js';
+
+export const POLY = '0x' + 'cd'.repeat(32);
+export const KAL = 'KXTEST-26-T1';
+export const DAY = 86_400_000;
+export const T0 = Date.UTC(2026, 5, 1);
+export const pair: Pair = {
+  pairId: 'pair-1', polyMarketId: POLY, kalshiMarketId: KAL, yesMapsToNo: false, status: 'approved',
+  confidence: 0.99, resolutionTs: T0 + 30 * DAY, reasons: [], source: 'file',
+};
+export const C = (n: number): number => Math.round(n * 1_000_000);
+export const lv = (price: number, contracts: number): Level => ({ price: Math.round(price * 1_000_000), qty: C(contracts) });
+const empty = { bids: [], asks: [] };
+
+export function book(venue: Book['venue'], yesAsks: Level[], noAsks: Level[], ts = T0, issues: Book['issues'] = []): Book {
+  return { venue, marketId: venue === 'polymarket' ? POLY : KAL, yes: { ...empty, asks: yesAsks }, no: { ...empty, asks: noAsks }, tsVenue: ts, tsReceived: ts, issues };
+}
+
+export function pairBooks(poly: Book, kalshi: Book, p: Pair = pair): PairBooks {
+  return { pair: p, pairId: p.pairId, poly, kalshi, yesMapsToNo: p.yesMapsToNo, tsAligned: Math.max(poly.tsVenue, kalshi.tsVenue), skewMs: Math.abs(poly.tsVenue - kalshi.tsVenue) };
+}
