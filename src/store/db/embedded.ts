@@ -113,6 +113,28 @@ function lockDataDir(dataDir: string): () => void {
   throw fail(`cannot take the lock file ${lockPath}`, { dataDir, lockPath });
 }
 
+/** Settings a client may change with SET (user/superuser context), with their current values. */
+async function settingsOf(db: PGlite): Promise<Map<string, string>> {
+  const r = await db.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE context IN ('user', 'superuser')`);
+  return new Map(r.rows.map((x) => [x.name, x.setting]));
+}
+
+/**
+ * Undoes what a client left in the single PGlite session: its open transaction (rolled back, as a
+ * server does on disconnect), prepared statements, advisory locks, temp tables (DISCARD ALL) and
+ * settings. In PGlite a SET also changes the value RESET goes back to, so settings are restored
+ * from the snapshot taken at start.
+ */
+async function resetSession(db: PGlite, baseline: Map<string, string>): Promise<void> {
+  // separate round trips: DISCARD ALL refuses the implicit transaction of a multi-statement query
+  await db.exec('ROLLBACK');
+  await db.exec('DISCARD ALL');
+  for (const [name, value] of await settingsOf(db)) {
+    const want = baseline.get(name);
+    if (want !== undefined && want !== value) await db.query('SELECT set_config($1, $2, false)', [name, want]);
+  }
+}
+
 /**
  * Starts PGlite with TimescaleDB on `dataDir` and serves it on `host:port`.
  * Throws a {@link FatalError} that says why and points to DATABASE_URL when it cannot start.
@@ -130,6 +152,15 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
     unlock();
     // PGlite reports a damaged/foreign directory only as "Program terminated with exit(1)"
     throw fail(`PGlite could not open ${dataDir} (${errText(e)}); is it a PGlite data directory of this version?`, { dataDir }, e);
+  }
+
+  let baseline: Map<string, string>;
+  try {
+    baseline = await settingsOf(db);
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    unlock();
+    throw fail(`PGlite opened ${dataDir} but does not answer queries (${errText(e)})`, { dataDir }, e);
   }
 
   const queue: Array<{ socket: Socket; timer: NodeJS.Timeout }> = [];
@@ -150,9 +181,7 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
       if (done) return;
       done = true;
       // the handler's exclusive lock is released in the same tick; this reset queues behind it
-      resetting = db
-        .exec('ROLLBACK; DISCARD ALL;')
-        .then(() => undefined)
+      resetting = resetSession(db, baseline)
         .catch((err: unknown) => log.error({ err }, 'embedded db: session reset between clients failed'))
         .finally(() => {
           if (active === handler) active = null;
