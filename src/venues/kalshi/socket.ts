@@ -58,6 +58,11 @@ export interface KalshiFeedOptions {
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
   readonly now?: () => number;
+  /**
+   * A subscribe or get_snapshot left unanswered this long (e.g. sent into a stalled server) makes
+   * the feed reconnect, which resubscribes everything. Default 10_000 ms.
+   */
+  readonly commandTimeoutMs?: number;
   /** For tests: a different ManagedSocket implementation. */
   readonly socketFactory?: (o: ManagedSocketOptions) => ManagedSocket;
 }
@@ -93,6 +98,8 @@ export class KalshiFeed {
   private readonly extra = { unknownTypes: 0, unknownEventTypes: 0, droppedOld: 0, serverErrors: 0 };
   private readonly now: () => number;
   private readonly subs: Subscription[] = [];
+  private readonly commandTimeoutMs: number;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 1;
   private connId: string | undefined;
   private closed = false;
@@ -101,6 +108,7 @@ export class KalshiFeed {
     const url = opts.url ?? KALSHI_DEFAULT_WS_URL;
     this.now = opts.now ?? Date.now;
     this.channels = opts.channels ?? DEFAULT_CHANNELS;
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? 10_000;
     for (const m of opts.markets ?? []) this.wanted.add(m);
     const signer = opts.auth ? createKalshiSigner(opts.auth, this.now) : undefined;
     const wsPath = pathOnly(url);
@@ -172,6 +180,8 @@ export class KalshiFeed {
     if (this.closed) return;
     this.closed = true;
     this.connectionLost('closed');
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     this.sock.close();
     for (const s of this.subs) s.unsubscribe();
     this.books.complete();
@@ -184,7 +194,22 @@ export class KalshiFeed {
     const id = this.nextId++;
     this.pending.set(id, pending);
     if (!this.sock.send(JSON.stringify({ id, cmd, params }))) this.pending.delete(id);
+    else if (pending.cmd !== 'other') this.watch(id);
     return id;
+  }
+
+  /** Reconnects when command `id` of the current connection is still unanswered after the timeout. */
+  private watch(id: number): void {
+    const connId = this.connId;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      const p = this.pending.get(id);
+      if (this.closed || !p || this.connId !== connId) return;
+      log.warn({ venue: 'kalshi', id, cmd: p.cmd, timeoutMs: this.commandTimeoutMs }, 'command unanswered; reconnecting');
+      this.sock.reconnect(`no answer to ${p.cmd} id=${id} in ${this.commandTimeoutMs} ms`);
+    }, this.commandTimeoutMs);
+    t.unref?.();
+    this.timers.add(t);
   }
 
   private onOpen(send: (data: string) => void, connId: string): void {
@@ -195,6 +220,7 @@ export class KalshiFeed {
     const markets = [...this.wanted];
     this.pending.set(id, { cmd: 'subscribe', channels: this.channels, markets });
     send(JSON.stringify({ id, cmd: 'subscribe', params: { channels: [...this.channels], market_tickers: markets, use_yes_price: false } }));
+    this.watch(id);
   }
 
   /** The connection's sids are void: reset every live book, forget sids and pending commands. */
@@ -247,8 +273,10 @@ export class KalshiFeed {
         }
         this.messages.next({ frame: f, tsReceived: raw.tsReceived, connId: raw.connId });
         break;
-      case 'subscribed':
       case 'orderbook_snapshot':
+        if (f.id !== undefined) this.pending.delete(f.id);
+        break;
+      case 'subscribed':
       case 'orderbook_delta':
         break;
       default: {
