@@ -145,9 +145,9 @@ describe('managedSocket', () => {
   it('a quiet server that answers our pings stays live (pong counts as liveness)', async () => {
     const srv = await startServer(); // autoPong on, sends nothing
     servers.push(srv);
-    const t = open({ url: srv.url, idleTimeoutMs: 200 });
+    const t = open({ url: srv.url, idleTimeoutMs: 300 });
     await waitFor(() => t.opened.length === 1, 'open');
-    await sleep(700); // 3.5 idle periods of silence
+    await sleep(1000); // more than 3 idle periods of silence
     expect(states(t.statuses)).toEqual(['connecting', 'live']);
     expect(srv.conns).toHaveLength(1);
   });
@@ -235,6 +235,21 @@ describe('managedSocket', () => {
     await waitFor(() => t2.length === 2, 'second open');
     const reasons = t.statuses.filter((s) => s.state === 'reconnecting').map((s) => s.reason);
     expect(reasons).toEqual(['headers failed: no key', 'onOpen failed: subscribe bug']);
+  });
+
+  it('a rejected handshake (HTTP 401) is a reconnect with the status code as reason', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, cb) => cb(false, 401, 'Unauthorized') });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    try {
+      const t = open({ url });
+      await waitFor(() => t.statuses.filter((s) => s.state === 'reconnecting').length >= 2, 'two reconnects');
+      t.sock.close();
+      expect(t.statuses.find((s) => s.state === 'reconnecting')?.reason).toBe('handshake rejected: HTTP 401');
+      expect(t.opened).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
   });
 
   it('reconnect(reason) drops the connection and resubscribes; count() counts', async () => {
