@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { searchSize, vwap, walkLevels, remainingLevels, depthCandidate } from '../../operators/vwap.js';
-import { book, C, KAL, lv, pair, pairBooks, POLY, T0 } from './vwapFixtures.js';
+import { book, C, KAL, lv, pair, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
 

@@ -1,4 +1,4 @@
-// Shared builders for the vwap/friction specs (not a spec itself).
+// Shared builders for the vwap/friction specs (not a spec itself; kept under tests/fees by file ownership).
 import type { Book, Level } from '../../schema/book.js';
 import type { Pair, PairBooks } from '../../schema/pair.js';
 

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { TestScheduler } from 'rxjs/testing';
+import { capitalCost, friction, frictionFor, legFee, marginalFeeFromFeeBook, YEAR_MS } from '../../operators/friction.js';
+import { depthCandidate, vwap } from '../../operators/vwap.js';
+import { FeeBook } from '../../src/fees/schedule.js';
+import { book, C, DAY, KAL, lv, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
+
+const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
+
+/** Polymarket market with feeSchedule rate 0.04; Kalshi series quadratic ×1. */
+function plantedFeeBook(): FeeBook {
+  const fb = FeeBook.withDefaults();
+  fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+  fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST', eventId: 'KXTEST-26' });
+  fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+  return fb;
+}
+
+// Planted example: buy 100 YES @ 0.40 on Polymarket (rate 0.04) and 100 NO @ 0.55 on Kalshi (quadratic).
+//   Polymarket fee = 100 × 0.04 × 0.40 × 0.60          = 0.96 USDC      =   960_000 micros (exact at 5 dp)
+//   Kalshi fee     = ceil_cent(0.07 × 100 × 0.55 × 0.45) = ceil(1.7325)   = 1.74 = 1_740_000 micros
+//   cost           = 40.00 + 55.00 = 95.00; fees 2.70; capital locked 97.70 for 30 days at 5 %/yr:
+//   97.70 × 0.05 × 30/365 = 0.401506849… → rounded up 401_507 micros
+//   profit = 100 − 95 − 2.70 − 0.401507 = 1.898493 → 1_898_493 micros; per contract 0.01898493 → 18_984 (floor)
+const planted = pairBooks(book('polymarket', [lv(0.40, 100)], [lv(0.70, 100)]), book('kalshi', [lv(0.35, 100)], [lv(0.55, 100)]));
+
+describe('friction math', () => {
+  it('planted example: exact fees, capital cost and net edge', () => {
+    const fb = plantedFeeBook();
+    const cand = depthCandidate(planted, 'polyYes', { minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(fb) })!;
+    // marginal edge: 1 − 0.40 − 0.55 − 0.0096 − 0.017325 = 0.023075
+    expect(cand.lastMarginalEdgeMicros).toBe(23_075);
+    const c = frictionFor(cand, { feeBook: fb, capitalApr: '0.05' });
+    expect(c.legFeesMicros).toEqual([960_000, 1_740_000]);
+    expect(c.feesMicros).toBe(2_700_000);
+    expect(c.capitalCostMicros).toBe(401_507);
+    expect(c.payoutMicros).toBe(100_000_000);
+    expect(c.profitMicros).toBe(1_898_493);
+    expect(c.netEdgePerContractMicros).toBe(18_984);
+    expect(c.schedules.map((s) => s.feeType)).toEqual(['polymarket', 'quadratic']);
+  });
+
+  it('legFee: no-fee market, early era (shares on BUY), schedule/leg venue mismatch', () => {
+    const fb = FeeBook.withDefaults();
+    const leg = { venue: 'polymarket' as const, marketId: POLY, fills: [lv(0.5, 100)] };
+    fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: false }, 0);
+    expect(legFee(leg, fb.feeScheduleAt('polymarket', POLY, T0)!)).toBe(0);
+    // a fee-enabled crypto market without schedule in Feb 2026: 100 × 0.25 × 0.0625 = 1.5625 shares × 0.5 = 0.78125
+    fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeType: 'crypto_fees' }, 1);
+    const feb = fb.feeScheduleAt('polymarket', POLY, Date.UTC(2026, 1, 10))!;
+    expect(feb.feeType).toBe('polymarket_early_2026');
+    expect(legFee(leg, feb)).toBe(781_250);
+    // same market in June 2026: category table crypto 0.07 → 100 × 0.07 × 0.25 = 1.75
+    expect(legFee(leg, fb.feeScheduleAt('polymarket', POLY, T0)!)).toBe(1_750_000);
+    expect(() => legFee({ ...leg, venue: 'kalshi' }, feb)).toThrow(/schedule is for polymarket/);
+  });
+
+  it('legFee on Kalshi sums fills through the per-order accumulator; makers pay nothing on quadratic', () => {
+    const s = plantedFeeBook().feeScheduleAt('kalshi', KAL, T0)!;
+    const leg = { venue: 'kalshi' as const, marketId: KAL, fills: [lv(0.42, 10), lv(0.43, 5)] };
+    expect(legFee(leg, s)).toBe(260_000); // 0.1706 + 0.0858 = 0.2564 on a 6.35 cost → 6.61 debited
+    expect(legFee(leg, s, { role: 'maker' })).toBe(0);
+  });
+
+  it('capitalCost: exact, rounded up, zero when already resolved', () => {
+    expect(capitalCost(1_000_000, '0.05', 0, YEAR_MS)).toBe(50_000);
+    expect(capitalCost(1_000_000, '0.05', 0, 1)).toBe(1); // 1.58e-6 micros → 1
+    expect(capitalCost(1_000_000, '0.05', 10, 5)).toBe(0);
+    expect(capitalCost(97_700_000, '0.05', T0, T0 + 30 * DAY)).toBe(401_507);
+    expect(() => capitalCost(1, '-0.1', 0, 1)).toThrow(/APR/);
+  });
+
+  it('throws a clear error when no schedule applies', () => {
+    const cand = depthCandidate(planted, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+    expect(() => frictionFor(cand, { feeBook: new FeeBook(), capitalApr: '0' })).toThrow(/no fee schedule for polymarket/);
+  });
+});
+
+describe('friction operator (marbles)', () => {
+  const fb = plantedFeeBook();
+  const cand = depthCandidate(planted, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+  const unknown = { ...cand, legs: [{ ...cand.legs[0], venue: 'polymarket', marketId: '0x' + '00'.repeat(32) }, cand.legs[1]] } as typeof cand;
+
+  it('maps candidates to costed candidates at scheduler time; drops the ones it cannot cost', () => {
+    const drops: string[] = [];
+    const cfg = { feeBook: fb, capitalApr: '0.05' };
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('-a-b-a|', { a: cand, b: unknown });
+      const out = src.pipe(friction({ ...cfg, onDrop: (r) => drops.push(r) }));
+      // b: a Polymarket market the book does not know falls back to the no-fee default
+      const z = frictionFor(unknown, cfg, 3);
+      expect(z.legFeesMicros).toEqual([0, 1_740_000]);
+      expectObservable(out).toBe('-x-z-y|', { x: frictionFor(cand, cfg, 1), z, y: frictionFor(cand, cfg, 5) });
+      expectSubscriptions(src.subscriptions).toBe('^-----!');
+    });
+    expect(drops).toEqual([]);
+    // a book with no Polymarket schedule at all: dropped, counted, the stream goes on
+    const kalshiOnly = new FeeBook();
+    kalshiOnly.add({ venue: 'kalshi', scope: 'default', scopeId: '*', feeType: 'quadratic', multiplier: '1', validFrom: 0 });
+    newScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-a|', { a: cand }).pipe(friction({ feeBook: kalshiOnly, capitalApr: '0', onDrop: (r) => drops.push(r) }))).toBe('----|');
+    });
+    expect(drops).toHaveLength(2);
+    expect(drops[0]).toMatch(/no fee schedule for polymarket/);
+  });
+
+  it('empty, never, error, mid-stream error, unsubscribe', () => {
+    const cfg = { feeBook: fb, capitalApr: '0.05' };
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      expectObservable(cold('|').pipe(friction(cfg))).toBe('|');
+      expectObservable(cold('-').pipe(friction(cfg))).toBe('-');
+      expectObservable(cold('#').pipe(friction(cfg))).toBe('#');
+      expectObservable(cold('-a-#', { a: cand }).pipe(friction(cfg))).toBe('-x-#', { x: frictionFor(cand, cfg, 1) });
+      const src = cold('-a-a-a|', { a: cand });
+      expectObservable(src.pipe(friction(cfg)), '^--!').toBe('-x-', { x: frictionFor(cand, cfg, 1) });
+      expectSubscriptions(src.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('composes after vwap', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const out = cold('-p|', { p: planted }).pipe(vwap({ minMarginalEdgeMicros: 1, directions: ['polyYes'], marginalFee: marginalFeeFromFeeBook(fb) }), friction({ feeBook: fb, capitalApr: '0.05' }));
+      expectObservable(out).toBe('-x|', { x: expect.objectContaining({ profitMicros: 1_898_493, sizeQty: C(100) }) });
+    });
+  });
+});
