@@ -1,0 +1,258 @@
+/**
+ * The persister: moves stream entries into PostgreSQL/TimescaleDB, exactly once in effect.
+ *
+ * Per sink (one stream -> one table) a loop reads batches through GroupReader (own pending first,
+ * then entries stuck on dead consumers via XAUTOCLAIM, then new ones), decodes them with the sink's
+ * zod schema (bad ones to `<stream>:dead`), writes them with
+ * `INSERT ... ON CONFLICT (<natural key>) DO NOTHING`, and acks ONLY after the write committed.
+ * A crash anywhere replays the batch; the natural key turns the replay into no-ops.
+ *
+ * Two write methods (bench/persister.bench.ts compares them):
+ *  - 'values': multi-row INSERT ... VALUES with parameters (any `{ query }`; chunks of <= 65535 params);
+ *  - 'copy':   COPY into a temp table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING in one
+ *              transaction (needs `pool.connect()`, i.e. a pg.Pool).
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { z } from 'zod';
+import { log as logger } from '../log.js';
+import { GroupReader } from './streams/consumer.js';
+import { deadLetter, decodeEntries } from './streams/deadletter.js';
+import type { StreamLog } from './streams/types.js';
+
+export interface SinkSpec<T> {
+  readonly stream: string;
+  /** table, optionally schema-qualified (`schema.table`); plain identifiers only */
+  readonly table: string;
+  readonly columns: readonly string[];
+  /** the natural key (a unique index/primary key on these columns must exist) */
+  readonly conflictKey: readonly string[];
+  /** zod schema of the entry payload (field `d`) */
+  readonly schema: z.ZodType<T>;
+  /** one row, values in `columns` order */
+  toRow(payload: T, entryId: string): readonly unknown[];
+}
+
+/** Helper that keeps T inferred from the schema. */
+export const defineSink = <T>(spec: SinkSpec<T>): SinkSpec<T> => spec;
+
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }>;
+}
+/** A pg.Pool, or anything with `query` (method 'values' only). */
+export interface DbLike extends Queryable {
+  connect?(): Promise<PoolClient>;
+}
+
+export type WriteMethod = 'values' | 'copy';
+
+export interface PersisterOptions {
+  readonly log: StreamLog;
+  readonly pool: DbLike;
+  readonly sinks: readonly SinkSpec<unknown>[];
+  readonly group?: string;
+  readonly consumer: string;
+  /** entries per batch; default 1000 */
+  readonly batchSize?: number;
+  /** longest wait for new entries; default 1000 ms (also bounds how long stop() takes) */
+  readonly blockMs?: number;
+  /** reclaim entries pending this long on any consumer; default 30000 ms */
+  readonly claimIdleMs?: number;
+  /** default 'values' */
+  readonly method?: WriteMethod;
+  /** pause after a failed batch before retrying it; default 1000 ms */
+  readonly retryDelayMs?: number;
+}
+
+export interface PersisterStats {
+  rowsInserted: number;
+  duplicatesSkipped: number;
+  deadLettered: number;
+  batches: number;
+  failures: number;
+}
+
+export interface Persister {
+  readonly stats: Readonly<PersisterStats>;
+  /** Finishes the batch in hand, then stops. */
+  stop(): Promise<void>;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function quoteIdent(name: string): string {
+  const parts = name.split('.');
+  for (const p of parts) if (!IDENT.test(p)) throw new Error(`persister: "${name}" is not a plain SQL identifier`);
+  return parts.map((p) => `"${p}"`).join('.');
+}
+
+const MAX_PARAMS = 65_535;
+
+/** Prepared SQL of one sink. */
+class SinkWriter {
+  readonly cols: string;
+  readonly target: string;
+  readonly conflict: string;
+  readonly tmp: string;
+  private readonly tmpReady = new WeakSet<object>();
+
+  constructor(readonly spec: SinkSpec<unknown>) {
+    if (!spec.columns.length || !spec.conflictKey.length) throw new Error(`persister: sink ${spec.stream} needs columns and a conflictKey`);
+    this.target = quoteIdent(spec.table);
+    this.cols = spec.columns.map(quoteIdent).join(', ');
+    this.conflict = spec.conflictKey.map(quoteIdent).join(', ');
+    this.tmp = quoteIdent(`_persist_${spec.table.replace(/\./g, '_')}`);
+  }
+
+  async writeValues(db: Queryable, rows: readonly (readonly unknown[])[]): Promise<number> {
+    const width = this.spec.columns.length;
+    const chunk = Math.max(1, Math.floor(MAX_PARAMS / width));
+    let inserted = 0;
+    for (let start = 0; start < rows.length; start += chunk) {
+      const part = rows.slice(start, start + chunk);
+      const params: unknown[] = [];
+      const tuples: string[] = [];
+      for (const row of part) {
+        if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
+        const ph: string[] = [];
+        for (const v of row) {
+          params.push(v);
+          ph.push(`$${params.length}`);
+        }
+        tuples.push(`(${ph.join(',')})`);
+      }
+      const res = await db.query(`INSERT INTO ${this.target} (${this.cols}) VALUES ${tuples.join(',')} ON CONFLICT (${this.conflict}) DO NOTHING`, params);
+      inserted += res.rowCount ?? 0;
+    }
+    return inserted;
+  }
+
+  async writeCopy(client: PoolClient, rows: readonly (readonly unknown[])[]): Promise<number> {
+    const width = this.spec.columns.length;
+    let text = '';
+    for (const row of rows) {
+      if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
+      text += row.map(copyValue).join('\t') + '\n';
+    }
+    await client.query('BEGIN');
+    try {
+      if (!this.tmpReady.has(client)) {
+        await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${this.tmp} (LIKE ${this.target} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+        this.tmpReady.add(client);
+      }
+      await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${this.tmp} (${this.cols}) FROM STDIN`)));
+      const res = await client.query(`INSERT INTO ${this.target} (${this.cols}) SELECT ${this.cols} FROM ${this.tmp} ON CONFLICT (${this.conflict}) DO NOTHING`);
+      await client.query('COMMIT');
+      return res.rowCount ?? 0;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** One value in COPY text format. */
+export function copyValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  let s: string;
+  if (typeof v === 'string') s = v;
+  else if (typeof v === 'number' || typeof v === 'bigint') s = String(v);
+  else if (typeof v === 'boolean') s = v ? 't' : 'f';
+  else if (v instanceof Date) s = v.toISOString();
+  else s = JSON.stringify(v);
+  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint): the row is bad, retrying will not help. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts one loop per sink; runs until stop(). Never throws: failures are logged, counted and retried. */
+export function startPersister(opts: PersisterOptions): Persister {
+  const group = opts.group ?? 'persister';
+  const method = opts.method ?? 'values';
+  if (method === 'copy' && !opts.pool.connect) throw new Error("persister: method 'copy' needs a pool with connect() (pg.Pool)");
+  const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0 };
+  let stopped = false;
+
+  const runSink = async (spec: SinkSpec<unknown>): Promise<void> => {
+    const writer = new SinkWriter(spec);
+    const readerOpts = { stream: spec.stream, group, consumer: opts.consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000 };
+    let reader = new GroupReader(opts.log, readerOpts);
+    const write = async (rows: readonly (readonly unknown[])[]): Promise<number> => {
+      if (method === 'values') return writer.writeValues(opts.pool, rows);
+      const client = await opts.pool.connect!();
+      try {
+        return await writer.writeCopy(client, rows);
+      } finally {
+        client.release();
+      }
+    };
+    while (!stopped) {
+      try {
+        const entries = await reader.next();
+        if (!entries.length) continue;
+        const { good, bad } = decodeEntries(entries, spec.schema);
+        const byId = new Map(entries.map((e) => [e.id, e]));
+        const rows: (readonly unknown[])[] = [];
+        const ids: string[] = [];
+        for (const g of good) {
+          try {
+            const row = spec.toRow(g.value, g.id);
+            if (row.length !== spec.columns.length) throw new Error(`${row.length} values for ${spec.columns.length} columns`);
+            rows.push(row);
+            ids.push(g.id);
+          } catch (err) {
+            bad.push({ entry: byId.get(g.id)!, reason: `toRow: ${(err as Error).message}` });
+          }
+        }
+        let inserted = 0;
+        let rejected = 0;
+        if (rows.length) {
+          // a row the database rejects (bad value, check constraint) is isolated by bisection and dead-lettered
+          const isolate = async (from: number, to: number): Promise<number> => {
+            try {
+              return await write(rows.slice(from, to));
+            } catch (err) {
+              if (!isDataError(err)) throw err;
+              if (to - from === 1) {
+                rejected += 1;
+                bad.push({ entry: byId.get(ids[from]!)!, reason: `db: ${(err as Error).message}` });
+                return 0;
+              }
+              const mid = (from + to) >>> 1;
+              return (await isolate(from, mid)) + (await isolate(mid, to));
+            }
+          };
+          inserted = await isolate(0, rows.length);
+        }
+        // committed: only now may the entries leave the pending list
+        stats.deadLettered += await deadLetter(opts.log, spec.stream, group, bad);
+        await opts.log.ack(spec.stream, group, ids);
+        stats.rowsInserted += inserted;
+        stats.duplicatesSkipped += rows.length - inserted - rejected;
+        stats.batches += 1;
+      } catch (err) {
+        stats.failures += 1;
+        logger.error({ err, stream: spec.stream, table: spec.table, consumer: opts.consumer }, 'persister batch failed; will retry');
+        // re-read this consumer's own pending entries (the failed batch) before anything new
+        reader = new GroupReader(opts.log, readerOpts);
+        if (!stopped) await sleep(opts.retryDelayMs ?? 1000);
+      }
+    }
+  };
+
+  const loops = opts.sinks.map((s) => runSink(s));
+  return {
+    stats,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
