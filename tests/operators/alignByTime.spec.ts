@@ -71,15 +71,15 @@ describe('alignByTime', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const cfg = { pairs$: of([pair]), maxSkewMs: 10, maxAgeMs: 100, scheduler: ts };
-      expectObservable(cold('|').pipe(alignByTime(cfg))).toBe('|');
+      expectObservable(cold<never>('|').pipe(alignByTime(cfg))).toBe('|');
       expectObservable(NEVER.pipe(alignByTime(cfg))).toBe('-');
-      expectObservable(cold('#').pipe(alignByTime(cfg))).toBe('#');
+      expectObservable(cold<never>('#').pipe(alignByTime(cfg))).toBe('#');
       expectObservable(cold('-p-#', { p: book('polymarket', 1) }).pipe(alignByTime(cfg))).toBe('---#');
       const src = cold('-p-k-p-k', { p: book('polymarket', 1), k: book('kalshi', 2) });
       expectObservable(src.pipe(alignByTime(cfg)), '^---!').toBe('---x', { x: expect.objectContaining({ pairId: 'p1' }) });
       expectSubscriptions(src.subscriptions).toBe('^---!');
       // an error on pairs$ errors the output
-      expectObservable(cold('-p').pipe(alignByTime({ ...cfg, pairs$: cold('--#') }))).toBe('--#');
+      expectObservable(cold<Book>('-p').pipe(alignByTime({ ...cfg, pairs$: cold('--#') }))).toBe('--#');
     });
   });
 });

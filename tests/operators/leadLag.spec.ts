@@ -51,9 +51,9 @@ describe('leadLag', () => {
     const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const cfg = { stepMs: 1000, windowsMs: [10_000], maxLagSteps: 1 };
-      expectObservable(cold('|').pipe(leadLag(cfg))).toBe('|');
+      expectObservable(cold<never>('|').pipe(leadLag(cfg))).toBe('|');
       expectObservable(NEVER.pipe(leadLag(cfg))).toBe('-');
-      expectObservable(cold('#').pipe(leadLag(cfg))).toBe('#');
+      expectObservable(cold<never>('#').pipe(leadLag(cfg))).toBe('#');
       expectObservable(cold('-a#', { a: pb(1, 1, 0) }).pipe(leadLag(cfg))).toBe('--#');
       const src = cold('-a-a-a-a', { a: pb(1, 1, 0) });
       expectObservable(src.pipe(leadLag(cfg)), '^--!').toBe('---');

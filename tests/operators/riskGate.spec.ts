@@ -74,9 +74,9 @@ describe('riskGate', () => {
     const ts = new TestScheduler((a, e) => expect(a).toEqual(e));
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const cfg = { state$: of(state()), scheduler: ts };
-      expectObservable(cold('|').pipe(riskGate(cfg))).toBe('|');
+      expectObservable(cold<never>('|').pipe(riskGate(cfg))).toBe('|');
       expectObservable(NEVER.pipe(riskGate(cfg))).toBe('-');
-      expectObservable(cold('#').pipe(riskGate(cfg))).toBe('#');
+      expectObservable(cold<never>('#').pipe(riskGate(cfg))).toBe('#');
       expectObservable(cold('-a#', { a: edge() }).pipe(riskGate(cfg))).toBe('-x#', { x: expect.objectContaining({ accepted: true }) });
       const src = cold('-a---b', { a: edge(), b: edge({ direction: 'polyNo' }) });
       expectObservable(src.pipe(riskGate(cfg)), '^--!').toBe('-x-', { x: expect.objectContaining({ accepted: true }) });
