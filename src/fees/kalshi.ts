@@ -7,9 +7,9 @@
  *   flat                       multiplier × (per-contract amount) × C. The amounts are only in the
  *                              PDF (not available offline), so they MUST be configured
  *                              (`flatTakerPerContractMicros`, `flatMakerPerContractMicros`).
- * `fee_multiplier` is applied ON TOP of 0.07 (open question, PROTOCOLS §6.1: a few clients treat it
- * as the rate itself; live series show 1, for which both readings agree only if the rate is 0.07…
- * they do not, so verify against `fee_cost` of real fills).
+ * `fee_multiplier` is applied ON TOP of 0.07 (open question, PROTOCOLS §6.1: a few clients read it
+ * as the rate itself; with the live value 1 the two readings differ by 14×, so check against the
+ * `fee_cost` of real fills before trusting either).
  *
  * Rounding (docs.kalshi.com/getting_started/fee_rounding): the trade fee of each fill is ceiled to
  * $0.0001; the balance change (revenue − trade fee) is floored to the account precision ($0.01
