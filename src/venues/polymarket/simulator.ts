@@ -1,0 +1,428 @@
+/**
+ * Polymarket simulator: the CLOB market channel WebSocket (`/ws/market`) plus Gamma and CLOB
+ * REST, on 127.0.0.1, in the venue's exact current wire shapes. Deterministic from `seed`.
+ *
+ * WS behaviour: the first `{"assets_ids":[…],"type":"market"}` and each
+ * `{"operation":"subscribe"}` answer with the `book` of every newly subscribed token, in ONE
+ * JSON-array frame (as the real server bursts books); `unsubscribe` stops updates; text `PING`
+ * is answered with text `PONG`; WS ping frames are answered with pongs (manually, so that
+ * `stall()` can leave them unanswered). Random-walk updates are `price_change` messages in the
+ * current shape (`price_changes[]`, both tokens of a market in one message).
+ *
+ * REST (one base URL for Gamma and CLOB): `GET /markets` (limit, offset, closed [default false],
+ * active, id, condition_ids, clob_token_ids), `GET /markets/:id`, `GET /events`, `GET /book`,
+ * `POST /books`, `GET /prices-history`, `GET /clob-markets/:condition_id`.
+ *
+ * Faults on demand: dropConnections, stall (nothing sent, pings unanswered, the walk paused),
+ * sendMalformed, sendTruncated, sendUnknownType, burst, tickSizeChange, replay.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { from, isObservable, type Observable } from 'rxjs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { formatScaled } from '../../../schema/money.js';
+import { log } from '../../log.js';
+import { mulberry32, type Rng } from '../common/prng.js';
+import { generateLadders, MarketBook, walkStep, type SimChange } from './simulator/book.js';
+import { clobMarketParams, gammaEvent, gammaMarket, generateMarkets, type PolyMarketSpec, type PolySimLadders } from './simulator/markets.js';
+
+export type { PolyMarketSpec, PolySimLadders, PolySimFeeSchedule } from './simulator/markets.js';
+export { mirrorLadders } from './simulator/book.js';
+export { generateMarkets } from './simulator/markets.js';
+
+export const POLY_WS_PATH = '/ws/market';
+
+export interface PolySimOptions {
+  readonly seed?: number;
+  /** Explicit markets; when absent `marketCount` markets are generated. */
+  readonly markets?: readonly PolyMarketSpec[];
+  /** Default 5. */
+  readonly marketCount?: number;
+  /** Random-walk price_change messages per second over all markets; 0 = static books. Default 0. */
+  readonly rateHz?: number;
+  /** Base of generated dates, unix ms. Default: today 00:00 UTC. */
+  readonly baseTimeMs?: number;
+  /** Frames sent verbatim to every client right after it subscribes (a recorded session). */
+  readonly replay?: readonly string[];
+  readonly port?: number;
+  readonly now?: () => number;
+}
+
+export interface PolySimStats {
+  connectionsOpen: number;
+  connectionsTotal: number;
+  messagesSent: number;
+  framesSent: number;
+  commandsReceived: number;
+  invalidCommands: number;
+  booksSent: number;
+  priceChangesSent: number;
+  pingsAnswered: number;
+  restRequests: number;
+}
+
+export interface PolySim {
+  readonly wsUrl: string;
+  /** Base URL of both Gamma and CLOB REST. */
+  readonly restUrl: string;
+  readonly markets: readonly PolyMarketSpec[];
+  readonly stats: Readonly<PolySimStats>;
+  /** Current simulated ladders of a market (for assertions). */
+  book(conditionId: string): PolySimLadders;
+  /** Replaces a market's book and pushes fresh `book` snapshots of both tokens to subscribers. */
+  setBook(conditionId: string, ladders: PolySimLadders): void;
+  /** Asset ids the connected clients are subscribed to (union). */
+  subscribedAssets(): Set<string>;
+  dropConnections(): void;
+  stall(ms: number): void;
+  sendMalformed(): void;
+  sendTruncated(): void;
+  sendUnknownType(): void;
+  burst(n: number): void;
+  /** Sends a tick_size_change for the market's YES token (0.01 → 0.001). */
+  tickSizeChange(conditionId: string): void;
+  /** Sends frames verbatim to every connected client. */
+  replay(frames: Iterable<string> | Observable<string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Client {
+  readonly ws: WebSocket;
+  readonly assets: Set<string>;
+}
+
+const px = (v: number): string => formatScaled(v, 0);
+
+export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promise<PolySim> {
+  const rng: Rng = mulberry32(opts.seed ?? 1);
+  const now = opts.now ?? Date.now;
+  const baseTimeMs = opts.baseTimeMs ?? Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  const markets: PolyMarketSpec[] = opts.markets ? [...opts.markets] : generateMarkets(rng, opts.marketCount ?? 5, baseTimeMs);
+  const byCondition = new Map(markets.map((m) => [m.conditionId, m]));
+  const byToken = new Map<string, { m: PolyMarketSpec; token: 'yes' | 'no' }>();
+  for (const m of markets) {
+    byToken.set(m.yesTokenId, { m, token: 'yes' });
+    byToken.set(m.noTokenId, { m, token: 'no' });
+  }
+  const books = new Map(markets.map((m) => [m.conditionId, new MarketBook(m.book ?? generateLadders(rng))]));
+  const stats: PolySimStats = { connectionsOpen: 0, connectionsTotal: 0, messagesSent: 0, framesSent: 0, commandsReceived: 0, invalidCommands: 0, booksSent: 0, priceChangesSent: 0, pingsAnswered: 0, restRequests: 0 };
+  const clients = new Set<Client>();
+  let stalledUntil = 0;
+  const stalled = (): boolean => now() < stalledUntil;
+
+  const bookOf = (cid: string): MarketBook => {
+    const b = books.get(cid);
+    if (!b) throw new RangeError(`unknown market ${cid}`);
+    return b;
+  };
+  const hashOf = (x: unknown): string => createHash('sha1').update(JSON.stringify(x)).digest('hex');
+
+  /** The `book` message of one token: bids ascending and asks descending (best last), like the venue. */
+  const bookMsg = (assetId: string): Record<string, unknown> => {
+    const t = byToken.get(assetId)!;
+    const tb = bookOf(t.m.conditionId).token(t.token);
+    const bids = [...tb.bids].sort((a, b) => a[0] - b[0]).map(([p, q]) => ({ price: px(p), size: px(q) }));
+    const asks = [...tb.asks].sort((a, b) => b[0] - a[0]).map(([p, q]) => ({ price: px(p), size: px(q) }));
+    return { event_type: 'book', asset_id: assetId, market: t.m.conditionId, bids, asks, timestamp: String(now()), hash: hashOf([bids, asks]) };
+  };
+
+  const sendRaw = (c: Client, data: string, messages = 1): void => {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    c.ws.send(data);
+    stats.framesSent++;
+    stats.messagesSent += messages;
+  };
+  const sendBooks = (c: Client, assets: readonly string[]): void => {
+    const msgs = assets.filter((a) => byToken.has(a)).map(bookMsg);
+    if (!msgs.length) return;
+    stats.booksSent += msgs.length;
+    sendRaw(c, JSON.stringify(msgs), msgs.length);
+  };
+
+  const broadcastChanges = (m: PolyMarketSpec, changes: readonly SimChange[]): void => {
+    if (!changes.length) return;
+    const book = bookOf(m.conditionId);
+    const entries = changes.map((c) => {
+      const assetId = c.token === 'yes' ? m.yesTokenId : m.noTokenId;
+      const b = book.best(c.token);
+      return {
+        asset_id: assetId,
+        price: px(c.price),
+        size: px(c.size),
+        side: c.side,
+        hash: hashOf([assetId, c.price, c.size, now()]),
+        best_bid: px(b.bid ?? 0),
+        best_ask: px(b.ask ?? 1_000_000),
+      };
+    });
+    const ts = String(now());
+    for (const c of clients) {
+      const mine = entries.filter((e) => c.assets.has(e.asset_id));
+      if (!mine.length) continue;
+      stats.priceChangesSent++;
+      sendRaw(c, JSON.stringify({ market: m.conditionId, price_changes: mine, timestamp: ts, event_type: 'price_change' }));
+    }
+  };
+
+  const walkable = (): PolyMarketSpec[] => markets.filter((m) => !m.frozen && !m.closed);
+  const step = (): void => {
+    const ms = walkable();
+    if (!ms.length) return;
+    const m = ms[Math.floor(rng() * ms.length)]!;
+    const tick = Math.round(Number(m.tickSize) * 1_000_000);
+    broadcastChanges(m, walkStep(bookOf(m.conditionId), rng, tick));
+  };
+
+  // ------------------------------------------------------------------------------- HTTP / REST
+  const json = (res: ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const readBody = (req: IncomingMessage): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let s = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => {
+        s += d;
+        if (s.length > 1_000_000) req.destroy(new Error('body too large'));
+      });
+      req.on('end', () => resolve(s));
+      req.on('error', reject);
+    });
+  const intParam = (v: string | null, dflt: number, max: number): number => {
+    const n = v === null ? dflt : Number(v);
+    return Number.isInteger(n) && n >= 0 ? Math.min(n, max) : dflt;
+  };
+
+  const filterMarkets = (q: URLSearchParams): PolyMarketSpec[] => {
+    let ms = markets;
+    const closed = q.get('closed');
+    // like Gamma: closed=false unless asked
+    ms = ms.filter((m) => String(m.closed) === (closed ?? 'false'));
+    const active = q.get('active');
+    if (active !== null) ms = ms.filter((m) => String(m.active) === active);
+    const ids = q.getAll('id');
+    if (ids.length) ms = ms.filter((m) => ids.includes(m.gammaId));
+    const cids = q.getAll('condition_ids');
+    if (cids.length) ms = ms.filter((m) => cids.includes(m.conditionId));
+    const tids = q.getAll('clob_token_ids');
+    if (tids.length) ms = ms.filter((m) => tids.includes(m.yesTokenId) || tids.includes(m.noTokenId));
+    return ms;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.restRequests++;
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const q = u.searchParams;
+    const path = u.pathname.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET' && (path === '/markets' || path === '/events')) {
+      const limit = intParam(q.get('limit'), 100, 500);
+      const offset = intParam(q.get('offset'), 0, 1_000_000);
+      const page = filterMarkets(q).slice(offset, offset + limit);
+      return json(res, 200, page.map((m) => (path === '/markets' ? gammaMarket(m, bookOf(m.conditionId).ladders()) : gammaEvent(m, bookOf(m.conditionId).ladders()))));
+    }
+    let mm = /^\/markets\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && mm) {
+      const m = markets.find((x) => x.gammaId === mm![1]);
+      return m ? json(res, 200, gammaMarket(m, bookOf(m.conditionId).ladders())) : json(res, 404, { type: 'not found error', error: 'id not found' });
+    }
+    mm = /^\/clob-markets\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && mm) {
+      const m = byCondition.get(decodeURIComponent(mm[1]!));
+      return m ? json(res, 200, clobMarketParams(m)) : json(res, 404, { error: 'market not found' });
+    }
+    const fullBook = (assetId: string): Record<string, unknown> => {
+      const t = byToken.get(assetId)!;
+      const b = bookOf(t.m.conditionId).best(t.token);
+      const { event_type: _e, ...rest } = bookMsg(assetId);
+      const mid = b.bid !== undefined && b.ask !== undefined ? Math.round((b.bid + b.ask) / 2) : 500_000;
+      return { ...rest, min_order_size: String(t.m.orderMinSize), tick_size: t.m.tickSize, neg_risk: t.m.negRisk, last_trade_price: px(mid) };
+    };
+    if (req.method === 'GET' && path === '/book') {
+      const id = q.get('token_id') ?? '';
+      return byToken.has(id) ? json(res, 200, fullBook(id)) : json(res, 404, { error: 'No orderbook exists for the requested token id' });
+    }
+    if (req.method === 'POST' && path === '/books') {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch {
+        return json(res, 400, { error: 'Invalid payload' });
+      }
+      if (!Array.isArray(body)) return json(res, 400, { error: 'Invalid payload' });
+      const ids = body.map((b: unknown) => (typeof b === 'object' && b !== null && 'token_id' in b ? String((b as { token_id: unknown }).token_id) : '')).filter((id) => byToken.has(id));
+      return json(res, 200, ids.map(fullBook));
+    }
+    if (req.method === 'GET' && path === '/prices-history') {
+      const t = byToken.get(q.get('market') ?? '');
+      if (!t) return json(res, 400, { error: 'invalid market' });
+      const end = Number(q.get('endTs') ?? Math.floor(now() / 1000));
+      const fidelityS = intParam(q.get('fidelity'), 1, 10_080) * 60 || 60;
+      const start = Number(q.get('startTs') ?? end - 24 * 3600);
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return json(res, 400, { error: 'invalid time range' });
+      const b = bookOf(t.m.conditionId).best(t.token);
+      const mid = b.bid !== undefined && b.ask !== undefined ? (b.bid + b.ask) / 2 / 1e6 : 0.5;
+      const h = mulberry32(Number(BigInt(t.m.yesTokenId.slice(0, 12)) % 4_294_967_296n));
+      const history: { t: number; p: number }[] = [];
+      for (let ts = start, p = mid; ts <= end && history.length < 10_000; ts += fidelityS) {
+        p = Math.min(0.99, Math.max(0.01, p + (h() - 0.5) * 0.01));
+        history.push({ t: Math.floor(ts), p: Math.round(p * 1000) / 1000 });
+      }
+      return json(res, 200, { history });
+    }
+    return json(res, 404, { error: 'not found' });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.warn({ err, venue: 'polymarket' }, 'simulator REST handler failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+    });
+  });
+
+  // ------------------------------------------------------------------------------- WebSocket
+  const wss = new WebSocketServer({ noServer: true, autoPong: false });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== POLY_WS_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const c: Client = { ws, assets: new Set() };
+    clients.add(c);
+    stats.connectionsOpen++;
+    stats.connectionsTotal++;
+    ws.on('ping', (data: Buffer) => {
+      if (stalled()) return;
+      ws.pong(data);
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (stalled()) return;
+      const text = isBinary ? '' : data.toString('utf8');
+      if (text === 'PING') {
+        stats.pingsAnswered++;
+        sendRaw(c, 'PONG', 0);
+        return;
+      }
+      stats.commandsReceived++;
+      let cmd: unknown;
+      try {
+        cmd = JSON.parse(text);
+      } catch {
+        cmd = undefined;
+      }
+      const o = typeof cmd === 'object' && cmd !== null ? (cmd as Record<string, unknown>) : {};
+      const ids = Array.isArray(o.assets_ids) && o.assets_ids.every((x) => typeof x === 'string') ? (o.assets_ids as string[]) : undefined;
+      const op = o.operation ?? (typeof o.type === 'string' && o.type.toLowerCase() === 'market' ? 'subscribe' : undefined);
+      if (!ids || (op !== 'subscribe' && op !== 'unsubscribe')) {
+        stats.invalidCommands++;
+        sendRaw(c, 'INVALID OPERATION', 0);
+        return;
+      }
+      if (op === 'unsubscribe') {
+        for (const a of ids) c.assets.delete(a);
+        return;
+      }
+      const fresh = ids.filter((a) => !c.assets.has(a));
+      for (const a of ids) c.assets.add(a);
+      // a repeated subscribe of an asset answers with its book again (used to resync)
+      sendBooks(c, ids);
+      if (opts.replay && fresh.length === ids.length && o.type !== undefined) for (const f of opts.replay) sendRaw(c, f);
+    });
+    ws.on('close', () => {
+      clients.delete(c);
+      stats.connectionsOpen--;
+    });
+    ws.on('error', (err) => log.debug({ err, venue: 'polymarket' }, 'simulator ws error'));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  // ------------------------------------------------------------------------------- random walk
+  let timer: NodeJS.Timeout | undefined;
+  const rateHz = opts.rateHz ?? 0;
+  if (rateHz > 0) {
+    const tickMs = Math.max(5, Math.min(100, Math.floor(1000 / rateHz)));
+    let owed = 0;
+    timer = setInterval(() => {
+      if (stalled()) return;
+      owed += (rateHz * tickMs) / 1000;
+      for (; owed >= 1; owed--) step();
+    }, tickMs);
+    timer.unref();
+  }
+
+  const anySubscribed = (): { c: Client; assetId: string } | undefined => {
+    for (const c of clients) for (const a of c.assets) if (byToken.has(a)) return { c, assetId: a };
+    return undefined;
+  };
+  const toAll = (data: string): void => {
+    for (const c of clients) sendRaw(c, data);
+  };
+
+  return {
+    wsUrl: `ws://127.0.0.1:${port}${POLY_WS_PATH}`,
+    restUrl: `http://127.0.0.1:${port}`,
+    markets,
+    stats,
+    book: (cid) => bookOf(cid).ladders(),
+    setBook(cid, ladders) {
+      const m = byCondition.get(cid);
+      if (!m) throw new RangeError(`unknown market ${cid}`);
+      books.set(cid, new MarketBook(ladders));
+      for (const c of clients) sendBooks(c, [m.yesTokenId, m.noTokenId].filter((a) => c.assets.has(a)));
+    },
+    subscribedAssets() {
+      const s = new Set<string>();
+      for (const c of clients) for (const a of c.assets) s.add(a);
+      return s;
+    },
+    dropConnections() {
+      for (const c of clients) c.ws.terminate();
+    },
+    stall(ms) {
+      stalledUntil = now() + ms;
+    },
+    sendMalformed() {
+      // a book-bearing message of a subscribed market with a price > 1 and a negative size
+      const s = anySubscribed();
+      const t = s && byToken.get(s.assetId);
+      const msg = { event_type: 'price_change', market: t?.m.conditionId ?? '0x00', timestamp: String(now()), price_changes: [{ asset_id: s?.assetId ?? '0', price: '1.70', size: '-5', side: 'BUY' }] };
+      toAll(JSON.stringify(msg));
+    },
+    sendTruncated() {
+      const s = anySubscribed();
+      const full = s ? JSON.stringify([bookMsg(s.assetId)]) : '[{"event_type":"book","asset_id":"0","market":"0x00","bids":[],"asks":[],"timestamp":"0"}]';
+      toAll(full.slice(0, Math.max(10, Math.floor(full.length / 2))));
+    },
+    sendUnknownType() {
+      toAll(JSON.stringify({ event_type: 'sim_unknown_event', market: markets[0]?.conditionId ?? '0x00', timestamp: String(now()) }));
+    },
+    burst(n) {
+      for (let i = 0; i < n; i++) step();
+    },
+    tickSizeChange(cid) {
+      const m = byCondition.get(cid);
+      if (!m) throw new RangeError(`unknown market ${cid}`);
+      toAll(JSON.stringify({ event_type: 'tick_size_change', asset_id: m.yesTokenId, market: cid, old_tick_size: '0.01', new_tick_size: '0.001', timestamp: String(now()) }));
+    },
+    async replay(frames) {
+      const src = isObservable(frames) ? frames : from([...frames]);
+      await new Promise<void>((resolve, reject) => src.subscribe({ next: toAll, error: reject, complete: resolve }));
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      for (const c of clients) c.ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
