@@ -133,7 +133,7 @@ describe('docker-compose.yml', () => {
     expect(() => appEnv({})).toThrow(/POSTGRES_PASSWORD/);
   });
 
-  it('no variable with a config default can interpolate to an empty string (config reads "" as 0 for numbers)', () => {
+  it('no variable with a config default can interpolate to an empty string (it would silently mean the default)', () => {
     const env = appEnv(DOT_ENV);
     for (const [key, value] of Object.entries(env)) {
       const spec = ENV[key as keyof typeof ENV];

@@ -201,11 +201,10 @@ describe('modes', () => {
   });
 });
 
-// Known defects in src/config.ts, reported to the lead with a patch (see the infra report).
-// `it.fails` passes while the defect exists; when config.ts is fixed it fails, so flip it to `it`.
-describe('known config defects (reported; flip to it() once src/config.ts is fixed)', () => {
+// Regressions: defects found by this suite and fixed in src/config.ts (391bc72).
+describe('regressions', () => {
   it('a set-but-empty numeric variable falls back to its default instead of silently becoming 0', () => {
-    // today MATCH_AUTO_APPROVE_CONFIDENCE= (empty, as an unfilled compose/.env line) auto-approves every pair
+    // MATCH_AUTO_APPROVE_CONFIDENCE= (empty, an unfilled compose/.env line) once meant 0: auto-approve every pair
     const cfg = loadConfig({ API_PORT: '', MATCH_AUTO_APPROVE_CONFIDENCE: '', RISK_MIN_PAIR_CONFIDENCE: '' });
     expect(cfg.llm.autoApproveConfidence).toBe(0.95);
     expect(cfg.risk.minPairConfidence).toBe(0.9);
