@@ -8,7 +8,7 @@ import type { BookEvent, Level } from '../../../schema/book.js';
 import type { FeedStatus } from '../../../src/venues/common/types.js';
 import { createKalshiSigner } from '../../../src/venues/kalshi/auth.js';
 import { KalshiFeed, type KalshiFeedOptions, type KalshiMessage } from '../../../src/venues/kalshi/socket.js';
-import { startKalshiSimulator, type KalshiSim, type KalshiSimOptions } from '../../../src/venues/kalshi/simulator.js';
+import { startKalshiSimulator, type KalshiSimOptions } from '../../../src/venues/kalshi/simulator.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
