@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { capitalCost, friction, frictionFor, legFee, marginalFeeFromFeeBook, YEAR_MS } from '../../operators/friction.js';
-import { depthCandidate, vwap } from '../../operators/vwap.js';
+import { depthCandidate, vwap, type DepthCandidate } from '../../operators/vwap.js';
 import { FeeBook } from '../../src/fees/schedule.js';
 import { book, C, DAY, KAL, lv, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
 
@@ -107,9 +107,9 @@ describe('friction operator (marbles)', () => {
   it('empty, never, error, mid-stream error, unsubscribe', () => {
     const cfg = { feeBook: fb, capitalApr: '0.05' };
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      expectObservable(cold('|').pipe(friction(cfg))).toBe('|');
-      expectObservable(cold('-').pipe(friction(cfg))).toBe('-');
-      expectObservable(cold('#').pipe(friction(cfg))).toBe('#');
+      expectObservable(cold<DepthCandidate>('|').pipe(friction(cfg))).toBe('|');
+      expectObservable(cold<DepthCandidate>('-').pipe(friction(cfg))).toBe('-');
+      expectObservable(cold<DepthCandidate>('#').pipe(friction(cfg))).toBe('#');
       expectObservable(cold('-a-#', { a: cand }).pipe(friction(cfg))).toBe('-x-#', { x: frictionFor(cand, cfg, 1) });
       const src = cold('-a-a-a|', { a: cand });
       expectObservable(src.pipe(friction(cfg)), '^--!').toBe('-x-', { x: frictionFor(cand, cfg, 1) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { searchSize, vwap, walkLevels, remainingLevels, depthCandidate } from '../../operators/vwap.js';
+import { searchSize, vwap, walkLevels, remainingLevels, depthCandidate, type PairBooks } from '../../operators/vwap.js';
 import { book, C, KAL, lv, pair, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
@@ -102,9 +102,9 @@ describe('vwap operator (marbles)', () => {
   });
   it('empty, never, error, mid-stream error', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('|').pipe(vwap(cfg))).toBe('|');
-      expectObservable(cold('-').pipe(vwap(cfg))).toBe('-');
-      expectObservable(cold('#').pipe(vwap(cfg))).toBe('#');
+      expectObservable(cold<PairBooks>('|').pipe(vwap(cfg))).toBe('|');
+      expectObservable(cold<PairBooks>('-').pipe(vwap(cfg))).toBe('-');
+      expectObservable(cold<PairBooks>('#').pipe(vwap(cfg))).toBe('#');
       expectObservable(cold('-a-#', { a: good }).pipe(vwap(cfg))).toBe('-x-#', { x });
     });
   });
