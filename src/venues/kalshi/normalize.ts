@@ -7,10 +7,13 @@
  *   snapshots carry `impliedAsks: true`; deltas are signed `add` changes).
  * - {@link KalshiSequencer}: the §3.6 sequence rule per sid (gaps, delta before snapshot,
  *   stale markets, what to resync). A state machine without I/O: the socket acts on its output.
+ * - {@link kalshiBookEvents}: the RxJS operator RawFrame → BookEvent for replays.
  */
+import { Observable, type OperatorFunction } from 'rxjs';
 import type { BookEvent, BookSnapshotEvent, BookDeltaEvent, BookResetEvent, Level } from '../../../schema/book.js';
 import type { RawFrame } from '../common/types.js';
 import { DecodeError } from '../../errors.js';
+import { log } from '../../log.js';
 import { KalshiWsFrame, KALSHI_FRAME_TYPES, type OrderbookSnapshotMsg, type OrderbookDeltaMsg } from './wire.js';
 
 const RAW_MAX = 512;
@@ -241,4 +244,54 @@ export class KalshiSequencer {
     }
     return [...m.keys()];
   }
+}
+
+export interface KalshiReplayCounters {
+  decodeErrors: number;
+  unknownTypes: number;
+  gaps: number;
+  dropped: number;
+}
+
+/**
+ * RawFrame → BookEvent for replay of recorded sessions (and any frame source without a socket):
+ * decode, apply the sequence rule per connection (a new `connId` is a reconnect: every book is
+ * reset), emit book events. Bad frames are counted in `counters` and skipped, never thrown.
+ * Resync requests cannot be sent during a replay: the stale books stay reset until the recording
+ * holds a fresh snapshot.
+ *
+ * ```
+ * frames:  --s--d--d--[gap d]--s'--d--|
+ * events:  --S--D--D--R--------S'--D--|
+ * ```
+ * @see KalshiSequencer
+ */
+export function kalshiBookEvents(counters?: KalshiReplayCounters): OperatorFunction<RawFrame, BookEvent> {
+  return (source) =>
+    new Observable<BookEvent>((subscriber) => {
+      const seq = new KalshiSequencer();
+      let connId: string | undefined;
+      const sub = source.subscribe({
+        next(raw) {
+          if (connId !== undefined && raw.connId !== connId) for (const e of seq.connectionLost('reconnect', raw.tsReceived)) subscriber.next(e);
+          connId = raw.connId;
+          const res = decodeFrame(raw);
+          if (!res.ok) {
+            if (counters) {
+              counters.decodeErrors++;
+              if (res.kind === 'unknown-type') counters.unknownTypes++;
+            }
+            log.warn({ err: res.error, venue: 'kalshi', connId: raw.connId, raw: truncateRaw(raw.data) }, 'frame rejected');
+            return;
+          }
+          const out = seq.push(res.frame, raw.tsReceived);
+          if (counters && (out.gap || out.deltaBeforeSnapshot)) counters.gaps++;
+          if (counters && out.dropped) counters.dropped++;
+          for (const e of out.events) subscriber.next(e);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => sub.unsubscribe();
+    });
 }

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { BookSnapshotEvent, Level } from '../../../schema/book.js';
+import type { Config } from '../../config.js';
 import { NonRetryableError, RetryableError } from '../../errors.js';
 import { log } from '../../log.js';
 import { createKalshiSigner, type KalshiAuthConfig, type KalshiSigner } from './auth.js';
@@ -289,6 +290,12 @@ export interface KalshiRestOptions {
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+}
+
+/** REST options from the app config (base URL and credentials). */
+export function kalshiRestOptions(cfg: Pick<Config, 'venues'>): KalshiRestOptions {
+  const { kalshi } = cfg.venues;
+  return { baseUrl: kalshi.restUrl, ...(kalshi.auth ? { auth: kalshi.auth } : {}) };
 }
 
 const toMarketInfo = (m: MarketWire, ev: { seriesTicker: string } | undefined, s: KalshiSeriesInfo | undefined): KalshiMarketInfo => ({

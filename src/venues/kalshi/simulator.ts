@@ -138,6 +138,10 @@ export interface KalshiSim {
   injectSeqGap(): void;
   /** The next snapshot of `ticker` (subscribe, add_markets, get_snapshot) is lost: a delta is sent instead. */
   deltaBeforeSnapshot(ticker: string): void;
+  /** Commands received (raw text, last 1000), for assertions. */
+  readonly commandLog: readonly string[];
+  /** Sends error `code` (10 channel error or 25 buffer overflow: terminal) on every orderbook subscription and drops it. */
+  terminateSubscriptions(code?: number): void;
   /** The next `n` REST requests get HTTP 429. */
   failRest(n: number): void;
   sendLifecycle(ticker: string, eventType: string, extra?: Record<string, unknown>): void;
@@ -354,8 +358,11 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
 
   const CHANNELS = new Set(['orderbook_delta', 'ticker', 'trade', 'market_lifecycle_v2', 'fill', 'market_positions']);
 
+  const commandLog: string[] = [];
   function onCommand(c: Client, text: string): void {
     stats.commandsReceived++;
+    commandLog.push(text.slice(0, 2000));
+    if (commandLog.length > 1000) commandLog.shift();
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -743,7 +750,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   const sim: KalshiSim = {
     wsUrl: `ws://127.0.0.1:${port}${WS_PATH}`,
     restUrl: `http://127.0.0.1:${port}${REST_PREFIX}`,
-    markets, series, events, stats,
+    markets, series, events, stats, commandLog,
     ...(auth ? { auth } : {}),
     book(ticker) {
       const b = books.get(ticker);
@@ -791,6 +798,12 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
     deltaBeforeSnapshot(ticker) {
       if (!byTicker.has(ticker)) throw new Error(`unknown market ${ticker}`);
       lostSnapshots.add(ticker);
+    },
+    terminateSubscriptions(code = 25) {
+      for (const c of clients) for (const s of subsOf(c, 'orderbook_delta')) {
+        c.subs.delete(s.sid);
+        send(c, { type: 'error', sid: s.sid, msg: { code, msg: code === 25 ? 'Subscription buffer overflow' : 'Channel error' } });
+      }
     },
     failRest(n) {
       fail429 += n;

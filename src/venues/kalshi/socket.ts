@@ -14,6 +14,7 @@
  */
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { BookEvent } from '../../../schema/book.js';
+import type { Config } from '../../config.js';
 import { log } from '../../log.js';
 import { managedSocket } from '../common/socket.js';
 import type { BackoffOptions, FeedCounters, FeedStatus, ManagedSocket, ManagedSocketOptions, RawFrame } from '../common/types.js';
@@ -67,6 +68,18 @@ export interface KalshiFeedOptions {
   readonly socketFactory?: (o: ManagedSocketOptions) => ManagedSocket;
 }
 
+/** Feed options from the app config (URL, credentials, idle timeout, backoff). */
+export function kalshiFeedOptions(cfg: Pick<Config, 'venues'>, markets: readonly string[] = []): KalshiFeedOptions {
+  const { kalshi, feed } = cfg.venues;
+  return {
+    url: kalshi.wsUrl,
+    ...(kalshi.auth ? { auth: kalshi.auth } : {}),
+    markets,
+    idleTimeoutMs: feed.idleTimeoutMs,
+    backoff: { baseMs: feed.backoffBaseMs, maxMs: feed.backoffMaxMs, stableMs: feed.stableMs },
+  };
+}
+
 type Pending =
   | { readonly cmd: 'subscribe'; readonly channels: readonly string[]; readonly markets: readonly string[]; answered?: number }
   | { readonly cmd: 'get_snapshot'; readonly sid: number; readonly markets: readonly string[] }
@@ -86,6 +99,8 @@ export class KalshiFeed {
   readonly messages$: Observable<KalshiMessage>;
   /** Feed lifecycle (replays the current state). */
   readonly status$: Observable<FeedStatus>;
+  /** Every raw frame as received (for the recorder; replay it through `kalshiBookEvents`). */
+  readonly frames$: Observable<RawFrame>;
 
   private readonly books = new Subject<BookEvent>();
   private readonly messages = new Subject<KalshiMessage>();
@@ -126,6 +141,7 @@ export class KalshiFeed {
       now: this.now,
     });
     this.status$ = this.sock.status$;
+    this.frames$ = this.sock.frames$;
     this.subs.push(this.sock.frames$.subscribe({ next: (f) => this.onFrame(f) }));
     this.subs.push(
       this.sock.status$.subscribe((s) => {
