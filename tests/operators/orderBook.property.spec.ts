@@ -71,9 +71,17 @@ const sorted = (m: Map<number, number>, bid: boolean): Level[] =>
   [...m].map(([p, qty]) => ({ price: p, qty })).sort((a, b) => (bid ? b.price - a.price : a.price - b.price));
 const implied = (bids: readonly Level[]): Level[] => bids.map((l) => ({ price: SCALE - l.price, qty: l.qty }));
 
+/** Runs the events through the operator; also checks no emitted book changed afterwards (copy on write). */
 const run = (events: BookEvent[], maxLevels?: number): Book[] => {
   const out: Book[] = [];
-  of(...events).pipe(orderBook(maxLevels === undefined ? {} : { maxLevels })).subscribe((b) => out.push(b));
+  const atEmission: string[] = [];
+  of(...events)
+    .pipe(orderBook(maxLevels === undefined ? {} : { maxLevels }))
+    .subscribe((b) => {
+      out.push(b);
+      atEmission.push(JSON.stringify(b));
+    });
+  expect(out.map((b) => JSON.stringify(b))).toEqual(atEmission);
   return out;
 };
 

@@ -343,15 +343,17 @@ describe('orderBook: gating, resets and bad input', () => {
     expect(seen).toEqual(['crossed-yes', 'crossed-no', 'crossed-yes', 'crossed-no']);
   });
 
-  it('emits frozen books and shares unchanged ladders between them', () => {
+  it('emits frozen books, never mutates an emitted ladder, shares unchanged ones', () => {
     const out: Book[] = [];
     of<BookEvent[]>(kSnap(1, [lv(40, 1)], [lv(50, 1)]), delta('kalshi', 2, [ch('yesBid', 41, 'add', 1)]))
       .pipe(orderBook())
       .subscribe((b) => out.push(b));
     const [a, b] = out as [Book, Book];
     expect(Object.isFrozen(a)).toBe(true);
-    expect(Object.isFrozen(a.yes.bids)).toBe(true);
+    expect(Object.isFrozen(a.yes)).toBe(true);
+    expect(Object.isFrozen(a.issues)).toBe(true);
     expect(Object.isFrozen(a.yes.bids[0])).toBe(true);
+    expect(a.no.asks).toEqual([lv(60, 1)]);
     expect(a.yes.bids).toEqual([lv(40, 1)]); // the later delta did not touch the earlier book
     expect(b.no.bids).toBe(a.no.bids);
     expect(b.yes.asks).toBe(a.yes.asks);
