@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Level, SideBook, Venue, Outcome } from '../schema/book.js';
+import type { Book, Level, SideBook, Venue, Outcome } from '../schema/book.js';
 import type { EdgeDirection } from '../schema/edge.js';
 import { divRound, SCALE, type Micros, type Qty } from '../schema/money.js';
 import type { PairBooks } from '../schema/pair.js';
@@ -169,6 +169,8 @@ export interface DepthLeg {
   readonly levelsUsed: number;
   /** venue time of the book walked, unix ms */
   readonly tsVenue: number;
+  /** our receive time of the book walked, unix ms (staleness checks downstream) */
+  readonly tsReceived: number;
 }
 
 /** A sized, fee-unaware-in-total arbitrage candidate (fees enter only the marginal test); friction costs it. */
@@ -219,12 +221,15 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
     ...(fee ? { marginalCost: (pA: Micros, pB: Micros) => fee('polymarket', pb.poly.marketId, pA, pb.poly.tsVenue) + fee('kalshi', pb.kalshi.marketId, pB, pb.kalshi.tsVenue) } : {}),
   });
   if (result.qty <= 0 || result.lastMarginalEdgeMicros === undefined) return undefined;
-  const leg = (venue: Venue, marketId: string, outcome: Outcome, ladder: readonly Level[], tsVenue: number): DepthLeg => {
+  const leg = (book: Book, outcome: Outcome, ladder: readonly Level[]): DepthLeg => {
     const w = walkLevels(ladder, result.qty);
-    return { venue, marketId, outcome, qty: w.filledQty, fills: w.fills, costExact: w.costExact, costMicros: w.costMicros, vwapMicros: w.vwapMicros, worstPriceMicros: w.worstPrice, levelsUsed: w.levelsUsed, tsVenue };
+    return {
+      venue: book.venue, marketId: book.marketId, outcome, qty: w.filledQty, fills: w.fills, costExact: w.costExact, costMicros: w.costMicros,
+      vwapMicros: w.vwapMicros, worstPriceMicros: w.worstPrice, levelsUsed: w.levelsUsed, tsVenue: book.tsVenue, tsReceived: book.tsReceived,
+    };
   };
-  const a = leg('polymarket', pb.poly.marketId, polyOutcome, askA, pb.poly.tsVenue);
-  const b = leg('kalshi', pb.kalshi.marketId, kalshiOutcome, askB, pb.kalshi.tsVenue);
+  const a = leg(pb.poly, polyOutcome, askA);
+  const b = leg(pb.kalshi, kalshiOutcome, askB);
   return {
     pairId: pb.pairId,
     direction,
