@@ -159,7 +159,7 @@ export class PolymarketFeed {
 
   private newShard(): Shard {
     const index = this.shards.length;
-    let shard: Shard | undefined;
+    const holder: { shard?: Shard } = {};
     const sock = managedSocket({
       venue: 'polymarket',
       url: this.url,
@@ -169,6 +169,7 @@ export class PolymarketFeed {
       ...(this.opts.now ? { now: this.opts.now } : {}),
       ...(this.opts.random ? { random: this.opts.random } : {}),
       onOpen: (send, connId) => {
+        const shard = holder.shard;
         if (!shard) return;
         shard.initialSent = false;
         const assets = [...shard.markets.values()].flatMap((m) => [m.yesTokenId, m.noTokenId]);
@@ -179,8 +180,8 @@ export class PolymarketFeed {
         }
       },
     });
-    shard = { index, sock, markets: new Map(), initialSent: false, wasLive: false, subs: [] };
-    const s = shard;
+    const s: Shard = { index, sock, markets: new Map(), initialSent: false, wasLive: false, subs: [] };
+    holder.shard = s;
     s.subs.push(sock.frames$.subscribe((f) => this.onFrame(s, f)));
     s.subs.push(sock.status$.subscribe((st) => this.onStatus(s, st)));
     this.shards.push(s);
