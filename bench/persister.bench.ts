@@ -58,13 +58,15 @@ export async function run(): Promise<BenchRow[]> {
       await p.stop();
       return r;
     };
-    let copy = 0, values = 0, viaCopy = 0;
+    let copy = 0, values = 0, viaCopy = 0, unnest = 0;
     for (let i = 0; i < 2; i++) {
       copy = Math.max(copy, await rawCopy());
+      unnest = Math.max(unnest, await persist('unnest'));
       values = Math.max(values, await persist('values'));
       viaCopy = Math.max(viaCopy, await persist('copy'));
     }
     return [
+      withRatio("persister method 'unnest' (default, batch 2000)", unnest, copy, 'rows/s', 'vs raw COPY; includes stream read, decode, ack'),
       withRatio("persister method 'values' (batch 2000)", values, copy, 'rows/s', 'vs raw COPY; includes stream read, decode, ack'),
       withRatio("persister method 'copy' (batch 2000)", viaCopy, copy, 'rows/s', 'vs raw COPY; includes stream read, decode, ack'),
     ];

@@ -7,7 +7,9 @@
  * `INSERT ... ON CONFLICT (<natural key>) DO NOTHING`, and acks ONLY after the write committed.
  * A crash anywhere replays the batch; the natural key turns the replay into no-ops.
  *
- * Two write methods (bench/persister.bench.ts compares them):
+ * Three write methods (bench/persister.bench.ts compares them; see bench/results/latest.md):
+ *  - 'unnest' (default, fastest measured): INSERT ... SELECT * FROM unnest($1::type[], ...) ON CONFLICT
+ *              DO NOTHING, one array parameter per column (any `{ query }`; column types read once);
  *  - 'values': multi-row INSERT ... VALUES with parameters (any `{ query }`; chunks of <= 65535 params);
  *  - 'copy':   COPY into a temp table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING in one
  *              transaction (needs `pool.connect()`, i.e. a pg.Pool).
@@ -20,7 +22,7 @@ import type { z } from 'zod';
 import { log as logger } from '../log.js';
 import { GroupReader } from './streams/consumer.js';
 import { deadLetter, decodeEntries } from './streams/deadletter.js';
-import type { StreamLog } from './streams/types.js';
+import type { StreamEntry, StreamLog } from './streams/types.js';
 
 export interface SinkSpec<T> {
   readonly stream: string;
@@ -41,12 +43,12 @@ export const defineSink = <T>(spec: SinkSpec<T>): SinkSpec<T> => spec;
 export interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }>;
 }
-/** A pg.Pool, or anything with `query` (method 'values' only). */
+/** A pg.Pool, or anything with `query` (methods 'unnest' and 'values'). */
 export interface DbLike extends Queryable {
   connect?(): Promise<PoolClient>;
 }
 
-export type WriteMethod = 'values' | 'copy';
+export type WriteMethod = 'unnest' | 'values' | 'copy';
 
 export interface PersisterOptions {
   readonly log: StreamLog;
@@ -60,7 +62,7 @@ export interface PersisterOptions {
   readonly blockMs?: number;
   /** reclaim entries pending this long on any consumer; default 30000 ms */
   readonly claimIdleMs?: number;
-  /** default 'values' */
+  /** default 'unnest' (fastest measured, see bench/persister.bench.ts) */
   readonly method?: WriteMethod;
   /** pause after a failed batch before retrying it; default 1000 ms */
   readonly retryDelayMs?: number;
@@ -128,6 +130,30 @@ class SinkWriter {
     return inserted;
   }
 
+  private types: Promise<string[]> | null = null;
+
+  /** `INSERT ... SELECT * FROM unnest($1::type[], ...)`: one parameter per column whatever the batch size. */
+  async writeUnnest(db: Queryable, rows: readonly (readonly unknown[])[]): Promise<number> {
+    if (!this.types) {
+      const pending = columnTypes(db, this.target, this.spec.columns);
+      this.types = pending;
+      pending.catch(() => {
+        if (this.types === pending) this.types = null;
+      });
+    }
+    const types = await this.types;
+    const width = this.spec.columns.length;
+    const cols: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
+      for (let c = 0; c < width; c++) cols[c]![r] = row[c];
+    }
+    const args = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+    const res = await db.query(`INSERT INTO ${this.target} (${this.cols}) SELECT * FROM unnest(${args}) ON CONFLICT (${this.conflict}) DO NOTHING`, cols);
+    return res.rowCount ?? 0;
+  }
+
   async writeCopy(client: PoolClient, rows: readonly (readonly unknown[])[]): Promise<number> {
     const width = this.spec.columns.length;
     let text = '';
@@ -150,6 +176,20 @@ class SinkWriter {
       throw err;
     }
   }
+}
+
+/** SQL types of `columns` of `table` (quoted name), in order. */
+async function columnTypes(db: Queryable, table: string, columns: readonly string[]): Promise<string[]> {
+  const res = (await db.query(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+    [table],
+  )) as { rows?: { name: string; type: string }[] };
+  const byName = new Map((res.rows ?? []).map((r) => [r.name, r.type]));
+  return columns.map((c) => {
+    const t = byName.get(c);
+    if (!t) throw new Error(`persister: column ${c} not found in ${table}`);
+    return t;
+  });
 }
 
 /** One value in COPY text format. */
@@ -175,7 +215,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Starts one loop per sink; runs until stop(). Never throws: failures are logged, counted and retried. */
 export function startPersister(opts: PersisterOptions): Persister {
   const group = opts.group ?? 'persister';
-  const method = opts.method ?? 'values';
+  const method = opts.method ?? 'unnest';
   if (method === 'copy' && !opts.pool.connect) throw new Error("persister: method 'copy' needs a pool with connect() (pg.Pool)");
   const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0 };
   let stopped = false;
@@ -185,6 +225,7 @@ export function startPersister(opts: PersisterOptions): Persister {
     const readerOpts = { stream: spec.stream, group, consumer: opts.consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000 };
     let reader = new GroupReader(opts.log, readerOpts);
     const write = async (rows: readonly (readonly unknown[])[]): Promise<number> => {
+      if (method === 'unnest') return writer.writeUnnest(opts.pool, rows);
       if (method === 'values') return writer.writeValues(opts.pool, rows);
       const client = await opts.pool.connect!();
       try {
@@ -193,10 +234,19 @@ export function startPersister(opts: PersisterOptions): Persister {
         client.release();
       }
     };
+    // one batch is prefetched while the current one is written, and its acks run while the next
+    // batch is written: bounded to one batch ahead, and acks still happen strictly after COMMIT
+    let prefetch: Promise<StreamEntry[]> | null = null;
+    let acking: Promise<void> = Promise.resolve();
     while (!stopped) {
       try {
-        const entries = await reader.next();
+        const entries = await (prefetch ?? reader.next());
+        prefetch = null;
         if (!entries.length) continue;
+        if (!stopped) {
+          prefetch = reader.next();
+          prefetch.catch(() => undefined);
+        }
         const { good, bad } = decodeEntries(entries, spec.schema);
         const byId = new Map(entries.map((e) => [e.id, e]));
         const rows: (readonly unknown[])[] = [];
@@ -231,20 +281,32 @@ export function startPersister(opts: PersisterOptions): Persister {
           };
           inserted = await isolate(0, rows.length);
         }
-        // committed: only now may the entries leave the pending list
-        stats.deadLettered += await deadLetter(opts.log, spec.stream, group, bad);
-        await opts.log.ack(spec.stream, group, ids);
         stats.rowsInserted += inserted;
         stats.duplicatesSkipped += rows.length - inserted - rejected;
         stats.batches += 1;
+        // committed: only now may the entries leave the pending list
+        await acking;
+        acking = (async () => {
+          stats.deadLettered += await deadLetter(opts.log, spec.stream, group, bad);
+          await opts.log.ack(spec.stream, group, ids);
+        })();
+        acking.catch(() => undefined);
       } catch (err) {
         stats.failures += 1;
         logger.error({ err, stream: spec.stream, table: spec.table, consumer: opts.consumer }, 'persister batch failed; will retry');
-        // re-read this consumer's own pending entries (the failed batch) before anything new
+        // let the prefetch land, then re-read this consumer's own pending entries (the failed batches) first
+        await prefetch?.catch(() => undefined);
+        prefetch = null;
+        acking = Promise.resolve();
         reader = new GroupReader(opts.log, readerOpts);
         if (!stopped) await sleep(opts.retryDelayMs ?? 1000);
       }
     }
+    await prefetch?.catch(() => undefined);
+    await acking.catch((err: unknown) => {
+      stats.failures += 1;
+      logger.error({ err, stream: spec.stream, consumer: opts.consumer }, 'persister ack failed at stop; entries stay pending and will be reclaimed');
+    });
   };
 
   const loops = opts.sinks.map((s) => runSink(s));

@@ -66,7 +66,7 @@ d('persister (Redis -> PostgreSQL)', () => {
     await deleteKeys(prefix);
   });
 
-  for (const method of ['values', 'copy'] as WriteMethod[]) {
+  for (const method of ['unnest', 'values', 'copy'] as WriteMethod[]) {
     it(`${method}: inserts once, skips duplicates, dead-letters undecodable and DB-rejected entries, acks everything`, async () => {
       const stream = `${prefix}:${method}`;
       const table = await makeTable(`t_${method}`);
