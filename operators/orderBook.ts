@@ -171,7 +171,8 @@ const deriveAsks = (bids: readonly Level[]): readonly Level[] =>
  *   trade on). `impliedAsks: true` (Kalshi) makes the snapshot a full book: both bid ladders are
  *   replaced (an absent one is empty, as Kalshi omits empty sides), asks sent with it are ignored,
  *   and from then on YES asks = 1 − NO bids and NO asks = 1 − YES bids, re-derived after every
- *   change (at the changed prices, from the maintained bids). A snapshot whose `impliedAsks` differs from the book's current mode starts a fresh book.
+ *   change (at the changed prices, from the maintained bids). A snapshot whose `impliedAsks`
+ *   differs from the book's current mode starts a fresh book.
  * - **delta**: `set` = new total at the price (0 removes), `add` = signed change (a result ≤ 0
  *   removes). A negative result or quantity is removed and flagged `negative-qty`. Changes to a
  *   ladder without a snapshot (unknown market, after a reset, or Polymarket's other token not yet
