@@ -220,8 +220,8 @@ export function startPersister(opts: PersisterOptions): Persister {
   const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0 };
   let stopped = false;
 
-  const runSink = async (spec: SinkSpec<unknown>): Promise<void> => {
-    const writer = new SinkWriter(spec);
+  const runSink = async (writer: SinkWriter): Promise<void> => {
+    const spec = writer.spec;
     const readerOpts = { stream: spec.stream, group, consumer: opts.consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000 };
     let reader = new GroupReader(opts.log, readerOpts);
     const write = async (rows: readonly (readonly unknown[])[]): Promise<number> => {
@@ -309,7 +309,9 @@ export function startPersister(opts: PersisterOptions): Persister {
     });
   };
 
-  const loops = opts.sinks.map((s) => runSink(s));
+  // build every writer first: a bad sink spec throws here, synchronously, before anything starts
+  const writers = opts.sinks.map((s) => new SinkWriter(s));
+  const loops = writers.map((w) => runSink(w));
   return {
     stats,
     stop: async () => {

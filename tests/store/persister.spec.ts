@@ -1,0 +1,99 @@
+/** Persister logic against the in-process stream log and a scripted database (hermetic). */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { copyValue, defineSink, startPersister, type Queryable } from '../../src/store/persister.js';
+import { encodeEvent } from '../../src/store/streams/deadletter.js';
+import { MemoryStreamLog } from '../../src/store/streams/memory.js';
+
+const Ev = z.object({ seq: z.number().int() });
+const sink = defineSink({ stream: 's', table: 'public.t', columns: ['seq', 'entry_id'], conflictKey: ['seq'], schema: Ev, toRow: (e, id) => [e.seq, id] });
+const until = async (cond: () => boolean | Promise<boolean>) => {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('condition not reached');
+};
+
+/** A db whose answers the test scripts: each query waits in `calls` until resolved or rejected. */
+function scriptedDb() {
+  const calls: { text: string; values: unknown[]; resolve: (n: number) => void; reject: (e: unknown) => void }[] = [];
+  const db: Queryable = {
+    query: (text, values = []) => new Promise((resolve, reject) => calls.push({ text, values, resolve: (n) => resolve({ rowCount: n }), reject })),
+  };
+  return { db, calls };
+}
+
+describe('startPersister', () => {
+  it('acks only after the write resolved (committed)', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', [1, 2, 3].map((seq) => encodeEvent('ev', { seq })));
+    const { db, calls } = scriptedDb();
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values' });
+    await until(() => calls.length === 1);
+    expect(calls[0]!.text).toMatch(/^INSERT INTO "public"."t" \("seq", "entry_id"\) VALUES \(\$1,\$2\),\(\$3,\$4\),\(\$5,\$6\) ON CONFLICT \("seq"\) DO NOTHING$/);
+    expect(calls[0]!.values.filter((_, i) => i % 2 === 0)).toEqual([1, 2, 3]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await log.pending('s', 'persister')).count).toBe(3); // not yet committed: nothing acked
+    calls[0]!.resolve(2); // one was already there
+    await until(async () => (await log.pending('s', 'persister')).count === 0);
+    await p.stop();
+    expect(p.stats).toMatchObject({ rowsInserted: 2, duplicatesSkipped: 1, batches: 1, failures: 0 });
+    await log.close();
+  });
+
+  it('a failed write leaves the entries pending and retries them', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', [1, 2].map((seq) => encodeEvent('ev', { seq })));
+    const { db, calls } = scriptedDb();
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values', retryDelayMs: 10 });
+    await until(() => calls.length === 1);
+    calls[0]!.reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' }));
+    await until(() => calls.length === 2);
+    expect((await log.pending('s', 'persister')).count).toBe(2);
+    expect(calls[1]!.values).toEqual(calls[0]!.values);
+    calls[1]!.resolve(2);
+    await until(async () => (await log.pending('s', 'persister')).count === 0);
+    await p.stop();
+    expect(p.stats).toMatchObject({ rowsInserted: 2, failures: 1 });
+    await log.close();
+  });
+
+  it('isolates a row the database rejects (SQLSTATE 22/23) and dead-letters only that row', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', [1, 2, 3, 4].map((seq) => encodeEvent('ev', { seq })));
+    const db: Queryable = {
+      query: async (_text, values = []) => {
+        if (values.includes(3)) throw Object.assign(new Error('value out of range'), { code: '22003' });
+        return { rowCount: values.length / 2 };
+      },
+    };
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values' });
+    await until(async () => (await log.pending('s', 'persister')).count === 0 && p.stats.deadLettered === 1);
+    await p.stop();
+    expect(p.stats).toMatchObject({ rowsInserted: 3, duplicatesSkipped: 0, deadLettered: 1, failures: 0 });
+    await log.ensureGroup('s:dead', 'x');
+    const dead = await log.readGroup('s:dead', 'x', 'x', { count: 10 });
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.fields.reason).toMatch(/^db: value out of range/);
+    expect(JSON.parse(JSON.parse(dead[0]!.fields.raw!).d)).toEqual({ seq: 3 });
+    await log.close();
+  });
+
+  it("rejects unsafe identifiers and 'copy' without a pool", () => {
+    const log = new MemoryStreamLog();
+    const { db } = scriptedDb();
+    expect(() => startPersister({ log, pool: db, sinks: [{ ...sink, table: 't; DROP TABLE x' }], consumer: 'c' })).toThrow(/identifier/);
+    expect(() => startPersister({ log, pool: db, sinks: [sink], consumer: 'c', method: 'copy' })).toThrow(/connect/);
+  });
+});
+
+describe('copyValue', () => {
+  it('escapes COPY text format', () => {
+    expect(copyValue(null)).toBe('\\N');
+    expect(copyValue('a\tb\nc\\d\re')).toBe('a\\tb\\nc\\\\d\\re');
+    expect(copyValue(12)).toBe('12');
+    expect(copyValue(true)).toBe('t');
+    expect(copyValue({ a: 1 })).toBe('{"a":1}');
+  });
+});
