@@ -273,6 +273,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   const byTicker = new Map(markets.map((m) => [m.ticker, m]));
   const books = new Map(markets.map((m) => [m.ticker, initialBook(rng, m)]));
   const trades: SimTrade[] = [];
+  const volume = new Map<string, number>();
   let tradeNo = 0;
 
   let auth: KalshiAuthConfig | undefined;
@@ -438,8 +439,9 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   // ------------------------------------------------------------ random walk
 
   let stepNo = 0;
+  const walkable = markets.filter((m) => !m.frozen && m.status === 'active');
   function step(): void {
-    const live = markets.filter((m) => !m.frozen && m.status === 'active');
+    const live = walkable;
     if (!live.length) return;
     const m = pick(rng, live);
     const b = books.get(m.ticker)!;
@@ -483,7 +485,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
       market_id: marketId(ticker), market_ticker: ticker, price_dollars: px(b.fair),
       ...(yb ? { yes_bid_dollars: px(yb[0]), yes_bid_size_fp: fp(yb[1]) } : {}),
       ...(nb ? { yes_ask_dollars: px(SCALE - nb[0]), yes_ask_size_fp: fp(nb[1]) } : {}),
-      last_trade_size_fp: '1.00', volume_fp: fp(trades.filter((x) => x.ticker === ticker).reduce((a, x) => a + x.count, 0)),
+      last_trade_size_fp: '1.00', volume_fp: fp(volume.get(ticker) ?? 0),
       open_interest_fp: '0.00', dollar_volume: 0, dollar_open_interest: 0, ts: Math.floor(t / 1000), ts_ms: t, time: iso(t),
     };
     for (const c of clients) for (const s of subsOf(c, 'ticker', ticker)) send(c, { type: 'ticker', sid: s.sid, msg });
@@ -494,6 +496,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
     const t = now();
     const tr: SimTrade = { trade_id: `00000000-0000-4000-8000-${String(++tradeNo).padStart(12, '0')}`, ticker, yes: b.fair, count: randInt(rng, 1, 100) * SCALE, taker: rng() < 0.5 ? 'yes' : 'no', ts: t };
     trades.push(tr);
+    volume.set(ticker, (volume.get(ticker) ?? 0) + tr.count);
     if (trades.length > 10_000) trades.shift();
     const msg = {
       trade_id: tr.trade_id, market_ticker: ticker, yes_price_dollars: px(tr.yes), no_price_dollars: px(SCALE - tr.yes), count_fp: fp(tr.count),
@@ -505,11 +508,18 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   let walkTimer: NodeJS.Timeout | undefined;
   const rateHz = opts.rateHz ?? 0;
   if (rateHz > 0) {
-    const tickMs = Math.max(10, Math.floor(1000 / rateHz));
+    // credit from elapsed wall time, so that timer lag does not lower the rate; capped at 1 s worth
+    const tickMs = Math.max(5, Math.floor(1000 / rateHz));
     let credit = 0;
+    let last = performance.now();
     walkTimer = setInterval(() => {
-      if (stalled()) return;
-      credit += (rateHz * tickMs) / 1000;
+      const t = performance.now();
+      credit = Math.min(rateHz, credit + (rateHz * (t - last)) / 1000);
+      last = t;
+      if (stalled()) {
+        credit = 0;
+        return;
+      }
       for (; credit >= 1; credit--) step();
     }, tickMs);
   }
