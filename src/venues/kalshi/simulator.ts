@@ -113,6 +113,8 @@ export interface KalshiSimStats {
   snapshotsSent: number;
   deltasSent: number;
   pingsSent: number;
+  /** pongs the clients sent back (answers to our heartbeat pings) */
+  pongsReceived: number;
   restRequests: number;
   restRejected: number;
 }
@@ -286,7 +288,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
     keys.set(auth.keyId, createPublicKey(kp.publicKey));
   }
 
-  const stats: KalshiSimStats = { connectionsOpen: 0, connectionsTotal: 0, handshakesRejected: 0, messagesSent: 0, commandsReceived: 0, snapshotsSent: 0, deltasSent: 0, pingsSent: 0, restRequests: 0, restRejected: 0 };
+  const stats: KalshiSimStats = { connectionsOpen: 0, connectionsTotal: 0, handshakesRejected: 0, messagesSent: 0, commandsReceived: 0, snapshotsSent: 0, deltasSent: 0, pingsSent: 0, pongsReceived: 0, restRequests: 0, restRejected: 0 };
   const clients = new Set<Client>();
   const lostSnapshots = new Set<string>();
   let stalledUntil = 0;
@@ -743,6 +745,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
       ws.on('ping', (data) => {
         if (!stalled()) ws.pong(data);
       });
+      ws.on('pong', () => void stats.pongsReceived++);
       ws.on('error', () => undefined);
       ws.on('close', () => {
         clients.delete(c);

@@ -178,6 +178,8 @@ describe('KalshiFeed against the simulator', () => {
     const { sim, statuses, books, markets } = await setup({ pingIntervalMs: 50 }, { idleTimeoutMs: 500 });
     await wait(() => expect(snapshotsOf(books)).toHaveLength(markets.length));
     await wait(() => expect(sim.stats.pingsSent).toBeGreaterThanOrEqual(30));
+    // every heartbeat ping is answered with a pong (the last one may still be in flight)
+    await wait(() => expect(sim.stats.pongsReceived).toBeGreaterThanOrEqual(30));
     expect(statuses.some((s) => s.state === 'stale' || s.state === 'reconnecting')).toBe(false);
     expect(sim.stats.connectionsTotal).toBe(1);
   });
@@ -234,6 +236,16 @@ describe('KalshiFeed against the simulator', () => {
     const tr = messages.find((m) => m.frame.type === 'trade')!.frame;
     if (tr.type !== 'trade') throw new Error('trade');
     expect(tr.msg.yes_price_dollars! + tr.msg.no_price_dollars!).toBe(1_000_000);
+  });
+
+  it('the replay option sends a recorded session to each client on connect', async () => {
+    const recorded = [
+      JSON.stringify({ type: 'orderbook_snapshot', sid: 1, seq: 1, msg: { market_ticker: 'REC-1', yes: [[8, 300]], no: [[54, 20]] } }),
+      JSON.stringify({ type: 'orderbook_delta', sid: 1, seq: 2, msg: { market_ticker: 'REC-1', price: 8, price_dollars: '0.080', delta: -100, delta_fp: '-100.00', side: 'yes' } }),
+    ];
+    const { books } = await setup({ replay: recorded }, { markets: [] });
+    await wait(() => expect(books.filter((e) => e.marketId === 'REC-1')).toHaveLength(2));
+    expect(books.filter((e) => e.marketId === 'REC-1').map((e) => e.kind)).toEqual(['snapshot', 'delta']);
   });
 
   it('replays recorded frames verbatim (legacy shapes decode too)', async () => {
