@@ -305,7 +305,14 @@ export class KalshiFeed {
   private onSubscribed(id: number | undefined, channel: string, sid: number): void {
     const p = id === undefined ? undefined : this.pending.get(id);
     const markets = p?.cmd === 'subscribe' ? p.markets : [];
-    this.sids.set(sid, { channel, markets: new Set(markets) });
+    const keep = markets.filter((t) => this.wanted.has(t));
+    this.sids.set(sid, { channel, markets: new Set(keep) });
+    // unsubscribed while the subscribe was in flight: take them off the new sid
+    const dropped = markets.filter((t) => !this.wanted.has(t));
+    if (dropped.length) {
+      if (keep.length) this.command('update_subscription', { sid, market_tickers: dropped, action: 'delete_markets' });
+      else this.command('unsubscribe', { sids: [sid] });
+    }
     if (p?.cmd === 'subscribe' && id !== undefined) {
       p.answered = (p.answered ?? 0) + 1;
       if (p.answered >= p.channels.length) this.pending.delete(id);
@@ -317,7 +324,8 @@ export class KalshiFeed {
       this.extra.droppedOld++;
       return;
     }
-    this.emitBooks(out.events);
+    // books of markets no longer wanted (unsubscribed while frames were in flight) are not emitted; resets always are
+    this.emitBooks(out.events.filter((e) => e.kind === 'reset' || this.wanted.has(e.marketId)));
     if (out.gap || out.deltaBeforeSnapshot) {
       this.sock.count('gaps');
       log.warn({ venue: 'kalshi', connId: raw.connId, gap: out.gap, deltaBeforeSnapshot: out.deltaBeforeSnapshot }, out.gap ? 'seq gap' : 'delta before snapshot');

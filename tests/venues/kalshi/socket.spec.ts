@@ -218,6 +218,26 @@ describe('KalshiFeed against the simulator', () => {
     expect(feed.counters.gaps).toBe(0);
   });
 
+  it('markets unsubscribed while their subscribe is in flight are taken off and never emitted', async () => {
+    const sim = await startKalshiSimulator({ seed: 12, marketCount: 3 });
+    cleanups.push(() => sim.stop());
+    const [a, b] = sim.markets.map((m) => m.ticker) as [string, string];
+    const feed = new KalshiFeed({ url: sim.wsUrl, auth: sim.auth!, markets: [a, b], backoff: FAST });
+    cleanups.push(() => feed.close());
+    const books: BookEvent[] = [];
+    feed.books$.subscribe((e) => books.push(e));
+    const statuses: FeedStatus[] = [];
+    feed.status$.subscribe((s) => {
+      statuses.push(s);
+      if (s.state === 'live') queueMicrotask(() => feed.unsubscribe([b]));
+    });
+    await wait(() => expect(sim.commandLog.some((c) => c.includes('delete_markets'))).toBe(true));
+    sim.burst(60);
+    await wait(() => expect(fold(books, a)).toEqual(sim.book(a)));
+    expect(books.some((e) => e.marketId === b && e.kind !== 'reset')).toBe(false);
+    expect(feed.markets).toEqual([a]);
+  });
+
   it('messages$: ticker, trade, lifecycle and fee updates, typed; unknown lifecycle event types counted', async () => {
     const { sim, feed, messages, books, markets } = await setup();
     await wait(() => expect(snapshotsOf(books)).toHaveLength(markets.length));
@@ -243,7 +263,7 @@ describe('KalshiFeed against the simulator', () => {
       JSON.stringify({ type: 'orderbook_snapshot', sid: 1, seq: 1, msg: { market_ticker: 'REC-1', yes: [[8, 300]], no: [[54, 20]] } }),
       JSON.stringify({ type: 'orderbook_delta', sid: 1, seq: 2, msg: { market_ticker: 'REC-1', price: 8, price_dollars: '0.080', delta: -100, delta_fp: '-100.00', side: 'yes' } }),
     ];
-    const { books } = await setup({ replay: recorded }, { markets: [] });
+    const { books } = await setup({ replay: recorded }, { markets: ['REC-1'] });
     await wait(() => expect(books.filter((e) => e.marketId === 'REC-1')).toHaveLength(2));
     expect(books.filter((e) => e.marketId === 'REC-1').map((e) => e.kind)).toEqual(['snapshot', 'delta']);
   });
