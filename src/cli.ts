@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { commandModules } from './cli/index.js';
 import { ConfigError } from './config.js';
-import { log } from './log.js';
+import { log, scrub } from './log.js';
 
 const program = new Command()
   .name('arbstream')
@@ -23,10 +23,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof ConfigError) {
-    console.error(err.message);
+    console.error(scrub(err.message));
     process.exit(78); // EX_CONFIG
   }
   log.fatal({ err }, 'command failed');
-  console.error(`arbstream: ${(err as Error).message}`);
+  console.error(`arbstream: ${scrub((err as Error).message)}`);
   process.exit(1);
 }

@@ -155,7 +155,9 @@ function crossChecks(v: Partial<EnvValues>, problems: string[]): string | undefi
   for (const u of [v.DATABASE_URL, v.REDIS_URL]) {
     if (!u) continue;
     try {
-      registerSecret(decodeURIComponent(new URL(u).password));
+      const { password } = new URL(u);
+      registerSecret(password);
+      registerSecret(decodeURIComponent(password));
     } catch {
       /* already reported */
     }

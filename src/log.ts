@@ -40,6 +40,34 @@ const redactPaths = SECRET_KEYS.flatMap((k) => {
   return [key, `*${dot}${key}`, `*.*${dot}${key}`, `headers${dot}${key}`, `req.headers${dot}${key}`];
 });
 
+/**
+ * Plain-data view of a log object before redaction: URL objects become their href (with the
+ * password scrubbed later), class instances with `#private` fields their toJSON()/string form, so
+ * pino's redact never walks into objects it cannot read. Errors are left to the err serializer.
+ */
+function plain(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (value instanceof URL) {
+    if (!value.password) return value.href;
+    const u = new URL(value.href);
+    u.password = '***';
+    return u.href;
+  }
+  if (value instanceof Date) return value;
+  if (depth >= 4) return value;
+  if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const withJson = value as { toJSON?: () => unknown };
+    if (typeof withJson.toJSON === 'function') return plain(withJson.toJSON(), depth + 1);
+    if (value instanceof Map || value instanceof Set) return value;
+    return String(value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = plain(v, depth + 1);
+  return out;
+}
+
 export interface LogOptions {
   level?: string;
   destination?: DestinationStream;
@@ -53,6 +81,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
     redact: { paths: redactPaths, censor: REDACTED },
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
     hooks: { streamWrite: (line: string) => scrub(line) },
+    formatters: { log: (obj: Record<string, unknown>) => plain(obj) as Record<string, unknown> },
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
