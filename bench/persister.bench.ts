@@ -2,7 +2,7 @@
  * Persister rows/s (Redis stream -> PostgreSQL, both write methods) vs raw COPY of the same rows
  * into the same table on the same PostgreSQL, in one run. The persister figure includes reading
  * the stream, zod decoding, the insert with ON CONFLICT DO NOTHING and the acks; raw COPY is only
- * the load. Best of 2 rounds each.
+ * the load. Paired rounds (see pairedRow); BENCH_ROUNDS, PERSISTER_BATCH, PERSISTER_LANES tune it.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,9 +13,11 @@ import { z } from 'zod';
 import { copyValue, defineSink, startPersister, type WriteMethod } from '../src/store/persister.js';
 import { encodeEvent } from '../src/store/streams/deadletter.js';
 import { RedisStreamLog } from '../src/store/streams/redis.js';
-import { DATABASE_URL, rate, REDIS_URL, withRatio, type BenchRow } from './types.js';
+import { DATABASE_URL, pairedRow, rate, REDIS_URL, type BenchRow } from './types.js';
 
 const N = 50_000;
+const BATCH = Number(process.env.PERSISTER_BATCH ?? 2000);
+const LANES = Number(process.env.PERSISTER_LANES ?? 1);
 const Ev = z.object({ seq: z.number().int(), px: z.number().int(), qty: z.number().int(), venue: z.enum(['polymarket', 'kalshi']), market: z.string() });
 type Ev = z.infer<typeof Ev>;
 const COLS = ['seq', 'entry_id', 'px', 'qty', 'venue', 'market'];
@@ -52,23 +54,29 @@ export async function run(): Promise<BenchRow[]> {
       streams.push(stream);
       for (let i = 0; i < N; i += 5000) await log.append(stream, events.slice(i, i + 5000).map((e) => encodeEvent('ev', e)), { maxLen: 0 });
       const t = performance.now();
-      const p = startPersister({ log, pool, consumer: 'bench', batchSize: 2000, blockMs: 20, method, sinks: [defineSink({ stream, table, columns: COLS, conflictKey: ['seq'], schema: Ev, toRow })] });
+      const p = startPersister({ log, pool, consumer: 'bench', concurrency: LANES, batchSize: BATCH, blockMs: 20, method, sinks: [defineSink({ stream, table, columns: COLS, conflictKey: ['seq'], schema: Ev, toRow })] });
       while (p.stats.rowsInserted < N) await new Promise((r) => setTimeout(r, 2));
       const r = rate(N, performance.now() - t);
       await p.stop();
       return r;
     };
-    let copy = 0, values = 0, viaCopy = 0, unnest = 0;
-    for (let i = 0; i < 2; i++) {
-      copy = Math.max(copy, await rawCopy());
-      unnest = Math.max(unnest, await persist('unnest'));
-      values = Math.max(values, await persist('values'));
-      viaCopy = Math.max(viaCopy, await persist('copy'));
+    const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+    const unnest: number[] = [], values: number[] = [], viaCopy: number[] = [];
+    const unnestBase: number[] = [], valuesBase: number[] = [], copyBase: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      // each method is paired with a raw COPY measured right before it
+      unnestBase.push(await rawCopy());
+      unnest.push(await persist('unnest'));
+      valuesBase.push(await rawCopy());
+      values.push(await persist('values'));
+      copyBase.push(await rawCopy());
+      viaCopy.push(await persist('copy'));
     }
+    const note = 'vs raw COPY into the same table; includes stream read, decode, ack';
     return [
-      withRatio("persister method 'unnest' (default, batch 2000)", unnest, copy, 'rows/s', 'vs raw COPY; includes stream read, decode, ack'),
-      withRatio("persister method 'values' (batch 2000)", values, copy, 'rows/s', 'vs raw COPY; includes stream read, decode, ack'),
-      withRatio("persister method 'copy' (batch 2000)", viaCopy, copy, 'rows/s', 'vs raw COPY; includes stream read, decode, ack'),
+      pairedRow(`persister method 'unnest' (default, batch ${BATCH}, lanes ${LANES})`, unnest, unnestBase, 'rows/s', note),
+      pairedRow(`persister method 'values' (batch ${BATCH}, lanes ${LANES})`, values, valuesBase, 'rows/s', note),
+      pairedRow(`persister method 'copy' (batch ${BATCH}, lanes ${LANES})`, viaCopy, copyBase, 'rows/s', note),
     ];
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);

@@ -2,12 +2,12 @@
  * Stream log vs raw ioredis on the same Redis, in one run:
  *  - append: RedisStreamLog.append (batches of 1000) vs raw pipelined XADD of the same fields;
  *  - group read: RedisStreamLog.readGroup (COUNT 1000) vs raw XREADGROUP COUNT 1000.
- * Raw and ours alternate; each keeps its best of 3 rounds.
+ * Raw and ours alternate in paired rounds (BENCH_ROUNDS, default 3); see pairedRow.
  */
 import { Redis } from 'ioredis';
 import { encodeEvent } from '../src/store/streams/deadletter.js';
 import { RedisStreamLog } from '../src/store/streams/redis.js';
-import { rate, REDIS_URL, withRatio, type BenchRow } from './types.js';
+import { pairedRow, rate, REDIS_URL, type BenchRow } from './types.js';
 
 const N = 50_000;
 const BATCH = 1000;
@@ -56,19 +56,19 @@ export async function run(): Promise<BenchRow[]> {
       while (n < N) n += (await log.readGroup(key, 'g', 'c', { count: BATCH })).length;
       return rate(n, performance.now() - t);
     };
-    let rawA = 0, ourA = 0, rawR = 0, ourR = 0;
-    for (let round = 0; round < 3; round++) {
+    const rawA: number[] = [], ourA: number[] = [], rawR: number[] = [], ourR: number[] = [];
+    for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 3); round++) {
       const a = fresh();
       const b = fresh();
-      rawA = Math.max(rawA, await rawAppend(a));
-      ourA = Math.max(ourA, await ourAppend(b));
-      rawR = Math.max(rawR, await rawRead(b)); // both read the same content (one written by each)
-      ourR = Math.max(ourR, await ourRead(a));
+      rawA.push(await rawAppend(a));
+      ourA.push(await ourAppend(b));
+      rawR.push(await rawRead(b)); // both read the same content (one written by each)
+      ourR.push(await ourRead(a));
       await raw.del(a, b);
     }
     return [
-      withRatio('append (batch 1000)', ourA, rawA, 'entries/s', 'vs raw pipelined XADD'),
-      withRatio('group read (COUNT 1000)', ourR, rawR, 'entries/s', 'vs raw XREADGROUP'),
+      pairedRow(`append (batch ${BATCH})`, ourA, rawA, 'entries/s', 'vs raw pipelined XADD'),
+      pairedRow(`group read (COUNT ${BATCH})`, ourR, rawR, 'entries/s', 'vs raw XREADGROUP'),
     ];
   } finally {
     if (keys.length) await raw.del(...keys);

@@ -17,18 +17,25 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127
 /** rate per second of `n` items done in `ms` */
 export const rate = (n: number, ms: number): number => (n * 1000) / ms;
 
-/** Runs `fn` `rounds` times and keeps the best (highest) value: least disturbed by the machine. */
-export async function best(rounds: number, fn: () => Promise<number>): Promise<number> {
-  let top = 0;
-  for (let i = 0; i < rounds; i++) top = Math.max(top, await fn());
-  return top;
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * A measure taken against its baseline in several rounds, each round measuring both back to back
+ * (a shared, noisy machine disturbs both alike). Reports medians, and the median of the per-round ratios.
+ */
+export function pairedRow(name: string, ours: readonly number[], base: readonly number[], unit: string, note?: string): BenchRow {
+  const ratios = ours.map((v, i) => v / base[i]!);
+  return {
+    name,
+    value: Math.round(median(ours)),
+    unit,
+    baseline: Math.round(median(base)),
+    ratio: Math.round(median(ratios) * 1000) / 1000,
+    note: `${note ? note + '; ' : ''}median of ${ours.length} paired rounds, ratios ${ratios.map((r) => (r * 100).toFixed(0) + '%').join(' ')}`,
+  };
 }
 
-export const withRatio = (name: string, value: number, baseline: number, unit: string, note?: string): BenchRow => ({
-  name,
-  value: Math.round(value),
-  unit,
-  baseline: Math.round(baseline),
-  ratio: Math.round((value / baseline) * 1000) / 1000,
-  ...(note ? { note } : {}),
-});

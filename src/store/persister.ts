@@ -64,6 +64,11 @@ export interface PersisterOptions {
   readonly claimIdleMs?: number;
   /** default 'unnest' (fastest measured, see bench/persister.bench.ts) */
   readonly method?: WriteMethod;
+  /**
+   * write lanes per sink (each its own group consumer `<consumer>`, `<consumer>#1`, ...; keep the
+   * count stable across restarts so each lane re-reads its own pending entries); default 1
+   */
+  readonly concurrency?: number;
   /** pause after a failed batch before retrying it; default 1000 ms */
   readonly retryDelayMs?: number;
 }
@@ -220,9 +225,9 @@ export function startPersister(opts: PersisterOptions): Persister {
   const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0 };
   let stopped = false;
 
-  const runSink = async (writer: SinkWriter): Promise<void> => {
+  const runSink = async (writer: SinkWriter, consumer: string): Promise<void> => {
     const spec = writer.spec;
-    const readerOpts = { stream: spec.stream, group, consumer: opts.consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000 };
+    const readerOpts = { stream: spec.stream, group, consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000 };
     let reader = new GroupReader(opts.log, readerOpts);
     const write = async (rows: readonly (readonly unknown[])[]): Promise<number> => {
       if (method === 'unnest') return writer.writeUnnest(opts.pool, rows);
@@ -293,7 +298,7 @@ export function startPersister(opts: PersisterOptions): Persister {
         acking.catch(() => undefined);
       } catch (err) {
         stats.failures += 1;
-        logger.error({ err, stream: spec.stream, table: spec.table, consumer: opts.consumer }, 'persister batch failed; will retry');
+        logger.error({ err, stream: spec.stream, table: spec.table, consumer }, 'persister batch failed; will retry');
         // let the prefetch land, then re-read this consumer's own pending entries (the failed batches) first
         await prefetch?.catch(() => undefined);
         prefetch = null;
@@ -305,13 +310,14 @@ export function startPersister(opts: PersisterOptions): Persister {
     await prefetch?.catch(() => undefined);
     await acking.catch((err: unknown) => {
       stats.failures += 1;
-      logger.error({ err, stream: spec.stream, consumer: opts.consumer }, 'persister ack failed at stop; entries stay pending and will be reclaimed');
+      logger.error({ err, stream: spec.stream, consumer }, 'persister ack failed at stop; entries stay pending and will be reclaimed');
     });
   };
 
   // build every writer first: a bad sink spec throws here, synchronously, before anything starts
   const writers = opts.sinks.map((s) => new SinkWriter(s));
-  const loops = writers.map((w) => runSink(w));
+  const lanes = Math.max(1, opts.concurrency ?? 1);
+  const loops = writers.flatMap((w) => Array.from({ length: lanes }, (_, i) => runSink(w, i === 0 ? opts.consumer : `${opts.consumer}#${i}`)));
   return {
     stats,
     stop: async () => {
