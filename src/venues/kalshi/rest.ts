@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { BookSnapshotEvent, Level } from '../../../schema/book.js';
+import { MarketRecord } from '../../../schema/market.js';
 import type { Config } from '../../config.js';
 import { NonRetryableError, RetryableError } from '../../errors.js';
 import { log } from '../../log.js';
@@ -296,6 +297,77 @@ export interface KalshiRestOptions {
 export function kalshiRestOptions(cfg: Pick<Config, 'venues'>): KalshiRestOptions {
   const { kalshi } = cfg.venues;
   return { baseUrl: kalshi.restUrl, ...(kalshi.auth ? { auth: kalshi.auth } : {}) };
+}
+
+/** Kalshi market status (market vocabulary) → the shared record's status. Unknown values count as closed (never traded). */
+export function kalshiStatus(status: string): MarketRecord['status'] {
+  switch (status) {
+    case 'initialized':
+    case 'unopened':
+      return 'unopened';
+    case 'active':
+    case 'open':
+      return 'open';
+    case 'inactive':
+    case 'paused':
+      return 'paused';
+    case 'closed':
+      return 'closed';
+    case 'determined':
+    case 'disputed':
+    case 'amended':
+    case 'finalized':
+    case 'settled':
+      return 'resolved';
+    default:
+      log.warn({ venue: 'kalshi', status }, 'unknown market status; treated as closed');
+      return 'closed';
+  }
+}
+
+const TICK: Readonly<Record<string, number>> = { linear_cent: 10_000, deci_cent: 1_000 };
+
+/** Structured strike → thresholds for the matcher (`greater` 4487 → `> 4487`, `between` → both bounds). */
+function strikeThresholds(m: KalshiMarketInfo): MarketRecord['thresholds'] {
+  const f = m.floorStrike;
+  const c = m.capStrike;
+  switch (m.strikeType) {
+    case 'greater':
+      return f === null ? [] : [{ value: f, comparator: '>' }];
+    case 'greater_or_equal':
+      return f === null ? [] : [{ value: f, comparator: '>=' }];
+    case 'less':
+      return c === null ? [] : [{ value: c, comparator: '<' }];
+    case 'less_or_equal':
+      return c === null ? [] : [{ value: c, comparator: '<=' }];
+    case 'between':
+      return f === null || c === null ? [] : [{ value: f, comparator: 'between' }, { value: c, comparator: 'between' }];
+    default:
+      return [];
+  }
+}
+
+/** The shared market record (schema/market.ts) of a Kalshi market, validated. */
+export function toMarketRecord(m: KalshiMarketInfo): MarketRecord {
+  return MarketRecord.parse({
+    venue: 'kalshi',
+    marketId: m.ticker,
+    eventId: m.eventTicker,
+    seriesId: m.seriesTicker,
+    title: m.title,
+    rulesText: m.rulesPrimary,
+    rulesSecondary: m.rulesSecondary,
+    outcomes: [m.yesSubTitle || 'Yes', m.noSubTitle || 'No'],
+    ...(m.openTime === null ? {} : { openTime: m.openTime }),
+    ...(m.closeTime === null ? {} : { closeTime: m.closeTime }),
+    ...(m.expectedExpirationTime === null ? {} : { expectedResolutionTime: m.expectedExpirationTime }),
+    ...(m.settlementSources.length ? { resolutionSource: m.settlementSources.map((s) => s.name || s.url).join('; ') } : {}),
+    ...(m.category ? { category: m.category } : {}),
+    status: kalshiStatus(m.status),
+    ...(m.priceLevelStructure && TICK[m.priceLevelStructure] ? { tickSizeMicros: TICK[m.priceLevelStructure] } : {}),
+    feeInfo: { feeType: m.feeType, feeMultiplier: m.feeMultiplier, priceLevelStructure: m.priceLevelStructure },
+    thresholds: strikeThresholds(m),
+  });
 }
 
 const toMarketInfo = (m: MarketWire, ev: { seriesTicker: string } | undefined, s: KalshiSeriesInfo | undefined): KalshiMarketInfo => ({

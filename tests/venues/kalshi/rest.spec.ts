@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KalshiRest, TokenBucket } from '../../../src/venues/kalshi/rest.js';
+import { KalshiRest, TokenBucket, kalshiStatus, toMarketRecord } from '../../../src/venues/kalshi/rest.js';
 import { startKalshiSimulator } from '../../../src/venues/kalshi/simulator.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/kalshi');
@@ -128,6 +128,14 @@ describe('KalshiRest against the simulator', () => {
       expect(m.rulesPrimary.length).toBeGreaterThan(20);
     }
     expect(sim.stats.restRejected).toBe(0);
+    const rec = toMarketRecord(all[0]!);
+    const spec0 = sim.markets[0]!;
+    expect(rec).toMatchObject({
+      venue: 'kalshi', marketId: spec0.ticker, eventId: spec0.eventTicker, seriesId: spec0.seriesTicker, rulesText: spec0.rulesPrimary,
+      status: 'open', tickSizeMicros: 10_000, closeTime: Date.parse(spec0.closeTime), thresholds: [{ value: spec0.floorStrike, comparator: '>' }],
+      feeInfo: { feeType: all[0]!.feeType, feeMultiplier: 1 },
+    });
+    expect(['initialized', 'active', 'inactive', 'finalized', 'weird'].map(kalshiStatus)).toEqual(['unopened', 'open', 'paused', 'resolved', 'closed']);
     const t = sim.markets[0]!.ticker;
     const ob = await rest.getOrderbook(t);
     expect(ob.ladders).toEqual(sim.book(t));
