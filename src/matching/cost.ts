@@ -1,0 +1,208 @@
+/**
+ * LLM cost tracking and the verdict cache.
+ *
+ * Every LLM call (success, error, budget refusal, cache hit) becomes one `llm_calls` row; today's
+ * spend (UTC day) is summed from it for the daily budget; `usageSummary` reports per provider.
+ * Verdicts are cached in `llm_verdicts` by {@link verdictCacheKey}.
+ *
+ * The client talks to an {@link LlmLedger}: {@link PgLedger} on a `pg.Pool` (production,
+ * integration tests) or {@link MemoryLedger} (hermetic unit tests, one-off scripts).
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { z } from 'zod';
+import { divRound, type Micros } from '../../schema/money.js';
+import { scrub } from '../log.js';
+import { Verdict } from './verdict.js';
+
+// ------------------------------------------------------------------ cost
+
+/**
+ * Exact cost of a call in micro-dollars: tokens × price per 1M tokens, summed over input and
+ * output, divided by 1M once and rounded UP (a provider never bills us less than this).
+ */
+export function costMicros(promptTokens: number, completionTokens: number, priceInPerMTokMicros: Micros, priceOutPerMTokMicros: Micros): Micros {
+  const total = BigInt(promptTokens) * BigInt(priceInPerMTokMicros) + BigInt(completionTokens) * BigInt(priceOutPerMTokMicros);
+  return Number(divRound(total, 1_000_000n, 'ceil'));
+}
+
+/** Start of the UTC day containing `nowMs`. */
+export function utcDayStart(nowMs: number): number {
+  const d = new Date(nowMs);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
+
+// ------------------------------------------------------------------ ledger
+
+export type LlmCallStatus = 'ok' | 'output_error' | 'transport_error' | 'error' | 'budget_refused' | 'cache_hit';
+
+export interface LlmCallRecord {
+  /** our clock, unix ms */
+  ts: number;
+  callId?: string;
+  provider: string;
+  model: string;
+  pairId?: string;
+  promptTokens?: number;
+  completionTokens?: number;
+  estimatedPromptTokens?: number;
+  costMicros: Micros;
+  latencyMs?: number;
+  status: LlmCallStatus;
+  /** scrubbed of secrets before it is stored */
+  error?: string;
+  cacheHit: boolean;
+}
+
+export interface CachedVerdict {
+  cacheKey: string;
+  model: string;
+  /** provider that produced it, when known */
+  pairId?: string;
+  verdict: Verdict;
+}
+
+/** Where the LLM client records calls, reads today's spend and keeps cached verdicts. */
+export interface LlmLedger {
+  recordCall(rec: LlmCallRecord): Promise<void>;
+  /** Sum of cost_micros of calls at or after `sinceMs`. */
+  spentSince(sinceMs: number): Promise<Micros>;
+  getVerdict(cacheKey: string): Promise<CachedVerdict | undefined>;
+  putVerdict(v: CachedVerdict): Promise<void>;
+}
+
+const MAX_ERROR_CHARS = 2000;
+const cleanError = (e: string | undefined): string | null => (e === undefined ? null : scrub(e).slice(0, MAX_ERROR_CHARS));
+
+/** The ledger on PostgreSQL/TimescaleDB tables `llm_calls` and `llm_verdicts` (migration 0002). */
+export class PgLedger implements LlmLedger {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async recordCall(r: LlmCallRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO llm_calls (ts, call_id, provider, model, pair_id, prompt_tokens, completion_tokens,
+         estimated_prompt_tokens, cost_micros, latency_ms, status, error, cache_hit)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT DO NOTHING`,
+      [
+        new Date(r.ts), r.callId ?? randomUUID(), r.provider, r.model, r.pairId ?? null, r.promptTokens ?? null,
+        r.completionTokens ?? null, r.estimatedPromptTokens ?? null, r.costMicros, r.latencyMs ?? null, r.status,
+        cleanError(r.error), r.cacheHit,
+      ],
+    );
+  }
+
+  async spentSince(sinceMs: number): Promise<Micros> {
+    const res = await this.pool.query<{ spent: string | number }>(
+      'SELECT COALESCE(SUM(cost_micros), 0)::bigint AS spent FROM llm_calls WHERE ts >= $1',
+      [new Date(sinceMs)],
+    );
+    return Number(res.rows[0]?.spent ?? 0);
+  }
+
+  async getVerdict(cacheKey: string): Promise<CachedVerdict | undefined> {
+    const res = await this.pool.query<{ cache_key: string; model: string; pair_id: string | null; verdict: unknown }>(
+      'SELECT cache_key, model, pair_id, verdict FROM llm_verdicts WHERE cache_key = $1',
+      [cacheKey],
+    );
+    const row = res.rows[0];
+    if (!row) return undefined;
+    const v = Verdict.safeParse(row.verdict);
+    // a row that no longer fits the schema (schema changed) is a miss: the pair is judged again
+    if (!v.success) return undefined;
+    return { cacheKey: row.cache_key, model: row.model, pairId: row.pair_id ?? undefined, verdict: v.data };
+  }
+
+  async putVerdict(v: CachedVerdict): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO llm_verdicts (cache_key, pair_id, model, verdict) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (cache_key) DO UPDATE SET verdict = EXCLUDED.verdict, pair_id = COALESCE(EXCLUDED.pair_id, llm_verdicts.pair_id), created_at = now()`,
+      [v.cacheKey, v.pairId ?? null, v.model, JSON.stringify(v.verdict)],
+    );
+  }
+}
+
+/** In-memory ledger (unit tests, scripts without a database). Same semantics as {@link PgLedger}. */
+export class MemoryLedger implements LlmLedger {
+  readonly calls: LlmCallRecord[] = [];
+  readonly verdicts = new Map<string, CachedVerdict>();
+
+  async recordCall(r: LlmCallRecord): Promise<void> {
+    this.calls.push({ ...r, callId: r.callId ?? randomUUID(), error: cleanError(r.error) ?? undefined });
+  }
+  async spentSince(sinceMs: number): Promise<Micros> {
+    return this.calls.filter((c) => c.ts >= sinceMs).reduce((s, c) => s + c.costMicros, 0);
+  }
+  async getVerdict(cacheKey: string): Promise<CachedVerdict | undefined> {
+    return this.verdicts.get(cacheKey);
+  }
+  async putVerdict(v: CachedVerdict): Promise<void> {
+    this.verdicts.set(v.cacheKey, v);
+  }
+}
+
+// ------------------------------------------------------------------ summary
+
+export const UsageRow = z.object({
+  provider: z.string(),
+  calls: z.number().int(),
+  /** calls that reached the provider (not cache hits, not budget refusals) */
+  requests: z.number().int(),
+  cacheHits: z.number().int(),
+  errors: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  costMicros: z.number().int(),
+  /** median latency of requests that reached the provider; null when none */
+  p50LatencyMs: z.number().nullable(),
+});
+export type UsageRow = z.infer<typeof UsageRow>;
+
+const num = z.union([z.string(), z.number()]).transform(Number);
+const SummaryDbRow = z.object({
+  provider: z.string(),
+  calls: num,
+  requests: num,
+  cache_hits: num,
+  errors: num,
+  prompt_tokens: num,
+  completion_tokens: num,
+  cost_micros: num,
+  p50_latency_ms: z.union([z.string(), z.number()]).nullable().transform((v) => (v === null ? null : Number(v))),
+});
+
+/** Per provider since `since` (default: start of today, UTC): calls, tokens, cost, p50 latency. */
+export async function usageSummary(pool: pg.Pool, opts: { since?: Date } = {}): Promise<UsageRow[]> {
+  const since = opts.since ?? new Date(utcDayStart(Date.now()));
+  const res = await pool.query(
+    `SELECT provider,
+            count(*)::bigint AS calls,
+            count(*) FILTER (WHERE status NOT IN ('cache_hit', 'budget_refused'))::bigint AS requests,
+            count(*) FILTER (WHERE cache_hit)::bigint AS cache_hits,
+            count(*) FILTER (WHERE status NOT IN ('ok', 'cache_hit'))::bigint AS errors,
+            COALESCE(SUM(prompt_tokens), 0)::bigint AS prompt_tokens,
+            COALESCE(SUM(completion_tokens), 0)::bigint AS completion_tokens,
+            COALESCE(SUM(cost_micros), 0)::bigint AS cost_micros,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+              FILTER (WHERE status NOT IN ('cache_hit', 'budget_refused') AND latency_ms IS NOT NULL) AS p50_latency_ms
+       FROM llm_calls
+      WHERE ts >= $1
+      GROUP BY provider
+      ORDER BY provider`,
+    [since],
+  );
+  return res.rows.map((r) => {
+    const d = SummaryDbRow.parse(r);
+    return UsageRow.parse({
+      provider: d.provider,
+      calls: d.calls,
+      requests: d.requests,
+      cacheHits: d.cache_hits,
+      errors: d.errors,
+      promptTokens: d.prompt_tokens,
+      completionTokens: d.completion_tokens,
+      costMicros: d.cost_micros,
+      p50LatencyMs: d.p50_latency_ms,
+    });
+  });
+}
