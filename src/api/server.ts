@@ -1,0 +1,265 @@
+/**
+ * The API process's HTTP server: one port for
+ *   /graphql   GraphQL over HTTP (yoga; SSE subscriptions) and graphql-ws on the same path,
+ *   /          the dashboard (static files in src/api/public),
+ *   /healthz   liveness + database check.
+ *
+ *   const live = await createLiveEvents(config);
+ *   const api = await startApiServer({ config, pool: db.pool, events: live });
+ *   ... api.url ...
+ *   await api.close();          // closes sockets and the server (not the pool, not the events)
+ *
+ * graphql-ws auth: the `connection_init` payload carries `{ authorization: 'Bearer arb_…' }`
+ * (or `{ token: 'arb_…' }`). Missing, malformed, unknown or revoked token → close 4401. A token
+ * revoked while connected → its next subscribe closes the socket with 4403. Subscribes share the
+ * HTTP rate limit of their token (RATE_LIMITED error). Messages larger than maxBodyBytes close
+ * the socket (1009).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type pg from 'pg';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Config } from '../config.js';
+import { log } from '../log.js';
+import { authenticate, bearerToken, createRateLimiter, type Principal } from './auth.js';
+import type { LiveEventsHandle } from './events.js';
+import { apiError, createApi, GRAPHQL_PATH, type ArmorLimits } from './yoga.js';
+
+export interface StartApiServerOptions {
+  readonly config: Pick<Config, 'api' | 'risk'>;
+  readonly pool: pg.Pool;
+  readonly events: LiveEventsHandle;
+  /** Override config.api.host / port (tests: port 0). */
+  readonly host?: string;
+  readonly port?: number;
+  readonly limits?: Partial<ArmorLimits>;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  /** ws://host:port/graphql */
+  readonly wsUrl: string;
+  /** Open graphql-ws connections. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+const PUBLIC_DIR = new URL('./public/', import.meta.url);
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+const DASHBOARD_CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    n += chunk.length;
+    if (n > max) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...SECURITY_HEADERS, ...headers });
+  res.end(text);
+}
+
+/** The token in a graphql-ws connection_init payload. */
+function wsToken(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!params) return undefined;
+  const auth = params.authorization ?? params.Authorization;
+  if (typeof auth === 'string') return bearerToken(auth);
+  return typeof params.token === 'string' ? params.token : undefined;
+}
+
+export async function startApiServer(opts: StartApiServerOptions): Promise<ApiServer> {
+  const { config, pool } = opts;
+  const limiter = createRateLimiter({ perMin: config.api.rateLimitPerMin });
+  const yoga = createApi({ config, pool, live: opts.events, limiter, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const files = new Map(Object.entries(STATIC).map(([path, f]) => [path, { body: readFileSync(new URL(f.file, PUBLIC_DIR)), type: f.type }]));
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'api: request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL' } }] });
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === GRAPHQL_PATH) return graphql(req, res, url);
+    if (url.pathname === '/healthz') {
+      try {
+        await pool.query('SELECT 1');
+        return sendJson(res, 200, { ok: true });
+      } catch (err) {
+        log.warn({ err }, 'api: health check: database unavailable');
+        return sendJson(res, 503, { ok: false, reason: 'database unavailable' });
+      }
+    }
+    const file = files.get(url.pathname);
+    if (file && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', 'content-security-policy': DASHBOARD_CSP, ...SECURITY_HEADERS });
+      res.end(req.method === 'HEAD' ? undefined : file.body);
+      return;
+    }
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  async function graphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const max = config.api.maxBodyBytes;
+    const declared = Number(req.headers['content-length'] ?? '0');
+    const tooLarge = (): void => {
+      log.warn({ declared, max }, 'api: request body too large');
+      sendJson(res, 413, { errors: [{ message: `request body larger than ${max} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }, { connection: 'close' });
+      req.resume();
+    };
+    if (!Number.isFinite(declared) || declared > max) return tooLarge();
+    let body: Buffer | undefined;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      try {
+        body = await readBody(req, max);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return tooLarge();
+        throw err;
+      }
+    }
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+    }
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    const response = await yoga.fetch(url.toString(), { method: req.method ?? 'GET', headers, body: body && body.length ? new Uint8Array(body) : null, signal: ac.signal });
+    const out: Record<string, string | string[]> = { ...SECURITY_HEADERS };
+    response.headers.forEach((v, k) => (out[k] = v));
+    res.writeHead(response.status, out);
+    if (!response.body) {
+      res.end();
+      return;
+    }
+    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
+      .on('error', (err) => {
+        if (!ac.signal.aborted) log.warn({ err }, 'api: response stream error');
+        res.destroy();
+      })
+      .pipe(res);
+  }
+
+  // ── graphql-ws on the same port and path ──────────────────────────────────────────────────
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.api.maxBodyBytes });
+  const principals = new WeakMap<WebSocket, Principal>();
+  const disposeWs = useServer(
+    {
+      connectionInitWaitTimeout: 5_000,
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        let principal: Principal | undefined;
+        try {
+          principal = await authenticate(pool, wsToken(ctx.connectionParams));
+        } catch (err) {
+          log.error({ err }, 'api: ws token lookup failed');
+          socket.close(CloseCode.InternalServerError, 'authentication unavailable');
+          return false;
+        }
+        if (!principal) {
+          log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'api: ws connection without a valid token closed (4401)');
+          socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          return false;
+        }
+        principals.set(socket, principal);
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const socket = ctx.extra.socket;
+        const known = principals.get(socket);
+        const principal = known && (await authenticate(pool, wsToken(ctx.connectionParams)));
+        if (!principal) {
+          log.info({ token: known?.name }, 'api: ws token no longer valid (revoked); closing 4403');
+          socket.close(CloseCode.Forbidden, 'Forbidden');
+          return [apiError('token revoked', 'FORBIDDEN')];
+        }
+        const waitMs = limiter.take(principal.tokenId);
+        if (waitMs > 0) return [apiError(`rate limit exceeded; retry in ${Math.ceil(waitMs / 1000)} s`, 'RATE_LIMITED')];
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, request: undefined, socket, params: payload, principal });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>> }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]['subscribe']>> }).subscribe(args),
+      onError: (_ctx, _id, _payload, errors) => {
+        log.info({ errors: errors.map((e) => e.message) }, 'api: ws operation error');
+      },
+    },
+    wss,
+  );
+  wss.on('error', (err) => log.warn({ err }, 'api: websocket server error'));
+
+  const host = opts.host ?? config.api.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.api.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url: base }, 'api: listening');
+
+  let closed: Promise<void> | null = null;
+  return {
+    url: base,
+    port,
+    wsUrl: `${base.replace(/^http/, 'ws')}${GRAPHQL_PATH}`,
+    connections: () => wss.clients.size,
+    close: () =>
+      (closed ??= (async () => {
+        for (const c of wss.clients) c.close(1001, 'server shutting down');
+        await disposeWs.dispose();
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })()),
+  };
+}
