@@ -66,14 +66,14 @@ d('persister (Redis -> PostgreSQL)', () => {
     await deleteKeys(prefix);
   });
 
-  for (const method of ['unnest', 'values', 'copy'] as WriteMethod[]) {
-    it(`${method}: inserts once, skips duplicates, dead-letters undecodable and DB-rejected entries, acks everything`, async () => {
-      const stream = `${prefix}:${method}`;
-      const table = await makeTable(`t_${method}`);
+  for (const [method, lanes] of [['unnest', 1], ['values', 1], ['copy', 1], ['unnest', 2]] as [WriteMethod, number][]) {
+    it(`${method}, ${lanes} lane(s): inserts once, skips duplicates, dead-letters undecodable and DB-rejected entries, acks everything`, async () => {
+      const stream = `${prefix}:${method}:${lanes}`;
+      const table = await makeTable(`t_${method}_${lanes}`);
       const good = Array.from({ length: 2500 }, (_, i) => encodeEvent('ev', { seq: i, px: i * 10, venue: i % 2 ? 'kalshi' : 'polymarket' }));
       await log.append(stream, good);
       await log.append(stream, [encodeEvent('ev', { seq: 7, px: 70, venue: 'kalshi' }), { t: 'ev', d: 'not json' }, encodeEvent('ev', { seq: 9999, px: -1, venue: 'kalshi' }), encodeEvent('ev', { seq: 'x' })]);
-      const p: Persister = startPersister({ log, pool, sinks: [sinkFor(stream, table)], consumer: 'c1', batchSize: 1000, blockMs: 50, method, retryDelayMs: 50 });
+      const p: Persister = startPersister({ log, pool, sinks: [sinkFor(stream, table)], consumer: 'c1', concurrency: lanes, batchSize: 1000, blockMs: 50, method, retryDelayMs: 50 });
       try {
         for (let i = 0; i < 400 && (p.stats.rowsInserted < 2500 || p.stats.deadLettered < 3); i++) await sleep(25);
       } finally {
