@@ -5,3 +5,4 @@ export type RegisterCommands = (program: Command) => void;
 
 export const commandModules: RegisterCommands[] = [];
 import { register as registerDb } from './db.js'; commandModules.push(registerDb);
+import { register as registerBot } from './bot.js'; commandModules.push(registerBot);
