@@ -184,7 +184,7 @@ export interface LlmServer {
   stop(): Promise<void>;
 }
 
-const CHAT_PATH = /^\/(?:([A-Za-z0-9_.-]+)\/)?(?:v1\/)?chat\/completions\/?$/;
+const CHAT_PATH = /^\/(?:(?!v1\/)([A-Za-z0-9_.-]+)\/)?(?:v1\/)?chat\/completions\/?$/;
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
