@@ -1,0 +1,283 @@
+/**
+ * Cheap, deterministic facts pulled from (sanitised) market text: numeric thresholds with their
+ * unit and comparator ("above $100,000", "at least 4.25%", "90°F or higher", "25 bps"), dates
+ * ("2026-03-01", "March 1, 2026", "Dec 31", "March 2026") and named entities (a known list with
+ * aliases, plus capitalised phrases). Used by the candidate search and the guards; never by
+ * anything that acts on what the text says.
+ */
+import type { MarketRecord } from '../../schema/market.js';
+import { sanitizeText } from './sanitize.js';
+
+export type Comparator = '>' | '>=' | '<' | '<=' | '=' | 'between';
+
+export interface Threshold {
+  readonly value: number;
+  /** '$', '%', '°F', '°C', 'bps', or undefined for a bare number */
+  readonly unit?: string;
+  readonly comparator?: Comparator;
+  /** the text it came from (for reasons) */
+  readonly raw?: string;
+}
+
+export interface ExtractedDate {
+  /** 'YYYY-MM-DD', or 'YYYY-MM' when only a month is named, or '--MM-DD' when the year is missing */
+  readonly key: string;
+  readonly raw: string;
+}
+
+const MONTHS: Readonly<Record<string, number>> = {
+  jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6,
+  jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11, november: 11,
+  dec: 12, december: 12,
+};
+const MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+const validDay = (m: number, d: number): boolean => m >= 1 && m <= 12 && d >= 1 && d <= 31;
+
+const DATE_PATTERNS: readonly { re: RegExp; key: (m: RegExpExecArray) => string | undefined }[] = [
+  // 2026-03-01 (optionally with a time)
+  { re: /\b(20\d\d)-(\d\d)-(\d\d)(?:[T ][\d:.]+Z?)?\b/g, key: (m) => (validDay(+m[2]!, +m[3]!) ? `${m[1]}-${m[2]}-${m[3]}` : undefined) },
+  // March 1, 2026 / March 1st 2026 / Mar. 1 2026
+  {
+    re: new RegExp(`\\b${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(20\\d\\d)\\b`, 'gi'),
+    key: (m) => (validDay(MONTHS[m[1]!.toLowerCase()] ?? 0, +m[2]!) ? `${m[3]}-${pad(MONTHS[m[1]!.toLowerCase()]!)}-${pad(+m[2]!)}` : undefined),
+  },
+  // 1 March 2026
+  {
+    re: new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE},?\\s+(20\\d\\d)\\b`, 'gi'),
+    key: (m) => (validDay(MONTHS[m[2]!.toLowerCase()] ?? 0, +m[1]!) ? `${m[3]}-${pad(MONTHS[m[2]!.toLowerCase()]!)}-${pad(+m[1]!)}` : undefined),
+  },
+  // 3/1/2026 (US order)
+  { re: /\b(\d{1,2})\/(\d{1,2})\/(20\d\d)\b/g, key: (m) => (validDay(+m[1]!, +m[2]!) ? `${m[3]}-${pad(+m[1]!)}-${pad(+m[2]!)}` : undefined) },
+  // March 2026 (a month)
+  { re: new RegExp(`\\b${MONTH_RE},?\\s+(20\\d\\d)\\b`, 'gi'), key: (m) => `${m[2]}-${pad(MONTHS[m[1]!.toLowerCase()]!)}` },
+  // Dec 31 (no year)
+  {
+    re: new RegExp(`\\b${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?!\\s*[,.]?\\s*20\\d\\d)(?!\\s*(?:%|bps|°))`, 'gi'),
+    key: (m) => (validDay(MONTHS[m[1]!.toLowerCase()] ?? 0, +m[2]!) ? `--${pad(MONTHS[m[1]!.toLowerCase()]!)}-${pad(+m[2]!)}` : undefined),
+  },
+];
+
+/** Dates named in the text, in order of appearance, with the spans they cover. */
+function findDates(text: string): { dates: ExtractedDate[]; spans: [number, number][] } {
+  const spans: [number, number][] = [];
+  const found: { at: number; d: ExtractedDate }[] = [];
+  const overlaps = (a: number, b: number): boolean => spans.some(([s, e]) => a < e && b > s);
+  for (const p of DATE_PATTERNS) {
+    p.re.lastIndex = 0;
+    for (let m = p.re.exec(text); m; m = p.re.exec(text)) {
+      const end = m.index + m[0].length;
+      if (overlaps(m.index, end)) continue;
+      const key = p.key(m);
+      if (!key) continue;
+      spans.push([m.index, end]);
+      found.push({ at: m.index, d: { key, raw: m[0] } });
+    }
+  }
+  found.sort((a, b) => a.at - b.at);
+  return { dates: found.map((f) => f.d), spans };
+}
+
+/** Dates named in the text (deduplicated by key, in order). */
+export function extractDates(input: string): ExtractedDate[] {
+  const { dates } = findDates(sanitizeText(input));
+  const seen = new Set<string>();
+  return dates.filter((d) => (seen.has(d.key) ? false : (seen.add(d.key), true)));
+}
+
+// comparators: longest phrases first
+const BEFORE: readonly [RegExp, Comparator][] = [
+  [/(?:greater than or equal to|more than or equal to|at least|no less than|not less than|a minimum of|≥|>=|=>)\s*$/i, '>='],
+  [/(?:less than or equal to|at most|no more than|not more than|a maximum of|≤|<=|=<)\s*$/i, '<='],
+  [/(?:above|over|greater than|more than|higher than|exceeds?|exceeding|surpass(?:es)?|strictly higher than|top|tops|reach(?:es)?|hit|hits|>)\s*$/i, '>'],
+  [/(?:below|under|less than|lower than|fewer than|beneath|<)\s*$/i, '<'],
+  [/(?:exactly|equal to|equals|=)\s*$/i, '='],
+];
+const AFTER: readonly [RegExp, Comparator][] = [
+  [/^\s*(?:or (?:more|higher|greater|above|over)|\+|or better)/i, '>='],
+  [/^\s*(?:or (?:less|lower|fewer|below|under))/i, '<='],
+];
+
+const NUM = /(\$|US\$|USD\s?)?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?(k|K|thousand|m|M|mn|million|b|B|bn|billion|t|T|tn|trillion)?\b\s?(%|percent|per\s?cent|bps|basis points?|°\s?F|°\s?C|degrees?(?:\s+(?:fahrenheit|celsius|F|C))?|¢|cents?|pts|points)?/g;
+
+const MULT: Readonly<Record<string, number>> = {
+  k: 1e3, thousand: 1e3, m: 1e6, mn: 1e6, million: 1e6, b: 1e9, bn: 1e9, billion: 1e9, t: 1e12, tn: 1e12, trillion: 1e12,
+};
+
+function unitOf(dollar: string | undefined, suffix: string | undefined): string | undefined {
+  if (dollar) return '$';
+  if (!suffix) return undefined;
+  const s = suffix.toLowerCase().replace(/\s+/g, '');
+  if (s === '%' || s.startsWith('percent') || s.startsWith('percent')) return '%';
+  if (s === 'bps' || s.startsWith('basispoint')) return 'bps';
+  if (s.includes('°f') || s.includes('fahrenheit') || s === 'degreesf' || s === 'degreef') return '°F';
+  if (s.includes('°c') || s.includes('celsius') || s === 'degreesc' || s === 'degreec') return '°C';
+  if (s.startsWith('degree')) return '°';
+  if (s === '¢' || s.startsWith('cent')) return '¢';
+  if (s === 'pts' || s.startsWith('point')) return 'pts';
+  return undefined;
+}
+
+/**
+ * Numeric thresholds: a number with a unit, or a number after/before a comparator phrase.
+ * Years, day numbers inside dates and bare counts without a comparator are not thresholds.
+ * "between X and Y" gives two thresholds with comparator 'between'.
+ */
+export function extractThresholds(input: string): Threshold[] {
+  const text = sanitizeText(input);
+  const { spans } = findDates(text);
+  const inDate = (a: number, b: number): boolean => spans.some(([s, e]) => a < e && b > s);
+  const out: Threshold[] = [];
+  const nums: { at: number; end: number; t: Threshold }[] = [];
+  NUM.lastIndex = 0;
+  for (let m = NUM.exec(text); m; m = NUM.exec(text)) {
+    const start = m.index + (m[0].length - m[0].trimStart().length);
+    const end = m.index + m[0].trimEnd().length;
+    if (inDate(start, end)) continue;
+    // part of an identifier (ticker, hex id, "Q3", "H5N1"): skip
+    const prev = text[start - 1] ?? ' ';
+    if (/[A-Za-z0-9_\-/.]/.test(prev) && !m[1]) continue;
+    const intPart = m[2]!.replace(/,/g, '');
+    const mult = m[4] ? (MULT[m[4].toLowerCase()] ?? 1) : 1;
+    // "m"/"t"/"b" directly after a number without $ is ambiguous (minutes, tons): only with $ or spelled out
+    const multOk = !m[4] || m[1] !== undefined || m[4].length > 2 || m[4] === 'k' || m[4] === 'K';
+    const value = Number(intPart + (m[3] ?? '')) * (multOk ? mult : 1);
+    const unit = unitOf(m[1], m[5]);
+    const before = text.slice(Math.max(0, start - 40), start);
+    const after = text.slice(end, end + 20);
+    let comparator: Comparator | undefined;
+    for (const [re, c] of AFTER) if (re.test(after)) comparator ??= c;
+    for (const [re, c] of BEFORE) if (!comparator && re.test(before)) comparator = c;
+    const isYear = !unit && /^20\d\d$/.test(intPart) && !m[3];
+    if (isYear) continue;
+    if (!unit && !comparator) {
+      nums.push({ at: start, end, t: { value, raw: m[0].trim() } });
+      continue;
+    }
+    nums.push({ at: start, end, t: { value, ...(unit ? { unit } : {}), ...(comparator ? { comparator } : {}), raw: m[0].trim() } });
+  }
+  // between X and Y / from X to Y / X-Y%
+  for (let i = 0; i < nums.length; i++) {
+    const a = nums[i]!;
+    const b = nums[i + 1];
+    if (b) {
+      const gap = text.slice(a.end, b.at);
+      const lead = text.slice(Math.max(0, a.at - 12), a.at);
+      if ((/^\s*(?:and|to|-|–|—)\s*$/i.test(gap) && /(between|from)\s*$/i.test(lead)) || /^\s*(?:-|–|—)\s*$/.test(gap)) {
+        const unit = a.t.unit ?? b.t.unit;
+        if (unit || /(between|from)\s*$/i.test(lead)) {
+          out.push({ value: a.t.value, ...(unit ? { unit } : {}), comparator: 'between', raw: `${a.t.raw}–${b.t.raw}` });
+          out.push({ value: b.t.value, ...(unit ? { unit } : {}), comparator: 'between', raw: `${a.t.raw}–${b.t.raw}` });
+          i++;
+          continue;
+        }
+      }
+    }
+    if (a.t.unit || a.t.comparator) out.push(a.t);
+  }
+  // deduplicate identical (value, unit, comparator)
+  const seen = new Set<string>();
+  return out.filter((t) => {
+    const k = `${t.value}|${t.unit ?? ''}|${t.comparator ?? ''}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+/** Known entities: canonical name → aliases (lowercase, matched on word boundaries). */
+export const KNOWN_ENTITIES: Readonly<Record<string, readonly string[]>> = {
+  Bitcoin: ['bitcoin', 'btc'],
+  Ethereum: ['ethereum', 'eth', 'ether'],
+  Solana: ['solana', 'sol'],
+  XRP: ['xrp', 'ripple'],
+  Dogecoin: ['dogecoin', 'doge'],
+  'Federal Reserve': ['federal reserve', 'fed', 'fomc', 'federal open market committee', 'federal funds'],
+  CPI: ['cpi', 'consumer price index', 'cpi-u'],
+  GDP: ['gdp', 'gross domestic product'],
+  Unemployment: ['unemployment', 'jobless rate', 'nonfarm payrolls', 'payrolls'],
+  'S&P 500': ['s&p 500', 's&p500', 'spx', 'inx', 'sp500'],
+  Nasdaq: ['nasdaq', 'nasdaq-100', 'ndx'],
+  'Dow Jones': ['dow jones', 'djia', 'the dow'],
+  NVIDIA: ['nvidia', 'nvda'],
+  Tesla: ['tesla', 'tsla'],
+  Apple: ['apple', 'aapl'],
+  Trump: ['trump', 'donald trump'],
+  'Kamala Harris': ['kamala harris', 'harris'],
+  'JD Vance': ['jd vance', 'j.d. vance', 'vance'],
+  'Gavin Newsom': ['gavin newsom', 'newsom'],
+  'Marco Rubio': ['marco rubio', 'rubio'],
+  'Josh Shapiro': ['josh shapiro', 'shapiro'],
+  NBA: ['nba'], NFL: ['nfl'], MLB: ['mlb'], NHL: ['nhl'], 'Premier League': ['premier league', 'epl'],
+  Lakers: ['lakers'], Celtics: ['celtics'], Warriors: ['warriors'], Knicks: ['knicks'], Nuggets: ['nuggets'], Bucks: ['bucks'],
+  Heat: ['miami heat', 'heat'], Suns: ['suns'], Mavericks: ['mavericks', 'mavs'], Thunder: ['thunder'], Pacers: ['pacers'], Clippers: ['clippers'],
+  'New York City': ['new york city', 'nyc'], 'Los Angeles': ['los angeles', 'la'], Chicago: ['chicago'], Miami: ['miami'],
+  Binance: ['binance'], Coinbase: ['coinbase'], 'Bureau of Labor Statistics': ['bureau of labor statistics', 'bls'],
+  Senate: ['senate'], House: ['house of representatives'], 'Supreme Court': ['supreme court', 'scotus'],
+  Oscars: ['oscars', 'academy awards'], 'Super Bowl': ['super bowl'], 'World Series': ['world series'],
+  China: ['china', 'prc'], Russia: ['russia'], Ukraine: ['ukraine'], Israel: ['israel'], Iran: ['iran'],
+  'United States': ['united states', 'u.s.', 'usa'],
+};
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const aliasList = Object.entries(KNOWN_ENTITIES)
+  .flatMap(([canon, aliases]) => aliases.map((a) => [a, canon] as const))
+  .sort((a, b) => b[0].length - a[0].length);
+const ALIAS_TO_CANON = new Map(aliasList);
+const KNOWN_RE = new RegExp(`(?<![\\p{L}\\p{N}])(${aliasList.map(([a]) => escapeRe(a)).join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+
+/** Short aliases that are also ordinary words: only counted when written in capitals in the text. */
+const CASE_SENSITIVE = new Set(['fed', 'eth', 'sol', 'la', 'heat', 'house', 'thunder', 'suns', 'harris', 'vance', 'doge', 'apple', 'ether']);
+
+const STOP_CAPS = new Set([
+  'will', 'the', 'a', 'an', 'this', 'that', 'if', 'yes', 'no', 'otherwise', 'market', 'markets', 'resolve', 'resolves', 'on', 'in', 'by', 'for',
+  'of', 'at', 'and', 'or', 'to', 'be', 'is', 'are', 'what', 'who', 'which', 'when', 'how', 'does', 'do', 'did', 'has', 'have', 'before', 'after',
+  'close', 'price', 'et', 'pm', 'am', 'utc', 'est', 'edt', 'note', 'please', 'revisions', 'filing', 'if', 'it', 'its', 'as', 'with',
+  ...Object.keys(MONTHS),
+  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday',
+]);
+
+/**
+ * Named entities: every known-list alias (canonical name), then capitalised phrases of one to
+ * four words that are not sentence-initial stop words ("Gavin Newsom", "Binance").
+ */
+export function extractEntities(input: string): string[] {
+  const text = sanitizeText(input);
+  const out = new Set<string>();
+  KNOWN_RE.lastIndex = 0;
+  const covered: [number, number][] = [];
+  for (let m = KNOWN_RE.exec(text); m; m = KNOWN_RE.exec(text)) {
+    const alias = m[1]!.toLowerCase();
+    if (CASE_SENSITIVE.has(alias) && !/^\p{Lu}/u.test(m[1]!)) continue;
+    const canon = ALIAS_TO_CANON.get(alias);
+    if (canon) {
+      out.add(canon);
+      covered.push([m.index, m.index + m[0].length]);
+    }
+  }
+  const CAP = /(?<![\p{L}\p{N}])(\p{Lu}[\p{L}\p{N}'&.-]*(?:\s+(?:of\s+|the\s+|de\s+)?\p{Lu}[\p{L}\p{N}'&.-]*){0,3})/gu;
+  for (let m = CAP.exec(text); m; m = CAP.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (covered.some(([s, e]) => start < e && end > s)) continue;
+    const words = m[1]!.split(/\s+/).filter((w) => !STOP_CAPS.has(w.toLowerCase().replace(/[.'’]+$/, '')));
+    if (words.length === 0) continue;
+    const phrase = words.join(' ').replace(/[.'’]+$/, '');
+    if (phrase.length < 3 || /^\d/.test(phrase) || /^[A-Z]{1,2}$/.test(phrase)) continue;
+    out.add(phrase);
+  }
+  return [...out];
+}
+
+/** Canonical names of the known-list entities only (the guard compares these). */
+export function knownEntities(input: string): string[] {
+  const known = new Set(Object.keys(KNOWN_ENTITIES));
+  return extractEntities(input).filter((e) => known.has(e));
+}
+
+/** Fills `thresholds` and `entities` of a record from its title (and rules when the title has none). */
+export function withExtracted(r: MarketRecord): MarketRecord {
+  const fromTitle = extractThresholds(r.title);
+  const thresholds = (fromTitle.length ? fromTitle : extractThresholds(r.rulesText)).map(({ raw: _raw, ...t }) => t);
+  const entities = extractEntities(`${r.title}\n${r.rulesText}`);
+  return { ...r, thresholds: r.thresholds.length ? r.thresholds : thresholds, entities };
+}

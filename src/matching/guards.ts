@@ -1,0 +1,212 @@
+/**
+ * Deterministic guards on a candidate pair. They run on the normalised records alone, and no LLM
+ * verdict can override them: a `fail` rejects the pair, a `flag` holds it for a human, and only a
+ * pair whose guards all `pass` can be auto-approved. Market text is data: it is sanitised and
+ * measured here, never followed.
+ */
+import type { MarketRecord } from '../../schema/market.js';
+import { extractDates, knownEntities, type Comparator } from './extract.js';
+import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
+
+export type GuardName = 'outcomes' | 'status' | 'closeTime' | 'resolutionTime' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text';
+export type GuardOutcome = 'pass' | 'fail' | 'flag';
+
+export interface GuardResult {
+  readonly guard: GuardName;
+  readonly outcome: GuardOutcome;
+  readonly reason: string;
+}
+
+export interface GuardConfig {
+  /** largest |close time difference|, ms (default 2 days) */
+  readonly closeWindowMs: number;
+  /** largest |expected resolution time difference|, ms (default 3 days) */
+  readonly resolutionWindowMs: number;
+}
+
+export const DEFAULT_GUARD_CONFIG: GuardConfig = { closeWindowMs: 2 * 86_400_000, resolutionWindowMs: 3 * 86_400_000 };
+
+/** How Polymarket YES relates to Kalshi: YES_YES (same outcome) or YES_NO (complement); undefined = not known yet. */
+export type Mapping = 'YES_YES' | 'YES_NO' | undefined;
+
+/**
+ * What the guards read: the normalised record, plus the sanitiser's flags on the venue's raw text
+ * (hidden characters are gone from the record, but that they were there is kept here).
+ */
+export type GuardInput = Pick<MarketRecord, 'venue' | 'marketId' | 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'status' | 'closeTime' | 'expectedResolutionTime' | 'thresholds'> & {
+  readonly textFlags?: readonly string[];
+};
+type Rec = GuardInput;
+
+const pass = (guard: GuardName, reason: string): GuardResult => ({ guard, outcome: 'pass', reason });
+const fail = (guard: GuardName, reason: string): GuardResult => ({ guard, outcome: 'fail', reason });
+const flag = (guard: GuardName, reason: string): GuardResult => ({ guard, outcome: 'flag', reason });
+
+const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+const iso = (t: number): string => new Date(t).toISOString();
+
+export function outcomesGuard(a: Rec, b: Rec): GuardResult {
+  if (a.outcomes.length !== 2 || b.outcomes.length !== 2) return fail('outcomes', `not binary: ${a.outcomes.length} vs ${b.outcomes.length} outcomes`);
+  return pass('outcomes', 'both binary');
+}
+
+export function statusGuard(a: Rec, b: Rec): GuardResult {
+  const tradable = (s: Rec['status']): boolean => s === 'open' || s === 'unopened';
+  if (!tradable(a.status) || !tradable(b.status)) return fail('status', `not open: ${a.venue} ${a.status}, ${b.venue} ${b.status}`);
+  return pass('status', 'both open');
+}
+
+function timeGuard(guard: 'closeTime' | 'resolutionTime', ta: number | undefined, tb: number | undefined, windowMs: number): GuardResult {
+  if (ta === undefined || tb === undefined) return flag(guard, `${guard} unknown on ${ta === undefined ? 'polymarket' : 'kalshi'}`);
+  const d = Math.abs(ta - tb);
+  if (d > windowMs) return fail(guard, `${guard} differs by ${hours(d)} (${iso(ta)} vs ${iso(tb)}; window ${hours(windowMs)})`);
+  return pass(guard, `${guard} within ${hours(d)}`);
+}
+
+export function closeTimeGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
+  return timeGuard('closeTime', a.closeTime, b.closeTime, cfg.closeWindowMs);
+}
+
+export function resolutionTimeGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
+  return timeGuard('resolutionTime', a.expectedResolutionTime ?? a.closeTime, b.expectedResolutionTime ?? b.closeTime, cfg.resolutionWindowMs);
+}
+
+/** Dates named in the titles must agree (a day, a month-day without year, or a month). */
+export function titleDatesGuard(a: Rec, b: Rec): GuardResult {
+  const da = extractDates(a.title).map((d) => d.key);
+  const db = extractDates(b.title).map((d) => d.key);
+  const days = (ks: string[]): string[] => ks.filter((k) => /^\d{4}-\d\d-\d\d$/.test(k));
+  const monthDays = (ks: string[]): string[] => ks.map((k) => (k.startsWith('--') ? k.slice(2) : /^\d{4}-\d\d-\d\d$/.test(k) ? k.slice(5) : '')).filter(Boolean);
+  const months = (ks: string[]): string[] => ks.map((k) => k.slice(0, 7)).filter((k) => /^\d{4}-\d\d$/.test(k));
+  const same = (x: string[], y: string[]): boolean => x.length === y.length && x.every((v) => y.includes(v));
+  if (da.length && db.length) {
+    const [fa, fb] = [days(da), days(db)];
+    if (fa.length && fb.length) return same(fa, fb) ? pass('titleDates', `same dates ${fa.join(', ')}`) : fail('titleDates', `dates differ: ${fa.join(', ')} vs ${fb.join(', ')}`);
+    const [ma, mb] = [monthDays(da), monthDays(db)];
+    if (ma.length && mb.length) return same(ma, mb) ? pass('titleDates', `same days ${ma.join(', ')}`) : fail('titleDates', `days differ: ${ma.join(', ')} vs ${mb.join(', ')}`);
+    const [ya, yb] = [months(da), months(db)];
+    if (ya.length && yb.length && !ya.some((m) => yb.includes(m))) return fail('titleDates', `months differ: ${ya.join(', ')} vs ${yb.join(', ')}`);
+    return pass('titleDates', 'dates compatible');
+  }
+  // one title names a day: the other side's rules must not name only other days
+  const [named, other] = da.length ? [days(da), b] : [days(db), a];
+  if (!named.length) return pass('titleDates', 'no dates in titles');
+  const otherDays = days(extractDates(other.rulesText).map((d) => d.key));
+  if (otherDays.length && !named.some((d) => otherDays.includes(d))) {
+    return flag('titleDates', `title date ${named.join(', ')} not among the other market's rule dates ${otherDays.slice(0, 4).join(', ')}`);
+  }
+  return pass('titleDates', 'date named on one side only');
+}
+
+type T = MarketRecord['thresholds'][number];
+
+/** bps → %, ¢ → $ so "25 bps" and "0.25%" compare equal. */
+function normalise(t: T): T {
+  if (t.unit === 'bps') return { ...t, value: t.value / 100, unit: '%' };
+  if (t.unit === '¢') return { ...t, value: t.value / 100, unit: '$' };
+  return t;
+}
+
+const eq = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
+const sorted = (ts: readonly T[]): T[] => ts.map(normalise).sort((x, y) => x.value - y.value);
+
+const direction = (c: Comparator | undefined): 'up' | 'down' | 'between' | 'eq' | undefined =>
+  c === '>' || c === '>=' ? 'up' : c === '<' || c === '<=' ? 'down' : c === 'between' ? 'between' : c === '=' ? 'eq' : undefined;
+const complement: Record<Comparator, Comparator> = { '>': '<=', '>=': '<', '<': '>=', '<=': '>', '=': '=', between: 'between' };
+
+/**
+ * Same numeric thresholds, same comparator direction (or the complement when Polymarket YES is
+ * Kalshi NO). A strict/non-strict difference at the same value (">" vs "≥") is flagged.
+ */
+export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): GuardResult {
+  const ta = sorted(a.thresholds);
+  const tb = sorted(b.thresholds);
+  if (!ta.length && !tb.length) return pass('thresholds', 'no thresholds');
+  if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? 'polymarket' : 'kalshi'} only`);
+  const show = (ts: T[]): string => ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ');
+  if (ta.length !== tb.length || !ta.every((t, i) => eq(t.value, tb[i]!.value))) {
+    return fail('thresholds', `thresholds differ: ${show(ta)} vs ${show(tb)}`);
+  }
+  const notes: string[] = [];
+  for (let i = 0; i < ta.length; i++) {
+    const ca = ta[i]!.comparator;
+    const cb = tb[i]!.comparator;
+    if (!ca || !cb) {
+      if (ca !== cb) notes.push(`comparator missing on ${ca ? 'kalshi' : 'polymarket'} at ${ta[i]!.value}`);
+      continue;
+    }
+    const wantSame = mapping !== 'YES_NO';
+    const wantComp = mapping !== 'YES_YES';
+    if ((wantSame && ca === cb) || (wantComp && complement[ca] === cb)) continue;
+    const sameDir = direction(ca) === direction(cb);
+    const compDir = direction(complement[ca]) === direction(cb);
+    if ((wantSame && sameDir) || (wantComp && compDir)) {
+      notes.push(`comparator strictness differs at ${ta[i]!.value}: ${ca} vs ${cb}`);
+      continue;
+    }
+    return fail('thresholds', `comparator direction differs at ${ta[i]!.value}: ${ca} vs ${cb}${mapping ? ` (${mapping})` : ''}`);
+  }
+  if (notes.length) return flag('thresholds', notes.join('; '));
+  return pass('thresholds', `same thresholds ${show(ta)}`);
+}
+
+/** Units of matching thresholds must agree (after bps→%, ¢→$). */
+export function unitsGuard(a: Rec, b: Rec): GuardResult {
+  const ta = sorted(a.thresholds);
+  const tb = sorted(b.thresholds);
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const ua = ta[i]!.unit;
+    const ub = tb[i]!.unit;
+    if (ua && ub && ua !== ub) return fail('units', `units differ: ${ua} vs ${ub}`);
+  }
+  return pass('units', 'units agree');
+}
+
+/** Known entities (assets, people, teams, institutions) named in the titles must not contradict. */
+export function entitiesGuard(a: Rec, b: Rec): GuardResult {
+  const ta = knownEntities(a.title);
+  const tb = knownEntities(b.title);
+  if (!ta.length || !tb.length) return pass('entities', 'no known entity on one side');
+  if (!ta.some((e) => tb.includes(e))) return fail('entities', `entities differ: ${ta.join(', ')} vs ${tb.join(', ')}`);
+  const fa = new Set(knownEntities(`${a.title}\n${a.rulesText}`));
+  const fb = new Set(knownEntities(`${b.title}\n${b.rulesText}`));
+  const missing = [...ta.filter((e) => !fb.has(e)), ...tb.filter((e) => !fa.has(e))];
+  if (missing.length) return flag('entities', `named on one side only: ${missing.join(', ')}`);
+  return pass('entities', `same entities ${ta.join(', ')}`);
+}
+
+/** Hidden characters, homoglyphs or text that addresses the reader: held for a human. */
+export function textGuard(a: Rec, b: Rec): GuardResult {
+  const problems: string[] = [];
+  for (const r of [a, b]) {
+    const raw = (r.textFlags ?? []).filter((f) => f !== 'non-latin-letters');
+    if (raw.length) problems.push(`${r.venue} text has ${raw.join('/')}`);
+    for (const field of [r.title, r.rulesText, r.rulesSecondary, ...r.outcomes]) {
+      const { text, flags } = sanitizeWithFlags(field);
+      const bad = flags.filter((f) => f !== 'non-latin-letters');
+      if (bad.length) problems.push(`${r.venue} text has ${bad.join('/')}`);
+      const inj = injectionMarkers(text);
+      if (inj.length) problems.push(`${r.venue} text addresses the reader ("${inj[0]}")`);
+    }
+  }
+  if (problems.length) return flag('text', [...new Set(problems)].join('; '));
+  return pass('text', 'plain text');
+}
+
+/** Every guard, in a fixed order. `mapping` is the verdict's outcome mapping once known. */
+export function runGuards(poly: Rec, kalshi: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG, mapping: Mapping = undefined): GuardResult[] {
+  return [
+    outcomesGuard(poly, kalshi),
+    statusGuard(poly, kalshi),
+    closeTimeGuard(poly, kalshi, cfg),
+    resolutionTimeGuard(poly, kalshi, cfg),
+    titleDatesGuard(poly, kalshi),
+    thresholdsGuard(poly, kalshi, mapping),
+    unitsGuard(poly, kalshi),
+    entitiesGuard(poly, kalshi),
+    textGuard(poly, kalshi),
+  ];
+}
+
+export const guardsPass = (gs: readonly GuardResult[]): boolean => gs.every((g) => g.outcome === 'pass');
+export const guardsFail = (gs: readonly GuardResult[]): boolean => gs.some((g) => g.outcome === 'fail');
