@@ -6,3 +6,4 @@ export type RegisterCommands = (program: Command) => void;
 export const commandModules: RegisterCommands[] = [];
 import { register as registerDb } from './db.js'; commandModules.push(registerDb);
 import { register as registerBot } from './bot.js'; commandModules.push(registerBot);
+import { register as registerMatch } from './match.js'; commandModules.push(registerMatch);

@@ -206,3 +206,25 @@ export async function usageSummary(pool: pg.Pool, opts: { since?: Date } = {}): 
     });
   });
 }
+
+const usd = (micros: number): string => {
+  const neg = micros < 0;
+  const a = Math.abs(micros);
+  return `${neg ? '-' : ''}$${Math.floor(a / 1_000_000)}.${String(a % 1_000_000).padStart(6, '0')}`;
+};
+
+/** The usage summary as a fixed-width text table (the `arbstream match cost` output). */
+export function formatUsageTable(rows: readonly UsageRow[]): string {
+  const head = ['provider', 'calls', 'requests', 'cache hits', 'errors', 'prompt tok', 'completion tok', 'cost (USD)', 'p50 latency'];
+  const body = rows.map((r) => [
+    r.provider, String(r.calls), String(r.requests), String(r.cacheHits), String(r.errors), String(r.promptTokens),
+    String(r.completionTokens), usd(r.costMicros), r.p50LatencyMs === null ? '-' : `${Math.round(r.p50LatencyMs)} ms`,
+  ]);
+  const total = rows.reduce((s, r) => s + r.costMicros, 0);
+  body.push(['total', String(rows.reduce((s, r) => s + r.calls, 0)), String(rows.reduce((s, r) => s + r.requests, 0)),
+    String(rows.reduce((s, r) => s + r.cacheHits, 0)), String(rows.reduce((s, r) => s + r.errors, 0)),
+    String(rows.reduce((s, r) => s + r.promptTokens, 0)), String(rows.reduce((s, r) => s + r.completionTokens, 0)), usd(total), '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
