@@ -20,7 +20,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
-import { GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type pg from 'pg';
@@ -29,7 +28,7 @@ import type { Config } from '../config.js';
 import { log } from '../log.js';
 import { authenticate, bearerToken, createRateLimiter, type Principal } from './auth.js';
 import type { LiveEventsHandle } from './events.js';
-import { apiError, createApi, GRAPHQL_PATH, type ArmorLimits } from './yoga.js';
+import { apiError, createApi, GRAPHQL_PATH, isGraphQLError, type ArmorLimits } from './yoga.js';
 
 export interface StartApiServerOptions {
   readonly config: Pick<Config, 'api' | 'risk'>;
@@ -210,7 +209,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
         try {
           document = parse(payload.query);
         } catch (err) {
-          if (err instanceof GraphQLError) return [err];
+          if (isGraphQLError(err)) return [err];
           throw err;
         }
         const errors = validate(schema, document);

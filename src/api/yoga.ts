@@ -13,8 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { createSchema, createYoga, filter, maskError, pipe, map, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { Kind, type GraphQLError, type ValueNode } from 'graphql';
+import { createGraphQLError, createSchema, createYoga, filter, maskError, pipe, map, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -67,17 +67,30 @@ export const GRAPHQL_PATH = '/graphql';
 
 /** An error meant for the client (not masked), with its code. */
 export const apiError = (message: string, code: string, extra: Record<string, unknown> = {}): GraphQLError =>
-  new GraphQLError(message, { extensions: { code, ...extra } });
+  createGraphQLError(message, { extensions: { code, ...extra } });
+
+/**
+ * By name, not instanceof: under vitest our modules may load graphql's ESM build while yoga's
+ * executor loads the CJS one (dual package), so errors are created with yoga's createGraphQLError
+ * and recognised by name. Scalars are plain objects for the same reason.
+ */
+export const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === 'GraphQLError';
+
+interface ScalarConfig<TInternal, TExternal> {
+  description?: string;
+  serialize(v: unknown): TExternal;
+  parseValue(v: unknown): TInternal;
+  parseLiteral(ast: ValueNode): TInternal;
+}
 
 // ── scalars ──────────────────────────────────────────────────────────────────────────────────
-function safeIntScalar(name: string, description: string): GraphQLScalarType<number, number> {
+function safeIntScalar(name: string, description: string): ScalarConfig<number, number> {
   const parse = (v: unknown): number => {
     const n = typeof v === 'string' && /^-?\d{1,16}$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw apiError(`${name} must be an integer within ±(2^53 − 1), got ${JSON.stringify(v)?.slice(0, 40)}`, 'BAD_USER_INPUT');
     return n;
   };
-  return new GraphQLScalarType<number, number>({
-    name,
+  return {
     description,
     serialize: (v) => {
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new TypeError(`${name}: not a safe integer`);
@@ -88,11 +101,10 @@ function safeIntScalar(name: string, description: string): GraphQLScalarType<num
       if (ast.kind === Kind.INT || ast.kind === Kind.STRING) return parse(ast.kind === Kind.INT ? ast.value : ast.value);
       throw apiError(`${name} must be an integer literal`, 'BAD_USER_INPUT');
     },
-  });
+  };
 }
 
-const Usd = new GraphQLScalarType<string, string>({
-  name: 'Usd',
+const Usd: ScalarConfig<never, string> = {
   serialize: (v) => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new TypeError('Usd: not integer micro-dollars');
     return formatScaled(v, 6);
@@ -103,11 +115,10 @@ const Usd = new GraphQLScalarType<string, string>({
   parseLiteral: () => {
     throw apiError('Usd is output only: pass Micros', 'BAD_USER_INPUT');
   },
-});
+};
 
 const toDate = (v: unknown): Date | undefined => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : undefined);
-const DateTime = new GraphQLScalarType<Date, string>({
-  name: 'DateTime',
+const DateTime: ScalarConfig<Date, string> = {
   serialize: (v) => {
     const d = toDate(v);
     if (!d || Number.isNaN(d.getTime())) throw new TypeError('DateTime: not a date');
@@ -115,7 +126,7 @@ const DateTime = new GraphQLScalarType<Date, string>({
   },
   parseValue: (v) => parseDate(v),
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : undefined),
-});
+};
 function parseDate(v: unknown): Date {
   const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) ? new Date(v) : undefined;
   if (!d || Number.isNaN(d.getTime())) throw apiError('DateTime must be an ISO-8601 string with a time zone, e.g. 2025-01-31T12:00:00Z', 'BAD_USER_INPUT');
@@ -301,7 +312,7 @@ async function mutation<T>(ctx: ApiContext, action: string, args: Record<string,
     return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    const code = err instanceof GraphQLError ? String(err.extensions.code ?? 'error') : 'internal';
+    const code = isGraphQLError(err) ? String(err.extensions.code ?? 'error') : 'internal';
     await audit(ctx.pool, `error: ${code}`).catch((e: unknown) => log.error({ err: e }, 'api: cannot write audit row'));
     throw err;
   } finally {
@@ -551,6 +562,8 @@ function resolvers() {
       },
     },
     Edge: {
+      netEdgePerContract: (e: EdgeView) => e.netEdgePerContractMicros,
+      profit: (e: EdgeView) => e.profitMicros,
       pair: async (e: EdgeView, _: Args, ctx: ApiContext) => ((await ctx.pool.query(`SELECT ${PAIR_COLS} FROM market_pairs WHERE pair_id = $1`, [e.pairId])).rows[0] as PairRow | undefined) ?? null,
     },
     Pair: {
@@ -589,7 +602,7 @@ function armorCode(message: string): string {
   return 'GRAPHQL_VALIDATION_FAILED';
 }
 const withCode = (e: Error): Error =>
-  !(e instanceof GraphQLError) || e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, code: armorCode(e.message) } });
+  !isGraphQLError(e) || e.extensions.code ? e : createGraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, code: armorCode(e.message) } });
 
 /** Gives every validation and parse error an `extensions.code`. */
 const useErrorCodes = (): Plugin => ({
@@ -597,7 +610,7 @@ const useErrorCodes = (): Plugin => ({
     if (result.length) setResult(result.map(withCode));
   },
   onParse: () => ({ result, replaceParseResult }) => {
-    if (result instanceof GraphQLError) replaceParseResult(withCode(result));
+    if (isGraphQLError(result)) replaceParseResult(withCode(result));
   },
 });
 
@@ -677,8 +690,8 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
     maskedErrors: {
       isDev: false,
       maskError: (err, message, isDev) => {
-        const original = err instanceof GraphQLError ? err.originalError : err;
-        if (!(err instanceof GraphQLError) || (original && !(original instanceof GraphQLError))) log.error({ err: original ?? err }, 'api: unexpected error (masked)');
+        const original = isGraphQLError(err) ? err.originalError : err;
+        if (!isGraphQLError(err) || (original && !isGraphQLError(original))) log.error({ err: original ?? err }, 'api: unexpected error (masked)');
         return maskError(err, message, isDev);
       },
     },
