@@ -7,3 +7,5 @@ export const commandModules: RegisterCommands[] = [];
 import { register as registerDb } from './db.js'; commandModules.push(registerDb);
 import { register as registerBot } from './bot.js'; commandModules.push(registerBot);
 import { register as registerMatch } from './match.js'; commandModules.push(registerMatch);
+import { register as registerPairs } from './pairs.js'; commandModules.push(registerPairs);
+import { register as registerPipeline } from './pipeline.js'; commandModules.push(registerPipeline);
