@@ -283,7 +283,6 @@ export class LlmJudge {
           await this.record({ provider: p.cfg.name, model: p.cfg.model, pairId: opts.pairId, estimatedPromptTokens: estimate, costMicros: 0, latencyMs, status: 'error', error: msg, cacheHit: false });
           break;
         }
-        this.reservedMicros -= reserve;
         const latencyMs = Math.round(performance.now() - started);
         const cost = costMicros(out.promptTokens, out.completionTokens, p.cfg.priceInPerMTokMicros, p.cfg.priceOutPerMTokMicros);
         spent += cost;
@@ -292,6 +291,8 @@ export class LlmJudge {
         const common = { provider: p.cfg.name, model: p.cfg.model, pairId: opts.pairId, promptTokens: out.promptTokens, completionTokens: out.completionTokens, estimatedPromptTokens: estimate, costMicros: cost, latencyMs, cacheHit: false };
         if (parsed.ok) {
           await this.record({ ...common, status: 'ok' });
+          // released only once the real cost is in the ledger: concurrent judges never see a gap
+          this.reservedMicros -= reserve;
           const cacheKey = verdictCacheKey(p.cfg.model, a, b);
           try {
             await this.ledger.putVerdict({ cacheKey, model: p.cfg.model, pairId: opts.pairId, verdict: parsed.verdict });
@@ -305,6 +306,7 @@ export class LlmJudge {
         this.stats.outputErrors += 1;
         log.warn({ err, provider: p.cfg.name, model: p.cfg.model, raw: out.content.slice(0, RAW_LOG_CHARS), repaired }, 'llm: output rejected');
         await this.record({ ...common, status: 'output_error', error: err.message });
+        this.reservedMicros -= reserve;
         failures.push({ provider: p.cfg.name, error: err.message });
         if (repaired) break;
         repaired = true;

@@ -297,3 +297,12 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined, 0)).toBeUndefined();
   });
 });
+
+describe('judge: rate limit', () => {
+  it('61 judgements at 60 requests/min: the 61st request waits 1 s of virtual time', async () => {
+    const { judge, clock } = testJudge(srv);
+    for (let i = 0; i < 61; i++) await judge.judge(FED_POLY, FED_KALSHI, { noCache: true });
+    expect(srv.requests).toHaveLength(61);
+    expect(clock.sleeps).toEqual([1000]);
+  });
+});
