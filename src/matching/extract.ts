@@ -33,23 +33,24 @@ const MONTHS: Readonly<Record<string, number>> = {
 const MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
-const validDay = (m: number, d: number): boolean => m >= 1 && m <= 12 && d >= 1 && d <= 31;
+/** A real calendar day (year 2000, a leap year, when the text names none). */
+const validDay = (m: number, d: number, y = 2000): boolean => m >= 1 && m <= 12 && d >= 1 && new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
 
 const DATE_PATTERNS: readonly { re: RegExp; key: (m: RegExpExecArray) => string | undefined }[] = [
   // 2026-03-01 (optionally with a time)
-  { re: /\b(20\d\d)-(\d\d)-(\d\d)(?:[T ][\d:.]+Z?)?\b/g, key: (m) => (validDay(+m[2]!, +m[3]!) ? `${m[1]}-${m[2]}-${m[3]}` : undefined) },
+  { re: /\b(20\d\d)-(\d\d)-(\d\d)(?:[T ][\d:.]+Z?)?\b/g, key: (m) => (validDay(+m[2]!, +m[3]!, +m[1]!) ? `${m[1]}-${m[2]}-${m[3]}` : undefined) },
   // March 1, 2026 / March 1st 2026 / Mar. 1 2026
   {
     re: new RegExp(`\\b${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(20\\d\\d)\\b`, 'gi'),
-    key: (m) => (validDay(MONTHS[m[1]!.toLowerCase()] ?? 0, +m[2]!) ? `${m[3]}-${pad(MONTHS[m[1]!.toLowerCase()]!)}-${pad(+m[2]!)}` : undefined),
+    key: (m) => (validDay(MONTHS[m[1]!.toLowerCase()] ?? 0, +m[2]!, +m[3]!) ? `${m[3]}-${pad(MONTHS[m[1]!.toLowerCase()]!)}-${pad(+m[2]!)}` : undefined),
   },
   // 1 March 2026
   {
     re: new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE},?\\s+(20\\d\\d)\\b`, 'gi'),
-    key: (m) => (validDay(MONTHS[m[2]!.toLowerCase()] ?? 0, +m[1]!) ? `${m[3]}-${pad(MONTHS[m[2]!.toLowerCase()]!)}-${pad(+m[1]!)}` : undefined),
+    key: (m) => (validDay(MONTHS[m[2]!.toLowerCase()] ?? 0, +m[1]!, +m[3]!) ? `${m[3]}-${pad(MONTHS[m[2]!.toLowerCase()]!)}-${pad(+m[1]!)}` : undefined),
   },
   // 3/1/2026 (US order)
-  { re: /\b(\d{1,2})\/(\d{1,2})\/(20\d\d)\b/g, key: (m) => (validDay(+m[1]!, +m[2]!) ? `${m[3]}-${pad(+m[1]!)}-${pad(+m[2]!)}` : undefined) },
+  { re: /\b(\d{1,2})\/(\d{1,2})\/(20\d\d)\b/g, key: (m) => (validDay(+m[1]!, +m[2]!, +m[3]!) ? `${m[3]}-${pad(+m[1]!)}-${pad(+m[2]!)}` : undefined) },
   // March 2026 (a month)
   { re: new RegExp(`\\b${MONTH_RE},?\\s+(20\\d\\d)\\b`, 'gi'), key: (m) => `${m[2]}-${pad(MONTHS[m[1]!.toLowerCase()]!)}` },
   // Dec 31 (no year)
