@@ -175,6 +175,9 @@ export function entitiesGuard(a: Rec, b: Rec): GuardResult {
   return pass('entities', `same entities ${ta.join(', ')}`);
 }
 
+/** A money/number token with letters that look like digits ("$1OO,OOO", "1O0%", "$5l"). */
+const CONFUSABLE_NUMBER = /(?:[$€£]\s?[\dOoIlS][\dOoIlS,.]*[OoIlS][\dOoIlS,.]*)|(?:\d[\d,.]*[OoIl][\dOoIl,.]*\s?(?:%|bps|°|k\b|m\b))|(?<![A-Za-z])\d+[,.]?[OoIl]+(?:[,.]?\d|\b)/;
+
 /** Hidden characters, homoglyphs or text that addresses the reader: held for a human. */
 export function textGuard(a: Rec, b: Rec): GuardResult {
   const problems: string[] = [];
@@ -185,6 +188,8 @@ export function textGuard(a: Rec, b: Rec): GuardResult {
       const { text, flags } = sanitizeWithFlags(field);
       const bad = flags.filter((f) => f !== 'non-latin-letters');
       if (bad.length) problems.push(`${r.venue} text has ${bad.join('/')}`);
+      const confusable = CONFUSABLE_NUMBER.exec(text);
+      if (confusable) problems.push(`${r.venue} text has a number written with letter look-alikes ("${confusable[0]}")`);
       const inj = injectionMarkers(text);
       if (inj.length) problems.push(`${r.venue} text addresses the reader ("${inj[0]}")`);
     }
