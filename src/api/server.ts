@@ -18,7 +18,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -28,7 +27,7 @@ import type { Config } from '../config.js';
 import { log } from '../log.js';
 import { authenticate, bearerToken, createRateLimiter, type Principal } from './auth.js';
 import type { LiveEventsHandle } from './events.js';
-import { apiError, createApi, GRAPHQL_PATH, isGraphQLError, type ArmorLimits } from './yoga.js';
+import { apiError, createApi, GRAPHQL_PATH, isGraphQLError, withCode, type ArmorLimits } from './yoga.js';
 
 export interface StartApiServerOptions {
   readonly config: Pick<Config, 'api' | 'risk'>;
@@ -161,12 +160,20 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
       res.end();
       return;
     }
-    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
-      .on('error', (err) => {
-        if (!ac.signal.aborted) log.warn({ err }, 'api: response stream error');
-        res.destroy();
-      })
-      .pipe(res);
+    // yoga's body is a whatwg-node ponyfill stream (not node's ReadableStream): pump it by hand
+    const reader = response.body.getReader();
+    res.on('close', () => void reader.cancel().catch(() => undefined));
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      }
+      res.end();
+    } catch (err) {
+      if (!ac.signal.aborted) log.warn({ err }, 'api: response stream error');
+      res.destroy();
+    }
   }
 
   // ── graphql-ws on the same port and path ──────────────────────────────────────────────────
@@ -209,11 +216,11 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
         try {
           document = parse(payload.query);
         } catch (err) {
-          if (isGraphQLError(err)) return [err];
+          if (isGraphQLError(err)) return [withCode(err) as typeof err];
           throw err;
         }
         const errors = validate(schema, document);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map((e) => withCode(e) as typeof e);
         const args: ExecutionArgs = {
           schema,
           operationName: payload.operationName ?? null,

@@ -601,16 +601,18 @@ function armorCode(message: string): string {
   if (/directive/i.test(message)) return 'TOO_MANY_DIRECTIVES';
   return 'GRAPHQL_VALIDATION_FAILED';
 }
-const withCode = (e: Error): Error =>
-  !isGraphQLError(e) || e.extensions.code ? e : createGraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, code: armorCode(e.message) } });
+const needsCode = (e: { message: string; extensions?: Record<string, unknown> }): boolean =>
+  !e.extensions?.code || (e.extensions.code === 'GRAPHQL_PARSE_FAILED' && /token limit/i.test(e.message));
+/** The error with an `extensions.code` (armor and graphql validation errors have none). */
+export const withCode = (e: Error): Error =>
+  !isGraphQLError(e) || !needsCode(e) ? e : createGraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, code: armorCode(e.message) } });
 
-/** Gives every validation and parse error an `extensions.code`. */
+/** Gives every error that reaches a client without a code (armor's, graphql's validation) an `extensions.code`. */
 const useErrorCodes = (): Plugin => ({
-  onValidate: () => ({ result, setResult }) => {
-    if (result.length) setResult(result.map(withCode));
-  },
-  onParse: () => ({ result, replaceParseResult }) => {
-    if (isGraphQLError(result)) replaceParseResult(withCode(result));
+  onResultProcess({ result, setResult }) {
+    if (Array.isArray(result) || Symbol.asyncIterator in result) return;
+    const errors = result.errors;
+    if (errors?.some((e) => needsCode(e))) setResult({ ...result, errors: errors.map((e) => withCode(e as Error) as GraphQLError) });
   },
 });
 
@@ -709,13 +711,22 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
     },
     plugins: [
       useHttpGuard({ pool: opts.pool, maxBodyBytes: opts.config.api.maxBodyBytes, limiter, principals }),
+      // two armor instances so that depth is checked before cost (a deep query reports QUERY_TOO_DEEP)
       EnvelopArmorPlugin({
         maxDepth: { n: armor.maxDepth },
         maxAliases: { n: armor.maxAliases },
-        costLimit: { maxCost: armor.maxCost },
+        costLimit: { enabled: false },
         maxTokens: { n: armor.maxTokens },
         maxDirectives: { n: armor.maxDirectives },
         blockFieldSuggestion: { enabled: true },
+      }),
+      EnvelopArmorPlugin({
+        maxDepth: { enabled: false },
+        maxAliases: { enabled: false },
+        costLimit: { maxCost: armor.maxCost },
+        maxTokens: { enabled: false },
+        maxDirectives: { enabled: false },
+        blockFieldSuggestion: { enabled: false },
       }),
       useErrorCodes(),
     ],
