@@ -72,7 +72,7 @@ export async function storeFeeSchedules(db: Queryable, entries: readonly FeeSche
          exponent = EXCLUDED.exponent, taker_only = EXCLUDED.taker_only, rebate_rate = EXCLUDED.rebate_rate,
          multiplier = EXCLUDED.multiplier, valid_to = EXCLUDED.valid_to, source = EXCLUDED.source, raw = EXCLUDED.raw`,
       // the table has no 'default' scope and needs a fee type and rate: 'venue' and 'inherit'/0 stand in (raw keeps the entry exactly)
-      [e.venue, e.scope === 'default' ? 'venue' : e.scope, e.scopeId, e.feeType ?? 'inherit', e.rate ?? '0', e.exponent ?? null, e.takerOnly ?? null, e.rebateRate ?? null, e.multiplier ?? null,
+      [e.venue, e.scope === 'default' ? 'venue' : e.scope, e.scopeId, e.feeType ?? 'inherit', e.rate ?? '0', e.exponent ?? null, e.takerOnly ?? true, e.rebateRate ?? null, e.multiplier ?? null,
         new Date(e.validFrom), e.validTo === undefined ? null : new Date(e.validTo), e.source ?? null, JSON.stringify(e)],
     );
     n++;

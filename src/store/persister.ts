@@ -154,8 +154,14 @@ class SinkWriter {
       if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
       for (let c = 0; c < width; c++) cols[c]![r] = row[c];
     }
-    const args = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-    const res = await db.query(`INSERT INTO ${this.target} (${this.cols}) SELECT * FROM unnest(${args}) ON CONFLICT (${this.conflict}) DO NOTHING`, cols);
+    // array columns (e.g. text[]) cannot ride in a typed array parameter (unnest would flatten
+    // them): they travel as array literals in a text[] and are cast back per row
+    const isArray = types.map((t) => t.endsWith('[]'));
+    for (let c = 0; c < width; c++) if (isArray[c]) cols[c] = cols[c]!.map((v) => (v === null || v === undefined ? null : pgArrayLiteral(v as readonly unknown[])));
+    const args = types.map((t, i) => (isArray[i] ? `$${i + 1}::text[]` : `$${i + 1}::${t}[]`)).join(', ');
+    const names = types.map((_, i) => `c${i}`);
+    const select = types.map((t, i) => (isArray[i] ? `c${i}::${t}` : `c${i}`)).join(', ');
+    const res = await db.query(`INSERT INTO ${this.target} (${this.cols}) SELECT ${select} FROM unnest(${args}) AS u(${names.join(', ')}) ON CONFLICT (${this.conflict}) DO NOTHING`, cols);
     return res.rowCount ?? 0;
   }
 
@@ -198,6 +204,11 @@ async function columnTypes(db: Queryable, table: string, columns: readonly strin
 }
 
 /** One value in COPY text format. */
+/** A one-dimensional PostgreSQL array literal: {"a","b\\"c",NULL}. */
+export function pgArrayLiteral(values: readonly unknown[]): string {
+  return `{${values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
+
 export function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   let s: string;

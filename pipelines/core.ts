@@ -1,0 +1,123 @@
+/**
+ * The pipeline graph shared by live, replay and backtest: books → pairs → depth → fees → edges
+ * → risk, plus lead-lag and sampled books. It knows nothing of sockets, files or databases:
+ * `live.ts` and `replay.ts` give it sources, a clock (scheduler) and sinks.
+ *
+ *   bookEvents$ ─► orderBook ─► books$ ─┬─► alignByTime(pairs$) ─► aligned$ ─┬─► vwap ─► friction ─► edge ─► edges$ ─► riskGate ─► decisions$
+ *                                       │                                   └─► leadLag ─► leadLag$
+ *                                       └─► sampleByKey ─► tops$ / depth$
+ */
+import { Observable, combineLatest, map, share, shareReplay, type SchedulerLike, type Subscription } from 'rxjs';
+import { orderBook, createOrderBookCounters, type OrderBookCounters } from '../operators/orderBook.js';
+import { alignByTime } from '../operators/alignByTime.js';
+import { vwap } from '../operators/vwap.js';
+import { friction, marginalFeeFromFeeBook } from '../operators/friction.js';
+import { edge } from '../operators/edge.js';
+import { riskGate, type RiskLimits, type RiskState } from '../operators/riskGate.js';
+import { leadLag, type LeadLagConfig, type LeadLagStat } from '../operators/leadLag.js';
+import { sampleByKey } from '../operators/sampleByKey.js';
+import { bookKey, type Book, type BookEvent } from '../schema/book.js';
+import type { Edge, RiskDecision } from '../schema/edge.js';
+import type { Pair, PairBooks } from '../schema/pair.js';
+import type { FeeBook } from '../src/fees/schedule.js';
+import type { FeedStatus } from '../src/venues/common/types.js';
+import type { Config } from '../src/config.js';
+import { appendTo } from '../src/store/streams/rx.js';
+import type { StreamLog } from '../src/store/streams/types.js';
+import { encoders, stageStream, toDecisionRecord, toDepthRecord, toTopRecord } from '../src/store/sinks.js';
+
+/** Operator controls that can change while running (API mutations, Discord /kill). */
+export interface RiskControl {
+  readonly killSwitch: boolean;
+  readonly limits: RiskLimits;
+}
+
+export interface PipelineSources {
+  readonly bookEvents$: Observable<BookEvent>;
+  readonly pairs$: Observable<readonly Pair[]>;
+  readonly feedStatus$: Observable<FeedStatus>;
+  readonly control$: Observable<RiskControl>;
+}
+
+export interface PipelineSettings {
+  readonly feeBook: FeeBook;
+  readonly risk: Config['risk'];
+  readonly scheduler: SchedulerLike;
+  /** sampling of persisted books, ms */
+  readonly topsEveryMs?: number;
+  readonly depthEveryMs?: number;
+  readonly leadLag?: LeadLagConfig;
+}
+
+export interface PipelineOutputs {
+  readonly books$: Observable<Book>;
+  readonly aligned$: Observable<PairBooks>;
+  readonly edges$: Observable<Edge>;
+  readonly decisions$: Observable<RiskDecision>;
+  readonly leadLag$: Observable<LeadLagStat>;
+  readonly tops$: Observable<Book>;
+  readonly depth$: Observable<Book>;
+  readonly feed$: Observable<FeedStatus>;
+  readonly counters: { readonly books: OrderBookCounters; dropped: number; unprofitable: number };
+}
+
+/** Risk limits from the config (the starting point; the API can change them at run time). */
+export function limitsFromConfig(risk: Config['risk']): RiskLimits {
+  return {
+    minEdgePerContractMicros: risk.minEdgePerContractMicros,
+    minSizeQty: risk.minSizeQty,
+    minProfitMicros: risk.minProfitMicros,
+    maxPairExposureMicros: risk.maxPairExposureMicros,
+    maxVenueExposureMicros: risk.maxVenueExposureMicros,
+    maxTotalExposureMicros: risk.maxTotalExposureMicros,
+    maxBookAgeMs: risk.maxBookAgeMs,
+    minPairConfidence: risk.minPairConfidence,
+    hysteresisMicros: risk.hysteresisMicros,
+  };
+}
+
+const NO_EXPOSURE = { byPair: {}, byVenue: { polymarket: 0, kalshi: 0 }, total: 0 } as const;
+
+export function buildPipeline(src: PipelineSources, s: PipelineSettings): PipelineOutputs {
+  const { scheduler, feeBook, risk } = s;
+  const counters = { books: createOrderBookCounters(), dropped: 0, unprofitable: 0 };
+  // every stage sees the latest pairs, whenever it subscribes
+  const pairs$ = src.pairs$.pipe(shareReplay({ bufferSize: 1, refCount: true }));
+
+  const books$ = src.bookEvents$.pipe(orderBook({ counters: counters.books }), share());
+  const aligned$ = books$.pipe(alignByTime({ pairs$, maxSkewMs: risk.maxSkewMs, maxAgeMs: risk.maxBookAgeMs, scheduler }), share());
+  const edges$ = aligned$.pipe(
+    // size by the marginal edge after fees; the minimum edge itself is the risk gate's decision
+    vwap({ minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(feeBook), onDrop: () => counters.dropped++ }),
+    friction({ feeBook, capitalApr: String(risk.capitalApr), scheduler, onDrop: () => counters.dropped++ }),
+    edge({ onUnprofitable: () => counters.unprofitable++ }),
+    share(),
+  );
+  // execution does not exist yet: exposure is zero until fills are tracked
+  const riskState$: Observable<RiskState> = combineLatest([pairs$, src.control$]).pipe(
+    map(([pairs, control]) => ({
+      killSwitch: control.killSwitch,
+      limits: control.limits,
+      exposure: NO_EXPOSURE,
+      pairs: new Map(pairs.map((p) => [p.pairId, { status: p.status, confidence: p.confidence }])),
+    })),
+  );
+  const decisions$ = edges$.pipe(riskGate({ state$: riskState$, scheduler }), share());
+  const leadLag$ = aligned$.pipe(leadLag(s.leadLag ?? { stepMs: 1000, windowsMs: [60_000, 300_000], maxLagSteps: 10, emitEverySteps: 10 }), share());
+  const key = (b: Book) => bookKey(b.venue, b.marketId);
+  const tops$ = books$.pipe(sampleByKey({ key, periodMs: s.topsEveryMs ?? 1000, scheduler }), share());
+  const depth$ = books$.pipe(sampleByKey({ key, periodMs: s.depthEveryMs ?? 10_000, scheduler }), share());
+  return { books$, aligned$, edges$, decisions$, leadLag$, tops$, depth$, feed$: src.feedStatus$, counters };
+}
+
+/** Sinks every stage's output into the stream log (the persister moves it to TimescaleDB). */
+export function sinkToStreams(out: PipelineOutputs, log: StreamLog, prefix = 'stream', onError?: (err: unknown, stage: string) => void): Subscription {
+  const err = (stage: string) => (e: unknown) => onError?.(e, stage);
+  const sub = out.edges$.pipe(appendTo(log, stageStream('edges', prefix), encoders.edges)).subscribe({ error: err('edges') });
+  sub.add(out.decisions$.pipe(map(toDecisionRecord), appendTo(log, stageStream('decisions', prefix), encoders.decisions)).subscribe({ error: err('decisions') }));
+  sub.add(out.tops$.pipe(map(toTopRecord), appendTo(log, stageStream('tops', prefix), encoders.tops)).subscribe({ error: err('tops') }));
+  sub.add(out.depth$.pipe(map((b) => toDepthRecord(b)), appendTo(log, stageStream('depth', prefix), encoders.depth)).subscribe({ error: err('depth') }));
+  sub.add(out.leadLag$.pipe(appendTo(log, stageStream('leadlag', prefix), encoders.leadlag)).subscribe({ error: err('leadlag') }));
+  sub.add(out.feed$.pipe(appendTo(log, stageStream('feed', prefix), encoders.feed)).subscribe({ error: err('feed') }));
+  return sub;
+}

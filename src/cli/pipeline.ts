@@ -1,0 +1,127 @@
+/**
+ * `arbstream demo` (the default `npm start`), `arbstream run` (live venues), `arbstream record`
+ * (raw frames to disk) and `arbstream replay` (a recording through the same pipeline, virtual time).
+ */
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { merge, type Subscription } from 'rxjs';
+import { loadConfig, type Config } from '../config.js';
+import { log } from '../log.js';
+import { openDb } from '../store/db/index.js';
+import { createStreamLog } from '../store/streams/index.js';
+import { loadPairsFile, pairsFromFile$ } from '../pairs/file.js';
+import { formatScaled } from '../../schema/money.js';
+import { recordFrames } from '../history/recorder.js';
+import { PolymarketRest } from '../venues/polymarket/rest.js';
+import { PolymarketFeed } from '../venues/polymarket/socket.js';
+import { KalshiRest, kalshiRestOptions } from '../venues/kalshi/rest.js';
+import { KalshiFeed, kalshiFeedOptions } from '../venues/kalshi/socket.js';
+import { FeeBook } from '../fees/schedule.js';
+import { refreshFees } from '../fees/refresher.js';
+import { runLive } from '../../pipelines/live.js';
+import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline, writeRecordingMeta } from '../../pipelines/replay.js';
+import { startDemo } from '../demo/run.js';
+import { EdgeTable } from '../demo/table.js';
+
+/** Resolves on SIGINT/SIGTERM. */
+const untilSignal = (): Promise<string> => new Promise((resolve) => {
+  process.once('SIGINT', () => resolve('SIGINT'));
+  process.once('SIGTERM', () => resolve('SIGTERM'));
+});
+
+function pairsFileOrExit(config: Config): string {
+  if (!config.venues.pairsFile) throw new Error('PAIRS_FILE is not set: point it at a pairs file (see README "Pairs file"); the matcher fills pairs in the database later');
+  return config.venues.pairsFile;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('one-command demo: embedded DB, venue simulators with planted arbitrages, live pipeline, live edge table')
+    .option('--no-table', 'log instead of drawing the terminal table')
+    .option('--seconds <n>', 'stop after n seconds (default: run until Ctrl-C)')
+    .action(async (opts: { table: boolean; seconds?: string }) => {
+      const config = loadConfig();
+      const table = new EdgeTable();
+      const demo = await startDemo({ config, onOutputs: (out) => table.follow(out.edges$, out.decisions$, out.feed$) });
+      const tty = opts.table && process.stdout.isTTY;
+      const timer = setInterval(() => {
+        if (tty) process.stdout.write('\x1b[2J\x1b[H' + table.render() + '\n');
+        else console.log(table.render() + '\n');
+      }, tty ? 500 : 5000);
+      const stopAfter = opts.seconds ? new Promise<string>((r) => setTimeout(() => r('timeout'), Number(opts.seconds) * 1000)) : new Promise<string>(() => undefined);
+      const why = await Promise.race([untilSignal(), stopAfter]);
+      clearInterval(timer);
+      table.stop();
+      console.log(`\nstopping (${why}); persisted so far: ${JSON.stringify(demo.live.persister?.stats ?? {})}`);
+      await demo.stop();
+    });
+
+  program
+    .command('run')
+    .description('live pipeline against the configured venues (pairs from PAIRS_FILE)')
+    .action(async () => {
+      const config = loadConfig();
+      const db = await openDb(config.db);
+      const streamLog = createStreamLog(config.redis);
+      const live = await runLive({ config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFileOrExit(config), { watch: true }) });
+      const sub = live.outputs.decisions$.subscribe((d) => {
+        if (d.accepted) log.info({ pairId: d.edge.pairId, direction: d.edge.direction, size: formatScaled(d.edge.sizeQty, 0), netEdge: formatScaled(d.edge.netEdgePerContractMicros), profit: formatScaled(d.edge.profitMicros) }, 'edge accepted');
+      });
+      log.info({ signal: await untilSignal() }, 'stopping');
+      sub.unsubscribe();
+      await live.stop();
+      await streamLog.close();
+      await db.close();
+    });
+
+  program
+    .command('record')
+    .description('record the raw frames of the pairs\' markets (gzip JSONL + index) for byte-for-byte replay')
+    .requiredOption('--dir <dir>', 'output directory')
+    .action(async (opts: { dir: string }) => {
+      const config = loadConfig();
+      const pairs = loadPairsFile(pairsFileOrExit(config));
+      mkdirSync(opts.dir, { recursive: true });
+      const polyRest = new PolymarketRest({ gammaUrl: config.venues.polymarket.gammaUrl, clobUrl: config.venues.polymarket.clobUrl });
+      const kalshiRest = new KalshiRest(kalshiRestOptions(config));
+      const wanted = new Set(pairs.map((p) => p.polyMarketId));
+      const polyMarkets = (await polyRest.listMarkets({ query: { closed: 'false' } })).filter((m) => wanted.has(m.conditionId));
+      const kalshiMarkets = await Promise.all(pairs.map((p) => kalshiRest.getMarket(p.kalshiMarketId)));
+      const feeBook = FeeBook.withDefaults();
+      await refreshFees(feeBook, { polyMarkets: async () => polyMarkets, kalshiMarkets: async () => kalshiMarkets, kalshiSeries: (t) => kalshiRest.getSeries(t) }, Date.now());
+      writeRecordingMeta(opts.dir, {
+        pairs, polyMarkets: polyMarkets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId })),
+        feeSchedules: feeBook.all(), marketRefs: [...polyMarkets.map((m) => ({ venue: 'polymarket' as const, ...feeBook.marketRef('polymarket', m.conditionId) })), ...kalshiMarkets.map((m) => ({ venue: 'kalshi' as const, ...feeBook.marketRef('kalshi', m.ticker) }))],
+      });
+      const { feed } = config.venues;
+      const poly = new PolymarketFeed({ url: config.venues.polymarket.wsUrl, idleTimeoutMs: feed.idleTimeoutMs });
+      const kalshi = new KalshiFeed(kalshiFeedOptions(config, kalshiMarkets.map((m) => m.ticker)));
+      const rec = recordFrames(merge(poly.frames$, kalshi.frames$), { dir: opts.dir });
+      poly.subscribe(polyMarkets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId })));
+      log.info({ dir: opts.dir, signal: await untilSignal() }, 'stopping the recorder');
+      poly.close();
+      kalshi.close();
+      console.log(JSON.stringify(await rec.stop()));
+    });
+
+  program
+    .command('replay')
+    .description('replay a recording through the same pipeline on virtual time; prints the edges')
+    .requiredOption('--dir <dir>', 'recording directory (with meta.json)')
+    .action(async (opts: { dir: string }) => {
+      const config = loadConfig();
+      const meta = readRecordingMeta(opts.dir);
+      const frames = await loadFrames(opts.dir);
+      const r = replayPipeline({ frames, pairs: meta.pairs, polyMarkets: meta.polyMarkets, feeBook: feeBookFromMeta(meta), risk: config.risk });
+      const subs: Subscription[] = [];
+      let n = 0;
+      subs.push(r.outputs.decisions$.subscribe((d) => {
+        n++;
+        console.log(`${new Date(d.ts).toISOString()} ${d.edge.pairId} ${d.edge.direction} size ${formatScaled(d.edge.sizeQty, 0)} net ${formatScaled(d.edge.netEdgePerContractMicros)}/ct ${d.accepted ? 'accepted' : 'rejected: ' + d.reasons.join('; ')}`);
+      }));
+      r.run();
+      subs.forEach((s) => s.unsubscribe());
+      console.log(`${frames.length} frames, ${n} decisions`);
+    });
+}

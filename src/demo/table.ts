@@ -1,0 +1,76 @@
+/**
+ * The demo's live terminal table of current edges: everything shown comes from the pipeline's
+ * edges$ / decisions$ / feed status; nothing is hard-coded.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import type { Edge, RiskDecision } from '../../schema/edge.js';
+import { formatScaled } from '../../schema/money.js';
+import type { FeedStatus } from '../venues/common/types.js';
+
+interface Row {
+  edge: Edge;
+  firstSeen: number;
+  lastSeen: number;
+  decision?: RiskDecision;
+}
+
+const usd = (micros: number, dp = 4) => `$${formatScaled(micros, 2).replace(/(\.\d{0,4})\d*$/, '$1').padEnd(dp)}`;
+
+export class EdgeTable {
+  private readonly rows = new Map<string, Row>();
+  private readonly feeds = new Map<string, FeedStatus>();
+  private readonly subs: Subscription[] = [];
+  constructor(private readonly now: () => number = Date.now, private readonly expireMs = 5000) {}
+
+  follow(edges$: Observable<Edge>, decisions$: Observable<RiskDecision>, feed$: Observable<FeedStatus>): this {
+    this.subs.push(edges$.subscribe((e) => {
+      const key = `${e.pairId}|${e.direction}`;
+      const r = this.rows.get(key);
+      this.rows.set(key, { ...r, edge: e, firstSeen: r?.firstSeen ?? this.now(), lastSeen: this.now() });
+    }));
+    this.subs.push(decisions$.subscribe((d) => {
+      const r = this.rows.get(`${d.edge.pairId}|${d.edge.direction}`);
+      if (r) r.decision = d;
+    }));
+    this.subs.push(feed$.subscribe((s) => this.feeds.set(s.venue, s)));
+    return this;
+  }
+
+  /** Current rows, oldest opportunity first; rows not refreshed within expireMs are gone. */
+  current(): Row[] {
+    const now = this.now();
+    for (const [k, r] of this.rows) if (now - r.lastSeen > this.expireMs) this.rows.delete(k);
+    return [...this.rows.values()].sort((a, b) => a.firstSeen - b.firstSeen);
+  }
+
+  render(): string {
+    const now = this.now();
+    const head = ['pair', 'direction', 'size', 'net edge/ct', 'profit', 'fees', 'risk', 'age'];
+    const rows = this.current().map((r) => [
+      r.edge.pairId,
+      r.edge.direction === 'polyYes' ? 'Poly YES + Kalshi comp.' : 'Poly NO + Kalshi comp.',
+      formatScaled(r.edge.sizeQty, 0),
+      usd(r.edge.netEdgePerContractMicros),
+      usd(r.edge.profitMicros),
+      usd(r.edge.feesMicros),
+      r.decision ? (r.decision.accepted ? 'accepted' : `rejected: ${r.decision.reasons.join('; ')}`) : '…',
+      `${((now - r.firstSeen) / 1000).toFixed(1)}s`,
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+    const feeds = [...this.feeds.values()].map((f) => `${f.venue}: ${f.state}${f.reason && f.state !== 'live' ? ` (${f.reason})` : ''}`).join('   ');
+    return [
+      `arbstream demo — ${new Date(now).toISOString()}   ${feeds}`,
+      '',
+      line(head),
+      line(widths.map((w) => '─'.repeat(w))),
+      ...(rows.length ? rows.map(line) : ['(no edges right now)']),
+      '',
+      'Ctrl-C to stop.',
+    ].join('\n');
+  }
+
+  stop(): void {
+    for (const s of this.subs) s.unsubscribe();
+  }
+}
