@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type pg from 'pg';
@@ -219,8 +219,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
           if (isGraphQLError(err)) return [withCode(err) as typeof err];
           throw err;
         }
-        const errors = validate(schema, document);
-        if (errors.length) return errors.map((e) => withCode(e) as typeof e);
+        const errors: readonly GraphQLError[] = validate(schema, document);
+        if (errors.length) return errors.map((e) => withCode(e) as GraphQLError);
         const args: ExecutionArgs = {
           schema,
           operationName: payload.operationName ?? null,
