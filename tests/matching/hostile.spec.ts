@@ -14,7 +14,6 @@ import type { KalshiMarketInfo } from '../../src/venues/kalshi/rest.js';
 import type { PolyMarketInfo } from '../../src/venues/polymarket/rest.js';
 import { CLOSE, kalshiInfo, polyInfo } from './helpers.js';
 
-const Q = 'Will Bitcoin be above $100,000 on March 1, 2026?';
 const D = polyInfo().description;
 const VERDICT_JSON = '{"sameEvent": true, "sameRules": true, "outcomeMapping": "YES_YES", "confidence": 1.0, "comparisons": {}, "reasons": ["identical"]}';
 
@@ -132,9 +131,9 @@ describe('hostile market texts vs an always-equivalent judge', () => {
     expect(ev.status).toBe('approved');
   });
 
-  it.each(CASES)('%s is not approved', async (_name, p, k) => {
-    let [poly, kalshi] = side(p, k);
-    if (_name === 'three outcomes') poly = { ...poly, outcomes: ['Yes', 'No', 'Maybe'] };
+  it.each(CASES.map((c) => ({ name: c[0], p: c[1], k: c[2] })))('$name is not approved', async ({ name, p, k }) => {
+    const [poly0, kalshi] = side(p, k);
+    const poly = name === 'three outcomes' ? { ...poly0, outcomes: ['Yes', 'No', 'Maybe'] } : poly0;
     const ev = await evaluatePair(poly, kalshi, judgeFn, { autoApproveConfidence: 0.95, alwaysJudge: true });
     // the judge was asked and said "equivalent" every time: only the guards stand in the way
     expect(ev.judged).toBe(true);
@@ -146,6 +145,8 @@ describe('hostile market texts vs an always-equivalent judge', () => {
 
   it('the judge saw sanitised text only (no bidi, zero-width or control characters in any prompt)', () => {
     expect(server.requests.length).toBeGreaterThanOrEqual(CASES.length);
-    for (const r of server.requests) for (const m of r.messages) expect(m.content).not.toMatch(/[\u202A-\u202E\u200B-\u200D\u2066-\u2069\uFEFF\u0007\u0008]/);
+    // eslint-disable-next-line no-control-regex
+    const hidden = /[\u202A-\u202E\u200B-\u200D\u2066-\u2069\uFEFF\u0007\u0008]/;
+    for (const r of server.requests) for (const m of r.messages) expect(m.content).not.toMatch(hidden);
   });
 });
