@@ -9,3 +9,4 @@ import { register as registerBot } from './bot.js'; commandModules.push(register
 import { register as registerMatch } from './match.js'; commandModules.push(registerMatch);
 import { register as registerPairs } from './pairs.js'; commandModules.push(registerPairs);
 import { register as registerPipeline } from './pipeline.js'; commandModules.push(registerPipeline);
+import { register as registerServe } from './serve.js'; commandModules.push(registerServe);
