@@ -8,7 +8,7 @@
  *
  * It differs from replay.ts only in its sources (sockets), its clock (asyncScheduler) and sinks.
  */
-import { BehaviorSubject, EMPTY, asyncScheduler, filter, map, merge, sampleTime, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, asyncScheduler, filter, map, merge, sampleTime, shareReplay, type Observable, type Subscription } from 'rxjs';
 import type { Pool } from 'pg';
 import type { Pair } from '../schema/pair.js';
 import type { Book } from '../schema/book.js';
@@ -46,7 +46,7 @@ export interface LiveOptions {
   /** persister consumer name (default `persister-<pid>`); false = no persister in this process */
   readonly persister?: string | false;
   /** called with the graph before anything flows (so followers see the first edges and decisions) */
-  readonly onOutputs?: (outputs: PipelineOutputs) => void;
+  readonly onOutputs?: (outputs: PipelineOutputs, feeds: { readonly poly: PolymarketFeed; readonly kalshi: KalshiFeed }) => void;
   /** how often fee schedules are re-read from the venues, ms (default 15 min) */
   readonly feeRefreshMs?: number;
 }
@@ -100,32 +100,16 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
     log.info({ poly: newPoly.length, kalshi: newKalshi.length }, 'subscribed pair markets');
   };
 
-  const pairs$ = o.pairs$;
+  const pairs$ = o.pairs$.pipe(shareReplay({ bufferSize: 1, refCount: true }));
   const subs: Subscription[] = [];
-  let chain = Promise.resolve();
-  subs.push(pairs$.subscribe((pairs) => {
-    chain = chain.then(() => subscribeMarkets(pairs)).catch((err: unknown) => log.error({ err }, 'subscribing pair markets failed; retrying on the next pairs update'));
-  }));
-  await chain;
-
-  // Kalshi fee overrides as they happen
-  subs.push(kalshi.messages$.pipe(filter((m) => m.frame.type === 'event_fee_update')).subscribe((m) => {
-    if (m.frame.type === 'event_fee_update') feeBook.applyKalshiEventFeeUpdate(m.frame.msg, m.tsReceived);
-  }));
-  const feeTimer = setInterval(() => {
-    void refreshFees(feeBook, { polyMarkets: async () => [...polyInfo.values()], kalshiMarkets: async () => [...kalshiInfo.values()], kalshiSeries: (t) => kalshiRest.getSeries(t) }, Date.now())
-      .then(() => storeFeeSchedules(o.pool, feeBook.all()))
-      .catch((err: unknown) => log.warn({ err }, 'periodic fee refresh failed; keeping the last schedules'));
-  }, o.feeRefreshMs ?? 15 * 60_000);
-  feeTimer.unref();
-
+  // the graph and its sinks first: the feeds' subjects are hot, the first snapshots must not be missed
   const counters = () => ({ polymarket: poly.counters, kalshi: kalshi.counters });
   const feedStatus$ = merge(poly.status$, kalshi.status$).pipe(map((s) => ({ ...s, counters: counters()[s.venue] })));
   const outputs = buildPipeline(
     { bookEvents$: merge(poly.books$, kalshi.books$), pairs$, feedStatus$, control$: control },
     { feeBook, risk: config.risk, scheduler: asyncScheduler },
   );
-  o.onOutputs?.(outputs);
+  o.onOutputs?.(outputs, { poly, kalshi });
   subs.push(sinkToStreams(outputs, o.streamLog, config.redis.prefix, (err, stage) => log.error({ err, stage }, 'stream sink failed')));
   const sink = o.sink;
   if (sink) {
@@ -137,6 +121,23 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   // keep the graph hot even without other subscribers (decisions drive edges and books)
   subs.push(outputs.decisions$.subscribe({ error: (err: unknown) => log.fatal({ err }, 'pipeline failed') }));
   subs.push((outputs.leadLag$ ?? EMPTY).subscribe());
+
+  // Kalshi fee overrides as they happen
+  subs.push(kalshi.messages$.pipe(filter((m) => m.frame.type === 'event_fee_update')).subscribe((m) => {
+    if (m.frame.type === 'event_fee_update') feeBook.applyKalshiEventFeeUpdate(m.frame.msg, m.tsReceived);
+  }));
+  let chain = Promise.resolve();
+  subs.push(pairs$.subscribe((pairs) => {
+    chain = chain.then(() => subscribeMarkets(pairs)).catch((err: unknown) => log.error({ err }, 'subscribing pair markets failed; retrying on the next pairs update'));
+  }));
+  await chain;
+
+  const feeTimer = setInterval(() => {
+    void refreshFees(feeBook, { polyMarkets: async () => [...polyInfo.values()], kalshiMarkets: async () => [...kalshiInfo.values()], kalshiSeries: (t) => kalshiRest.getSeries(t) }, Date.now())
+      .then(() => storeFeeSchedules(o.pool, feeBook.all()))
+      .catch((err: unknown) => log.warn({ err }, 'periodic fee refresh failed; keeping the last schedules'));
+  }, o.feeRefreshMs ?? 15 * 60_000);
+  feeTimer.unref();
 
   const persister = o.persister === false ? undefined : startPersister({ log: o.streamLog, pool: o.pool, sinks: pipelineSinks(config.redis.prefix), consumer: o.persister ?? `persister-${process.pid}` });
   return {

@@ -12,8 +12,7 @@ import { createStreamLog, type StreamLog } from '../store/streams/index.js';
 import { pairsFromFile$ } from '../pairs/file.js';
 import { startPolymarketSimulator, type PolySim } from '../venues/polymarket/simulator.js';
 import { startKalshiSimulator, type KalshiSim } from '../venues/kalshi/simulator.js';
-import { runLive, type LiveHandle, type LiveSink } from '../../pipelines/live.js';
-import type { PipelineOutputs } from '../../pipelines/core.js';
+import { runLive, type LiveHandle, type LiveOptions, type LiveSink } from '../../pipelines/live.js';
 import { buildScenario, type Scenario } from './scenario.js';
 import { startDriver } from './driver.js';
 
@@ -24,7 +23,7 @@ export interface DemoOptions {
   readonly rateHz?: number;
   readonly fillerMarkets?: number;
   readonly sink?: LiveSink;
-  readonly onOutputs?: (outputs: PipelineOutputs) => void;
+  readonly onOutputs?: LiveOptions['onOutputs'];
   /** where the demo writes its pairs file (default: next to the embedded data dir) */
   readonly workDir?: string;
 }

@@ -99,7 +99,8 @@ export function pipelineSinks(prefix = 'stream'): SinkSpec<unknown>[] {
     defineSink({
       stream: stageStream('edges', prefix), table: 'edges', schema: EdgeZ, conflictKey: ['edge_id', 'ts'],
       columns: ['ts', 'edge_id', 'pair_id', 'direction', 'size_qty', 'net_edge_micros', 'profit_micros', 'fees_micros', 'poly_vwap_micros', 'kalshi_vwap_micros', 'capital_cost_micros', 'poly_ts', 'kalshi_ts', 'details'],
-      toRow: (e) => [ts(e.tsDetected), e.edgeId, e.pairId, e.direction, e.sizeQty, e.netEdgePerContractMicros, e.profitMicros, e.feesMicros,
+      // ts = the aligned book time: the same books give the same (edge_id, ts), so a re-found edge is one row
+      toRow: (e) => [ts(Math.max(e.polyTsVenue, e.kalshiTsVenue)), e.edgeId, e.pairId, e.direction, e.sizeQty, e.netEdgePerContractMicros, e.profitMicros, e.feesMicros,
         e.legs[0].vwapMicros, e.legs[1].vwapMicros, e.capitalCostMicros, ts(e.polyTsVenue), ts(e.kalshiTsVenue), JSON.stringify({ legs: e.legs, payoutMicros: e.payoutMicros })],
     }),
     defineSink({
