@@ -25,6 +25,7 @@ import type { FeedStatus } from '../src/venues/common/types.js';
 import type { StreamLog } from '../src/store/streams/types.js';
 import { startPersister, type Persister } from '../src/store/persister.js';
 import { pipelineSinks } from '../src/store/sinks.js';
+import { applyKalshiLifecycle, applyPolymarketWsMarket } from '../src/matching/discovery.js';
 import { buildPipeline, limitsFromConfig, sinkToStreams, type PipelineOutputs, type RiskControl } from './core.js';
 
 /** Where live results go besides the stream log (the API's LiveEvents fits this shape). */
@@ -125,6 +126,14 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   // Kalshi fee overrides as they happen
   subs.push(kalshi.messages$.pipe(filter((m) => m.frame.type === 'event_fee_update')).subscribe((m) => {
     if (m.frame.type === 'event_fee_update') feeBook.applyKalshiEventFeeUpdate(m.frame.msg, m.tsReceived);
+  }));
+  // market lifecycle from the venues keeps venue_markets current (new, changed, closed, resolved markets)
+  const lifecycle = (p: Promise<unknown>) => void p.catch((err: unknown) => log.warn({ err }, 'market lifecycle update not stored'));
+  subs.push(poly.messages$.subscribe((m) => {
+    if (m.event_type === 'new_market' || m.event_type === 'market_resolved') lifecycle(applyPolymarketWsMarket(o.pool, m));
+  }));
+  subs.push(kalshi.messages$.subscribe((m) => {
+    if (m.frame.type === 'market_lifecycle_v2') lifecycle(applyKalshiLifecycle(o.pool, m.frame));
   }));
   let chain = Promise.resolve();
   subs.push(pairs$.subscribe((pairs) => {

@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { merge, type Subscription } from 'rxjs';
+import { merge, of, type Subscription } from 'rxjs';
+import { approvedPairs$, mergePairSources } from '../matching/pairs.js';
 import { loadConfig, type Config } from '../config.js';
 import { log } from '../log.js';
 import { openDb } from '../store/db/index.js';
@@ -28,6 +29,12 @@ const untilSignal = (): Promise<string> => new Promise((resolve) => {
   process.once('SIGINT', () => resolve('SIGINT'));
   process.once('SIGTERM', () => resolve('SIGTERM'));
 });
+
+/** Approved pairs: the matcher's (database, polled) merged with the pairs file's manual overrides. */
+function livePairs$(config: Config, pool: import('pg').Pool) {
+  const file$ = config.venues.pairsFile ? pairsFromFile$(config.venues.pairsFile, { watch: true }) : of([] as const);
+  return mergePairSources(file$, approvedPairs$(pool, { pollMs: 5000 }));
+}
 
 function pairsFileOrExit(config: Config): string {
   if (!config.venues.pairsFile) throw new Error('PAIRS_FILE is not set: point it at a pairs file (see README "Pairs file"); the matcher fills pairs in the database later');
@@ -59,12 +66,12 @@ export function register(program: Command): void {
 
   program
     .command('run')
-    .description('live pipeline against the configured venues (pairs from PAIRS_FILE)')
+    .description('live pipeline against the configured venues (approved pairs from the matcher, plus PAIRS_FILE overrides)')
     .action(async () => {
       const config = loadConfig();
       const db = await openDb(config.db);
       const streamLog = createStreamLog(config.redis);
-      const live = await runLive({ config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFileOrExit(config), { watch: true }) });
+      const live = await runLive({ config, pool: db.pool, streamLog, pairs$: livePairs$(config, db.pool) });
       const sub = live.outputs.decisions$.subscribe((d) => {
         if (d.accepted) log.info({ pairId: d.edge.pairId, direction: d.edge.direction, size: formatScaled(d.edge.sizeQty, 0), netEdge: formatScaled(d.edge.netEdgePerContractMicros), profit: formatScaled(d.edge.profitMicros) }, 'edge accepted');
       });
