@@ -16,6 +16,7 @@
  * back from Redis is another process's output, so subscribers validate it (see `LivePayload`)
  * and drop, log and count what does not parse instead of crashing.
  */
+import { setMaxListeners } from 'node:events';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
@@ -204,7 +205,9 @@ export async function createLiveEvents(
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     };
   } else {
-    target = new EventTarget();
+    const et = new EventTarget();
+    setMaxListeners(0, et); // one listener per subscriber is expected
+    target = et;
   }
 
   const pubsub = createPubSub<LiveTopics>({ eventTarget: target as unknown as ConstructorParameters<never>[0] });
