@@ -19,7 +19,7 @@
 import { setMaxListeners } from 'node:events';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub, type PubSub } from 'graphql-yoga';
+import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -210,7 +210,7 @@ export async function createLiveEvents(
     target = et;
   }
 
-  const pubsub = createPubSub<LiveTopics>({ eventTarget: target as unknown as ConstructorParameters<never>[0] });
+  const pubsub = createPubSub<LiveTopics>({ eventTarget: target as unknown as PubSubEventTarget<LiveTopics> });
   const live = new Set<Repeater<unknown>>();
 
   const safe = (what: string, fn: () => void): void => {
