@@ -13,5 +13,6 @@ export default tseslint.config(
     },
   },
   { files: ['src/cli.ts', 'src/cli/**', 'bench/**', 'src/demo/**'], rules: { 'no-console': 'off' } },
+  { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
   { files: ['tests/**'], rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

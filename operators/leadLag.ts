@@ -109,7 +109,7 @@ export function leadLag(config: LeadLagConfig): OperatorFunction<PairBooks, Lead
           const [mp, mk] = mids(pb);
           if (mp === undefined || mk === undefined) return;
           const bucket = Math.floor(pb.tsAligned / stepMs);
-          let s = state.get(pb.pairId);
+          const s = state.get(pb.pairId);
           if (!s) {
             state.set(pb.pairId, { bucket, lastPoly: mp, lastKalshi: mk, dPoly: [], dKalshi: [], sinceEmit: 0 });
             return;
