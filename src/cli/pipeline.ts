@@ -23,6 +23,8 @@ import { runLive } from '../../pipelines/live.js';
 import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline, writeRecordingMeta } from '../../pipelines/replay.js';
 import { startDemo } from '../demo/run.js';
 import { EdgeTable } from '../demo/table.js';
+import { startAppServices } from '../app/serve.js';
+import { createToken } from '../api/auth.js';
 
 /** Resolves on SIGINT/SIGTERM. */
 const untilSignal = (): Promise<string> => new Promise((resolve) => {
@@ -50,7 +52,10 @@ export function register(program: Command): void {
     .action(async (opts: { table: boolean; seconds?: string }) => {
       const config = loadConfig();
       const table = new EdgeTable();
-      const demo = await startDemo({ config, onOutputs: (out) => table.follow(out.edges$, out.decisions$, out.feed$) });
+      const demo = await startDemo({ config, api: true, onOutputs: (out) => table.follow(out.edges$, out.decisions$, out.feed$) });
+      const token = await createToken(demo.db.pool, { name: `demo-operator-${Date.now()}`, role: 'operator' });
+      const banner = demo.services.api ? `dashboard ${demo.services.api.url}/  GraphiQL ${demo.services.api.url}/graphql  demo operator token: ${token.token}` : '';
+      table.banner = banner;
       const tty = opts.table && process.stdout.isTTY;
       const timer = setInterval(() => {
         if (tty) process.stdout.write('\x1b[2J\x1b[H' + table.render() + '\n');
@@ -71,13 +76,15 @@ export function register(program: Command): void {
       const config = loadConfig();
       const db = await openDb(config.db);
       const streamLog = createStreamLog(config.redis);
-      const live = await runLive({ config, pool: db.pool, streamLog, pairs$: livePairs$(config, db.pool) });
+      const services = await startAppServices(config, db.pool, { api: true });
+      const live = await runLive({ config, pool: db.pool, streamLog, pairs$: livePairs$(config, db.pool), control: services.control, sink: services.live.events });
       const sub = live.outputs.decisions$.subscribe((d) => {
         if (d.accepted) log.info({ pairId: d.edge.pairId, direction: d.edge.direction, size: formatScaled(d.edge.sizeQty, 0), netEdge: formatScaled(d.edge.netEdgePerContractMicros), profit: formatScaled(d.edge.profitMicros) }, 'edge accepted');
       });
       log.info({ signal: await untilSignal() }, 'stopping');
       sub.unsubscribe();
       await live.stop();
+      await services.stop();
       await streamLog.close();
       await db.close();
     });

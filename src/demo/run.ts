@@ -15,6 +15,7 @@ import { startKalshiSimulator, type KalshiSim } from '../venues/kalshi/simulator
 import { runLive, type LiveHandle, type LiveOptions, type LiveSink } from '../../pipelines/live.js';
 import { buildScenario, type Scenario } from './scenario.js';
 import { startDriver } from './driver.js';
+import { startAppServices, type AppServices } from '../app/serve.js';
 
 export interface DemoOptions {
   readonly config: Config;
@@ -24,6 +25,8 @@ export interface DemoOptions {
   readonly fillerMarkets?: number;
   readonly sink?: LiveSink;
   readonly onOutputs?: LiveOptions['onOutputs'];
+  /** serve the GraphQL API and dashboard (default false; `arbstream demo` turns it on) */
+  readonly api?: boolean;
   /** where the demo writes its pairs file (default: next to the embedded data dir) */
   readonly workDir?: string;
 }
@@ -37,6 +40,7 @@ export interface DemoHandle {
   readonly scenario: Scenario;
   readonly config: Config;
   readonly pairsFile: string;
+  readonly services: AppServices;
   stop(): Promise<void>;
 }
 
@@ -67,12 +71,16 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   mkdirSync(workDir, { recursive: true });
   const pairsFile = path.join(workDir, 'pairs.json');
   writePairsFile(pairsFile, scenario);
-  const live = await runLive({ config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), ...(o.sink ? { sink: o.sink } : {}), ...(o.onOutputs ? { onOutputs: o.onOutputs } : {}) });
+  const services = await startAppServices(config, db.pool, { api: o.api ?? false });
+  const live = await runLive({
+    config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), control: services.control,
+    sink: o.sink ?? services.live.events, ...(o.onOutputs ? { onOutputs: o.onOutputs } : {}),
+  });
   const driver = startDriver(scenario, poly, kalshi, { seed });
   log.info({ poly: poly.wsUrl, kalshi: kalshi.wsUrl, pairs: scenario.pairs.length, db: db.mode, streams: streamLog.kind }, 'demo running');
   let stopped = false;
   return {
-    db, streamLog, poly, kalshi, live, scenario, config, pairsFile,
+    db, streamLog, poly, kalshi, live, scenario, config, pairsFile, services,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -83,6 +91,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
       };
       driver.stop();
       await step('pipeline', () => live.stop());
+      await step('api', () => services.stop());
       await step('simulators', () => Promise.allSettled([poly.stop(), kalshi.stop()]));
       await step('stream log', () => streamLog.close());
       await step('database', () => db.close());

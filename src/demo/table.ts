@@ -20,6 +20,8 @@ export class EdgeTable {
   private readonly rows = new Map<string, Row>();
   private readonly feeds = new Map<string, FeedStatus>();
   private readonly subs: Subscription[] = [];
+  /** a line shown under the title (e.g. the dashboard URL) */
+  banner = '';
   constructor(private readonly now: () => number = Date.now, private readonly expireMs = 5000) {}
 
   follow(edges$: Observable<Edge>, decisions$: Observable<RiskDecision>, feed$: Observable<FeedStatus>): this {
@@ -61,6 +63,7 @@ export class EdgeTable {
     const feeds = [...this.feeds.values()].map((f) => `${f.venue}: ${f.state}${f.reason && f.state !== 'live' ? ` (${f.reason})` : ''}`).join('   ');
     return [
       `arbstream demo — ${new Date(now).toISOString()}   ${feeds}`,
+      ...(this.banner ? [this.banner] : []),
       '',
       line(head),
       line(widths.map((w) => '─'.repeat(w))),

@@ -1,0 +1,45 @@
+/**
+ * What `demo` and `run` add around the live pipeline: the live-events bus (Redis pub/sub with
+ * REDIS_URL, in process otherwise), the operator controls read from `risk_state` (kill switch and
+ * limits changed through the API or Discord reach the risk gate without a restart), and the
+ * GraphQL API + dashboard in the same process.
+ */
+import { BehaviorSubject, type Subscription } from 'rxjs';
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import { log } from '../log.js';
+import { createLiveEvents, type LiveEventsHandle } from '../api/events.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import { loadRiskControl, riskControl$ } from '../api/riskState.js';
+import type { RiskControl } from '../../pipelines/core.js';
+
+export interface AppServices {
+  readonly live: LiveEventsHandle;
+  /** feed it to runLive({ control }) */
+  readonly control: BehaviorSubject<RiskControl>;
+  readonly api?: ApiServer;
+  stop(): Promise<void>;
+}
+
+export async function startAppServices(config: Config, pool: pg.Pool, opts: { api?: boolean; apiPort?: number } = {}): Promise<AppServices> {
+  const live = await createLiveEvents(config);
+  const initial = await loadRiskControl(pool, config.risk);
+  const control = new BehaviorSubject<RiskControl>({ killSwitch: initial.killSwitch, limits: initial.limits });
+  const sub: Subscription = riskControl$(pool, live, config.risk).subscribe({
+    next: (c) => {
+      if (c.killSwitch !== control.value.killSwitch) log.warn({ killSwitch: c.killSwitch }, 'kill switch changed');
+      control.next(c);
+    },
+    error: (err: unknown) => log.error({ err }, 'risk control stream failed; keeping the last controls'),
+  });
+  const api = opts.api === false ? undefined : await startApiServer({ config, pool, events: live, ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}) });
+  if (api) log.info({ url: api.url }, 'API and dashboard listening');
+  return {
+    live, control, ...(api ? { api } : {}),
+    async stop() {
+      sub.unsubscribe();
+      await api?.close();
+      await live.close();
+    },
+  };
+}
