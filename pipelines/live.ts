@@ -26,6 +26,7 @@ import type { StreamLog } from '../src/store/streams/types.js';
 import { startPersister, type Persister } from '../src/store/persister.js';
 import { pipelineSinks } from '../src/store/sinks.js';
 import { applyKalshiLifecycle, applyPolymarketWsMarket } from '../src/matching/discovery.js';
+import { syncFilePairs } from '../src/pairs/file.js';
 import { buildPipeline, limitsFromConfig, sinkToStreams, type PipelineOutputs, type RiskControl } from './core.js';
 
 /** Where live results go besides the stream log (the API's LiveEvents fits this shape). */
@@ -137,6 +138,8 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   }));
   let chain = Promise.resolve();
   subs.push(pairs$.subscribe((pairs) => {
+    const fromFile = pairs.filter((p) => p.source === 'file');
+    if (fromFile.length) void syncFilePairs(o.pool, fromFile).catch((err: unknown) => log.warn({ err }, 'file pairs not mirrored'));
     chain = chain.then(() => subscribeMarkets(pairs)).catch((err: unknown) => log.error({ err }, 'subscribing pair markets failed; retrying on the next pairs update'));
   }));
   await chain;

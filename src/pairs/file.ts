@@ -81,3 +81,33 @@ export function pairsFromFile$(path: string, opts: { watch?: boolean } = {}): Ob
     };
   });
 }
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Mirrors the file's pairs into `market_pairs` (source 'file') so the API, the dashboard and the
+ * Discord bot show them. Rows the matcher owns (another pair id on the same two markets) are left
+ * alone: the file still wins in the pipeline (mergePairSources), the table keeps the matcher's row.
+ */
+export async function syncFilePairs(db: Queryable, pairs: readonly Pair[]): Promise<number> {
+  let n = 0;
+  for (const p of pairs) {
+    try {
+      await db.query(
+        `INSERT INTO market_pairs (pair_id, poly_market_id, kalshi_market_id, status, confidence, yes_maps_to_no, reasons, source, decided_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'file', 'pairs file')
+         ON CONFLICT (pair_id) DO UPDATE SET status = EXCLUDED.status, confidence = EXCLUDED.confidence, yes_maps_to_no = EXCLUDED.yes_maps_to_no,
+           reasons = EXCLUDED.reasons, updated_at = now()
+         WHERE market_pairs.source = 'file'`,
+        [p.pairId, p.polyMarketId, p.kalshiMarketId, p.status, p.confidence, p.yesMapsToNo, JSON.stringify(p.reasons)],
+      );
+      n++;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      log.warn({ err, pairId: p.pairId }, 'file pair not mirrored into market_pairs (the matcher owns these markets)');
+    }
+  }
+  return n;
+}
