@@ -2,7 +2,7 @@
  * What `demo` and `run` add around the live pipeline: the live-events bus (Redis pub/sub with
  * REDIS_URL, in process otherwise), the operator controls read from `risk_state` (kill switch and
  * limits changed through the API or Discord reach the risk gate without a restart), and the
- * GraphQL API + dashboard in the same process.
+ * GraphQL API + dashboard in the same process, and the Discord bot when DISCORD_ENABLED.
  */
 import { BehaviorSubject, type Subscription } from 'rxjs';
 import type pg from 'pg';
@@ -12,16 +12,20 @@ import { createLiveEvents, type LiveEventsHandle } from '../api/events.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { loadRiskControl, riskControl$ } from '../api/riskState.js';
 import type { RiskControl } from '../../pipelines/core.js';
+import { startBot } from '../bot/bot.js';
+import { alertsFromLive } from '../bot/alerts.js';
 
 export interface AppServices {
   readonly live: LiveEventsHandle;
+  /** the Discord bot, when DISCORD_ENABLED (in the same process: it sees this process's events without Redis) */
+  readonly bot?: Awaited<ReturnType<typeof startBot>>;
   /** feed it to runLive({ control }) */
   readonly control: BehaviorSubject<RiskControl>;
   readonly api?: ApiServer;
   stop(): Promise<void>;
 }
 
-export async function startAppServices(config: Config, pool: pg.Pool, opts: { api?: boolean; apiPort?: number } = {}): Promise<AppServices> {
+export async function startAppServices(config: Config, pool: pg.Pool, opts: { api?: boolean; apiPort?: number; bot?: boolean } = {}): Promise<AppServices> {
   const live = await createLiveEvents(config);
   const initial = await loadRiskControl(pool, config.risk);
   const control = new BehaviorSubject<RiskControl>({ killSwitch: initial.killSwitch, limits: initial.limits });
@@ -34,10 +38,22 @@ export async function startAppServices(config: Config, pool: pg.Pool, opts: { ap
   });
   const api = opts.api === false ? undefined : await startApiServer({ config, pool, events: live, ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}) });
   if (api) log.info({ url: api.url }, 'API and dashboard listening');
+  const bot = config.discord.enabled && opts.bot !== false
+    ? await startBot({
+      config: config.discord,
+      pool,
+      alerts$: alertsFromLive(live, { minProfitMicros: config.discord.alertMinProfitMicros }),
+      riskControl: {
+        setKillSwitch: (on, by) => live.events.publishKillSwitch(on, by),
+        setPairStatus: (pairId, status, by) => live.events.publishPairStatus({ pairId, status, by }),
+      },
+    })
+    : undefined;
   return {
-    live, control, ...(api ? { api } : {}),
+    live, control, ...(api ? { api } : {}), ...(bot ? { bot } : {}),
     async stop() {
       sub.unsubscribe();
+      await bot?.stop();
       await api?.close();
       await live.close();
     },
