@@ -12,25 +12,13 @@ import { z } from 'zod';
 import { defineSink, startPersister, type Persister, type WriteMethod } from '../../src/store/persister.js';
 import { encodeEvent } from '../../src/store/streams/deadletter.js';
 import { RedisStreamLog } from '../../src/store/streams/redis.js';
+import { pgReachable } from '../helpers/db.js';
 import { CI, deleteKeys, describeWithRedis, REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-const pgUp = await pgReachable();
+const pgUp = await pgReachable(DATABASE_URL);
 if (!pgUp && !CI) console.warn(`[skip] PostgreSQL not reachable at ${DATABASE_URL}; persister integration tests skipped (with CI=true they fail)`);
 const describeRedis = await describeWithRedis();
 const d = pgUp || CI ? describeRedis : (describeRedis.skip as typeof describeRedis);
