@@ -4,6 +4,7 @@
  *   const live = await createLiveEvents(config);          // Redis pub/sub when config.redis.mode === 'redis'
  *   live.events.publishEdge(edge);                         // from the pipeline
  *   for await (const e of live.subscribe('edge')) ...      // bounded, per subscriber
+ *   live.view('edge', { filter, map })                      // the same, filtered and projected once per event
  *   await live.close();
  *
  * Transport: graphql-yoga's `createPubSub` over an event target, in-process by default, or
@@ -12,12 +13,17 @@
  * `<channelPrefix><topic>` (default `arbstream:live:`), e.g. `arbstream:live:edge`,
  * `arbstream:live:book:<pairId>`.
  *
- * Payloads are plain JSON (numbers are integer micro-dollars / millionths, unix ms). What comes
- * back from Redis is another process's output, so subscribers validate it (see `LivePayload`)
- * and drop, log and count what does not parse instead of crashing.
+ * Fan-out: one hub per channel holds the ONE listener on the event target. It validates each
+ * payload once (what comes back from Redis is another process's output: see `LivePayload`;
+ * what does not parse is dropped, logged and counted), then hands the same frozen-by-contract
+ * object to every subscriber's bounded queue. A `view` projection runs once per event per
+ * distinct `map` function and its result is shared by all subscribers using it, so a thousand
+ * GraphQL subscribers cost one validation and one projection per event, not a thousand.
+ * A subscriber that falls behind loses its oldest pending events (counted), never blocks others.
+ *
+ * Payloads are plain JSON (numbers are integer micro-dollars / millionths, unix ms).
  */
 import { setMaxListeners } from 'node:events';
-import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
 import { Redis } from 'ioredis';
@@ -113,9 +119,29 @@ export const LivePayload = {
   pairStatus: z.object({ pairId: z.string(), status: z.enum(['pending', 'approved', 'rejected']), by: z.string(), ts: z.number() }),
 } as const satisfies Record<LiveTopic, z.ZodType>;
 
-/** Counters of messages dropped by subscribers (malformed, or a slow subscriber's overflow). */
+/** Counters of messages dropped: malformed (once per event), or a slow subscriber's overflow (once per lost event per subscriber). */
 export interface LiveCounters {
   invalid: number;
+  overflow: number;
+}
+
+/** A subscriber's stream: an async iterator over its bounded queue; `return()` unsubscribes. */
+export interface LiveSubscription<V> extends AsyncIterableIterator<V> {
+  next(): Promise<IteratorResult<V, undefined>>;
+  return(): Promise<IteratorResult<V, undefined>>;
+}
+
+export interface LiveViewOptions<P, V> {
+  /** `book` only: the pair id */
+  readonly key?: string;
+  /** Runs at delivery, before the queue: events it refuses never take buffer space. Must not throw. */
+  readonly filter?: (p: P) => boolean;
+  /**
+   * Projection, PURE: it runs once per event per distinct function (keep it a module-level
+   * constant) and every subscriber with the same function receives the same result object.
+   * If it throws, the subscriptions using it end with that error (masked by the API).
+   */
+  readonly map: (p: P) => V;
 }
 
 export interface LiveEventsHandle {
@@ -123,11 +149,13 @@ export interface LiveEventsHandle {
   /** graphql-yoga pub/sub on the chosen event target (publish side; subscribe with `subscribe` below). */
   readonly pubsub: PubSub<LiveTopics>;
   /**
-   * Validated payloads of a topic as an async iterable (a Repeater; `return()` unsubscribes).
+   * Validated payloads of a topic as an async iterable (`return()` unsubscribes).
    * Each subscriber has its own sliding buffer of `bufferSize` (default 1000): a subscriber that
    * falls behind loses its oldest pending events, never the process.
    */
-  subscribe<T extends LiveTopic>(topic: T, ...key: T extends 'book' ? [pairId: string] : []): Repeater<Payload<T>>;
+  subscribe<T extends LiveTopic>(topic: T, ...key: T extends 'book' ? [pairId: string] : []): LiveSubscription<Payload<T>>;
+  /** `subscribe` with a filter and a shared projection (see LiveViewOptions). */
+  view<T extends LiveTopic, V>(topic: T, opts: LiveViewOptions<Payload<T>, V>): LiveSubscription<V>;
   readonly counters: Readonly<LiveCounters>;
   readonly mode: 'memory' | 'redis';
   /** Unsubscribes everything and closes the Redis connections. Idempotent. */
@@ -159,7 +187,7 @@ export async function createLiveEvents(
 ): Promise<LiveEventsHandle> {
   const now = opts.now ?? Date.now;
   const bufferSize = opts.bufferSize ?? 1000;
-  const counters: LiveCounters = { invalid: 0 };
+  const counters: LiveCounters = { invalid: 0, overflow: 0 };
   let target: MinimalTarget;
   let closeRedis: () => Promise<void> = async () => undefined;
 
@@ -206,12 +234,11 @@ export async function createLiveEvents(
     };
   } else {
     const et = new EventTarget();
-    setMaxListeners(0, et); // one listener per subscriber is expected
+    setMaxListeners(0, et); // one listener per channel (book:<pairId> channels can be many)
     target = et;
   }
 
   const pubsub = createPubSub<LiveTopics>({ eventTarget: target as unknown as PubSubEventTarget<LiveTopics> });
-  const live = new Set<Repeater<unknown>>();
 
   const safe = (what: string, fn: () => void): void => {
     try {
@@ -231,29 +258,66 @@ export async function createLiveEvents(
     publishPairStatus: (e) => safe('pairStatus', () => pubsub.publish('pairStatus', { ...e, ts: now() })),
   };
 
-  function subscribe<T extends LiveTopic>(topic: T, ...key: T extends 'book' ? [pairId: string] : []): Repeater<Payload<T>> {
-    const channel = key.length ? `${topic}:${key[0]}` : topic;
+  /** One per channel with at least one subscriber: the only listener on the target for it. */
+  interface Hub {
+    readonly queues: Set<LiveQueue<unknown>>;
+    readonly listener: (e: Event) => void;
+  }
+  const hubs = new Map<string, Hub>();
+
+  function hubFor(topic: LiveTopic, channel: string): Hub {
+    let hub = hubs.get(channel);
+    if (hub) return hub;
     const schema: z.ZodType = LivePayload[topic];
-    const r = new Repeater<Payload<T>>(async (push, stop) => {
-      const listener = (e: Event): void => {
-        const detail = (e as CustomEvent).detail as unknown;
-        const res = schema.safeParse(detail);
-        if (!res.success) {
-          counters.invalid++;
-          const raw = typeof detail === 'object' && detail !== null && UNPARSEABLE in detail ? String((detail as Record<symbol, unknown>)[UNPARSEABLE]) : JSON.stringify(detail);
-          log.warn({ topic, raw: raw?.slice(0, 2000), issues: res.error.issues.slice(0, 5) }, 'live event rejected');
-          return;
+    const queues = new Set<LiveQueue<unknown>>();
+    const listener = (e: Event): void => {
+      const detail = (e as CustomEvent).detail as unknown;
+      const res = schema.safeParse(detail);
+      if (!res.success) {
+        counters.invalid++;
+        const raw = typeof detail === 'object' && detail !== null && UNPARSEABLE in detail ? String((detail as Record<symbol, unknown>)[UNPARSEABLE]) : JSON.stringify(detail);
+        log.warn({ topic, raw: raw?.slice(0, 2000), issues: res.error.issues.slice(0, 5) }, 'live event rejected');
+        return;
+      }
+      // projections computed for this event, by function: shared by every subscriber using it
+      const views = new Map<unknown, { ok: true; v: unknown } | { ok: false; err: unknown }>();
+      for (const q of queues) q.offer(detail, views);
+    };
+    hub = { queues, listener };
+    hubs.set(channel, hub);
+    target.addEventListener(channel, listener);
+    return hub;
+  }
+
+  function attach<P, V>(topic: LiveTopic, key: string | undefined, filter: ((p: P) => boolean) | undefined, map: ((p: P) => V) | undefined): LiveSubscription<V> {
+    const channel = key !== undefined ? `${topic}:${key}` : topic;
+    const hub = hubFor(topic, channel);
+    const q: LiveQueue<V> = new LiveQueue<V>({
+      capacity: bufferSize,
+      filter: filter as ((p: unknown) => boolean) | undefined,
+      map: map as ((p: unknown) => V) | undefined,
+      onOverflow: (first) => {
+        counters.overflow++;
+        if (first) log.warn({ topic, channel, bufferSize }, 'live events: slow subscriber, dropping its oldest events');
+      },
+      onClose: () => {
+        hub.queues.delete(q as LiveQueue<unknown>);
+        if (hub.queues.size === 0 && hubs.get(channel) === hub) {
+          hubs.delete(channel);
+          target.removeEventListener(channel, hub.listener);
         }
-        // the buffer is a sliding one, so push never overflows; its promise is not awaited
-        void push(detail as Payload<T>).catch(() => undefined);
-      };
-      target.addEventListener(channel, listener);
-      await stop;
-      target.removeEventListener(channel, listener);
-      live.delete(r as Repeater<unknown>);
-    }, new SlidingBuffer(bufferSize));
-    live.add(r as Repeater<unknown>);
-    return r;
+      },
+    });
+    hub.queues.add(q as LiveQueue<unknown>);
+    return q;
+  }
+
+  function subscribe<T extends LiveTopic>(topic: T, ...key: T extends 'book' ? [pairId: string] : []): LiveSubscription<Payload<T>> {
+    return attach<Payload<T>, Payload<T>>(topic, key[0], undefined, undefined);
+  }
+  function view<T extends LiveTopic, V>(topic: T, opts: LiveViewOptions<Payload<T>, V>): LiveSubscription<V> {
+    if ((topic === 'book') !== (opts.key !== undefined)) throw new TypeError(`live.view('${topic}'): a key is required for 'book' and only for it`);
+    return attach(topic, opts.key, opts.filter, opts.map);
   }
 
   let closed: Promise<void> | null = null;
@@ -261,12 +325,151 @@ export async function createLiveEvents(
     events,
     pubsub,
     subscribe,
+    view,
     counters,
     mode: cfg.redis.mode,
     close: () =>
       (closed ??= (async () => {
-        await Promise.allSettled([...live].map((r) => r.return()));
+        const all = [...hubs.values()].flatMap((h) => [...h.queues]);
+        await Promise.allSettled(all.map((q) => q.return()));
         await closeRedis();
       })()),
   };
+}
+
+interface LiveQueueOptions<V> {
+  readonly capacity: number;
+  readonly filter: ((p: unknown) => boolean) | undefined;
+  readonly map: ((p: unknown) => V) | undefined;
+  /** called for each event lost to overflow; `first` the first time for this subscriber */
+  readonly onOverflow: (first: boolean) => void;
+  readonly onClose: () => void;
+}
+
+/**
+ * One subscriber's bounded queue (a ring that grows up to `capacity`, then drops its oldest
+ * entry), read as an async iterator. `offer` never blocks and never throws.
+ */
+export class LiveQueue<V> implements LiveSubscription<V> {
+  private ring: (V | undefined)[] = [];
+  private head = 0;
+  private size = 0;
+  private readonly waiters: { resolve: (r: IteratorResult<V, undefined>) => void; reject: (err: unknown) => void }[] = [];
+  private done = false;
+  private failure: { err: unknown } | undefined;
+  private dropped = 0;
+  private detached = false;
+
+  constructor(private readonly opts: LiveQueueOptions<V>) {}
+
+  /** Delivers one validated payload; `views` caches the projection of this event by function. */
+  offer(payload: unknown, views: Map<unknown, { ok: true; v: unknown } | { ok: false; err: unknown }>): void {
+    if (this.done || this.failure) return;
+    const { filter, map } = this.opts;
+    let value: V;
+    try {
+      if (filter && !filter(payload)) return;
+      if (map) {
+        let r = views.get(map);
+        if (!r) {
+          try {
+            r = { ok: true, v: map(payload) };
+          } catch (err) {
+            r = { ok: false, err };
+          }
+          views.set(map, r);
+        }
+        if (!r.ok) throw r.err;
+        value = r.v as V;
+      } else value = payload as V;
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w) {
+      w.resolve({ value, done: false });
+      return;
+    }
+    const cap = this.opts.capacity;
+    if (this.size === cap) {
+      // slide: the oldest pending event goes
+      this.ring[this.head] = undefined;
+      this.head = (this.head + 1) % this.ring.length;
+      this.size--;
+      this.opts.onOverflow(this.dropped++ === 0);
+    }
+    if (this.size === this.ring.length) this.grow(Math.min(cap, Math.max(4, this.ring.length * 2)));
+    this.ring[(this.head + this.size) % this.ring.length] = value;
+    this.size++;
+  }
+
+  /** Pending events not yet read. */
+  get pending(): number {
+    return this.size;
+  }
+
+  next(): Promise<IteratorResult<V, undefined>> {
+    if (this.size > 0) {
+      const value = this.ring[this.head] as V;
+      this.ring[this.head] = undefined;
+      this.head = (this.head + 1) % this.ring.length;
+      this.size--;
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.failure) {
+      const { err } = this.failure;
+      this.finish();
+      return Promise.reject(err);
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<V, undefined>> {
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<V, undefined>> {
+    this.finish();
+    return Promise.reject(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private fail(err: unknown): void {
+    this.failure = { err };
+    this.detach(); // no more deliveries; what is buffered is still read, then the error
+    const w = this.waiters.shift();
+    if (w) {
+      this.finish();
+      w.reject(err);
+    }
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.failure = undefined;
+    this.ring = [];
+    this.size = 0;
+    this.detach();
+    for (const w of this.waiters.splice(0)) w.resolve({ value: undefined, done: true });
+  }
+
+  private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.opts.onClose();
+  }
+
+  private grow(to: number): void {
+    const next: (V | undefined)[] = new Array<V | undefined>(to);
+    for (let i = 0; i < this.size; i++) next[i] = this.ring[(this.head + i) % this.ring.length];
+    this.ring = next;
+    this.head = 0;
+  }
 }

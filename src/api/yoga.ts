@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { Kind, type GraphQLError, type ValueNode } from 'graphql';
-import { createGraphQLError, createSchema, createYoga, filter, maskError, pipe, map, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createSchema, createYoga, maskError, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -264,6 +264,14 @@ function bookTopFromLive(b: Book): BookTopView {
     issues: [...b.issues],
   };
 }
+
+// subscription payloads: pure, module-level (the live bus shares one result per event among subscribers)
+const edgeAddedPayload = (e: Edge) => ({ edgeAdded: edgeFromLive(e) });
+const pairBookPayload = (b: Book) => ({ pairBook: bookTopFromLive(b) });
+const feedStatusPayload = (s: FeedStatus) => ({ feedStatus: feedFromLive(s) });
+const alertsPayload = (a: Alert) => ({ alerts: { ...a, ts: new Date(a.ts) } });
+const killSwitchPayload = (k: KillSwitchEvent) => ({ killSwitchChanged: { on: k.on, updatedAt: new Date(k.ts), updatedBy: k.by } });
+const decisionAddedPayload = (d: RiskDecision) => ({ decisionAdded: { edge: edgeFromLive(d.edge), accepted: d.accepted, reasons: d.reasons, ts: new Date(d.ts) } });
 
 const feedFromLive = (s: FeedStatus) => ({ venue: s.venue, state: s.state, reason: s.reason ?? null, attempt: s.attempt, connId: s.connId ?? null, ts: new Date(s.ts) });
 
@@ -522,42 +530,35 @@ function resolvers() {
         return limitsView(await loadRiskControl(ctx.pool, ctx.risk));
       },
     },
+    // Each returns the live bus's view directly: the filter runs at delivery and the projection
+    // (module-level functions below) once per event, shared by every subscriber of the topic.
     Subscription: {
       edgeAdded: {
         subscribe: (_: unknown, args: Args, ctx: ApiContext) => {
           const a = parseArgs(z.object({ minNetEdgeMicros: z.number().int().nullish() }), args);
           const min = a.minNetEdgeMicros;
-          return pipe(
-            ctx.live.subscribe('edge'),
-            filter((e: Edge) => min == null || e.netEdgePerContractMicros >= min),
-            map((e: Edge) => ({ edgeAdded: edgeFromLive(e) })),
-          );
+          return ctx.live.view('edge', { ...(min != null ? { filter: (e: Edge) => e.netEdgePerContractMicros >= min } : {}), map: edgeAddedPayload });
         },
       },
       pairBook: {
         subscribe: (_: unknown, args: Args, ctx: ApiContext) => {
           const a = parseArgs(z.object({ pairId: id }), args);
-          return pipe(ctx.live.subscribe('book', a.pairId), map((b: Book) => ({ pairBook: bookTopFromLive(b) })));
+          return ctx.live.view('book', { key: a.pairId, map: pairBookPayload });
         },
       },
       feedStatus: {
-        subscribe: (_: unknown, __: Args, ctx: ApiContext) => pipe(ctx.live.subscribe('feedStatus'), map((s: FeedStatus) => ({ feedStatus: feedFromLive(s) }))),
+        subscribe: (_: unknown, __: Args, ctx: ApiContext) => ctx.live.view('feedStatus', { map: feedStatusPayload }),
       },
       alerts: {
-        subscribe: (_: unknown, __: Args, ctx: ApiContext) => pipe(ctx.live.subscribe('alert'), map((a: Alert) => ({ alerts: { ...a, ts: new Date(a.ts) } }))),
+        subscribe: (_: unknown, __: Args, ctx: ApiContext) => ctx.live.view('alert', { map: alertsPayload }),
       },
       killSwitchChanged: {
-        subscribe: (_: unknown, __: Args, ctx: ApiContext) =>
-          pipe(ctx.live.subscribe('killSwitch'), map((k: KillSwitchEvent) => ({ killSwitchChanged: { on: k.on, updatedAt: new Date(k.ts), updatedBy: k.by } }))),
+        subscribe: (_: unknown, __: Args, ctx: ApiContext) => ctx.live.view('killSwitch', { map: killSwitchPayload }),
       },
       decisionAdded: {
         subscribe: (_: unknown, args: Args, ctx: ApiContext) => {
           const a = parseArgs(z.object({ acceptedOnly: z.boolean().nullish() }), args);
-          return pipe(
-            ctx.live.subscribe('decision'),
-            filter((d: RiskDecision) => !a.acceptedOnly || d.accepted),
-            map((d: RiskDecision) => ({ decisionAdded: { edge: edgeFromLive(d.edge), accepted: d.accepted, reasons: d.reasons, ts: new Date(d.ts) } })),
-          );
+          return ctx.live.view('decision', { ...(a.acceptedOnly ? { filter: (d: RiskDecision) => d.accepted } : {}), map: decisionAddedPayload });
         },
       },
     },
