@@ -132,9 +132,20 @@ export function frictionFor(c: DepthCandidate, config: Omit<FrictionConfig, 'sch
 export function marginalFeeFromFeeBook(feeBook: FeeBook): (venue: Venue, marketId: string, priceMicros: Micros, tsMs: number) => Micros {
   const ONE: Qty = SCALE;
   const ceil = (r: Rational): Micros => (r.num <= 0n ? 0 : Number(divRound(r.num, r.den, 'ceil')));
+  // per resolved schedule (the FeeBook hands out the same object while it stays valid): price → fee
+  const memo = new WeakMap<ResolvedFeeSchedule, Map<Micros, Micros>>();
   return (venue, marketId, price, ts) => {
     const s = feeBook.feeScheduleAt(venue, marketId, ts);
     if (!s) throw new FeeInputError(`no fee schedule for ${venue} ${marketId} at ${ts}`, { input: marketId });
+    let byPrice = memo.get(s);
+    if (!byPrice) memo.set(s, (byPrice = new Map()));
+    const known = byPrice.get(price);
+    if (known !== undefined) return known;
+    const fee = perContract(s, price);
+    byPrice.set(price, fee);
+    return fee;
+  };
+  function perContract(s: ResolvedFeeSchedule, price: Micros): Micros {
     switch (s.feeType) {
       case 'none':
         return 0;
@@ -147,7 +158,7 @@ export function marginalFeeFromFeeBook(feeBook: FeeBook): (venue: Venue, marketI
       default:
         return ceil(kalshiFeeExact('taker', price, ONE, kalshiParams(s)));
     }
-  };
+  }
 }
 
 /**

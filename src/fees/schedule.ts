@@ -128,6 +128,10 @@ export const GammaMarketFees = z.object({
 export class FeeBook {
   private readonly entries = new Map<string, FeeScheduleEntry[]>();
   private readonly refs = new Map<string, MarketRef>();
+  /** bumped by every change; cached resolutions of an older version are discarded */
+  private version = 0;
+  /** market → its resolved schedule and the time window [from, until) in which that stays true */
+  private readonly resolved = new Map<string, { version: number; from: number; until: number; value: ResolvedFeeSchedule | undefined }>();
 
   /** A book with the built-in defaults (Kalshi quadratic ×1; Polymarket category tables by era). */
   static withDefaults(): FeeBook {
@@ -150,6 +154,7 @@ export class FeeBook {
     list.push(entry);
     list.sort((a, b) => a.validFrom - b.validFrom);
     this.entries.set(key, list);
+    this.version++;
   }
 
   /** Every entry (for persisting to `fee_schedules`). */
@@ -160,15 +165,29 @@ export class FeeBook {
   /** Registers where a market sits (event, series, category) so lookups by id alone work. */
   setMarketRef(venue: Venue, ref: MarketRef): void {
     this.refs.set(`${venue}|${ref.marketId}`, ref);
+    this.version++;
   }
 
   marketRef(venue: Venue, marketId: string): MarketRef {
     return this.refs.get(`${venue}|${marketId}`) ?? { marketId };
   }
 
-  /** The fee rule of a market at `tsMs`, or undefined when nothing (not even a default) applies. */
+  /**
+   * The fee rule of a market at `tsMs`, or undefined when nothing (not even a default) applies.
+   * Lookups by market id are cached per market for the window in which no entry starts or ends
+   * (the hot path: every sized candidate asks for every price level).
+   */
   feeScheduleAt(venue: Venue, marketRef: string | MarketRef, tsMs: number): ResolvedFeeSchedule | undefined {
-    const ref = typeof marketRef === 'string' ? this.marketRef(venue, marketRef) : { ...this.marketRef(venue, marketRef.marketId), ...marketRef };
+    if (typeof marketRef !== 'string') return this.resolve(venue, { ...this.marketRef(venue, marketRef.marketId), ...marketRef }, tsMs).value;
+    const key = `${venue}|${marketRef}`;
+    const hit = this.resolved.get(key);
+    if (hit && hit.version === this.version && hit.from <= tsMs && tsMs < hit.until) return hit.value;
+    const r = this.resolve(venue, this.marketRef(venue, marketRef), tsMs);
+    this.resolved.set(key, { version: this.version, ...r });
+    return r.value;
+  }
+
+  private resolve(venue: Venue, ref: MarketRef, tsMs: number): { value: ResolvedFeeSchedule | undefined; from: number; until: number } {
     const ids: Record<FeeScope, string | undefined> = {
       default: '*',
       category: ref.category === undefined ? undefined : venue === 'polymarket' ? polymarketCategory(ref.category) : ref.category,
@@ -178,16 +197,25 @@ export class FeeBook {
     };
     const acc: Partial<Record<(typeof FIELDS)[number], unknown>> = {};
     const from: { scope: FeeScope; scopeId: string; validFrom: number; source?: string }[] = [];
+    // the window around tsMs in which no relevant entry starts or ends
+    let lo = -Infinity;
+    let hi = Infinity;
     for (const scope of SCOPE_ORDER) {
       const id = ids[scope];
       if (id === undefined) continue;
+      for (const x of this.entries.get(`${venue}|${scope}|${id}`) ?? []) {
+        for (const b of x.validTo === undefined ? [x.validFrom] : [x.validFrom, x.validTo]) {
+          if (b <= tsMs) lo = Math.max(lo, b);
+          else hi = Math.min(hi, b);
+        }
+      }
       const e = this.validAt(`${venue}|${scope}|${id}`, tsMs);
       if (!e) continue;
       from.push({ scope, scopeId: id, validFrom: e.validFrom, ...(e.source ? { source: e.source } : {}) });
       for (const f of FIELDS) if (e[f] !== null && e[f] !== undefined) acc[f] = e[f];
     }
-    if (acc.feeType === undefined) return undefined;
-    return {
+    if (acc.feeType === undefined) return { value: undefined, from: lo, until: hi };
+    const value: ResolvedFeeSchedule = {
       venue,
       feeType: acc.feeType as FeeType,
       rate: (acc.rate as string | undefined) ?? '0',
@@ -199,6 +227,7 @@ export class FeeBook {
       ...(acc.flatMakerPerContractMicros !== undefined ? { flatMakerPerContractMicros: acc.flatMakerPerContractMicros as number } : {}),
       from,
     };
+    return { value, from: lo, until: hi };
   }
 
   private validAt(key: string, ts: number): FeeScheduleEntry | undefined {
