@@ -21,6 +21,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -126,6 +128,20 @@ async function measure(live: LiveEventsHandle, clients: Clients, n: number, mode
   return { ...(await clients.call<ClientSummary>({ op: 'collect' })), expected, elu };
 }
 
+/** BENCH_API_PROFILE=<file.cpuprofile>: a CPU profile of the server during the 1k steady phase only. */
+async function profile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(p));
+    session.disconnect();
+  };
+}
+
 const describe = (m: Measured): string =>
   `p50 ${m.p50.toFixed(2)} / p90 ${m.p90.toFixed(2)} / p99 ${m.p99.toFixed(2)} / max ${m.max.toFixed(2)} ms; delivered ${m.received}/${m.expected} (per subscriber ${m.perSubscriberMin}..${m.perSubscriberMax}); server ELU ${(m.elu * 100).toFixed(0)}%`;
 
@@ -160,7 +176,9 @@ export async function run(): Promise<BenchRow[]> {
     const ok = (m: Measured): boolean => m.p99 <= P99_LIMIT_MS && m.received === m.expected && m.errors === 0;
 
     await grow(1000);
+    const stopProfile = await profile(process.env.BENCH_API_PROFILE);
     const steady = await measure(live, clients, 1000, 'steady');
+    await stopProfile();
     console.error(`  1000 subscribers, ${RATE_HZ} edges/s: ${describe(steady)}`);
     const burst = await measure(live, clients, 1000, 'burst');
     console.error(`  1000 subscribers, burst of ${BURST_EDGES}: ${describe(burst)}`);

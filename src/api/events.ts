@@ -280,7 +280,7 @@ export async function createLiveEvents(
         return;
       }
       // projections computed for this event, by function: shared by every subscriber using it
-      const views = new Map<unknown, { ok: true; v: unknown } | { ok: false; err: unknown }>();
+      const views: ViewCache = new Map();
       for (const q of queues) q.offer(detail, views);
     };
     hub = { queues, listener };
@@ -337,47 +337,53 @@ export async function createLiveEvents(
   };
 }
 
-interface LiveQueueOptions<V> {
+export interface LiveQueueOptions<V> {
   readonly capacity: number;
-  readonly filter: ((p: unknown) => boolean) | undefined;
-  readonly map: ((p: unknown) => V) | undefined;
+  readonly filter?: ((p: unknown) => boolean) | undefined;
+  readonly map?: ((p: unknown) => V) | undefined;
   /** called for each event lost to overflow; `first` the first time for this subscriber */
   readonly onOverflow: (first: boolean) => void;
+  /** called once, when the queue stops taking events (consumer `return()`, `end()` or a failure) */
   readonly onClose: () => void;
 }
 
+type ViewCache = Map<unknown, { ok: true; v: unknown } | { ok: false; err: unknown }>;
+const NO_VIEWS: ViewCache = new Map();
+
 /**
  * One subscriber's bounded queue (a ring that grows up to `capacity`, then drops its oldest
- * entry), read as an async iterator. `offer` never blocks and never throws.
+ * entry), read as an async iterator. `offer` never blocks and never throws. The producer may
+ * `end()` it or `fail(err)` it: what is buffered is still read first, then done / the error.
  */
 export class LiveQueue<V> implements LiveSubscription<V> {
   private ring: (V | undefined)[] = [];
   private head = 0;
   private size = 0;
   private readonly waiters: { resolve: (r: IteratorResult<V, undefined>) => void; reject: (err: unknown) => void }[] = [];
+  /** set when no more events come: `{}` = normal end, `{ err }` = failure */
+  private closing: { err?: unknown } | undefined;
   private done = false;
-  private failure: { err: unknown } | undefined;
   private dropped = 0;
   private detached = false;
 
   constructor(private readonly opts: LiveQueueOptions<V>) {}
 
-  /** Delivers one validated payload; `views` caches the projection of this event by function. */
-  offer(payload: unknown, views: Map<unknown, { ok: true; v: unknown } | { ok: false; err: unknown }>): void {
-    if (this.done || this.failure) return;
+  /** Delivers one payload; `views` caches this event's projection by function (see LiveViewOptions). */
+  offer(payload: unknown, views: ViewCache = NO_VIEWS): void {
+    if (this.done || this.closing) return;
     const { filter, map } = this.opts;
     let value: V;
     try {
       if (filter && !filter(payload)) return;
       if (map) {
-        let r = views.get(map);
+        let r = views === NO_VIEWS ? undefined : views.get(map);
         if (!r) {
           try {
             r = { ok: true, v: map(payload) };
           } catch (err) {
             r = { ok: false, err };
           }
-          views.set(map, r);
+          if (views !== NO_VIEWS) views.set(map, r);
         }
         if (!r.ok) throw r.err;
         value = r.v as V;
@@ -392,7 +398,7 @@ export class LiveQueue<V> implements LiveSubscription<V> {
       return;
     }
     const cap = this.opts.capacity;
-    if (this.size === cap) {
+    if (this.size >= cap) {
       // slide: the oldest pending event goes
       this.ring[this.head] = undefined;
       this.head = (this.head + 1) % this.ring.length;
@@ -402,6 +408,16 @@ export class LiveQueue<V> implements LiveSubscription<V> {
     if (this.size === this.ring.length) this.grow(Math.min(cap, Math.max(4, this.ring.length * 2)));
     this.ring[(this.head + this.size) % this.ring.length] = value;
     this.size++;
+  }
+
+  /** No more events: readers get what is buffered, then done. */
+  end(): void {
+    this.close({});
+  }
+
+  /** No more events: readers get what is buffered, then `err`. */
+  fail(err: unknown): void {
+    this.close({ err });
   }
 
   /** Pending events not yet read. */
@@ -417,10 +433,10 @@ export class LiveQueue<V> implements LiveSubscription<V> {
       this.size--;
       return Promise.resolve({ value, done: false });
     }
-    if (this.failure) {
-      const { err } = this.failure;
+    const closing = this.closing;
+    if (closing && !this.done) {
       this.finish();
-      return Promise.reject(err);
+      if ('err' in closing) return Promise.reject(closing.err);
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -440,22 +456,23 @@ export class LiveQueue<V> implements LiveSubscription<V> {
     return this;
   }
 
-  private fail(err: unknown): void {
-    this.failure = { err };
-    this.detach(); // no more deliveries; what is buffered is still read, then the error
-    const w = this.waiters.shift();
-    if (w) {
-      this.finish();
-      w.reject(err);
-    }
+  private close(how: { err?: unknown }): void {
+    if (this.done || this.closing) return;
+    this.closing = how;
+    this.detach();
+    if (this.waiters.length === 0) return; // (waiters exist only while the ring is empty)
+    const waiters = this.waiters.splice(0);
+    this.finish();
+    if ('err' in how) for (const w of waiters) w.reject(how.err);
+    else for (const w of waiters) w.resolve({ value: undefined, done: true });
   }
 
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.failure = undefined;
     this.ring = [];
     this.size = 0;
+    this.head = 0;
     this.detach();
     for (const w of this.waiters.splice(0)) w.resolve({ value: undefined, done: true });
   }

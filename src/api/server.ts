@@ -14,6 +14,10 @@
  * revoked while connected → its next subscribe closes the socket with 4403. Subscribes share the
  * HTTP rate limit of their token (RATE_LIMITED error). Messages larger than maxBodyBytes close
  * the socket (1009).
+ *
+ * Fan-out: graphql-ws subscribers with identical operations (role, query, operation name,
+ * variables) share one GraphQL execution per event (src/api/share.ts); each keeps its own bounded
+ * queue. `shareSubscriptions: false` gives every subscriber its own execution.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -27,6 +31,7 @@ import type { Config } from '../config.js';
 import { log } from '../log.js';
 import { authenticate, bearerToken, createRateLimiter, type Principal } from './auth.js';
 import type { LiveEventsHandle } from './events.js';
+import { createSharedSubscriptions, shareKey, type SharedSubscriptionStats, type SubscribeResult } from './share.js';
 import { apiError, createApi, GRAPHQL_PATH, isGraphQLError, withCode, type ArmorLimits } from './yoga.js';
 
 export interface StartApiServerOptions {
@@ -37,6 +42,10 @@ export interface StartApiServerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly limits?: Partial<ArmorLimits>;
+  /** Share one execution among identical graphql-ws subscriptions (default true). */
+  readonly shareSubscriptions?: boolean;
+  /** Per-subscriber queue of a shared subscription (default 1000). */
+  readonly subscriberBuffer?: number;
 }
 
 export interface ApiServer {
@@ -46,6 +55,8 @@ export interface ApiServer {
   readonly wsUrl: string;
   /** Open graphql-ws connections. */
   connections(): number;
+  /** Shared graphql-ws subscription executions (all zero when sharing is off). */
+  subscriptionStats(): SharedSubscriptionStats;
   close(): Promise<void>;
 }
 
@@ -179,6 +190,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
   // ── graphql-ws on the same port and path ──────────────────────────────────────────────────
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.api.maxBodyBytes });
   const principals = new WeakMap<WebSocket, Principal>();
+  const share = opts.shareSubscriptions ?? true;
+  const shared = createSharedSubscriptions({ bufferSize: opts.subscriberBuffer ?? 1000 });
+  type Root = { execute: (a: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult; subscribe: (a: ExecutionArgs) => Promise<SubscribeResult> | SubscribeResult; shareKey: string };
   const disposeWs = useServer(
     {
       connectionInitWaitTimeout: 5_000,
@@ -227,12 +241,15 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
           document,
           variableValues: payload.variables ?? null,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, subscribe, shareKey: shareKey(principal.role, payload) } satisfies Root,
         };
         return args;
       },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>> }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]['subscribe']>> }).subscribe(args),
+      execute: (args) => (args.rootValue as Root).execute(args),
+      subscribe: (args) => {
+        const root = args.rootValue as Root;
+        return share ? shared.subscribe(root.shareKey, () => root.subscribe(args)) : root.subscribe(args);
+      },
       onError: (_ctx, _id, _payload, errors) => {
         log.info({ errors: errors.map((e) => e.message) }, 'api: ws operation error');
       },
@@ -259,6 +276,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
     port,
     wsUrl: `${base.replace(/^http/, 'ws')}${GRAPHQL_PATH}`,
     connections: () => wss.clients.size,
+    subscriptionStats: () => shared.stats(),
     close: () =>
       (closed ??= (async () => {
         for (const c of wss.clients) c.close(1001, 'server shutting down');
