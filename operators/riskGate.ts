@@ -17,6 +17,21 @@ export interface RiskLimits {
   readonly hysteresisMicros: Micros;
 }
 
+/** Exactly the limit fields of a larger object (e.g. the config's risk section). */
+export function pickLimits(from: RiskLimits): RiskLimits {
+  return {
+    minEdgePerContractMicros: from.minEdgePerContractMicros,
+    minSizeQty: from.minSizeQty,
+    minProfitMicros: from.minProfitMicros,
+    maxPairExposureMicros: from.maxPairExposureMicros,
+    maxVenueExposureMicros: from.maxVenueExposureMicros,
+    maxTotalExposureMicros: from.maxTotalExposureMicros,
+    maxBookAgeMs: from.maxBookAgeMs,
+    minPairConfidence: from.minPairConfidence,
+    hysteresisMicros: from.hysteresisMicros,
+  };
+}
+
 export interface Exposure {
   readonly byPair: Readonly<Record<string, Micros>>;
   readonly byVenue: Readonly<Record<Venue, Micros>>;

@@ -13,7 +13,7 @@ import { alignByTime } from '../operators/alignByTime.js';
 import { vwap } from '../operators/vwap.js';
 import { friction, marginalFeeFromFeeBook } from '../operators/friction.js';
 import { edge } from '../operators/edge.js';
-import { riskGate, type RiskLimits, type RiskState } from '../operators/riskGate.js';
+import { pickLimits, riskGate, type RiskLimits, type RiskState } from '../operators/riskGate.js';
 import { leadLag, type LeadLagConfig, type LeadLagStat } from '../operators/leadLag.js';
 import { sampleByKey } from '../operators/sampleByKey.js';
 import { bookKey, type Book, type BookEvent } from '../schema/book.js';
@@ -63,17 +63,7 @@ export interface PipelineOutputs {
 
 /** Risk limits from the config (the starting point; the API can change them at run time). */
 export function limitsFromConfig(risk: Config['risk']): RiskLimits {
-  return {
-    minEdgePerContractMicros: risk.minEdgePerContractMicros,
-    minSizeQty: risk.minSizeQty,
-    minProfitMicros: risk.minProfitMicros,
-    maxPairExposureMicros: risk.maxPairExposureMicros,
-    maxVenueExposureMicros: risk.maxVenueExposureMicros,
-    maxTotalExposureMicros: risk.maxTotalExposureMicros,
-    maxBookAgeMs: risk.maxBookAgeMs,
-    minPairConfidence: risk.minPairConfidence,
-    hysteresisMicros: risk.hysteresisMicros,
-  };
+  return pickLimits(risk);
 }
 
 const NO_EXPOSURE = { byPair: {}, byVenue: { polymarket: 0, kalshi: 0 }, total: 0 } as const;

@@ -16,7 +16,7 @@ import { Observable } from 'rxjs';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
-import type { RiskLimits } from '../../operators/riskGate.js';
+import { pickLimits, type RiskLimits } from '../../operators/riskGate.js';
 import type { LiveEventsHandle } from './events.js';
 
 export interface RiskControl {
@@ -49,17 +49,7 @@ const LimitsRow = RiskLimitsSchema.extend({ by: z.string().optional() });
 
 /** The limits config.risk describes. */
 export function defaultLimits(risk: Config['risk']): RiskLimits {
-  return {
-    minEdgePerContractMicros: risk.minEdgePerContractMicros,
-    minSizeQty: risk.minSizeQty,
-    minProfitMicros: risk.minProfitMicros,
-    maxPairExposureMicros: risk.maxPairExposureMicros,
-    maxVenueExposureMicros: risk.maxVenueExposureMicros,
-    maxTotalExposureMicros: risk.maxTotalExposureMicros,
-    maxBookAgeMs: risk.maxBookAgeMs,
-    minPairConfidence: risk.minPairConfidence,
-    hysteresisMicros: risk.hysteresisMicros,
-  };
+  return pickLimits(risk);
 }
 
 /** Reads the kill switch and limits (defaults where no row). A malformed row is logged and ignored. */
