@@ -203,16 +203,17 @@ async function columnTypes(db: Queryable, table: string, columns: readonly strin
   });
 }
 
-/** One value in COPY text format. */
 /** A one-dimensional PostgreSQL array literal: {"a","b\\"c",NULL}. */
 export function pgArrayLiteral(values: readonly unknown[]): string {
   return `{${values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }
 
+/** One value in COPY text format (arrays as array literals, other objects as JSON). */
 export function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   let s: string;
   if (typeof v === 'string') s = v;
+  else if (Array.isArray(v)) s = pgArrayLiteral(v);
   else if (typeof v === 'number' || typeof v === 'bigint') s = String(v);
   else if (typeof v === 'boolean') s = v ? 't' : 'f';
   else if (v instanceof Date) s = v.toISOString();
