@@ -156,6 +156,10 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
 
   let baseline: Map<string, string>;
   try {
+    // PGlite has no shared_preload_libraries: on a reopened data directory the timescaledb loader is
+    // not loaded until something calls into it, and until then hypertable inserts fail ("invalid
+    // INSERT on the root table") and continuous-aggregate triggers miss the TSL module. Load it now.
+    if ((await db.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).rows.length) await db.exec("LOAD 'timescaledb'");
     baseline = await settingsOf(db);
   } catch (e) {
     await db.close().catch(() => undefined);

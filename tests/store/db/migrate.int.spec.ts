@@ -222,6 +222,10 @@ describe('embedded TimescaleDB', () => {
       expect(await migrate(db.pool)).toEqual({ applied: [], timescale: true });
       const edges = await db.pool.query(`SELECT count(*) AS n FROM edges`);
       expect(edges.rows[0]).toEqual({ n: 3 });
+      // writes into hypertables (with the continuous aggregate's invalidation trigger) work after a reopen
+      await db.pool.query(`INSERT INTO edges (ts, edge_id, pair_id, direction, size_qty, net_edge_micros, profit_micros) VALUES (now(), 'after-restart', 'p', 'polyYes', 1, 1, 1)`);
+      await db.pool.query(`INSERT INTO book_tops (ts, venue, market_id) VALUES (now(), 'kalshi', 'K')`);
+      expect((await db.pool.query(`SELECT count(*) AS n FROM edges`)).rows[0]).toEqual({ n: 4 });
     } finally {
       await db?.close();
     }
