@@ -22,6 +22,7 @@ import { refreshFees } from '../fees/refresher.js';
 import { runLive } from '../../pipelines/live.js';
 import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline, writeRecordingMeta } from '../../pipelines/replay.js';
 import { startDemo } from '../demo/run.js';
+import { startSimulation } from '../demo/simulate.js';
 import { EdgeTable } from '../demo/table.js';
 import { startAppServices } from '../app/serve.js';
 import { createToken } from '../api/auth.js';
@@ -67,6 +68,19 @@ export function register(program: Command): void {
       table.stop();
       console.log(`\nstopping (${why}); persisted so far: ${JSON.stringify(demo.live.persister?.stats ?? {})}`);
       await demo.stop();
+    });
+
+  program
+    .command('simulate')
+    .description('run both venue simulators with the demo scenario on their own; prints the environment that points run/record/match at them')
+    .option('--dir <dir>', 'where to write the simulator key and pairs file', './data/simulate')
+    .option('--seconds <n>', 'stop after n seconds (default: until Ctrl-C)')
+    .action(async (opts: { dir: string; seconds?: string }) => {
+      const sim = await startSimulation({ dir: opts.dir });
+      console.log(Object.entries(sim.env).map(([k, v]) => `export ${k}='${v}'`).join('\n'));
+      const stopAfter = opts.seconds ? new Promise<string>((r) => setTimeout(() => r('timeout'), Number(opts.seconds) * 1000)) : new Promise<string>(() => undefined);
+      log.info({ why: await Promise.race([untilSignal(), stopAfter]) }, 'stopping the simulators');
+      await sim.stop();
     });
 
   program

@@ -124,7 +124,8 @@ export const pairStreamStats = { polls: 0, pollErrors: 0, rowsRejected: 0, emiss
 /**
  * Approved pairs whose markets are not closed or resolved, as {@link Pair}s. The resolution time is
  * the later of the two markets' expected resolution (else close) times; a pair without one is
- * skipped (capital lock-up unknown), as is a row that does not fit the Pair schema.
+ * skipped (capital lock-up unknown), as is a row that does not fit the Pair schema. Rows mirrored
+ * from the pairs file are not read back: the file is their source.
  */
 export async function loadApprovedPairs(pool: pg.Pool): Promise<Pair[]> {
   const res = await pool.query(`
@@ -134,6 +135,8 @@ export async function loadApprovedPairs(pool: pg.Pool): Promise<Pair[]> {
     LEFT JOIN venue_markets pm ON pm.venue = 'polymarket' AND pm.market_id = p.poly_market_id
     LEFT JOIN venue_markets km ON km.venue = 'kalshi' AND km.market_id = p.kalshi_market_id
     WHERE p.status = 'approved'
+      -- rows mirrored from the pairs file: the file itself is their source (see syncFilePairs)
+      AND p.source <> 'file'
       AND coalesce(pm.status, 'open') NOT IN ('closed', 'resolved')
       AND coalesce(km.status, 'open') NOT IN ('closed', 'resolved')
     ORDER BY p.pair_id`);
