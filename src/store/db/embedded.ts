@@ -119,6 +119,70 @@ async function settingsOf(db: PGlite): Promise<Map<string, string>> {
   return new Map(r.rows.map((x) => [x.name, x.setting]));
 }
 
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+
+/**
+ * pglite-socket 0.0.19 hands every TCP chunk to PGlite as if it were whole protocol messages, so a
+ * message larger than one chunk (about 64 KB: a big batch insert, a large jsonb) reaches PGlite
+ * truncated and the WASM aborts ("unreachable"), taking the process down. This wrapper re-frames the
+ * stream: it buffers chunks and hands the handler only complete messages, one batch at a time
+ * (awaiting the handler before the next, so batches never interleave).
+ */
+export function framedSocket(socket: Socket): Socket {
+  const listeners: ((data: Buffer) => unknown)[] = [];
+  let pending: Buffer = Buffer.alloc(0);
+  let startup = true; // untyped messages (SSLRequest, StartupMessage) until the startup message
+  let chain: Promise<void> = Promise.resolve();
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let off = 0;
+    for (;;) {
+      if (startup) {
+        if (pending.length - off < 8) break;
+        const len = pending.readInt32BE(off);
+        if (pending.length - off < len) break;
+        const code = pending.readInt32BE(off + 4);
+        off += len;
+        if (code !== SSL_REQUEST && code !== GSSENC_REQUEST && code !== CANCEL_REQUEST) startup = false;
+      } else {
+        if (pending.length - off < 5) break;
+        const len = pending.readInt32BE(off + 1);
+        if (pending.length - off < 1 + len) break;
+        off += 1 + len;
+      }
+    }
+    if (off === 0) return;
+    const complete = Buffer.from(pending.subarray(0, off));
+    pending = Buffer.from(pending.subarray(off));
+    chain = chain.then(async () => {
+      for (const l of [...listeners]) await l(complete);
+    }).catch((err: unknown) => log.warn({ err }, 'embedded db: client message handling failed'));
+  });
+  const proxy: Socket = new Proxy(socket, {
+    get(target, prop) {
+      if (prop === 'on' || prop === 'addListener') {
+        return (event: string, fn: (...a: unknown[]) => unknown) => {
+          if (event === 'data') listeners.push(fn as (data: Buffer) => unknown);
+          else target.on(event, fn);
+          return proxy;
+        };
+      }
+      if (prop === 'removeAllListeners') {
+        return (event?: string) => {
+          if (event === 'data' || event === undefined) listeners.length = 0;
+          if (event !== 'data') target.removeAllListeners(event);
+          return proxy;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return proxy;
+}
+
 /**
  * Undoes what a client left in the single PGlite session: its open transaction (rolled back, as a
  * server does on disconnect), prepared statements, advisory locks, temp tables (DISCARD ALL) and
@@ -197,7 +261,7 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
       log.warn({ err: (ev as CustomEvent<unknown>).detail }, 'embedded db: client connection error');
       finish();
     });
-    handler.attach(item.socket).catch((err: unknown) => {
+    handler.attach(framedSocket(item.socket)).catch((err: unknown) => {
       log.warn({ err }, 'embedded db: could not attach a client');
       item.socket.destroy();
       finish();
