@@ -8,7 +8,7 @@ import type { MarketRecord } from '../../schema/market.js';
 import { extractDates, knownEntities, type Comparator } from './extract.js';
 import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
 
-export type GuardName = 'outcomes' | 'status' | 'closeTime' | 'resolutionTime' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text';
+export type GuardName = 'outcomes' | 'polarity' | 'status' | 'closeTime' | 'resolutionTime' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text';
 export type GuardOutcome = 'pass' | 'fail' | 'flag';
 
 export interface GuardResult {
@@ -48,6 +48,27 @@ const iso = (t: number): string => new Date(t).toISOString();
 export function outcomesGuard(a: Rec, b: Rec): GuardResult {
   if (a.outcomes.length !== 2 || b.outcomes.length !== 2) return fail('outcomes', `not binary: ${a.outcomes.length} vs ${b.outcomes.length} outcomes`);
   return pass('outcomes', 'both binary');
+}
+
+const YES = /^\s*yes\s*$/i;
+const NO = /^\s*no\s*$/i;
+/** Which way round a market's labels say YES is: 'plain' (Yes/No), 'inverted' (No/Yes), or 'named' (anything else). */
+const labels = (r: Rec): 'plain' | 'inverted' | 'named' =>
+  YES.test(r.outcomes[0] ?? '') && NO.test(r.outcomes[1] ?? '') ? 'plain' : NO.test(r.outcomes[0] ?? '') && YES.test(r.outcomes[1] ?? '') ? 'inverted' : 'named';
+
+/**
+ * Outcome polarity from the venues' own labels: when one venue labels its YES side "No" (and NO
+ * "Yes") while the other is plain, YES on one is probably NO on the other, unless the questions
+ * themselves are worded the opposite way ("make" vs "miss"), which no deterministic check can
+ * tell. So a mapping that disagrees with the labels is held for a human (flag), never approved
+ * automatically, whatever the model's confidence.
+ */
+export function polarityGuard(a: Rec, b: Rec, mapping: Mapping): GuardResult {
+  const la = labels(a), lb = labels(b);
+  if (la === 'named' || lb === 'named') return pass('polarity', 'named outcomes: polarity left to the verdict and the other guards');
+  if (la === lb) return pass('polarity', 'both venues label YES the same way');
+  if (mapping === 'YES_NO') return pass('polarity', 'inverted labels agree with the YES↔NO mapping');
+  return flag('polarity', `one venue labels YES "No" (${a.outcomes.join('/')} vs ${b.outcomes.join('/')}) but the mapping is ${mapping ?? 'unknown'}: a human must confirm`);
 }
 
 export function statusGuard(a: Rec, b: Rec): GuardResult {
@@ -202,6 +223,7 @@ export function textGuard(a: Rec, b: Rec): GuardResult {
 export function runGuards(poly: Rec, kalshi: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG, mapping: Mapping = undefined): GuardResult[] {
   return [
     outcomesGuard(poly, kalshi),
+    polarityGuard(poly, kalshi, mapping),
     statusGuard(poly, kalshi),
     closeTimeGuard(poly, kalshi, cfg),
     resolutionTimeGuard(poly, kalshi, cfg),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
+import { polarityGuard, runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
 import { decidePair } from '../../src/matching/matcher.js';
 import { kalshiMarketRecord, polyMarketRecord, rawTextFlags } from '../../src/matching/records.js';
 import type { Verdict } from '../../src/matching/verdict.js';
@@ -88,5 +88,16 @@ describe('decidePair', () => {
   });
   it('maps YES_NO to yesMapsToNo', () => {
     expect(decidePair({ verdict: { ...VERDICT, outcomeMapping: 'YES_NO' }, guards: pass, autoApproveConfidence: 0.95 }).yesMapsToNo).toBe(true);
+  });
+});
+
+describe('polarityGuard', () => {
+  const rec = (outcomes: string[]) => ({ venue: 'kalshi' as const, marketId: 'K', title: 't', rulesText: 'r', rulesSecondary: '', outcomes, status: 'open' as const, thresholds: [] });
+  it('holds a YES↔YES mapping for a human when one venue labels YES "No"', () => {
+    expect(polarityGuard(rec(['Yes', 'No']), rec(['No', 'Yes']), 'YES_YES').outcome).toBe('flag');
+    expect(polarityGuard(rec(['Yes', 'No']), rec(['No', 'Yes']), undefined).outcome).toBe('flag');
+    expect(polarityGuard(rec(['Yes', 'No']), rec(['No', 'Yes']), 'YES_NO').outcome).toBe('pass');
+    expect(polarityGuard(rec(['Yes', 'No']), rec(['Yes', 'No']), 'YES_NO').outcome).toBe('pass');
+    expect(polarityGuard(rec(['Yes', 'No']), rec(['Above 4.25%', 'Not above']), 'YES_YES').outcome).toBe('pass');
   });
 });
