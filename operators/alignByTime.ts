@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { bookKey, type Book } from '../schema/book.js';
+import { bookKey, type Book, type Venue } from '../schema/book.js';
 import type { Pair, PairBooks } from '../schema/pair.js';
 
 export interface AlignByTimeConfig {
@@ -9,6 +9,14 @@ export interface AlignByTimeConfig {
   readonly maxSkewMs: number;
   /** A book whose tsReceived is older than this (scheduler time) is stale, ms. */
   readonly maxAgeMs: number;
+  /**
+   * Feed states of the venues. While a venue's feed is `live` (its socket answered within the idle
+   * timeout and every book on it was rebuilt from a snapshot since the last reconnect), its books
+   * are current however long ago they last changed: a quiet market is not a stale one. Books of a
+   * feed that is not live age by their receive time (maxAgeMs) and must be within maxSkewMs of the
+   * other book's venue time. Without it (replay), every book ages by receive time.
+   */
+  readonly feedStatus$?: Observable<{ readonly venue: Venue; readonly state: string }>;
   /** Only pairs with these statuses are aligned (default: approved only). */
   readonly statuses?: readonly Pair['status'][];
   readonly scheduler?: SchedulerLike;
@@ -34,6 +42,11 @@ export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, P
   return (source) =>
     new Observable<PairBooks>((subscriber) => {
       const latest = new Map<string, Book>();
+      const live = new Set<Venue>();
+      const feedSub = config.feedStatus$?.subscribe({
+        next: (f) => (f.state === 'live' ? live.add(f.venue) : live.delete(f.venue)),
+        error: (err) => subscriber.error(err),
+      });
       /** book key → pairs that use it */
       let byMarket = new Map<string, Pair[]>();
 
@@ -53,7 +66,7 @@ export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, P
         error: (err) => subscriber.error(err),
       });
 
-      const usable = (b: Book | undefined, now: number): b is Book => !!b && b.issues.length === 0 && now - b.tsReceived <= config.maxAgeMs;
+      const usable = (b: Book | undefined, now: number): b is Book => !!b && b.issues.length === 0 && (live.has(b.venue) || now - b.tsReceived <= config.maxAgeMs);
 
       const sub = source.subscribe({
         next: (book) => {
@@ -67,7 +80,8 @@ export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, P
             const kalshi = latest.get(bookKey('kalshi', pair.kalshiMarketId));
             if (!usable(poly, now) || !usable(kalshi, now)) continue;
             const skewMs = Math.abs(poly.tsVenue - kalshi.tsVenue);
-            if (skewMs > config.maxSkewMs) continue;
+            // both feeds live: both books are current now, whatever their last change
+            if (skewMs > config.maxSkewMs && !(live.has('polymarket') && live.has('kalshi'))) continue;
             subscriber.next({
               pair,
               pairId: pair.pairId,
@@ -85,6 +99,7 @@ export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, P
       return () => {
         sub.unsubscribe();
         pairsSub.unsubscribe();
+        feedSub?.unsubscribe();
       };
     });
 }

@@ -44,6 +44,8 @@ export interface RiskState {
   readonly exposure: Exposure;
   /** current pairs by id (status and confidence are checked on every edge) */
   readonly pairs: ReadonlyMap<string, Pick<Pair, 'status' | 'confidence'>>;
+  /** venues whose feed is live now: their books are current however old their last change */
+  readonly liveVenues?: ReadonlySet<Venue>;
 }
 
 export interface RiskGateConfig {
@@ -67,7 +69,8 @@ export function riskReasons(edge: Edge, state: RiskState, now: number): string[]
   if (edge.sizeQty < l.minSizeQty) reasons.push(`size ${edge.sizeQty} < min ${l.minSizeQty}`);
   if (edge.profitMicros < l.minProfitMicros) reasons.push(`profit ${edge.profitMicros} < min ${l.minProfitMicros} micros`);
   const age = now - edge.oldestBookTsReceived;
-  if (age > l.maxBookAgeMs) reasons.push(`book-stale ${age} ms > ${l.maxBookAgeMs} ms`);
+  const bothLive = edge.legs.every((leg) => state.liveVenues?.has(leg.venue));
+  if (age > l.maxBookAgeMs && !bothLive) reasons.push(`book-stale ${age} ms > ${l.maxBookAgeMs} ms`);
   const capital = edge.legs[0].costMicros + edge.legs[0].feeMicros + edge.legs[1].costMicros + edge.legs[1].feeMicros;
   if ((x.byPair[edge.pairId] ?? 0) + capital > l.maxPairExposureMicros) reasons.push(`pair-exposure ${(x.byPair[edge.pairId] ?? 0) + capital} > ${l.maxPairExposureMicros} micros`);
   for (const leg of edge.legs) {

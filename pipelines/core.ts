@@ -7,7 +7,7 @@
  *                                       │                                   └─► leadLag ─► leadLag$
  *                                       └─► sampleByKey ─► tops$ / depth$
  */
-import { Observable, combineLatest, map, share, shareReplay, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, combineLatest, map, scan, share, shareReplay, startWith, type SchedulerLike, type Subscription } from 'rxjs';
 import { orderBook, createOrderBookCounters, type OrderBookCounters } from '../operators/orderBook.js';
 import { alignByTime } from '../operators/alignByTime.js';
 import { vwap } from '../operators/vwap.js';
@@ -16,7 +16,7 @@ import { edge } from '../operators/edge.js';
 import { pickLimits, riskGate, type RiskLimits, type RiskState } from '../operators/riskGate.js';
 import { leadLag, type LeadLagConfig, type LeadLagStat } from '../operators/leadLag.js';
 import { sampleByKey } from '../operators/sampleByKey.js';
-import { bookKey, type Book, type BookEvent } from '../schema/book.js';
+import { bookKey, type Book, type BookEvent, type Venue } from '../schema/book.js';
 import type { Edge, RiskDecision } from '../schema/edge.js';
 import type { Pair, PairBooks } from '../schema/pair.js';
 import type { FeeBook } from '../src/fees/schedule.js';
@@ -35,6 +35,7 @@ export interface RiskControl {
 export interface PipelineSources {
   readonly bookEvents$: Observable<BookEvent>;
   readonly pairs$: Observable<readonly Pair[]>;
+  /** feed lifecycle; must give each subscriber the venues' current states (as the feeds' status$ do) */
   readonly feedStatus$: Observable<FeedStatus>;
   readonly control$: Observable<RiskControl>;
 }
@@ -75,7 +76,9 @@ export function buildPipeline(src: PipelineSources, s: PipelineSettings): Pipeli
   const pairs$ = src.pairs$.pipe(shareReplay({ bufferSize: 1, refCount: true }));
 
   const books$ = src.bookEvents$.pipe(orderBook({ counters: counters.books }), share());
-  const aligned$ = books$.pipe(alignByTime({ pairs$, maxSkewMs: risk.maxSkewMs, maxAgeMs: risk.maxBookAgeMs, scheduler }), share());
+  // each subscriber gets the venues' current states (the feeds' status$ replay them)
+  const feed$ = src.feedStatus$;
+  const aligned$ = books$.pipe(alignByTime({ pairs$, feedStatus$: feed$, maxSkewMs: risk.maxSkewMs, maxAgeMs: risk.maxBookAgeMs, scheduler }), share());
   const edges$ = aligned$.pipe(
     // size by the marginal edge after fees; the minimum edge itself is the risk gate's decision
     vwap({ minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(feeBook), onDrop: () => counters.dropped++ }),
@@ -84,8 +87,18 @@ export function buildPipeline(src: PipelineSources, s: PipelineSettings): Pipeli
     share(),
   );
   // execution does not exist yet: exposure is zero until fills are tracked
-  const riskState$: Observable<RiskState> = combineLatest([pairs$, src.control$]).pipe(
-    map(([pairs, control]) => ({
+  const liveVenues$ = feed$.pipe(
+    scan((live, f) => {
+      const next = new Set(live);
+      if (f.state === 'live') next.add(f.venue);
+      else next.delete(f.venue);
+      return next as ReadonlySet<Venue>;
+    }, new Set<Venue>() as ReadonlySet<Venue>),
+    startWith(new Set<Venue>() as ReadonlySet<Venue>),
+  );
+  const riskState$: Observable<RiskState> = combineLatest([pairs$, src.control$, liveVenues$]).pipe(
+    map(([pairs, control, liveVenues]) => ({
+      liveVenues,
       killSwitch: control.killSwitch,
       limits: control.limits,
       exposure: NO_EXPOSURE,
@@ -97,7 +110,7 @@ export function buildPipeline(src: PipelineSources, s: PipelineSettings): Pipeli
   const key = (b: Book) => bookKey(b.venue, b.marketId);
   const tops$ = books$.pipe(sampleByKey({ key, periodMs: s.topsEveryMs ?? 1000, scheduler }), share());
   const depth$ = books$.pipe(sampleByKey({ key, periodMs: s.depthEveryMs ?? 10_000, scheduler }), share());
-  return { books$, aligned$, edges$, decisions$, leadLag$, tops$, depth$, feed$: src.feedStatus$, counters };
+  return { books$, aligned$, edges$, decisions$, leadLag$, tops$, depth$, feed$, counters };
 }
 
 /** Sinks every stage's output into the stream log (the persister moves it to TimescaleDB). */

@@ -83,3 +83,24 @@ describe('alignByTime', () => {
     });
   });
 });
+
+describe('alignByTime with feed liveness', () => {
+  it('a quiet book on a live feed is current; when the feed is not live it ages out', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, hot, expectObservable }) => {
+      // kalshi book received at 1 and quiet since; poly updates at 50 and 60 (skew 49+, kalshi age > 20)
+      const src = cold('-k 48ms p 9ms p|', { k: book('kalshi', 1), p: book('polymarket', 50, { tsReceived: 50 }) });
+      type F = { venue: Book['venue']; state: string };
+      const kalshiOnly = hot<F>('l', { l: { venue: 'kalshi', state: 'live' } });
+      const both = cold<F>('(ab)', { a: { venue: 'kalshi', state: 'live' }, b: { venue: 'polymarket', state: 'live' } });
+      expectObservable(src.pipe(alignByTime({ pairs$: of([pair]), feedStatus$: both, maxSkewMs: 10, maxAgeMs: 20, scheduler: ts }))).toBe('- 49ms x 9ms x|', {
+        x: expect.objectContaining({ pairId: 'p1', skewMs: 49 }),
+      });
+      // only kalshi live: the skew check still applies (poly's feed is not known live)
+      expectObservable(src.pipe(alignByTime({ pairs$: of([pair]), feedStatus$: kalshiOnly, maxSkewMs: 10, maxAgeMs: 100, scheduler: ts }))).toBe('- 49ms - 9ms -|');
+      // kalshi goes stale at 30: its book ages by receive time again
+      const staleLater = cold<F>('(ab) 26ms c', { a: { venue: 'kalshi', state: 'live' }, b: { venue: 'polymarket', state: 'live' }, c: { venue: 'kalshi', state: 'stale' } });
+      expectObservable(src.pipe(alignByTime({ pairs$: of([pair]), feedStatus$: staleLater, maxSkewMs: 100, maxAgeMs: 20, scheduler: ts }))).toBe('- 49ms - 9ms -|');
+    });
+  });
+});

@@ -39,6 +39,10 @@ describe('riskReasons', () => {
     expect(r.find((x) => x.startsWith('venue-exposure'))).toContain('polymarket');
   });
   it('rejects unknown pairs', () => expect(riskReasons(edge({ pairId: 'zz' }), state(), 0)).toEqual(['pair-unknown']));
+  it('a quiet book is not stale while both venues\' feeds are live', () => {
+    expect(riskReasons(edge(), state({ liveVenues: new Set(['polymarket', 'kalshi'] as const) }), 60_000)).toEqual([]);
+    expect(riskReasons(edge(), state({ liveVenues: new Set(['kalshi'] as const) }), 60_000)[0]).toMatch(/^book-stale/);
+  });
 });
 
 describe('riskGate', () => {
