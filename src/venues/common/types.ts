@@ -84,3 +84,22 @@ export interface ManagedSocket {
   /** Closes for good; frames$ and status$ complete. */
   close(): void;
 }
+
+/** Options every venue simulator takes (each adds its own: market specs, auth, ping interval…). */
+export interface SimulatorOptions<Spec> {
+  /** PRNG seed: the same seed gives the same markets and random walk */
+  readonly seed?: number;
+  /** Explicit markets; when absent `marketCount` markets are generated. */
+  readonly markets?: readonly Spec[];
+  /** Markets to generate when `markets` is absent. Default 5. */
+  readonly marketCount?: number;
+  /** Random-walk book messages per second over all markets; 0 = static books. Default 0. */
+  readonly rateHz?: number;
+  /** Base of generated dates, unix ms. Default: today 00:00 UTC. */
+  readonly baseTimeMs?: number;
+  /** Frames sent verbatim to every client right after it subscribes (a recorded session). */
+  readonly replay?: readonly string[];
+  /** 0 or absent = a free port on 127.0.0.1 */
+  readonly port?: number;
+  readonly now?: () => number;
+}

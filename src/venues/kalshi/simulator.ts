@@ -24,6 +24,7 @@ import { formatScaled, SCALE } from '../../../schema/money.js';
 import type { Level } from '../../../schema/book.js';
 import { log } from '../../log.js';
 import { mulberry32, pick, randInt, type Rng } from '../common/prng.js';
+import type { SimulatorOptions } from '../common/types.js';
 import { verifyKalshiSignature, type KalshiAuthConfig } from './auth.js';
 import { KalshiCommand } from './wire.js';
 
@@ -81,27 +82,15 @@ export interface KalshiMarketSpec {
   readonly book?: KalshiSimLadders;
 }
 
-export interface KalshiSimOptions {
-  readonly seed?: number;
-  readonly markets?: readonly KalshiMarketSpec[];
+export interface KalshiSimOptions extends SimulatorOptions<KalshiMarketSpec> {
   /** Series for explicit markets (looked up by `seriesTicker`; generated when missing). */
   readonly series?: readonly KalshiSeriesSpec[];
-  /** Markets to generate when `markets` is absent. Default 5. */
-  readonly marketCount?: number;
-  /** Random-walk messages per second over all markets; 0 = static books. Default 0. */
-  readonly rateHz?: number;
   /** WS Ping interval, ms. Default 10_000. */
   readonly pingIntervalMs?: number;
   /** keyId → public key PEM. Absent: a key pair is generated and exposed as `sim.auth`. */
   readonly publicKeys?: Readonly<Record<string, string>>;
   /** Largest accepted |now − KALSHI-ACCESS-TIMESTAMP|, ms. Default 30_000. */
   readonly maxClockSkewMs?: number;
-  /** Base of generated open/close times, unix ms. Default: today 00:00 UTC. */
-  readonly baseTimeMs?: number;
-  /** Frames sent verbatim to every client right after it connects (recorded session). */
-  readonly replay?: readonly string[];
-  readonly port?: number;
-  readonly now?: () => number;
 }
 
 export interface KalshiSimStats {

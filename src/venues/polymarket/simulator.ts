@@ -24,6 +24,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { formatScaled } from '../../../schema/money.js';
 import { log } from '../../log.js';
 import { mulberry32, type Rng } from '../common/prng.js';
+import type { SimulatorOptions } from '../common/types.js';
 import { generateLadders, MarketBook, walkStep, type SimChange } from './simulator/book.js';
 import { clobMarketParams, gammaEvent, gammaMarket, generateMarkets, type PolyMarketSpec, type PolySimLadders } from './simulator/markets.js';
 
@@ -33,21 +34,7 @@ export { generateMarkets } from './simulator/markets.js';
 
 export const POLY_WS_PATH = '/ws/market';
 
-export interface PolySimOptions {
-  readonly seed?: number;
-  /** Explicit markets; when absent `marketCount` markets are generated. */
-  readonly markets?: readonly PolyMarketSpec[];
-  /** Default 5. */
-  readonly marketCount?: number;
-  /** Random-walk price_change messages per second over all markets; 0 = static books. Default 0. */
-  readonly rateHz?: number;
-  /** Base of generated dates, unix ms. Default: today 00:00 UTC. */
-  readonly baseTimeMs?: number;
-  /** Frames sent verbatim to every client right after it subscribes (a recorded session). */
-  readonly replay?: readonly string[];
-  readonly port?: number;
-  readonly now?: () => number;
-}
+export type PolySimOptions = SimulatorOptions<PolyMarketSpec>;
 
 export interface PolySimStats {
   connectionsOpen: number;
