@@ -3,25 +3,9 @@
  * Both use the configured database (DATABASE_URL, or the embedded TimescaleDB).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { openDb, migrate, migrationStatus, redactUrl, type Db } from '../store/db/index.js';
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const cfg = loadConfig();
-  const db = await openDb(cfg.db, { migrate: false });
-  const onSignal = (): void => {
-    void db.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    return await fn(db);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await db.close();
-  }
-}
+import { migrate, migrationStatus, redactUrl, type Db } from '../store/db/index.js';
+import { withDb } from './withDb.js';
+import { textTable } from '../textTable.js';
 
 function header(db: Db): string {
   return `database: ${db.mode} ${redactUrl(db.url)}`;
@@ -40,7 +24,7 @@ export function register(program: Command): void {
         console.log(`timescaledb: ${res.timescale ? 'yes' : 'no (plain PostgreSQL)'}`);
         if (res.applied.length === 0) console.log('up to date: no migration to apply');
         else for (const name of res.applied) console.log(`applied ${name}`);
-      });
+      }, { migrate: false });
     });
 
   cmd
@@ -51,17 +35,13 @@ export function register(program: Command): void {
         const rows = await migrationStatus(db.pool);
         console.log(header(db));
         console.log(`timescaledb: ${db.timescale ? 'yes' : 'no'}`);
-        const width = Math.max(9, ...rows.map((r) => r.name.length));
-        console.log(`${'migration'.padEnd(width)}  ${'state'.padEnd(8)}  applied at`);
-        for (const r of rows) {
-          const state = !r.applied ? 'pending' : r.checksumOk === false ? 'CHANGED' : 'applied';
-          console.log(`${r.name.padEnd(width)}  ${state.padEnd(8)}  ${r.appliedAt?.toISOString() ?? ''}`);
-        }
+        const state = (r: (typeof rows)[number]) => (!r.applied ? 'pending' : r.checksumOk === false ? 'CHANGED' : 'applied');
+        console.log(textTable(['migration', 'state', 'applied at'], rows.map((r) => [r.name, state(r), r.appliedAt?.toISOString() ?? ''])).join('\n'));
         const changed = rows.filter((r) => r.checksumOk === false);
         if (changed.length) {
           console.log(`\n${changed.length} applied migration file(s) changed since they were applied; \`db migrate\` will refuse to run.`);
           process.exitCode = 1;
         }
-      });
+      }, { migrate: false });
     });
 }

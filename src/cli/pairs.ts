@@ -6,25 +6,16 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
 import { discoverMarkets } from '../matching/discovery.js';
 import { llmJudgeFromConfig } from '../matching/llm/client.js';
 import { runMatcher } from '../matching/matcher.js';
 import { listPairs, setPairStatus, type PairRow } from '../matching/pairs.js';
-import { openDb, redactUrl, type Db } from '../store/db/index.js';
+import { redactUrl } from '../store/db/index.js';
+import { withDb } from './withDb.js';
+import { textTable } from '../textTable.js';
 import { KalshiRest, kalshiRestOptions } from '../venues/kalshi/rest.js';
 import { PolymarketRest } from '../venues/polymarket/rest.js';
 import { PairStatus } from '../../schema/pair.js';
-
-async function withDb<T>(fn: (db: Db, cfg: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
-  const cfg = loadConfig();
-  const db = await openDb(cfg.db);
-  try {
-    return await fn(db, cfg);
-  } finally {
-    await db.close();
-  }
-}
 
 const whoami = (by: string | undefined): string => `human:${by ?? process.env.USER ?? os.userInfo().username}`;
 
@@ -42,9 +33,7 @@ export function formatPairs(rows: readonly PairRow[]): string {
     r.decidedBy ?? '',
     (r.reasons[0] ?? '').slice(0, 70),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [fmt(head), ...lines.map(fmt)].join('\n');
+  return textTable(head, lines).join('\n');
 }
 
 export function register(program: Command): void {

@@ -3,18 +3,9 @@
  * `arbstream token revoke <name>`; `arbstream token list` (names, roles, dates; never secrets).
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { openDb, type Db } from '../store/db/index.js';
+import { withDb } from './withDb.js';
+import { textTable } from '../textTable.js';
 import { createToken, listTokens, revokeToken, Role } from '../api/auth.js';
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(loadConfig().db);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 export function register(program: Command): void {
   const cmd = program.command('token').description('API tokens (GraphQL API and dashboard)');
@@ -55,9 +46,7 @@ export function register(program: Command): void {
       await withDb(async (db) => {
         const rows = await listTokens(db.pool);
         if (!rows.length) return console.log('no tokens; create one with: arbstream token create --name you --role operator');
-        const w = Math.max(4, ...rows.map((r) => r.name.length));
-        console.log(`${'name'.padEnd(w)}  ${'role'.padEnd(8)}  ${'created'.padEnd(24)}  revoked`);
-        for (const r of rows) console.log(`${r.name.padEnd(w)}  ${r.role.padEnd(8)}  ${r.createdAt.toISOString().padEnd(24)}  ${r.revokedAt?.toISOString() ?? ''}`);
+        console.log(textTable(['name', 'role', 'created', 'revoked'], rows.map((r) => [r.name, r.role, r.createdAt.toISOString(), r.revokedAt?.toISOString() ?? ''])).join('\n'));
       });
     });
 }

@@ -5,6 +5,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { Edge, RiskDecision } from '../../schema/edge.js';
 import { formatScaled } from '../../schema/money.js';
+import { textTable } from '../textTable.js';
 import type { FeedStatus } from '../venues/common/types.js';
 
 interface Row {
@@ -58,16 +59,13 @@ export class EdgeTable {
       r.decision ? (r.decision.accepted ? 'accepted' : `rejected: ${r.decision.reasons.join('; ')}`) : '…',
       `${((now - r.firstSeen) / 1000).toFixed(1)}s`,
     ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     const feeds = [...this.feeds.values()].map((f) => `${f.venue}: ${f.state}${f.reason && f.state !== 'live' ? ` (${f.reason})` : ''}`).join('   ');
     return [
       `arbstream demo — ${new Date(now).toISOString()}   ${feeds}`,
       ...(this.banner ? [this.banner] : []),
       '',
-      line(head),
-      line(widths.map((w) => '─'.repeat(w))),
-      ...(rows.length ? rows.map(line) : ['(no edges right now)']),
+      ...textTable(head, rows, { rule: '─' }),
+      ...(rows.length ? [] : ['(no edges right now)']),
       '',
       'Ctrl-C to stop.',
     ].join('\n');

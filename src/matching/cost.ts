@@ -8,6 +8,7 @@
  * The client talks to an {@link LlmLedger}: {@link PgLedger} on a `pg.Pool` (production,
  * integration tests) or {@link MemoryLedger} (hermetic unit tests, one-off scripts).
  */
+import { textTable } from '../textTable.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -224,7 +225,5 @@ export function formatUsageTable(rows: readonly UsageRow[]): string {
   body.push(['total', String(rows.reduce((s, r) => s + r.calls, 0)), String(rows.reduce((s, r) => s + r.requests, 0)),
     String(rows.reduce((s, r) => s + r.cacheHits, 0)), String(rows.reduce((s, r) => s + r.errors, 0)),
     String(rows.reduce((s, r) => s + r.promptTokens, 0)), String(rows.reduce((s, r) => s + r.completionTokens, 0)), usd(total), '']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body, { align: head.map((_, i) => (i === 0 ? 'left' : 'right')), rule: '-' }).join('\n');
 }
