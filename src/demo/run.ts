@@ -3,18 +3,17 @@
  * in-process stream log (or REDIS_URL), both venue simulators serving the demo scenario, the real
  * live pipeline against them, the persister into the database, and a live terminal table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
 import { openDb, type Db } from '../store/db/index.js';
 import { createStreamLog, type StreamLog } from '../store/streams/index.js';
 import { pairsFromFile$ } from '../pairs/file.js';
-import { startPolymarketSimulator, type PolySim } from '../venues/polymarket/simulator.js';
-import { startKalshiSimulator, type KalshiSim } from '../venues/kalshi/simulator.js';
+import type { PolySim } from '../venues/polymarket/simulator.js';
+import type { KalshiSim } from '../venues/kalshi/simulator.js';
 import { runLive, type LiveHandle, type LiveOptions, type LiveSink } from '../../pipelines/live.js';
-import { buildScenario, type Scenario } from './scenario.js';
-import { startDriver } from './driver.js';
+import type { Scenario } from './scenario.js';
+import { startSimulation } from './simulate.js';
 import { startAppServices, type AppServices } from '../app/serve.js';
 
 export interface DemoOptions {
@@ -44,20 +43,12 @@ export interface DemoHandle {
   stop(): Promise<void>;
 }
 
-/** Pairs file in the documented format (see README "Pairs file"). */
-export function writePairsFile(file: string, scenario: Scenario): void {
-  const pairs = scenario.pairs.map(({ resolutionTs, source: _source, ...p }) => ({ ...p, resolution: resolutionTs }));
-  writeFileSync(file, JSON.stringify({ pairs }, null, 2) + '\n');
-}
-
 export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
-  const seed = o.seed ?? 7;
-  const baseTimeMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-  const scenario = buildScenario({ seed, baseTimeMs, fillerMarkets: o.fillerMarkets ?? 10 });
+  const workDir = o.workDir ?? path.join(path.dirname(path.resolve(o.config.db.mode === 'embedded' ? o.config.db.dataDir : './data/x')), 'demo');
   const db = await openDb(o.config.db);
   const streamLog = createStreamLog(o.config.redis);
-  const poly = await startPolymarketSimulator({ seed, markets: scenario.polyMarkets, rateHz: o.rateHz ?? 20, baseTimeMs });
-  const kalshi = await startKalshiSimulator({ seed, markets: scenario.kalshiMarkets, series: scenario.kalshiSeries, rateHz: o.rateHz ?? 20, baseTimeMs });
+  const sim = await startSimulation({ dir: workDir, ...(o.seed !== undefined ? { seed: o.seed } : {}), rateHz: o.rateHz ?? 20, fillerMarkets: o.fillerMarkets ?? 10 });
+  const { poly, kalshi, scenario, pairsFile } = sim;
   // the real adapters, pointed at the simulators (the defaults stay the real venue URLs)
   const config: Config = {
     ...o.config,
@@ -67,16 +58,11 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
       kalshi: { wsUrl: kalshi.wsUrl, restUrl: kalshi.restUrl, auth: kalshi.auth },
     },
   };
-  const workDir = o.workDir ?? path.join(path.dirname(path.resolve(o.config.db.mode === 'embedded' ? o.config.db.dataDir : './data/x')), 'demo');
-  mkdirSync(workDir, { recursive: true });
-  const pairsFile = path.join(workDir, 'pairs.json');
-  writePairsFile(pairsFile, scenario);
   const services = await startAppServices(config, db.pool, { api: o.api ?? false });
   const live = await runLive({
     config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), control: services.control,
     sink: o.sink ?? services.live.events, ...(o.onOutputs ? { onOutputs: o.onOutputs } : {}),
   });
-  const driver = startDriver(scenario, poly, kalshi, { seed });
   log.info({ poly: poly.wsUrl, kalshi: kalshi.wsUrl, pairs: scenario.pairs.length, db: db.mode, streams: streamLog.kind }, 'demo running');
   let stopped = false;
   return {
@@ -89,10 +75,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
         await fn().catch((err: unknown) => log.error({ err, step: name }, 'demo shutdown step failed'));
         log.debug({ step: name, ms: Date.now() - t }, 'demo shutdown step');
       };
-      driver.stop();
       await step('pipeline', () => live.stop());
       await step('api', () => services.stop());
-      await step('simulators', () => Promise.allSettled([poly.stop(), kalshi.stop()]));
+      await step('simulators', () => sim.stop());
       await step('stream log', () => streamLog.close());
       await step('database', () => db.close());
     },

@@ -7,6 +7,7 @@
  * figures below are the hand-worked expectations the end-to-end test checks the pipeline against.
  */
 import type { Level } from '../../schema/book.js';
+import { writeFileSync } from 'node:fs';
 import type { Pair } from '../../schema/pair.js';
 import { SCALE } from '../../schema/money.js';
 import { mulberry32, randInt, type Rng } from '../venues/common/prng.js';
@@ -166,4 +167,10 @@ export function leadLagBooks(m: number): { poly: PolySimLadders; kalshi: KalshiS
     poly: { yesBid: [{ price: m - c2, qty: q }], yesAsk: [{ price: m + c2, qty: q }], noBid: [{ price: SCALE - m - c2, qty: q }], noAsk: [{ price: SCALE - m + c2, qty: q }] },
     kalshi: { yesBid: [{ price: m - c2, qty: q }], noBid: [{ price: SCALE - m - c2, qty: q }] },
   };
+}
+
+/** Pairs file in the documented format (see README "Pairs file"). */
+export function writePairsFile(file: string, scenario: Scenario): void {
+  const pairs = scenario.pairs.map(({ resolutionTs, source: _source, ...p }) => ({ ...p, resolution: resolutionTs }));
+  writeFileSync(file, JSON.stringify({ pairs }, null, 2) + '\n');
 }

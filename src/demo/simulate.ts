@@ -8,23 +8,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startPolymarketSimulator, type PolySim } from '../venues/polymarket/simulator.js';
 import { startKalshiSimulator, type KalshiSim } from '../venues/kalshi/simulator.js';
-import { buildScenario, type Scenario } from './scenario.js';
+import { buildScenario, writePairsFile, type Scenario } from './scenario.js';
 import { startDriver } from './driver.js';
-import { writePairsFile } from './run.js';
 
 export interface Simulation {
   readonly poly: PolySim;
   readonly kalshi: KalshiSim;
   readonly scenario: Scenario;
+  /** the scenario's pairs, in the pairs-file format */
+  readonly pairsFile: string;
   /** environment variables that point arbstream at the simulators */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
-export async function startSimulation(o: { dir: string; seed?: number; rateHz?: number; port?: { poly?: number; kalshi?: number } }): Promise<Simulation> {
+export async function startSimulation(o: { dir: string; seed?: number; rateHz?: number; fillerMarkets?: number; port?: { poly?: number; kalshi?: number } }): Promise<Simulation> {
   const seed = o.seed ?? 7;
   const baseTimeMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-  const scenario = buildScenario({ seed, baseTimeMs });
+  const scenario = buildScenario({ seed, baseTimeMs, ...(o.fillerMarkets !== undefined ? { fillerMarkets: o.fillerMarkets } : {}) });
   const poly = await startPolymarketSimulator({ seed, markets: scenario.polyMarkets, rateHz: o.rateHz ?? 20, baseTimeMs, ...(o.port?.poly ? { port: o.port.poly } : {}) });
   const kalshi = await startKalshiSimulator({ seed, markets: scenario.kalshiMarkets, series: scenario.kalshiSeries, rateHz: o.rateHz ?? 20, baseTimeMs, ...(o.port?.kalshi ? { port: o.port.kalshi } : {}) });
   mkdirSync(o.dir, { recursive: true });
@@ -34,7 +35,7 @@ export async function startSimulation(o: { dir: string; seed?: number; rateHz?: 
   writePairsFile(pairsFile, scenario);
   const driver = startDriver(scenario, poly, kalshi, { seed });
   return {
-    poly, kalshi, scenario,
+    poly, kalshi, scenario, pairsFile,
     env: {
       POLYMARKET_WS_URL: poly.wsUrl, POLYMARKET_GAMMA_URL: poly.restUrl, POLYMARKET_CLOB_URL: poly.restUrl,
       KALSHI_WS_URL: kalshi.wsUrl, KALSHI_REST_URL: kalshi.restUrl, KALSHI_API_KEY_ID: kalshi.auth!.keyId, KALSHI_PRIVATE_KEY_PATH: keyFile,
