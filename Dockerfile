@@ -21,8 +21,8 @@ COPY . .
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 4000
-# graphql-yoga answers GET /health once the API listens
+# the API server answers GET /healthz (200 when it listens and the database answers; src/api/server.ts)
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # the live pipeline; `docker compose run --rm app node --import tsx src/cli.ts demo` for the demo
 CMD ["node", "--import", "tsx", "src/cli.ts", "run"]

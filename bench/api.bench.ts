@@ -51,13 +51,13 @@ const r2 = (x: number): number => Math.round(x * 100) / 100;
 const edge = (id: string): Edge => {
   const t = Date.now();
   return {
-    edgeId: id, pairId: 'bench', direction: 'polyYes', sizeQty: 10_000_000, netEdgePerContractMicros: 12_000, profitMicros: 120_000,
+    edgeId: id, pairId: 'bench', direction: 'aYes', sizeQty: 10_000_000, netEdgePerContractMicros: 12_000, profitMicros: 120_000,
     feesMicros: 1000, capitalCostMicros: 0, payoutMicros: 10_000_000,
     legs: [
-      { venue: 'polymarket', marketId: '0x' + 'a'.repeat(64), outcome: 'yes', vwapMicros: 480_000, worstPriceMicros: 480_000, costMicros: 4_800_000, feeMicros: 0, levelsUsed: 1 },
-      { venue: 'kalshi', marketId: 'KXBENCH', outcome: 'no', vwapMicros: 500_000, worstPriceMicros: 500_000, costMicros: 5_000_000, feeMicros: 1000, levelsUsed: 1 },
+      { venue: 'polymarket', marketId: '0x' + 'a'.repeat(64), outcome: 'yes', vwapMicros: 480_000, worstPriceMicros: 480_000, costMicros: 4_800_000, feeMicros: 0, levelsUsed: 1, tsVenue: t, tsReceived: t },
+      { venue: 'kalshi', marketId: 'KXBENCH', outcome: 'no', vwapMicros: 500_000, worstPriceMicros: 500_000, costMicros: 5_000_000, feeMicros: 1000, levelsUsed: 1, tsVenue: t, tsReceived: t },
     ],
-    polyTsVenue: t, kalshiTsVenue: t, oldestBookTsReceived: t, tsDetected: t,
+    oldestBookTsReceived: t, tsDetected: t,
   };
 };
 

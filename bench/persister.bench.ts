@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
+import { VenueId } from '../schema/venue.js';
 import { copyValue, defineSink, startPersister, type WriteMethod } from '../src/store/persister.js';
 import { encodeEvent } from '../src/store/streams/deadletter.js';
 import { RedisStreamLog } from '../src/store/streams/redis.js';
@@ -18,7 +19,7 @@ import { DATABASE_URL, pairedRow, rate, REDIS_URL, type BenchRow } from './types
 const N = 50_000;
 const BATCH = Number(process.env.PERSISTER_BATCH ?? 2000);
 const LANES = Number(process.env.PERSISTER_LANES ?? 1);
-const Ev = z.object({ seq: z.number().int(), px: z.number().int(), qty: z.number().int(), venue: z.enum(['polymarket', 'kalshi']), market: z.string() });
+const Ev = z.object({ seq: z.number().int(), px: z.number().int(), qty: z.number().int(), venue: VenueId, market: z.string() });
 type Ev = z.infer<typeof Ev>;
 const COLS = ['seq', 'entry_id', 'px', 'qty', 'venue', 'market'];
 

@@ -29,7 +29,7 @@ function synthetic(): { events: BookEvent[]; pairs: Pair[] } {
   const events: BookEvent[] = [];
   const ladder = (from: number, step: number): Level[] => Array.from({ length: 20 }, (_, j) => ({ price: from + j * step, qty: randInt(rng, 1, 200) * 1_000_000 }));
   for (let i = 0; i < PAIRS; i++) {
-    pairs.push({ pairId: `b${i}`, polyMarketId: poly(i), kalshiMarketId: kal(i), yesMapsToNo: false, status: 'approved', confidence: 1, resolutionTs: t0 + 30 * 86_400_000, reasons: [], source: 'file' });
+    pairs.push({ pairId: `b${i}`, legs: [{ venue: 'polymarket', marketId: poly(i) }, { venue: 'kalshi', marketId: kal(i) }], yesMapsToNo: false, status: 'approved', confidence: 1, humanReviewed: true, resolutionTs: t0 + 30 * 86_400_000, reasons: [], source: 'file' });
     const arb = i % 10 === 0 ? 100_000 : 0;
     events.push({ kind: 'snapshot', venue: 'polymarket', marketId: poly(i), tsVenue: t0, tsReceived: t0, ladders: { yesBid: ladder(380_000, -10_000), yesAsk: ladder(500_000 - arb, 10_000) } });
     events.push({ kind: 'snapshot', venue: 'polymarket', marketId: poly(i), tsVenue: t0, tsReceived: t0, ladders: { noBid: ladder(480_000, -10_000), noAsk: ladder(620_000, 10_000) } });

@@ -1,11 +1,12 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { bookKey, type Book, type Venue } from '../schema/book.js';
+import { bookKey, type Book } from '../schema/book.js';
+import type { Venue } from '../schema/venue.js';
 import type { Pair, PairBooks } from '../schema/pair.js';
 
 export interface AlignByTimeConfig {
   /** The pairs to align; the latest emission wins (approvals flow in without restart). */
   readonly pairs$: Observable<readonly Pair[]>;
-  /** Largest |poly.tsVenue − kalshi.tsVenue| accepted, ms. */
+  /** Largest |books[0].tsVenue − books[1].tsVenue| accepted, ms. */
   readonly maxSkewMs: number;
   /** A book whose tsReceived is older than this (scheduler time) is stale, ms. */
   readonly maxAgeMs: number;
@@ -23,14 +24,14 @@ export interface AlignByTimeConfig {
 }
 
 /**
- * Joins the latest books of each pair's Polymarket and Kalshi markets. On every book that
+ * Joins the latest books of each pair's two legs (books[i] = leg i's book). On every book that
  * belongs to a pair, emits the pair's two latest books when both exist, both are usable
  * (no issues), their venue timestamps are within `maxSkewMs` of each other and neither was
  * received more than `maxAgeMs` ago. Emits nothing stale: a pair whose other book is stale,
  * skewed or flagged waits for a fresh one.
  *
  * ```
- * books:  --p--k-----k(late)--p--|
+ * books:  --a--b-----b(late)--a--|
  * pairs$: a-----------------------
  * out:    -----x------------- y--|
  * ```
@@ -55,7 +56,8 @@ export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, P
           const next = new Map<string, Pair[]>();
           for (const p of pairs) {
             if (!statuses.has(p.status)) continue;
-            for (const key of [bookKey('polymarket', p.polyMarketId), bookKey('kalshi', p.kalshiMarketId)]) {
+            for (const leg of p.legs) {
+              const key = bookKey(leg.venue, leg.marketId);
               const list = next.get(key) ?? [];
               list.push(p);
               next.set(key, list);
@@ -76,19 +78,19 @@ export function alignByTime(config: AlignByTimeConfig): OperatorFunction<Book, P
           if (!pairs) return;
           const now = scheduler.now();
           for (const pair of pairs) {
-            const poly = latest.get(bookKey('polymarket', pair.polyMarketId));
-            const kalshi = latest.get(bookKey('kalshi', pair.kalshiMarketId));
-            if (!usable(poly, now) || !usable(kalshi, now)) continue;
-            const skewMs = Math.abs(poly.tsVenue - kalshi.tsVenue);
+            const [legA, legB] = pair.legs;
+            const a = latest.get(bookKey(legA.venue, legA.marketId));
+            const b = latest.get(bookKey(legB.venue, legB.marketId));
+            if (!usable(a, now) || !usable(b, now)) continue;
+            const skewMs = Math.abs(a.tsVenue - b.tsVenue);
             // both feeds live: both books are current now, whatever their last change
-            if (skewMs > config.maxSkewMs && !(live.has('polymarket') && live.has('kalshi'))) continue;
+            if (skewMs > config.maxSkewMs && !(live.has(legA.venue) && live.has(legB.venue))) continue;
             subscriber.next({
               pair,
               pairId: pair.pairId,
-              poly,
-              kalshi,
+              books: [a, b],
               yesMapsToNo: pair.yesMapsToNo,
-              tsAligned: Math.max(poly.tsVenue, kalshi.tsVenue),
+              tsAligned: Math.max(a.tsVenue, b.tsVenue),
               skewMs,
             });
           }

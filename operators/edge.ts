@@ -12,8 +12,8 @@ export interface EdgeConfig {
 
 /** Deterministic id: the same books give the same id, so replays and retries deduplicate. */
 export function edgeId(c: CostedCandidate): string {
-  const [p, k] = c.legs;
-  return `${c.pairId}:${c.direction}:${p.tsVenue}:${k.tsVenue}:${c.sizeQty}`;
+  const [a, b] = c.legs;
+  return `${c.pairId}:${c.direction}:${a.tsVenue}:${b.tsVenue}:${c.sizeQty}`;
 }
 
 /** The Edge record of a costed candidate (no filtering). */
@@ -29,9 +29,11 @@ export function toEdge(c: CostedCandidate): Edge {
       costMicros: l.costMicros,
       feeMicros: c.legFeesMicros[i],
       levelsUsed: l.levelsUsed,
+      tsVenue: l.tsVenue,
+      tsReceived: l.tsReceived,
     };
   };
-  const [p, k] = c.legs;
+  const [a, b] = c.legs;
   return {
     edgeId: edgeId(c),
     pairId: c.pairId,
@@ -43,9 +45,7 @@ export function toEdge(c: CostedCandidate): Edge {
     capitalCostMicros: c.capitalCostMicros,
     payoutMicros: c.payoutMicros,
     legs: [leg(0), leg(1)],
-    polyTsVenue: p.tsVenue,
-    kalshiTsVenue: k.tsVenue,
-    oldestBookTsReceived: Math.min(p.tsReceived, k.tsReceived),
+    oldestBookTsReceived: Math.min(a.tsReceived, b.tsReceived),
     tsDetected: c.tsCosted,
   };
 }

@@ -1,66 +1,13 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { Level, Venue } from '../schema/book.js';
-import { divRound, SCALE, type Micros, type Qty } from '../schema/money.js';
-import { kalshiFeeExact, kalshiOrderFee, KALSHI_RETAIL_PRECISION, type KalshiFeeParams, type Role } from '../src/fees/kalshi.js';
-import { polymarketEarly2026Fee, polymarketFee, polymarketFeeExact, type PolymarketFeeOptions } from '../src/fees/polymarket.js';
+import { divRound, SCALE, type Micros } from '../schema/money.js';
+import type { Venue } from '../schema/venue.js';
+import { feeFormula, legFee, type FeeFormula, type FeeOptions } from '../src/fees/engine.js';
 import { FeeInputError, parseRational, type Rational } from '../src/fees/rational.js';
 import type { FeeBook, ResolvedFeeSchedule } from '../src/fees/schedule.js';
 import { log } from '../src/log.js';
 import type { DepthCandidate } from './vwap.js';
 
 export const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
-
-export interface FeeOptions {
-  readonly role?: Role;
-  readonly side?: 'buy' | 'sell';
-  /** Kalshi account balance precision (default $0.01, non-direct member) */
-  readonly kalshiPrecisionMicros?: Micros;
-  readonly polymarket?: PolymarketFeeOptions;
-}
-
-export interface FeeLeg {
-  readonly venue: Venue;
-  readonly marketId: string;
-  /** the planned fills (one per level walked) */
-  readonly fills: readonly Level[];
-}
-
-const kalshiParams = (s: ResolvedFeeSchedule): KalshiFeeParams => ({
-  feeType: s.feeType as KalshiFeeParams['feeType'],
-  multiplier: s.multiplier,
-  ...(s.flatTakerPerContractMicros !== undefined ? { flatTakerPerContractMicros: s.flatTakerPerContractMicros } : {}),
-  ...(s.flatMakerPerContractMicros !== undefined ? { flatMakerPerContractMicros: s.flatMakerPerContractMicros } : {}),
-});
-
-/**
- * Exact fee of one leg (one order) under a resolved schedule, micro-dollars.
- * Polymarket: each fill's fee rounded to the venue precision, summed (fees apply per match).
- * Kalshi: the per-order estimate — trade fee per fill ceiled to $0.0001, then the documented
- * rounding fee and accumulator refund over the order (= round up to the cent for one whole-cent fill).
- */
-export function legFee(leg: FeeLeg, schedule: ResolvedFeeSchedule, opts: FeeOptions = {}): Micros {
-  if (schedule.venue !== leg.venue) throw new FeeInputError(`fee schedule is for ${schedule.venue}, leg is on ${leg.venue}`, { input: leg.marketId });
-  const role = opts.role ?? 'taker';
-  const side = opts.side ?? 'buy';
-  const fills = leg.fills.filter((f) => f.qty > 0);
-  switch (schedule.feeType) {
-    case 'none':
-      return 0;
-    case 'polymarket':
-      return fills.reduce((s, f) => s + polymarketFee(role, f.price, f.qty, schedule, opts.polymarket), 0);
-    case 'polymarket_early_2026':
-      if (role === 'maker' && schedule.takerOnly) return 0;
-      return fills.reduce((s, f) => s + polymarketEarly2026Fee(side, f.price, f.qty, schedule, opts.polymarket).feeMicros, 0);
-    case 'quadratic':
-    case 'quadratic_with_maker_fees':
-    case 'flat':
-      return kalshiOrderFee(role, side, fills, kalshiParams(schedule), { precisionMicros: opts.kalshiPrecisionMicros ?? KALSHI_RETAIL_PRECISION }).netFeeMicros;
-    default: {
-      const never: never = schedule.feeType;
-      throw new FeeInputError(`unknown fee type ${String(never)}`, { input: String(never) });
-    }
-  }
-}
 
 /**
  * Cost of capital locked from `fromMs` until `toMs`: `capital × apr × Δt / 365 days`, micro-dollars
@@ -87,7 +34,7 @@ export interface FrictionConfig {
 
 /** A depth candidate with its exact costs (the fields of schema/edge.ts `Edge`). */
 export interface CostedCandidate extends DepthCandidate {
-  /** fee of [Polymarket leg, Kalshi leg], micro-dollars */
+  /** fee of each leg (legFeesMicros[i] = leg i), micro-dollars */
   readonly legFeesMicros: readonly [Micros, Micros];
   readonly feesMicros: Micros;
   readonly capitalCostMicros: Micros;
@@ -130,35 +77,21 @@ export function frictionFor(c: DepthCandidate, config: Omit<FrictionConfig, 'sch
  * marginal and is charged by {@link frictionFor}. Unknown schedule → FeeInputError (vwap drops it).
  */
 export function marginalFeeFromFeeBook(feeBook: FeeBook): (venue: Venue, marketId: string, priceMicros: Micros, tsMs: number) => Micros {
-  const ONE: Qty = SCALE;
   const ceil = (r: Rational): Micros => (r.num <= 0n ? 0 : Number(divRound(r.num, r.den, 'ceil')));
   // per resolved schedule (the FeeBook hands out the same object while it stays valid): price → fee
-  const memo = new WeakMap<ResolvedFeeSchedule, Map<Micros, Micros>>();
+  const memo = new WeakMap<ResolvedFeeSchedule, { readonly formula: FeeFormula; readonly byPrice: Map<Micros, Micros> }>();
   return (venue, marketId, price, ts) => {
     const s = feeBook.feeScheduleAt(venue, marketId, ts);
     if (!s) throw new FeeInputError(`no fee schedule for ${venue} ${marketId} at ${ts}`, { input: marketId });
-    let byPrice = memo.get(s);
-    if (!byPrice) memo.set(s, (byPrice = new Map()));
+    let m = memo.get(s);
+    if (!m) memo.set(s, (m = { formula: feeFormula(s), byPrice: new Map() }));
+    const { byPrice } = m;
     const known = byPrice.get(price);
     if (known !== undefined) return known;
-    const fee = perContract(s, price);
+    const fee = ceil(m.formula.perContractExact(price));
     byPrice.set(price, fee);
     return fee;
   };
-  function perContract(s: ResolvedFeeSchedule, price: Micros): Micros {
-    switch (s.feeType) {
-      case 'none':
-        return 0;
-      case 'polymarket':
-        return ceil(polymarketFeeExact(price, ONE, s.rate, s.exponent));
-      case 'polymarket_early_2026': {
-        const shares = polymarketFeeExact(price, ONE, s.rate, s.exponent);
-        return ceil({ num: shares.num * BigInt(price), den: shares.den * BigInt(SCALE) });
-      }
-      default:
-        return ceil(kalshiFeeExact('taker', price, ONE, kalshiParams(s)));
-    }
-  }
 }
 
 /**
@@ -169,7 +102,7 @@ export function marginalFeeFromFeeBook(feeBook: FeeBook): (venue: Venue, marketI
  * in:  --a--b--|
  * out: --A--B--|   A = a with fees, capital cost, profit, net edge per contract
  * ```
- * @see frictionFor, legFee, capitalCost, operators/vwap.ts (previous stage)
+ * @see frictionFor, src/fees/engine.ts (legFee), capitalCost, operators/vwap.ts (previous stage)
  */
 export function friction(config: FrictionConfig): OperatorFunction<DepthCandidate, CostedCandidate> {
   const scheduler = config.scheduler ?? asyncScheduler;

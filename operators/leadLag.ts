@@ -1,6 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Book, SideBook } from '../schema/book.js';
+import type { SideBook } from '../schema/book.js';
+import type { LeadLagStat } from '../schema/leadLag.js';
 import type { PairBooks } from '../schema/pair.js';
+
+export type { LeadLagStat };
 
 export interface LeadLagConfig {
   /** Sampling grid on venue time, ms: mids are sampled once per step (last value carried forward). */
@@ -13,19 +16,6 @@ export interface LeadLagConfig {
   readonly emitEverySteps?: number;
   /** Minimum number of (x, y) pairs behind a coefficient (default 10). */
   readonly minSamples?: number;
-}
-
-export interface LeadLagStat {
-  readonly pairId: string;
-  readonly windowMs: number;
-  /** > 0: Polymarket leads Kalshi by this many ms; < 0: Kalshi leads. */
-  readonly lagMs: number;
-  /** Pearson correlation of mid changes at that lag, in [−1, 1]. */
-  readonly coefficient: number;
-  /** Number of (x, y) pairs behind the coefficient. */
-  readonly samples: number;
-  /** End of the last completed step, unix ms (venue time). */
-  readonly ts: number;
 }
 
 /** Pearson correlation of the pairs (x[i], y[i + lag]) for every i with both in range. */
@@ -67,25 +57,26 @@ const mid = (s: SideBook): number | undefined => {
   const b = s.bids[0], a = s.asks[0];
   return b && a ? (b.price + a.price) / 2 : undefined;
 };
-/** Mid of the outcome that Polymarket YES corresponds to on each venue. */
+/** Mid of the outcome that leg A's YES corresponds to, on each leg. */
 const mids = (pb: PairBooks): [number | undefined, number | undefined] => {
-  const k: Book = pb.kalshi;
-  return [mid(pb.poly.yes), mid(pb.yesMapsToNo ? k.no : k.yes)];
+  const [a, b] = pb.books;
+  return [mid(a.yes), mid(pb.yesMapsToNo ? b.no : b.yes)];
 };
 
 interface PairSeries {
   bucket: number;
-  lastPoly: number;
-  lastKalshi: number;
-  dPoly: number[];
-  dKalshi: number[];
-  prevPoly?: number;
-  prevKalshi?: number;
+  lastA: number;
+  lastB: number;
+  dA: number[];
+  dB: number[];
+  prevA?: number;
+  prevB?: number;
   sinceEmit: number;
 }
 
 /**
- * Rolling cross-correlation of mid-price changes across the two venues of each pair.
+ * Rolling cross-correlation of mid-price changes across the two legs of each pair (lagMs > 0:
+ * leg A leads leg B).
  * Mids are sampled on a `stepMs` grid of venue time (last value carried forward); for each
  * window the lag of maximum correlation is emitted with its coefficient and sample count.
  *
@@ -106,37 +97,37 @@ export function leadLag(config: LeadLagConfig): OperatorFunction<PairBooks, Lead
       const state = new Map<string, PairSeries>();
       const sub = source.subscribe({
         next: (pb) => {
-          const [mp, mk] = mids(pb);
-          if (mp === undefined || mk === undefined) return;
+          const [ma, mb] = mids(pb);
+          if (ma === undefined || mb === undefined) return;
           const bucket = Math.floor(pb.tsAligned / stepMs);
           const s = state.get(pb.pairId);
           if (!s) {
-            state.set(pb.pairId, { bucket, lastPoly: mp, lastKalshi: mk, dPoly: [], dKalshi: [], sinceEmit: 0 });
+            state.set(pb.pairId, { bucket, lastA: ma, lastB: mb, dA: [], dB: [], sinceEmit: 0 });
             return;
           }
           if (bucket < s.bucket) return; // out of order: ignore, never rewrite history
           // close every step from s.bucket up to bucket − 1 with the values carried forward
           const closing = Math.min(bucket - s.bucket, keep + 1);
           for (let i = 0; i < closing; i++) {
-            if (s.prevPoly !== undefined && s.prevKalshi !== undefined) {
-              s.dPoly.push(s.lastPoly - s.prevPoly);
-              s.dKalshi.push(s.lastKalshi - s.prevKalshi);
+            if (s.prevA !== undefined && s.prevB !== undefined) {
+              s.dA.push(s.lastA - s.prevA);
+              s.dB.push(s.lastB - s.prevB);
               s.sinceEmit++;
             }
-            s.prevPoly = s.lastPoly;
-            s.prevKalshi = s.lastKalshi;
+            s.prevA = s.lastA;
+            s.prevB = s.lastB;
           }
-          if (s.dPoly.length > keep) {
-            s.dPoly.splice(0, s.dPoly.length - keep);
-            s.dKalshi.splice(0, s.dKalshi.length - keep);
+          if (s.dA.length > keep) {
+            s.dA.splice(0, s.dA.length - keep);
+            s.dB.splice(0, s.dB.length - keep);
           }
           s.bucket = bucket;
-          s.lastPoly = mp;
-          s.lastKalshi = mk;
+          s.lastA = ma;
+          s.lastB = mb;
           if (closing === 0 || s.sinceEmit < emitEvery) return;
           s.sinceEmit = 0;
           for (const w of windows) {
-            const x = s.dPoly.slice(-w.steps), y = s.dKalshi.slice(-w.steps);
+            const x = s.dA.slice(-w.steps), y = s.dB.slice(-w.steps);
             const best = bestLag(x, y, maxLagSteps, minSamples);
             if (!best) continue;
             subscriber.next({ pairId: pb.pairId, windowMs: w.ms, lagMs: best.lag * stepMs, coefficient: best.r, samples: best.n, ts: bucket * stepMs });

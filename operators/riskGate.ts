@@ -1,36 +1,12 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { Venue } from '../schema/book.js';
 import type { Edge, RiskDecision } from '../schema/edge.js';
-import type { Micros, Qty } from '../schema/money.js';
+import type { Micros } from '../schema/money.js';
 import type { Pair } from '../schema/pair.js';
+import type { RiskLimits } from '../schema/risk.js';
+import type { Venue } from '../schema/venue.js';
 
-export interface RiskLimits {
-  readonly minEdgePerContractMicros: Micros;
-  readonly minSizeQty: Qty;
-  readonly minProfitMicros: Micros;
-  readonly maxPairExposureMicros: Micros;
-  readonly maxVenueExposureMicros: Micros;
-  readonly maxTotalExposureMicros: Micros;
-  readonly maxBookAgeMs: number;
-  readonly minPairConfidence: number;
-  /** an opportunity is re-emitted only when its net edge per contract moved at least this much */
-  readonly hysteresisMicros: Micros;
-}
-
-/** Exactly the limit fields of a larger object (e.g. the config's risk section). */
-export function pickLimits(from: RiskLimits): RiskLimits {
-  return {
-    minEdgePerContractMicros: from.minEdgePerContractMicros,
-    minSizeQty: from.minSizeQty,
-    minProfitMicros: from.minProfitMicros,
-    maxPairExposureMicros: from.maxPairExposureMicros,
-    maxVenueExposureMicros: from.maxVenueExposureMicros,
-    maxTotalExposureMicros: from.maxTotalExposureMicros,
-    maxBookAgeMs: from.maxBookAgeMs,
-    minPairConfidence: from.minPairConfidence,
-    hysteresisMicros: from.hysteresisMicros,
-  };
-}
+/** @deprecated import from schema/risk.ts (kept so importers keep compiling) */
+export { pickLimits, type RiskLimits } from '../schema/risk.js';
 
 export interface Exposure {
   readonly byPair: Readonly<Record<string, Micros>>;
@@ -42,8 +18,8 @@ export interface RiskState {
   readonly killSwitch: boolean;
   readonly limits: RiskLimits;
   readonly exposure: Exposure;
-  /** current pairs by id (status and confidence are checked on every edge) */
-  readonly pairs: ReadonlyMap<string, Pick<Pair, 'status' | 'confidence'>>;
+  /** current pairs by id (status, human review and confidence are checked on every edge) */
+  readonly pairs: ReadonlyMap<string, Pick<Pair, 'status' | 'confidence' | 'humanReviewed'>>;
   /** venues whose feed is live now: their books are current however old their last change */
   readonly liveVenues?: ReadonlySet<Venue>;
 }
@@ -63,7 +39,9 @@ export function riskReasons(edge: Edge, state: RiskState, now: number): string[]
   if (!pair) reasons.push('pair-unknown');
   else {
     if (pair.status !== 'approved') reasons.push(`pair-${pair.status}`);
-    if (pair.confidence < l.minPairConfidence) reasons.push(`pair-confidence ${pair.confidence} < ${l.minPairConfidence}`);
+    // one meaning of approval: a human's decision stands whatever the matcher's confidence; a pair
+    // no human reviewed must also clear the minimum confidence
+    if (!pair.humanReviewed && pair.confidence < l.minPairConfidence) reasons.push(`pair-confidence ${pair.confidence} < ${l.minPairConfidence}`);
   }
   if (edge.netEdgePerContractMicros < l.minEdgePerContractMicros) reasons.push(`edge ${edge.netEdgePerContractMicros} < min ${l.minEdgePerContractMicros} micros/contract`);
   if (edge.sizeQty < l.minSizeQty) reasons.push(`size ${edge.sizeQty} < min ${l.minSizeQty}`);
@@ -83,8 +61,8 @@ export function riskReasons(edge: Edge, state: RiskState, now: number): string[]
 
 /**
  * Decides for each edge whether it may be traded: exposure limits per pair, per venue and in
- * total, minimum edge, size and profit, book staleness, pair approval and confidence, and the
- * kill switch. Every rejection carries all its reasons. Hysteresis: a decision for the same
+ * total, minimum edge, size and profit, book staleness, pair approval (status approved, and
+ * either reviewed by a human or confidence ≥ minPairConfidence), and the kill switch. Every rejection carries all its reasons. Hysteresis: a decision for the same
  * pair and direction is re-emitted only when the verdict or the reasons change, or the net edge
  * per contract moves by at least `hysteresisMicros`, so one opportunity is not re-emitted on
  * every tick.

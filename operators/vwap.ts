@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Book, Level, SideBook, Venue, Outcome } from '../schema/book.js';
-import type { EdgeDirection } from '../schema/edge.js';
+import type { Book, Level, SideBook } from '../schema/book.js';
+import type { Outcome, Venue } from '../schema/venue.js';
+import { EDGE_DIRECTIONS, type EdgeDirection } from '../schema/edge.js';
 import { divRound, SCALE, type Micros, type Qty } from '../schema/money.js';
 import type { PairBooks } from '../schema/pair.js';
 import { log } from '../src/log.js';
@@ -178,7 +179,7 @@ export interface DepthCandidate {
   readonly pairId: string;
   readonly direction: EdgeDirection;
   readonly sizeQty: Qty;
-  /** [Polymarket leg, Kalshi leg] */
+  /** legs[i] = pair leg i */
   readonly legs: readonly [DepthLeg, DepthLeg];
   /** sizeQty × $1 − both legs' costs, micro-dollars (before fees) */
   readonly grossEdgeMicros: Micros;
@@ -206,11 +207,13 @@ const asks = (s: SideBook): readonly Level[] => s.asks;
 
 /** Sizes one direction of a pair; undefined when no size clears the threshold. */
 export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: VwapConfig): DepthCandidate | undefined {
-  const polyOutcome: Outcome = direction === 'polyYes' ? 'yes' : 'no';
-  const kalshiSame: Outcome = pb.yesMapsToNo ? (polyOutcome === 'yes' ? 'no' : 'yes') : polyOutcome;
-  const kalshiOutcome: Outcome = kalshiSame === 'yes' ? 'no' : 'yes';
-  const askA = asks(pb.poly[polyOutcome]);
-  const askB = asks(pb.kalshi[kalshiOutcome]);
+  const [bookA, bookB] = pb.books;
+  const outcomeA: Outcome = direction === 'aYes' ? 'yes' : 'no';
+  // the same outcome on leg B, then its complement (what completes the pair)
+  const sameB: Outcome = pb.yesMapsToNo ? (outcomeA === 'yes' ? 'no' : 'yes') : outcomeA;
+  const outcomeB: Outcome = sameB === 'yes' ? 'no' : 'yes';
+  const askA = asks(bookA[outcomeA]);
+  const askB = asks(bookB[outcomeB]);
   const fee = config.marginalFee;
   const result = searchSize({
     askA,
@@ -218,7 +221,7 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
     minMarginalEdgeMicros: config.minMarginalEdgeMicros,
     lotQty: config.lotQty ?? SCALE,
     ...(config.targetQty !== undefined ? { maxQty: config.targetQty } : {}),
-    ...(fee ? { marginalCost: (pA: Micros, pB: Micros) => fee('polymarket', pb.poly.marketId, pA, pb.poly.tsVenue) + fee('kalshi', pb.kalshi.marketId, pB, pb.kalshi.tsVenue) } : {}),
+    ...(fee ? { marginalCost: (pA: Micros, pB: Micros) => fee(bookA.venue, bookA.marketId, pA, bookA.tsVenue) + fee(bookB.venue, bookB.marketId, pB, bookB.tsVenue) } : {}),
   });
   if (result.qty <= 0 || result.lastMarginalEdgeMicros === undefined) return undefined;
   const leg = (book: Book, outcome: Outcome, ladder: readonly Level[]): DepthLeg => {
@@ -228,8 +231,8 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
       vwapMicros: w.vwapMicros, worstPriceMicros: w.worstPrice, levelsUsed: w.levelsUsed, tsVenue: book.tsVenue, tsReceived: book.tsReceived,
     };
   };
-  const a = leg(pb.poly, polyOutcome, askA);
-  const b = leg(pb.kalshi, kalshiOutcome, askB);
+  const a = leg(bookA, outcomeA, askA);
+  const b = leg(bookB, outcomeB, askB);
   return {
     pairId: pb.pairId,
     direction,
@@ -244,24 +247,24 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
 }
 
 /**
- * Sizes each aligned pair in both directions (buy Polymarket YES + the complement on Kalshi, and
- * buy Polymarket NO + the complement): the largest size whose last increment still clears
+ * Sizes each aligned pair in both directions (buy YES on leg A + the complement on leg B, and
+ * buy NO on leg A + the complement on leg B): the largest size whose last increment still clears
  * `minMarginalEdgeMicros` after marginal fees, and the exact VWAP cost of each leg for it. Emits 0–2
  * candidates per input; books with issues and failed computations are dropped, logged and counted.
  *
  * ```
  * pairs: --a----b--|     (b has no size above the threshold)
- * out:   --(xy)-----|   x = polyYes of a, y = polyNo of a
+ * out:   --(xy)-----|   x = aYes of a, y = aNo of a
  * ```
  * @see searchSize, walkLevels, operators/friction.ts (next stage)
  */
 export function vwap(config: VwapConfig): OperatorFunction<PairBooks, DepthCandidate> {
-  const directions = config.directions ?? (['polyYes', 'polyNo'] as const);
+  const directions = config.directions ?? EDGE_DIRECTIONS;
   return (source) =>
     new Observable<DepthCandidate>((subscriber) =>
       source.subscribe({
         next: (pb) => {
-          if (pb.poly.issues.length > 0 || pb.kalshi.issues.length > 0) {
+          if (pb.books[0].issues.length > 0 || pb.books[1].issues.length > 0) {
             config.onDrop?.('book has issues', pb.pairId);
             return;
           }

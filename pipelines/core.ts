@@ -13,24 +13,23 @@ import { alignByTime } from '../operators/alignByTime.js';
 import { vwap } from '../operators/vwap.js';
 import { friction, marginalFeeFromFeeBook } from '../operators/friction.js';
 import { edge } from '../operators/edge.js';
-import { pickLimits, riskGate, type RiskLimits, type RiskState } from '../operators/riskGate.js';
-import { leadLag, type LeadLagConfig, type LeadLagStat } from '../operators/leadLag.js';
+import { riskGate, type RiskState } from '../operators/riskGate.js';
+import { leadLag, type LeadLagConfig } from '../operators/leadLag.js';
 import { sampleByKey } from '../operators/sampleByKey.js';
-import { bookKey, type Book, type BookEvent, type Venue } from '../schema/book.js';
-import type { Edge, RiskDecision } from '../schema/edge.js';
+import { bookKey, toBookDepth, toBookTop, type Book, type BookEvent } from '../schema/book.js';
+import { toDecisionRecord, type Edge, type RiskDecision } from '../schema/edge.js';
+import type { FeedStatus } from '../schema/feed.js';
+import type { LeadLagStat } from '../schema/leadLag.js';
 import type { Pair, PairBooks } from '../schema/pair.js';
+import { pickLimits, type RiskControl, type RiskLimits } from '../schema/risk.js';
+import { VENUE_IDS, type Venue } from '../schema/venue.js';
 import type { FeeBook } from '../src/fees/schedule.js';
-import type { FeedStatus } from '../src/venues/common/types.js';
 import type { Config } from '../src/config.js';
 import { appendTo } from '../src/store/streams/rx.js';
 import type { StreamLog } from '../src/store/streams/types.js';
-import { encoders, stageStream, toDecisionRecord, toDepthRecord, toTopRecord } from '../src/store/sinks.js';
+import { encoders, stageStream } from '../src/store/sinks.js';
 
-/** Operator controls that can change while running (API mutations, Discord /kill). */
-export interface RiskControl {
-  readonly killSwitch: boolean;
-  readonly limits: RiskLimits;
-}
+export type { RiskControl };
 
 export interface PipelineSources {
   readonly bookEvents$: Observable<BookEvent>;
@@ -67,7 +66,7 @@ export function limitsFromConfig(risk: Config['risk']): RiskLimits {
   return pickLimits(risk);
 }
 
-const NO_EXPOSURE = { byPair: {}, byVenue: { polymarket: 0, kalshi: 0 }, total: 0 } as const;
+const NO_EXPOSURE: RiskState['exposure'] = { byPair: {}, byVenue: Object.fromEntries(VENUE_IDS.map((v) => [v, 0])) as Record<Venue, number>, total: 0 };
 
 export function buildPipeline(src: PipelineSources, s: PipelineSettings): PipelineOutputs {
   const { scheduler, feeBook, risk } = s;
@@ -102,7 +101,7 @@ export function buildPipeline(src: PipelineSources, s: PipelineSettings): Pipeli
       killSwitch: control.killSwitch,
       limits: control.limits,
       exposure: NO_EXPOSURE,
-      pairs: new Map(pairs.map((p) => [p.pairId, { status: p.status, confidence: p.confidence }])),
+      pairs: new Map(pairs.map((p) => [p.pairId, { status: p.status, confidence: p.confidence, humanReviewed: p.humanReviewed }])),
     })),
   );
   const decisions$ = edges$.pipe(riskGate({ state$: riskState$, scheduler }), share());
@@ -118,8 +117,8 @@ export function sinkToStreams(out: PipelineOutputs, log: StreamLog, prefix = 'st
   const err = (stage: string) => (e: unknown) => onError?.(e, stage);
   const sub = out.edges$.pipe(appendTo(log, stageStream('edges', prefix), encoders.edges)).subscribe({ error: err('edges') });
   sub.add(out.decisions$.pipe(map(toDecisionRecord), appendTo(log, stageStream('decisions', prefix), encoders.decisions)).subscribe({ error: err('decisions') }));
-  sub.add(out.tops$.pipe(map(toTopRecord), appendTo(log, stageStream('tops', prefix), encoders.tops)).subscribe({ error: err('tops') }));
-  sub.add(out.depth$.pipe(map((b) => toDepthRecord(b)), appendTo(log, stageStream('depth', prefix), encoders.depth)).subscribe({ error: err('depth') }));
+  sub.add(out.tops$.pipe(map((b) => toBookTop(b)), appendTo(log, stageStream('tops', prefix), encoders.tops)).subscribe({ error: err('tops') }));
+  sub.add(out.depth$.pipe(map((b) => toBookDepth(b)), appendTo(log, stageStream('depth', prefix), encoders.depth)).subscribe({ error: err('depth') }));
   sub.add(out.leadLag$.pipe(appendTo(log, stageStream('leadlag', prefix), encoders.leadlag)).subscribe({ error: err('leadlag') }));
   sub.add(out.feed$.pipe(appendTo(log, stageStream('feed', prefix), encoders.feed)).subscribe({ error: err('feed') }));
   return sub;

@@ -1,54 +1,78 @@
 /**
- * An arbitrage opportunity: buy one outcome on one venue and the complementary outcome on the
- * other, so that exactly one leg pays $1 at resolution whatever happens.
+ * An arbitrage opportunity: buy one outcome on one leg's venue and the complementary outcome on
+ * the other, so that exactly one leg pays $1 at resolution whatever happens. Legs by position:
+ * `legs[i]` is pair leg i (leg A = 0, leg B = 1).
  */
-import type { Micros, Qty } from './money.js';
-import type { Outcome, Venue } from './book.js';
+import { z } from 'zod';
+import { MicrosZ, QtyZ, UnixMs } from './book.js';
+import type { Infer } from './readonly.js';
+import { Outcome, VenueId } from './venue.js';
 
-/** 'polyYes' = buy YES on Polymarket + the complement on Kalshi; 'polyNo' = buy NO on Polymarket + the complement. */
-export type EdgeDirection = 'polyYes' | 'polyNo';
+/** 'aYes' = buy YES on leg A + the complement on leg B; 'aNo' = buy NO on leg A + the complement on leg B. */
+export const EdgeDirection = z.enum(['aYes', 'aNo']);
+export type EdgeDirection = z.infer<typeof EdgeDirection>;
+export const EDGE_DIRECTIONS: readonly EdgeDirection[] = EdgeDirection.options;
 
-export interface EdgeLeg {
-  readonly venue: Venue;
-  readonly marketId: string;
-  readonly outcome: Outcome;
+/**
+ * A direction as stored: rows written before legs were addressed by position say 'polyYes' /
+ * 'polyNo' (Polymarket was always leg A). Row readers of `edges` / `edges_per_minute` use this.
+ */
+export const StoredEdgeDirection = z.enum(['aYes', 'aNo', 'polyYes', 'polyNo']).transform((d): EdgeDirection => (d === 'polyYes' ? 'aYes' : d === 'polyNo' ? 'aNo' : d));
+/** {@link StoredEdgeDirection} as a function: throws on anything else. */
+export const directionFromStored = (d: string): EdgeDirection => StoredEdgeDirection.parse(d);
+
+export const EdgeLeg = z.object({
+  venue: VenueId,
+  marketId: z.string().min(1),
+  outcome: Outcome,
   /** volume-weighted average price over the walked levels, micro-dollars */
-  readonly vwapMicros: Micros;
+  vwapMicros: MicrosZ,
   /** price of the last level used */
-  readonly worstPriceMicros: Micros;
+  worstPriceMicros: MicrosZ,
   /** exact cash for the size, micro-dollars (rounded up) */
-  readonly costMicros: Micros;
-  readonly feeMicros: Micros;
-  readonly levelsUsed: number;
-}
+  costMicros: MicrosZ,
+  feeMicros: MicrosZ,
+  levelsUsed: z.number().int(),
+  /** venue time of the leg's book, unix ms */
+  tsVenue: UnixMs,
+  /** our receive time of the leg's book, unix ms */
+  tsReceived: UnixMs,
+});
+export type EdgeLeg = Infer<typeof EdgeLeg>;
 
-export interface Edge {
+export const Edge = z.object({
   /** deterministic: pairId, direction and the two books' versions */
-  readonly edgeId: string;
-  readonly pairId: string;
-  readonly direction: EdgeDirection;
-  readonly sizeQty: Qty;
+  edgeId: z.string().min(1),
+  pairId: z.string().min(1),
+  direction: EdgeDirection,
+  sizeQty: QtyZ,
   /** (payout − cost − fees − capital cost) per contract, micro-dollars, rounded down */
-  readonly netEdgePerContractMicros: Micros;
+  netEdgePerContractMicros: MicrosZ,
   /** payout − cost − fees − capital cost over the whole size, micro-dollars */
-  readonly profitMicros: Micros;
-  readonly feesMicros: Micros;
-  readonly capitalCostMicros: Micros;
+  profitMicros: MicrosZ,
+  feesMicros: MicrosZ,
+  capitalCostMicros: MicrosZ,
   /** payout if it resolves: sizeQty contracts × $1 */
-  readonly payoutMicros: Micros;
-  readonly legs: readonly [EdgeLeg, EdgeLeg];
-  readonly polyTsVenue: number;
-  readonly kalshiTsVenue: number;
+  payoutMicros: MicrosZ,
+  /** legs[i] = pair leg i */
+  legs: z.tuple([EdgeLeg, EdgeLeg]),
   /** the older of the two books' receive times, unix ms (staleness) */
-  readonly oldestBookTsReceived: number;
+  oldestBookTsReceived: UnixMs,
   /** when the pipeline found it (scheduler time), unix ms */
-  readonly tsDetected: number;
-}
+  tsDetected: UnixMs,
+});
+export type Edge = Infer<typeof Edge>;
 
-export interface RiskDecision {
-  readonly edge: Edge;
-  readonly accepted: boolean;
+export const RiskDecision = z.object({
+  edge: Edge,
+  accepted: z.boolean(),
   /** every reason a rejected edge was rejected (empty when accepted) */
-  readonly reasons: readonly string[];
-  readonly ts: number;
-}
+  reasons: z.array(z.string()),
+  ts: UnixMs,
+});
+export type RiskDecision = Infer<typeof RiskDecision>;
+
+/** What is persisted per decision (`risk_decisions`): the decision without the edge (stored in `edges`). */
+export const DecisionRecord = z.object({ edgeId: z.string().min(1), pairId: z.string().min(1), accepted: z.boolean(), reasons: z.array(z.string()), ts: UnixMs });
+export type DecisionRecord = Infer<typeof DecisionRecord>;
+export const toDecisionRecord = (d: RiskDecision): DecisionRecord => ({ edgeId: d.edge.edgeId, pairId: d.edge.pairId, accepted: d.accepted, reasons: d.reasons, ts: d.ts });

@@ -3,9 +3,10 @@
  * Venue adapters map their REST/WS market objects into it; the matcher reads only this.
  */
 import { z } from 'zod';
+import { VenueId } from './venue.js';
 
 export const MarketRecord = z.object({
-  venue: z.enum(['polymarket', 'kalshi']),
+  venue: VenueId,
   /** Kalshi ticker or Polymarket condition id */
   marketId: z.string().min(1),
   /** Kalshi event ticker or Polymarket event id/slug */

@@ -6,12 +6,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { registerSecret } from './log.js';
+import { LOG_LEVELS, registerSecret } from './log.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+/** A plain decimal integer ("4000"; never "0x10", "1e3", "4000.0" or " 4000"), within [min, max]. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a plain decimal integer (digits only)')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 const url = (protocols: string[]) =>
   z.string().refine((v) => {
     try {
@@ -34,8 +40,8 @@ const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter
 /** Every variable the app reads, with its default and help. The README table is checked against this. */
 export const ENV = {
   // general
-  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info', help: 'pino log level' },
-  NODE_ENV: { schema: z.string(), default: 'development', help: 'development | production | test' },
+  LOG_LEVEL: { schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), default: 'info', help: 'pino log level' },
+  NODE_ENV: { schema: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }), default: 'development', help: 'development | production | test (production: GraphiQL off, introspection for admins only, unless set below)' },
   // db
   DATABASE_URL: { schema: url(['postgres:', 'postgresql:']).optional(), default: undefined, help: 'PostgreSQL/TimescaleDB URL; unset = embedded TimescaleDB', secret: true },
   EMBEDDED_DB_DIR: { schema: z.string().min(1), default: './data/timescale', help: 'data directory of the embedded TimescaleDB' },
@@ -55,7 +61,8 @@ export const ENV = {
   KALSHI_API_KEY_ID: { schema: z.string().min(1).optional(), default: undefined, help: 'Kalshi API key id (UUID)', secret: true },
   KALSHI_PRIVATE_KEY_PATH: { schema: z.string().min(1).optional(), default: undefined, help: 'path of the Kalshi RSA private key (PEM)' },
   KALSHI_PRIVATE_KEY_PEM: { schema: z.string().min(1).optional(), default: undefined, help: 'the Kalshi RSA private key itself (PEM), instead of a path', secret: true },
-  FEED_IDLE_TIMEOUT_MS: { schema: int(500), default: '5000', help: 'a socket silent this long is reconnected' },
+  FEED_IDLE_TIMEOUT_MS: { schema: int(200).optional(), default: undefined, help: 'a socket silent this long (no frame, no pong) is stale and reconnected; unset = RISK_MAX_BOOK_AGE_MS, never above it' },
+  FEED_PROBE_INTERVAL_MS: { schema: int(50).optional(), default: undefined, help: 'a quiet socket is probed (ping / PING) this often; unset = a third of the idle timeout, at most half of it' },
   FEED_BACKOFF_BASE_MS: { schema: int(10), default: '250', help: 'reconnect backoff base (full jitter)' },
   FEED_BACKOFF_MAX_MS: { schema: int(100), default: '30000', help: 'reconnect backoff cap' },
   FEED_STABLE_MS: { schema: int(100), default: '60000', help: 'connected this long resets the backoff' },
@@ -81,6 +88,8 @@ export const ENV = {
   API_PORT: { schema: int(0, 65535), default: '4000', help: 'GraphQL/dashboard port' },
   API_MAX_BODY_BYTES: { schema: int(1024), default: '65536', help: 'largest accepted request body' },
   API_RATE_LIMIT_PER_MIN: { schema: int(1), default: '600', help: 'requests per minute per API token' },
+  API_GRAPHIQL: { schema: bool.optional(), default: undefined, help: 'serve the GraphiQL page on GET /graphql; unset = on, except NODE_ENV=production' },
+  API_INTROSPECTION: { schema: z.enum(['all', 'admins', 'off']).optional(), default: undefined, help: 'who may run introspection queries: all | admins | off; unset = all, except NODE_ENV=production (admins)' },
   // discord
   DISCORD_ENABLED: { schema: bool, default: 'false', help: 'start the Discord bot' },
   DISCORD_TOKEN: { schema: z.string().min(1).optional(), default: undefined, help: 'Discord bot token', secret: true },
@@ -151,6 +160,7 @@ function crossChecks(v: Partial<EnvValues>, problems: string[]): string | undefi
   if (v.FEED_BACKOFF_MAX_MS !== undefined && v.FEED_BACKOFF_BASE_MS !== undefined && v.FEED_BACKOFF_MAX_MS < v.FEED_BACKOFF_BASE_MS) {
     problems.push('FEED_BACKOFF_MAX_MS: must be at least FEED_BACKOFF_BASE_MS');
   }
+  freshnessChecks(v, problems);
   registerSecret(kalshiPem);
   for (const u of [v.DATABASE_URL, v.REDIS_URL]) {
     if (!u) continue;
@@ -165,7 +175,33 @@ function crossChecks(v: Partial<EnvValues>, problems: string[]): string | undefi
   return kalshiPem;
 }
 
+/**
+ * Feed freshness: a pair is priced only while each book's connection delivered a frame or a
+ * heartbeat answer within RISK_MAX_BOOK_AGE_MS, so the idle timeout that declares a silent
+ * connection stale is derived from it (and may not exceed it), and the probe that makes a quiet but
+ * healthy connection answer runs well inside it.
+ */
+export function feedTiming(v: Pick<Partial<EnvValues>, 'FEED_IDLE_TIMEOUT_MS' | 'FEED_PROBE_INTERVAL_MS' | 'RISK_MAX_BOOK_AGE_MS'>): { idleTimeoutMs: number; probeIntervalMs: number } {
+  const maxAge = v.RISK_MAX_BOOK_AGE_MS ?? 3000;
+  const idleTimeoutMs = v.FEED_IDLE_TIMEOUT_MS ?? maxAge;
+  return { idleTimeoutMs, probeIntervalMs: v.FEED_PROBE_INTERVAL_MS ?? Math.max(1, Math.floor(idleTimeoutMs / 3)) };
+}
+
+function freshnessChecks(v: Partial<EnvValues>, problems: string[]): void {
+  if (v.RISK_MAX_BOOK_AGE_MS === undefined) return;
+  const { idleTimeoutMs, probeIntervalMs } = feedTiming(v);
+  if (idleTimeoutMs > v.RISK_MAX_BOOK_AGE_MS) {
+    problems.push(`FEED_IDLE_TIMEOUT_MS: must not exceed RISK_MAX_BOOK_AGE_MS (${v.RISK_MAX_BOOK_AGE_MS}): a silent feed would be priced past the book age limit; unset it to use RISK_MAX_BOOK_AGE_MS`);
+  } else if (idleTimeoutMs < 200) {
+    problems.push(`RISK_MAX_BOOK_AGE_MS/FEED_IDLE_TIMEOUT_MS: an idle timeout of ${idleTimeoutMs} ms (below 200) would reconnect healthy feeds constantly`);
+  }
+  if (probeIntervalMs * 2 > idleTimeoutMs) {
+    problems.push(`FEED_PROBE_INTERVAL_MS: must be at most half the idle timeout (${idleTimeoutMs} ms) so a healthy connection answers in time`);
+  }
+}
+
 function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | undefined) {
+  const production = v.NODE_ENV === 'production';
   return {
     env: v.NODE_ENV,
     logLevel: v.LOG_LEVEL,
@@ -182,7 +218,7 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
         restUrl: v.KALSHI_REST_URL,
         auth: v.KALSHI_API_KEY_ID && kalshiPem ? { keyId: v.KALSHI_API_KEY_ID, privateKeyPem: kalshiPem } : undefined,
       },
-      feed: { idleTimeoutMs: v.FEED_IDLE_TIMEOUT_MS, backoffBaseMs: v.FEED_BACKOFF_BASE_MS, backoffMaxMs: v.FEED_BACKOFF_MAX_MS, stableMs: v.FEED_STABLE_MS },
+      feed: { ...feedTiming(v), backoffBaseMs: v.FEED_BACKOFF_BASE_MS, backoffMaxMs: v.FEED_BACKOFF_MAX_MS, stableMs: v.FEED_STABLE_MS },
       pairsFile: v.PAIRS_FILE,
     },
     llm: {
@@ -192,7 +228,16 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       timeoutMs: v.LLM_TIMEOUT_MS,
       autoApproveConfidence: v.MATCH_AUTO_APPROVE_CONFIDENCE,
     },
-    api: { host: v.API_HOST, port: v.API_PORT, maxBodyBytes: v.API_MAX_BODY_BYTES, rateLimitPerMin: v.API_RATE_LIMIT_PER_MIN },
+    api: {
+      host: v.API_HOST,
+      port: v.API_PORT,
+      maxBodyBytes: v.API_MAX_BODY_BYTES,
+      rateLimitPerMin: v.API_RATE_LIMIT_PER_MIN,
+      /** GraphiQL page on GET /graphql */
+      graphiql: v.API_GRAPHIQL ?? !production,
+      /** who may run introspection queries */
+      introspection: v.API_INTROSPECTION ?? (production ? ('admins' as const) : ('all' as const)),
+    },
     discord: {
       enabled: v.DISCORD_ENABLED,
       token: v.DISCORD_TOKEN,

@@ -45,8 +45,27 @@ export class UnknownOutcomeError extends ArbError {
 /** A wire message, stream entry or API input that failed validation. */
 export class DecodeError extends NonRetryableError {
   constructor(message: string, info: { source: string; raw?: string; issues?: unknown } & Record<string, unknown>) {
-    super(message, info);
+    // no stack: it would only point at the decoder, and capturing one per hostile frame is the
+    // most expensive part of rejecting it (a flood of bad frames must stay cheap)
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message, info);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 
 export const isRetryable = (e: unknown): boolean => e instanceof ArbError && e.kind === 'Retryable';
+
+/**
+ * A venue refused our credentials (REST 401/403, WebSocket upgrade 401/403): wrong key id, wrong
+ * or unreadable private key, revoked key, or a clock too far off for the signed timestamp. Not
+ * retryable by backoff: it needs an operator. Feed status reason: `auth failed: HTTP <status>`.
+ */
+export class VenueAuthError extends NonRetryableError {
+  constructor(readonly venue: string, readonly status: number, info: Record<string, unknown> = {}) {
+    super(`${venue} refused our credentials (HTTP ${status}): check the API key id and private key`, { venue, status, ...info });
+  }
+}

@@ -3,6 +3,7 @@
  * Secret redaction through the logger is covered in tests/log.spec.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.redis).toEqual({ mode: 'memory', maxLen: 1_000_000, prefix: 'stream' });
     expect(cfg.logLevel).toBe('info');
     expect(cfg.env).toBe('development');
-    expect(cfg.api).toEqual({ host: '127.0.0.1', port: 4000, maxBodyBytes: 65536, rateLimitPerMin: 600 });
+    expect(cfg.api).toEqual({ host: '127.0.0.1', port: 4000, maxBodyBytes: 65536, rateLimitPerMin: 600, graphiql: true, introspection: 'all' });
     expect(cfg.venues.kalshi.auth).toBeUndefined();
     expect(cfg.discord.enabled).toBe(false);
     expect(cfg.discord.commandChannelIds).toEqual([]);
@@ -219,4 +220,71 @@ describe('regressions', () => {
   it('a dollar amount beyond 2^53 micro-dollars is rejected, not rounded', () => {
     expect(() => loadConfig({ RISK_MAX_TOTAL_EXPOSURE_USD: '99999999999.999999' })).toThrow(ConfigError);
   });
+});
+
+describe('issue 11: NODE_ENV, plain integers, API exposure, feed freshness', () => {
+  it('NODE_ENV must be development, production or test', () => {
+    for (const v of ['development', 'production', 'test'] as const) expect(loadConfig({ NODE_ENV: v }).env).toBe(v);
+    const err = configError({ NODE_ENV: 'prodution' });
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatch(/^NODE_ENV: must be development, production or test/);
+  });
+
+  it('integers are plain decimal digits: 0x10, 1e3, 4000.0, +4000, " 4000" and -1 are errors, never 16 or 1000', () => {
+    expect(loadConfig({ API_PORT: '4001' }).api.port).toBe(4001);
+    for (const v of ['0x10', '1e3', '4000.0', '+4000', ' 4000', '-1', '0b11', '４０００']) {
+      const err = configError({ API_PORT: v });
+      expect(err.problems, v).toHaveLength(1);
+      expect(err.problems[0], v).toMatch(/^API_PORT: must be a plain decimal integer/);
+    }
+    expect(configError({ API_PORT: '70000' }).problems[0]).toMatch(/^API_PORT: must be between 0 and 65535/);
+    expect(configError({ DB_POOL_MAX: '0x2' }).problems[0]).toMatch(/^DB_POOL_MAX: must be a plain decimal integer/);
+  });
+
+  it('GraphiQL and introspection: on for everyone outside production; production turns GraphiQL off and limits introspection to admins unless set', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).api).toMatchObject({ graphiql: true, introspection: 'all' });
+    expect(loadConfig({ NODE_ENV: 'test' }).api).toMatchObject({ graphiql: true, introspection: 'all' });
+    expect(loadConfig({ NODE_ENV: 'production' }).api).toMatchObject({ graphiql: false, introspection: 'admins' });
+    expect(loadConfig({ NODE_ENV: 'production', API_GRAPHIQL: 'true', API_INTROSPECTION: 'all' }).api).toMatchObject({ graphiql: true, introspection: 'all' });
+    expect(loadConfig({ API_GRAPHIQL: 'false', API_INTROSPECTION: 'off' }).api).toMatchObject({ graphiql: false, introspection: 'off' });
+    expect(configError({ API_INTROSPECTION: 'everyone' }).problems[0]).toMatch(/^API_INTROSPECTION:/);
+    expect(configError({ API_GRAPHIQL: 'sometimes' }).problems[0]).toMatch(/^API_GRAPHIQL:/);
+  });
+
+  it('the feed idle timeout derives from RISK_MAX_BOOK_AGE_MS, never exceeds it, and the probe runs well inside it', () => {
+    expect(loadConfig({}).venues.feed).toMatchObject({ idleTimeoutMs: 3000, probeIntervalMs: 1000 });
+    expect(loadConfig({ RISK_MAX_BOOK_AGE_MS: '6000' }).venues.feed).toMatchObject({ idleTimeoutMs: 6000, probeIntervalMs: 2000 });
+    expect(loadConfig({ FEED_IDLE_TIMEOUT_MS: '2400' }).venues.feed).toMatchObject({ idleTimeoutMs: 2400, probeIntervalMs: 800 });
+    expect(loadConfig({ FEED_PROBE_INTERVAL_MS: '500' }).venues.feed).toMatchObject({ idleTimeoutMs: 3000, probeIntervalMs: 500 });
+    expect(configError({ FEED_IDLE_TIMEOUT_MS: '5000' }).problems[0]).toMatch(/^FEED_IDLE_TIMEOUT_MS: must not exceed RISK_MAX_BOOK_AGE_MS \(3000\)/);
+    expect(configError({ FEED_PROBE_INTERVAL_MS: '2000' }).problems[0]).toMatch(/^FEED_PROBE_INTERVAL_MS: must be at most half the idle timeout/);
+    expect(configError({ RISK_MAX_BOOK_AGE_MS: '50' }).problems[0]).toMatch(/would reconnect healthy feeds constantly/);
+  });
+});
+
+describe('issue 11: every config error exits 78 with its message, LOG_LEVEL included (the real CLI)', () => {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+  const cli = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), 'run'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('LOG_LEVEL=verbose: exit 78, a clear message, no stack trace', () => {
+    const r = cli({ LOG_LEVEL: 'verbose' });
+    expect(r.status, r.stderr).toBe(78);
+    expect(r.stderr).toContain('invalid configuration (1 problem)');
+    expect(r.stderr).toMatch(/LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('NODE_ENV=prodution, API_PORT=0x10 and FEED_IDLE_TIMEOUT_MS above the book age: exit 78 listing all three', () => {
+    const r = cli({ NODE_ENV: 'prodution', API_PORT: '0x10', FEED_IDLE_TIMEOUT_MS: '9000', LOG_LEVEL: 'silent' });
+    expect(r.status, r.stderr).toBe(78);
+    expect(r.stderr).toContain('invalid configuration (3 problems)');
+    for (const k of ['NODE_ENV', 'API_PORT', 'FEED_IDLE_TIMEOUT_MS']) expect(r.stderr).toContain(`  - ${k}: `);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });

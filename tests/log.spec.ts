@@ -276,3 +276,97 @@ describe('known gap (reported; flip to it() once src/config.ts registers the raw
     expect(text()).not.toContain(encoded);
   });
 });
+
+describe('bounded logs (issue 11): raw input capped, lines capped, repeated warnings rate-limited', () => {
+  it('capRaw keeps short text, cuts long text to 512 bytes and notes the original length', async () => {
+    const { capRaw, RAW_LOG_BYTES } = await import('../src/log.js');
+    expect(capRaw('{"a":1}')).toBe('{"a":1}');
+    const big = 'x'.repeat(9_000_000);
+    const cut = capRaw(big);
+    expect(cut).toBe(`${'x'.repeat(RAW_LOG_BYTES)}…(9000000 chars)`);
+    // multi-byte text is cut by bytes, not characters
+    const euro = '€'.repeat(400); // 1200 bytes
+    const c2 = capRaw(euro);
+    expect(Buffer.byteLength(c2.replace(/…\(\d+ chars\)$/, ''))).toBeLessThanOrEqual(RAW_LOG_BYTES);
+    expect(c2.endsWith('…(400 chars)')).toBe(true);
+  });
+
+  it('a log line longer than MAX_LOG_LINE_CHARS is replaced by a bounded JSON summary (level and msg kept)', async () => {
+    const { MAX_LOG_LINE_CHARS } = await import('../src/log.js');
+    const { logger, lines } = capture();
+    logger.warn({ raw: '9'.repeat(9_000_000) }, 'frame rejected');
+    const out = lines();
+    expect(out).toHaveLength(1);
+    expect(JSON.stringify(out[0]).length).toBeLessThanOrEqual(MAX_LOG_LINE_CHARS);
+    expect(out[0]).toMatchObject({ level: 40, msg: 'log line truncated', originalMsg: 'frame rejected' });
+    expect(out[0]!.originalChars).toBeGreaterThan(9_000_000);
+  });
+
+  it('the line cap runs after scrubbing: a secret at the cut is never half-written', async () => {
+    const { logger, text } = capture();
+    registerSecret('Canary-cut-secret-123456');
+    logger.warn({ blob: 'y'.repeat(2040) + 'Canary-cut-secret-123456' + 'z'.repeat(40_000) }, 'big');
+    expect(text()).not.toContain('Canary-cut');
+  });
+
+  it('LogLimiter: first N per key per interval, then one "suppressed K similar warnings" line', async () => {
+    const { createLogLimiter } = await import('../src/log.js');
+    const { logger, lines } = capture();
+    let t = 0;
+    const lim = createLogLimiter({ max: 3, intervalMs: 1000, now: () => t, logger: () => logger });
+    for (let i = 0; i < 20_000; i++) lim.warn('frame rejected', { i }, 'frame rejected');
+    lim.warn('other', {}, 'other warning');
+    expect(lines().map((l) => l.msg)).toEqual(['frame rejected', 'frame rejected', 'frame rejected', 'other warning']);
+    // the next interval: the summary first, then logging resumes
+    t = 1000;
+    lim.warn('frame rejected', { i: -1 }, 'frame rejected');
+    const after = lines().slice(4);
+    expect(after[0]).toMatchObject({ msg: 'suppressed 19997 similar warnings: frame rejected', suppressed: 19_997, key: 'frame rejected', level: 40 });
+    expect(after[1]).toMatchObject({ msg: 'frame rejected', i: -1 });
+    expect(lim.suppressedTotal).toBe(19_997);
+    expect(lines().length).toBe(6);
+  });
+
+  it('LogLimiter: a flood that stops is still summarised (timer at the end of the interval; flush())', async () => {
+    const { createLogLimiter } = await import('../src/log.js');
+    const { logger, lines } = capture();
+    const lim = createLogLimiter({ max: 1, intervalMs: 30, logger: () => logger });
+    for (let i = 0; i < 5; i++) lim.warn('k', {}, 'bad frame');
+    expect(lines()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(lines().map((l) => l.msg)).toEqual(['bad frame', 'suppressed 4 similar warnings: bad frame']);
+    lim.warn('k2', {}, 'x');
+    lim.warn('k2', {}, 'x');
+    lim.flush();
+    expect(lines().at(-1)).toMatchObject({ msg: 'suppressed 1 similar warnings: x' });
+  });
+
+  it('LogLimiter keeps at most maxKeys keys (the oldest is summarised and forgotten)', async () => {
+    const { createLogLimiter } = await import('../src/log.js');
+    const { logger, lines } = capture();
+    const lim = createLogLimiter({ max: 1, intervalMs: 60_000, maxKeys: 2, logger: () => logger });
+    lim.warn('a', {}, 'A');
+    lim.warn('a', {}, 'A');
+    lim.warn('b', {}, 'B');
+    lim.warn('c', {}, 'C');
+    expect(lines().map((l) => l.msg)).toEqual(['A', 'B', 'suppressed 1 similar warnings: A', 'C']);
+    lim.flush();
+  });
+
+  it('an invalid LOG_LEVEL does not throw at import: the boot logger runs at info and the config reports it', async () => {
+    const { bootLogLevel } = await import('../src/log.js');
+    expect(bootLogLevel({ LOG_LEVEL: 'verbose' })).toBe('info');
+    expect(bootLogLevel({ LOG_LEVEL: 'debug' })).toBe('debug');
+    expect(bootLogLevel({})).toBe('info');
+    const err = (() => {
+      try {
+        loadConfig({ LOG_LEVEL: 'verbose' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.problems[0]).toMatch(/^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
+  });
+});

@@ -9,9 +9,10 @@
  * switch, admins also change risk limits and manage tokens.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type pg from 'pg';
 import { z } from 'zod';
 import { NonRetryableError } from '../errors.js';
+import { findActiveTokenByHash, insertToken, listTokenRows, revokeTokenByName } from '../store/repos/tokens.js';
+import type { Queryable } from '../store/repos/types.js';
 
 export const Role = z.enum(['viewer', 'operator', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -49,13 +50,13 @@ export interface CreatedToken extends Principal {
   readonly token: string;
 }
 
-export async function createToken(pool: pg.Pool, opts: { name: string; role: Role }): Promise<CreatedToken> {
+export async function createToken(pool: Queryable, opts: { name: string; role: Role }): Promise<CreatedToken> {
   const name = TokenName.parse(opts.name);
   const role = Role.parse(opts.role);
   const { token, hash } = generateToken();
   const tokenId = randomUUID();
   try {
-    await pool.query('INSERT INTO api_tokens (token_id, name, role, token_hash) VALUES ($1, $2, $3, $4)', [tokenId, name, role, hash]);
+    await insertToken(pool, { tokenId, name, role, hash });
   } catch (err) {
     if ((err as { code?: string }).code === '23505') throw new NonRetryableError(`a token named "${name}" already exists (revoked tokens keep their name)`, { name });
     throw err;
@@ -64,41 +65,31 @@ export async function createToken(pool: pg.Pool, opts: { name: string; role: Rol
 }
 
 /** Revokes the token called `name`; false when there is no such active token. */
-export async function revokeToken(pool: pg.Pool, name: string): Promise<boolean> {
-  const res = await pool.query('UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL', [name]);
-  return (res.rowCount ?? 0) > 0;
-}
+export const revokeToken = (pool: Queryable, name: string): Promise<boolean> => revokeTokenByName(pool, name);
 
 export interface TokenInfo extends Principal {
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }
 
-const TokenRow = z.object({ token_id: z.string(), name: z.string(), role: Role, created_at: z.date(), revoked_at: z.date().nullable() });
-
-export async function listTokens(pool: pg.Pool): Promise<TokenInfo[]> {
-  const res = await pool.query('SELECT token_id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at, name');
-  return res.rows.map((r: unknown) => {
-    const t = TokenRow.parse(r);
-    return { tokenId: t.token_id, name: t.name, role: t.role, createdAt: t.created_at, revokedAt: t.revoked_at };
-  });
+export async function listTokens(pool: Queryable): Promise<TokenInfo[]> {
+  return (await listTokenRows(pool)).map((t) => ({ tokenId: t.tokenId, name: t.name, role: Role.parse(t.role), createdAt: t.createdAt, revokedAt: t.revokedAt }));
 }
 
 /**
  * The principal of an active token, or undefined (malformed, unknown or revoked). The row is
  * found by hash; the stored hash is then compared in constant time.
  */
-export async function authenticate(pool: pg.Pool, token: string | undefined): Promise<Principal | undefined> {
+export async function authenticate(pool: Queryable, token: string | undefined): Promise<Principal | undefined> {
   if (!token || !TOKEN_RE.test(token)) return undefined;
   const hash = hashToken(token);
-  const res = await pool.query('SELECT token_id, name, role, token_hash FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash]);
-  const row = res.rows[0] as { token_id: string; name: string; role: string; token_hash: string } | undefined;
+  const row = await findActiveTokenByHash(pool, hash);
   if (!row) return undefined;
-  const a = Buffer.from(row.token_hash, 'hex');
+  const a = Buffer.from(row.hash, 'hex');
   const b = Buffer.from(hash, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
   const role = Role.safeParse(row.role);
-  return role.success ? { tokenId: row.token_id, name: row.name, role: role.data } : undefined;
+  return role.success ? { tokenId: row.tokenId, name: row.name, role: role.data } : undefined;
 }
 
 /** Token bucket per key: `perMin` requests per minute, bursts up to `perMin`. */

@@ -10,8 +10,8 @@
  * Transport: graphql-yoga's `createPubSub` over an event target, in-process by default, or
  * `@graphql-yoga/redis-event-target` over two ioredis connections (one publishes, one
  * subscribes) so that every API process sees every event. Redis channels are
- * `<channelPrefix><topic>` (default `arbstream:live:`), e.g. `arbstream:live:edge`,
- * `arbstream:live:book:<pairId>`.
+ * `<channelPrefix><topic>` (default `<ns>:live:` with ns = config.redis.prefix, the deployment's
+ * namespace), e.g. `stream:live:edge`, `stream:live:book:<pairId>`.
  *
  * Fan-out: one hub per channel holds the ONE listener on the event target. It validates each
  * payload once (what comes back from Redis is another process's output: see `LivePayload`;
@@ -30,10 +30,15 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
-import type { Book } from '../../schema/book.js';
-import type { Edge, RiskDecision } from '../../schema/edge.js';
-import type { FeedStatus } from '../venues/common/types.js';
-import type { RiskLimits } from '../../operators/riskGate.js';
+import { liveChannelPrefix } from '../store/streams/namespace.js';
+import { Book } from '../../schema/book.js';
+import { Edge, RiskDecision } from '../../schema/edge.js';
+import { FeedStatus } from '../../schema/feed.js';
+import { PairStatus } from '../../schema/pair.js';
+import { RiskLimits } from '../../schema/risk.js';
+import { createLiveHubs, UNPARSEABLE, type LiveCounters, type LiveSubscription, type LiveViewOptions, type MinimalTarget } from './liveHub.js';
+
+export { LiveQueue, type LiveCounters, type LiveQueueOptions, type LiveSubscription, type LiveViewOptions } from './liveHub.js';
 
 export type AlertLevel = 'info' | 'warn' | 'critical';
 export interface Alert {
@@ -56,7 +61,7 @@ export interface RiskLimitsEvent {
 }
 export interface PairStatusEvent {
   readonly pairId: string;
-  readonly status: 'pending' | 'approved' | 'rejected';
+  readonly status: PairStatus;
   readonly by: string;
   readonly ts: number;
 }
@@ -87,62 +92,18 @@ export type LiveTopics = {
 export type LiveTopic = keyof LiveTopics;
 type Payload<T extends LiveTopic> = LiveTopics[T] extends [infer P] ? P : LiveTopics[T] extends [string, infer P] ? P : never;
 
-// ── payload validation (what another process published through Redis) ─────────────────────────
-const int = z.number().int();
-const level = z.object({ price: int, qty: int });
-const side = z.object({ bids: z.array(level), asks: z.array(level) });
-const leg = z.object({ venue: z.enum(['polymarket', 'kalshi']), marketId: z.string(), outcome: z.enum(['yes', 'no']), vwapMicros: int, worstPriceMicros: int, costMicros: int, feeMicros: int, levelsUsed: int });
-const edge = z.object({
-  edgeId: z.string().min(1), pairId: z.string().min(1), direction: z.enum(['polyYes', 'polyNo']), sizeQty: int,
-  netEdgePerContractMicros: int, profitMicros: int, feesMicros: int, capitalCostMicros: int, payoutMicros: int,
-  legs: z.tuple([leg, leg]), polyTsVenue: z.number(), kalshiTsVenue: z.number(), oldestBookTsReceived: z.number(), tsDetected: z.number(),
-});
-const limits = z.object({
-  minEdgePerContractMicros: int, minSizeQty: int, minProfitMicros: int, maxPairExposureMicros: int, maxVenueExposureMicros: int,
-  maxTotalExposureMicros: int, maxBookAgeMs: int, minPairConfidence: z.number().min(0).max(1), hysteresisMicros: int,
-});
+// ── payload validation (what another process published through Redis): the domain schemas ──
 /** zod schemas of every topic's payload; `subscribe` validates each message with them. */
 export const LivePayload = {
-  edge,
-  decision: z.object({ edge, accepted: z.boolean(), reasons: z.array(z.string()), ts: z.number() }),
-  book: z.object({
-    venue: z.enum(['polymarket', 'kalshi']), marketId: z.string(), yes: side, no: side, tsVenue: z.number(), tsReceived: z.number(),
-    seq: z.number().optional(), issues: z.array(z.string()),
-  }),
-  feedStatus: z.object({
-    venue: z.enum(['polymarket', 'kalshi']), state: z.enum(['connecting', 'live', 'stale', 'reconnecting', 'closed']), reason: z.string().optional(),
-    ts: z.number(), attempt: int, connId: z.string().optional(), retryInMs: z.number().optional(),
-  }),
+  edge: Edge,
+  decision: RiskDecision,
+  book: Book,
+  feedStatus: FeedStatus,
   alert: z.object({ level: z.enum(['info', 'warn', 'critical']), message: z.string(), ts: z.number() }),
   killSwitch: z.object({ on: z.boolean(), by: z.string(), ts: z.number() }),
-  riskLimits: z.object({ limits, by: z.string(), ts: z.number() }),
-  pairStatus: z.object({ pairId: z.string(), status: z.enum(['pending', 'approved', 'rejected']), by: z.string(), ts: z.number() }),
+  riskLimits: z.object({ limits: RiskLimits, by: z.string(), ts: z.number() }),
+  pairStatus: z.object({ pairId: z.string(), status: PairStatus, by: z.string(), ts: z.number() }),
 } as const satisfies Record<LiveTopic, z.ZodType>;
-
-/** Counters of messages dropped: malformed (once per event), or a slow subscriber's overflow (once per lost event per subscriber). */
-export interface LiveCounters {
-  invalid: number;
-  overflow: number;
-}
-
-/** A subscriber's stream: an async iterator over its bounded queue; `return()` unsubscribes. */
-export interface LiveSubscription<V> extends AsyncIterableIterator<V> {
-  next(): Promise<IteratorResult<V, undefined>>;
-  return(): Promise<IteratorResult<V, undefined>>;
-}
-
-export interface LiveViewOptions<P, V> {
-  /** `book` only: the pair id */
-  readonly key?: string;
-  /** Runs at delivery, before the queue: events it refuses never take buffer space. Must not throw. */
-  readonly filter?: (p: P) => boolean;
-  /**
-   * Projection, PURE: it runs once per event per distinct function (keep it a module-level
-   * constant) and every subscriber with the same function receives the same result object.
-   * If it throws, the subscriptions using it end with that error (masked by the API).
-   */
-  readonly map: (p: P) => V;
-}
 
 export interface LiveEventsHandle {
   readonly events: LiveEvents;
@@ -163,22 +124,13 @@ export interface LiveEventsHandle {
 }
 
 export interface LiveEventsOptions {
-  /** Redis channel prefix (default `arbstream:live:`). */
+  /** Redis channel prefix (default `<config.redis.prefix>:live:`, the deployment's namespace: see src/store/streams/namespace.ts). */
   readonly channelPrefix?: string;
   /** Per-subscriber sliding buffer (default 1000). */
   readonly bufferSize?: number;
   /** Clock for published `ts` fields (default Date.now). */
   readonly now?: () => number;
 }
-
-interface MinimalTarget {
-  addEventListener(type: string, cb: (e: Event) => void): void;
-  removeEventListener(type: string, cb: (e: Event) => void): void;
-  dispatchEvent(e: Event): boolean;
-}
-
-/** Marks a Redis message that was not JSON; the subscriber logs and counts it. */
-const UNPARSEABLE = Symbol('unparseable');
 
 /** Builds the live event bus described by `cfg.redis` (`{ redis: { mode: 'memory' } }` suffices in tests). */
 export async function createLiveEvents(
@@ -192,7 +144,7 @@ export async function createLiveEvents(
   let closeRedis: () => Promise<void> = async () => undefined;
 
   if (cfg.redis.mode === 'redis') {
-    const prefix = opts.channelPrefix ?? 'arbstream:live:';
+    const prefix = opts.channelPrefix ?? liveChannelPrefix(cfg.redis.prefix);
     const publishClient = new Redis(cfg.redis.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
     const subscribeClient = new Redis(cfg.redis.url, { lazyConnect: true });
     for (const c of [publishClient, subscribeClient]) c.on('error', (err: Error) => log.warn({ err }, 'live events: redis connection error'));
@@ -258,58 +210,9 @@ export async function createLiveEvents(
     publishPairStatus: (e) => safe('pairStatus', () => pubsub.publish('pairStatus', { ...e, ts: now() })),
   };
 
-  /** One per channel with at least one subscriber: the only listener on the target for it. */
-  interface Hub {
-    readonly queues: Set<LiveQueue<unknown>>;
-    readonly listener: (e: Event) => void;
-  }
-  const hubs = new Map<string, Hub>();
-
-  function hubFor(topic: LiveTopic, channel: string): Hub {
-    let hub = hubs.get(channel);
-    if (hub) return hub;
-    const schema: z.ZodType = LivePayload[topic];
-    const queues = new Set<LiveQueue<unknown>>();
-    const listener = (e: Event): void => {
-      const detail = (e as CustomEvent).detail as unknown;
-      const res = schema.safeParse(detail);
-      if (!res.success) {
-        counters.invalid++;
-        const raw = typeof detail === 'object' && detail !== null && UNPARSEABLE in detail ? String((detail as Record<symbol, unknown>)[UNPARSEABLE]) : JSON.stringify(detail);
-        log.warn({ topic, raw: raw?.slice(0, 2000), issues: res.error.issues.slice(0, 5) }, 'live event rejected');
-        return;
-      }
-      // projections computed for this event, by function: shared by every subscriber using it
-      const views: ViewCache = new Map();
-      for (const q of queues) q.offer(detail, views);
-    };
-    hub = { queues, listener };
-    hubs.set(channel, hub);
-    target.addEventListener(channel, listener);
-    return hub;
-  }
-
+  const hubs = createLiveHubs(target, counters, bufferSize);
   function attach<P, V>(topic: LiveTopic, key: string | undefined, filter: ((p: P) => boolean) | undefined, map: ((p: P) => V) | undefined): LiveSubscription<V> {
-    const channel = key !== undefined ? `${topic}:${key}` : topic;
-    const hub = hubFor(topic, channel);
-    const q: LiveQueue<V> = new LiveQueue<V>({
-      capacity: bufferSize,
-      filter: filter as ((p: unknown) => boolean) | undefined,
-      map: map as ((p: unknown) => V) | undefined,
-      onOverflow: (first) => {
-        counters.overflow++;
-        if (first) log.warn({ topic, channel, bufferSize }, 'live events: slow subscriber, dropping its oldest events');
-      },
-      onClose: () => {
-        hub.queues.delete(q as LiveQueue<unknown>);
-        if (hub.queues.size === 0 && hubs.get(channel) === hub) {
-          hubs.delete(channel);
-          target.removeEventListener(channel, hub.listener);
-        }
-      },
-    });
-    hub.queues.add(q as LiveQueue<unknown>);
-    return q;
+    return hubs.attach(topic, key !== undefined ? `${topic}:${key}` : topic, LivePayload[topic], filter, map);
   }
 
   function subscribe<T extends LiveTopic>(topic: T, ...key: T extends 'book' ? [pairId: string] : []): LiveSubscription<Payload<T>> {
@@ -330,163 +233,9 @@ export async function createLiveEvents(
     mode: cfg.redis.mode,
     close: () =>
       (closed ??= (async () => {
-        const all = [...hubs.values()].flatMap((h) => [...h.queues]);
-        await Promise.allSettled(all.map((q) => q.return()));
+        await hubs.closeAll();
         await closeRedis();
       })()),
   };
 }
 
-export interface LiveQueueOptions<V> {
-  readonly capacity: number;
-  readonly filter?: ((p: unknown) => boolean) | undefined;
-  readonly map?: ((p: unknown) => V) | undefined;
-  /** called for each event lost to overflow; `first` the first time for this subscriber */
-  readonly onOverflow: (first: boolean) => void;
-  /** called once, when the queue stops taking events (consumer `return()`, `end()` or a failure) */
-  readonly onClose: () => void;
-}
-
-type ViewCache = Map<unknown, { ok: true; v: unknown } | { ok: false; err: unknown }>;
-const NO_VIEWS: ViewCache = new Map();
-
-/**
- * One subscriber's bounded queue (a ring that grows up to `capacity`, then drops its oldest
- * entry), read as an async iterator. `offer` never blocks and never throws. The producer may
- * `end()` it or `fail(err)` it: what is buffered is still read first, then done / the error.
- */
-export class LiveQueue<V> implements LiveSubscription<V> {
-  private ring: (V | undefined)[] = [];
-  private head = 0;
-  private size = 0;
-  private readonly waiters: { resolve: (r: IteratorResult<V, undefined>) => void; reject: (err: unknown) => void }[] = [];
-  /** set when no more events come: `{}` = normal end, `{ err }` = failure */
-  private closing: { err?: unknown } | undefined;
-  private done = false;
-  private dropped = 0;
-  private detached = false;
-
-  constructor(private readonly opts: LiveQueueOptions<V>) {}
-
-  /** Delivers one payload; `views` caches this event's projection by function (see LiveViewOptions). */
-  offer(payload: unknown, views: ViewCache = NO_VIEWS): void {
-    if (this.done || this.closing) return;
-    const { filter, map } = this.opts;
-    let value: V;
-    try {
-      if (filter && !filter(payload)) return;
-      if (map) {
-        let r = views === NO_VIEWS ? undefined : views.get(map);
-        if (!r) {
-          try {
-            r = { ok: true, v: map(payload) };
-          } catch (err) {
-            r = { ok: false, err };
-          }
-          if (views !== NO_VIEWS) views.set(map, r);
-        }
-        if (!r.ok) throw r.err;
-        value = r.v as V;
-      } else value = payload as V;
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
-    const w = this.waiters.shift();
-    if (w) {
-      w.resolve({ value, done: false });
-      return;
-    }
-    const cap = this.opts.capacity;
-    if (this.size >= cap) {
-      // slide: the oldest pending event goes
-      this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % this.ring.length;
-      this.size--;
-      this.opts.onOverflow(this.dropped++ === 0);
-    }
-    if (this.size === this.ring.length) this.grow(Math.min(cap, Math.max(4, this.ring.length * 2)));
-    this.ring[(this.head + this.size) % this.ring.length] = value;
-    this.size++;
-  }
-
-  /** No more events: readers get what is buffered, then done. */
-  end(): void {
-    this.close({});
-  }
-
-  /** No more events: readers get what is buffered, then `err`. */
-  fail(err: unknown): void {
-    this.close({ err });
-  }
-
-  /** Pending events not yet read. */
-  get pending(): number {
-    return this.size;
-  }
-
-  next(): Promise<IteratorResult<V, undefined>> {
-    if (this.size > 0) {
-      const value = this.ring[this.head] as V;
-      this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % this.ring.length;
-      this.size--;
-      return Promise.resolve({ value, done: false });
-    }
-    const closing = this.closing;
-    if (closing && !this.done) {
-      this.finish();
-      if ('err' in closing) return Promise.reject(closing.err);
-    }
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<V, undefined>> {
-    this.finish();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(err?: unknown): Promise<IteratorResult<V, undefined>> {
-    this.finish();
-    return Promise.reject(err);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  private close(how: { err?: unknown }): void {
-    if (this.done || this.closing) return;
-    this.closing = how;
-    this.detach();
-    if (this.waiters.length === 0) return; // (waiters exist only while the ring is empty)
-    const waiters = this.waiters.splice(0);
-    this.finish();
-    if ('err' in how) for (const w of waiters) w.reject(how.err);
-    else for (const w of waiters) w.resolve({ value: undefined, done: true });
-  }
-
-  private finish(): void {
-    if (this.done) return;
-    this.done = true;
-    this.ring = [];
-    this.size = 0;
-    this.head = 0;
-    this.detach();
-    for (const w of this.waiters.splice(0)) w.resolve({ value: undefined, done: true });
-  }
-
-  private detach(): void {
-    if (this.detached) return;
-    this.detached = true;
-    this.opts.onClose();
-  }
-
-  private grow(to: number): void {
-    const next: (V | undefined)[] = new Array<V | undefined>(to);
-    for (let i = 0; i < this.size; i++) next[i] = this.ring[(this.head + i) % this.ring.length];
-    this.ring = next;
-    this.head = 0;
-  }
-}

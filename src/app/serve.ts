@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { log } from '../log.js';
 import { createLiveEvents, type LiveEventsHandle } from '../api/events.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
-import { loadRiskControl, riskControl$ } from '../api/riskState.js';
+import { loadRiskControl, riskControl$ } from '../control/riskState.js';
 import type { RiskControl } from '../../pipelines/core.js';
 import { startBot } from '../bot/bot.js';
 import { alertsFromLive } from '../bot/alerts.js';

@@ -5,7 +5,9 @@
  */
 import { Observable, filter, map, merge } from 'rxjs';
 import { z } from 'zod';
+import { FeedState } from '../../schema/feed.js';
 import { formatScaled } from '../../schema/money.js';
+import { VenueId } from '../../schema/venue.js';
 import type { LiveEventsHandle } from '../api/events.js';
 import { log } from '../log.js';
 
@@ -30,8 +32,8 @@ export const AlertEvent = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('feed'),
     ts,
-    venue: z.enum(['polymarket', 'kalshi']),
-    state: z.enum(['connecting', 'live', 'stale', 'reconnecting', 'closed']),
+    venue: VenueId,
+    state: FeedState,
     reason: z.string().optional(),
     attempt: int.optional(),
   }),

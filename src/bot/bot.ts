@@ -16,6 +16,7 @@ import { Client, Events, GatewayIntentBits, MessageFlags, Routes, type ChatInput
 import type pg from 'pg';
 import { Observable, concatMap, type Subscription } from 'rxjs';
 import type { Config } from '../config.js';
+import type { ControlEvents } from '../control/events.js';
 import { FatalError } from '../errors.js';
 import { log, registerSecret, scrub } from '../log.js';
 import { AlertEvent, formatAlert } from './alerts.js';
@@ -99,6 +100,12 @@ export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
   };
 
   // ── commands ───────────────────────────────────────────────────────────────────────────────
+  // what the control layer tells the running pipeline after a decision from Discord
+  const rc = opts.riskControl;
+  const events: ControlEvents = {
+    publishKillSwitch: (on, by) => rc?.setKillSwitch(on, by),
+    publishPairStatus: (e) => (e.status === 'approved' ? rc?.setPairStatus?.(e.pairId, 'approved', e.by) : undefined),
+  };
   const inFlight = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
     inFlight.add(p);
@@ -142,19 +149,12 @@ export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
           break;
         case 'kill': {
           const a = CommandArgs.kill.parse(rawArgs);
-          text = await setKillSwitch(pool, a.state === 'on', who, a.reason);
-          log.warn({ on: a.state === 'on', by: actorOf(who), reason: a.reason }, 'kill switch changed from discord');
-          await opts.riskControl?.setKillSwitch(a.state === 'on', actorOf(who));
+          text = await setKillSwitch(pool, a.state === 'on', who, a.reason, events);
           break;
         }
         case 'approve': {
           const a = CommandArgs.approve.parse(rawArgs);
-          const res = await approvePair(pool, a.pair_id, who);
-          text = res.text;
-          if (res.approved) {
-            log.info({ pairId: a.pair_id, by: actorOf(who) }, 'pair approved from discord');
-            await opts.riskControl?.setPairStatus?.(a.pair_id, 'approved', actorOf(who));
-          }
+          text = (await approvePair(pool, a.pair_id, who, events)).text;
           break;
         }
       }

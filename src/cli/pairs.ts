@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { discoverMarkets } from '../matching/discovery.js';
 import { llmJudgeFromConfig } from '../matching/llm/client.js';
 import { runMatcher } from '../matching/matcher.js';
-import { listPairs, setPairStatus, type PairRow } from '../matching/pairs.js';
+import { approvePair, rejectPair } from '../control/pairs.js';
+import { listPairs, type PairRecord } from '../store/repos/pairs.js';
 import { redactUrl } from '../store/db/index.js';
 import { withDb } from './withDb.js';
 import { textTable } from '../textTable.js';
@@ -17,19 +18,23 @@ import { KalshiRest, kalshiRestOptions } from '../venues/kalshi/rest.js';
 import { PolymarketRest } from '../venues/polymarket/rest.js';
 import { PairStatus } from '../../schema/pair.js';
 
-const whoami = (by: string | undefined): string => `human:${by ?? process.env.USER ?? os.userInfo().username}`;
+/** The CLI door's actor: `--by`, else the OS user (decided_by `cli:<who>`). */
+const cliActor = (by: string | undefined) => ({ door: 'cli' as const, who: by ?? process.env.USER ?? os.userInfo().username });
+
+/** Long ids (Polymarket condition ids) shortened for the table. */
+const shortId = (id: string): string => (id.length > 24 ? id.slice(0, 12) + '…' : id);
 
 /** Table of pairs for the terminal. */
-export function formatPairs(rows: readonly PairRow[]): string {
+export function formatPairs(rows: readonly PairRecord[]): string {
   if (!rows.length) return 'no pairs';
-  const head = ['pair id', 'status', 'conf', 'map', 'polymarket', 'kalshi', 'decided by', 'first reason'];
+  const head = ['pair id', 'status', 'conf', 'human', 'map', 'leg A', 'leg B', 'decided by', 'first reason'];
   const lines = rows.map((r) => [
     r.pairId,
     r.status,
     r.confidence === null ? '' : r.confidence.toFixed(2),
+    r.humanReviewed ? 'yes' : '',
     r.yesMapsToNo ? 'YES→NO' : 'YES→YES',
-    r.polyMarketId.slice(0, 12) + '…',
-    r.kalshiMarketId,
+    ...r.legs.map((l) => `${l.venue} ${shortId(l.marketId)}`),
     r.decidedBy ?? '',
     (r.reasons[0] ?? '').slice(0, 70),
   ]);
@@ -68,10 +73,8 @@ export function register(program: Command): void {
       .option('--by <name>', 'who decides (default: $USER)')
       .action(async (pairId: string, opts: { reason?: string; by?: string }) => {
         await withDb(async (db) => {
-          const row = await setPairStatus(db.pool, pairId, action === 'approve' ? 'approved' : 'rejected', {
-            decidedBy: whoami(opts.by),
-            ...(opts.reason ? { reason: opts.reason } : {}),
-          });
+          const decide = action === 'approve' ? approvePair : rejectPair;
+          const { pair: row } = await decide(db.pool, pairId, { actor: cliActor(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) });
           const failed = guardProblems(row);
           console.log(`${row.pairId}: ${row.status} (${row.decidedBy})`);
           if (action === 'approve' && failed.length) {
@@ -123,7 +126,7 @@ export function register(program: Command): void {
 }
 
 /** Non-passing guard results stored with a pair, as text. */
-function guardProblems(row: PairRow): string[] {
+function guardProblems(row: PairRecord): string[] {
   const g = row.guards as { results?: { guard?: unknown; outcome?: unknown; reason?: unknown }[] } | null;
   return (g?.results ?? []).filter((x) => x.outcome !== 'pass').map((x) => `${String(x.guard)} ${String(x.outcome)}: ${String(x.reason)}`);
 }

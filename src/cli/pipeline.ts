@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { merge, of, type Subscription } from 'rxjs';
+import { of, type Subscription } from 'rxjs';
 import { approvedPairs$, mergePairSources } from '../matching/pairs.js';
 import { loadConfig, type Config } from '../config.js';
 import { log } from '../log.js';
@@ -12,15 +12,9 @@ import { openDb } from '../store/db/index.js';
 import { createStreamLog } from '../store/streams/index.js';
 import { loadPairsFile, pairsFromFile$ } from '../pairs/file.js';
 import { formatScaled } from '../../schema/money.js';
-import { recordFrames } from '../history/recorder.js';
-import { PolymarketRest } from '../venues/polymarket/rest.js';
-import { PolymarketFeed } from '../venues/polymarket/socket.js';
-import { KalshiRest, kalshiRestOptions } from '../venues/kalshi/rest.js';
-import { KalshiFeed, kalshiFeedOptions } from '../venues/kalshi/socket.js';
-import { FeeBook } from '../fees/schedule.js';
-import { refreshFees } from '../fees/refresher.js';
+import { startRecording } from '../app/record.js';
 import { runLive } from '../../pipelines/live.js';
-import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline, writeRecordingMeta } from '../../pipelines/replay.js';
+import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline } from '../../pipelines/replay.js';
 import { startDemo } from '../demo/run.js';
 import { startSimulation } from '../demo/simulate.js';
 import { EdgeTable } from '../demo/table.js';
@@ -111,25 +105,8 @@ export function register(program: Command): void {
       const config = loadConfig();
       const pairs = loadPairsFile(pairsFileOrExit(config));
       mkdirSync(opts.dir, { recursive: true });
-      const polyRest = new PolymarketRest({ gammaUrl: config.venues.polymarket.gammaUrl, clobUrl: config.venues.polymarket.clobUrl });
-      const kalshiRest = new KalshiRest(kalshiRestOptions(config));
-      const wanted = new Set(pairs.map((p) => p.polyMarketId));
-      const polyMarkets = (await polyRest.listMarkets({ query: { closed: 'false' } })).filter((m) => wanted.has(m.conditionId));
-      const kalshiMarkets = await Promise.all(pairs.map((p) => kalshiRest.getMarket(p.kalshiMarketId)));
-      const feeBook = FeeBook.withDefaults();
-      await refreshFees(feeBook, { polyMarkets: async () => polyMarkets, kalshiMarkets: async () => kalshiMarkets, kalshiSeries: (t) => kalshiRest.getSeries(t) }, Date.now());
-      writeRecordingMeta(opts.dir, {
-        pairs, polyMarkets: polyMarkets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId })),
-        feeSchedules: feeBook.all(), marketRefs: [...polyMarkets.map((m) => ({ venue: 'polymarket' as const, ...feeBook.marketRef('polymarket', m.conditionId) })), ...kalshiMarkets.map((m) => ({ venue: 'kalshi' as const, ...feeBook.marketRef('kalshi', m.ticker) }))],
-      });
-      const { feed } = config.venues;
-      const poly = new PolymarketFeed({ url: config.venues.polymarket.wsUrl, idleTimeoutMs: feed.idleTimeoutMs });
-      const kalshi = new KalshiFeed(kalshiFeedOptions(config, kalshiMarkets.map((m) => m.ticker)));
-      const rec = recordFrames(merge(poly.frames$, kalshi.frames$), { dir: opts.dir });
-      poly.subscribe(polyMarkets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId })));
+      const rec = await startRecording({ config, pairs, dir: opts.dir });
       log.info({ dir: opts.dir, signal: await untilSignal() }, 'stopping the recorder');
-      poly.close();
-      kalshi.close();
       console.log(JSON.stringify(await rec.stop()));
     });
 
@@ -141,7 +118,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const meta = readRecordingMeta(opts.dir);
       const frames = await loadFrames(opts.dir);
-      const r = replayPipeline({ frames, pairs: meta.pairs, polyMarkets: meta.polyMarkets, feeBook: feeBookFromMeta(meta), risk: config.risk });
+      const r = replayPipeline({ frames, pairs: meta.pairs, markets: meta.markets, feeBook: feeBookFromMeta(meta), risk: config.risk });
       const subs: Subscription[] = [];
       let n = 0;
       subs.push(r.outputs.decisions$.subscribe((d) => {

@@ -1,13 +1,25 @@
 /**
  * Keeps the demo's planted markets alive on the simulators: re-publishes the planted books every
  * `refreshMs` (fresh snapshots, so the pipeline never treats them as stale), and moves the
- * lead-lag pair: the Polymarket mid takes a seeded random step each second and Kalshi follows
- * the same path `LEAD_LAG_DELAY_MS` later.
+ * lead-lag pair: leg A's mid takes a seeded random step each second and leg B follows the same
+ * path `delayMs` later.
  */
+import type { Venue } from '../../schema/venue.js';
 import { mulberry32, randInt } from '../venues/common/prng.js';
-import type { PolySim } from '../venues/polymarket/simulator.js';
-import type { KalshiSim } from '../venues/kalshi/simulator.js';
-import { LEAD_LAG_DELAY_MS, leadLagBooks, type Scenario } from './scenario.js';
+import type { SimBook, VenueSimulator } from '../venues/venue.js';
+
+/** What the driver keeps publishing (built from the scenario by src/demo/simulate.ts). */
+export interface DriverPlan {
+  /** books re-published every `refreshMs` */
+  readonly planted: readonly { readonly venue: Venue; readonly marketId: string; readonly book: SimBook }[];
+  /** the lead-lag pair: leg A moves, leg B follows `delayMs` later */
+  readonly leadLag: {
+    readonly legs: readonly [{ readonly venue: Venue; readonly marketId: string }, { readonly venue: Venue; readonly marketId: string }];
+    /** the two legs' books around a YES mid, micro-dollars */
+    books(mid: number): readonly [SimBook, SimBook];
+    readonly delayMs: number;
+  };
+}
 
 export interface DriverOptions {
   readonly refreshMs?: number;
@@ -15,20 +27,20 @@ export interface DriverOptions {
   readonly seed?: number;
 }
 
-export function startDriver(scenario: Scenario, poly: PolySim, kalshi: KalshiSim, opts: DriverOptions = {}): { stop(): void } {
+export function startDriver(plan: DriverPlan, sims: Readonly<Record<Venue, Pick<VenueSimulator, 'setBook'>>>, opts: DriverOptions = {}): { stop(): void } {
   const rng = mulberry32(opts.seed ?? 11);
   const timers: NodeJS.Timeout[] = [];
   const refresh = setInterval(() => {
-    for (const [id, book] of scenario.plantedBooks.poly) poly.setBook(id, book);
-    for (const [t, book] of scenario.plantedBooks.kalshi) kalshi.setBook(t, book);
+    for (const p of plan.planted) sims[p.venue].setBook(p.marketId, p.book);
   }, opts.refreshMs ?? 1000);
   timers.push(refresh);
+  const [a, b] = plan.leadLag.legs;
   let mid = 500_000;
   const step = setInterval(() => {
     mid = Math.min(850_000, Math.max(150_000, mid + randInt(rng, -5, 5) * 1_000));
     const at = mid;
-    poly.setBook(scenario.leadLag.polyId, leadLagBooks(at).poly);
-    const t = setTimeout(() => kalshi.setBook(scenario.leadLag.kalshiTicker, leadLagBooks(at).kalshi), LEAD_LAG_DELAY_MS);
+    sims[a.venue].setBook(a.marketId, plan.leadLag.books(at)[0]);
+    const t = setTimeout(() => sims[b.venue].setBook(b.marketId, plan.leadLag.books(at)[1]), plan.leadLag.delayMs);
     timers.push(t);
     if (timers.length > 100) timers.splice(1, timers.length - 50);
   }, opts.stepMs ?? 1000);

@@ -1,6 +1,6 @@
 /**
  * The one-command demo (`npm start` = `arbstream demo`): embedded TimescaleDB (or DATABASE_URL),
- * in-process stream log (or REDIS_URL), both venue simulators serving the demo scenario, the real
+ * in-process stream log (or REDIS_URL), every venue's simulator serving the demo scenario, the real
  * live pipeline against them, the persister into the database, and a live terminal table.
  */
 import path from 'node:path';
@@ -9,8 +9,8 @@ import { log } from '../log.js';
 import { openDb, type Db } from '../store/db/index.js';
 import { createStreamLog, type StreamLog } from '../store/streams/index.js';
 import { pairsFromFile$ } from '../pairs/file.js';
-import type { PolySim } from '../venues/polymarket/simulator.js';
-import type { KalshiSim } from '../venues/kalshi/simulator.js';
+import type { Venue } from '../../schema/venue.js';
+import type { VenueSimulator } from '../venues/venue.js';
 import { runLive, type LiveHandle, type LiveOptions, type LiveSink } from '../../pipelines/live.js';
 import type { Scenario } from './scenario.js';
 import { startSimulation } from './simulate.js';
@@ -33,8 +33,8 @@ export interface DemoOptions {
 export interface DemoHandle {
   readonly db: Db;
   readonly streamLog: StreamLog;
-  readonly poly: PolySim;
-  readonly kalshi: KalshiSim;
+  /** the venue simulators, by venue */
+  readonly sims: Readonly<Record<Venue, VenueSimulator>>;
   readonly live: LiveHandle;
   readonly scenario: Scenario;
   readonly config: Config;
@@ -48,25 +48,18 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   const db = await openDb(o.config.db);
   const streamLog = createStreamLog(o.config.redis);
   const sim = await startSimulation({ dir: workDir, ...(o.seed !== undefined ? { seed: o.seed } : {}), rateHz: o.rateHz ?? 20, fillerMarkets: o.fillerMarkets ?? 10 });
-  const { poly, kalshi, scenario, pairsFile } = sim;
+  const { sims, scenario, pairsFile } = sim;
   // the real adapters, pointed at the simulators (the defaults stay the real venue URLs)
-  const config: Config = {
-    ...o.config,
-    venues: {
-      ...o.config.venues,
-      polymarket: { wsUrl: poly.wsUrl, gammaUrl: poly.restUrl, clobUrl: poly.restUrl },
-      kalshi: { wsUrl: kalshi.wsUrl, restUrl: kalshi.restUrl, auth: kalshi.auth },
-    },
-  };
+  const config: Config = sim.configure(o.config);
   const services = await startAppServices(config, db.pool, { api: o.api ?? false });
   const live = await runLive({
     config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), control: services.control,
     sink: o.sink ?? services.live.events, ...(o.onOutputs ? { onOutputs: o.onOutputs } : {}),
   });
-  log.info({ poly: poly.wsUrl, kalshi: kalshi.wsUrl, pairs: scenario.pairs.length, db: db.mode, streams: streamLog.kind }, 'demo running');
+  log.info({ ...Object.fromEntries(Object.values(sims).map((s) => [s.venue, s.wsUrl])), pairs: scenario.pairs.length, db: db.mode, streams: streamLog.kind }, 'demo running');
   let stopped = false;
   return {
-    db, streamLog, poly, kalshi, live, scenario, config, pairsFile, services,
+    db, streamLog, sims, live, scenario, config, pairsFile, services,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -8,6 +8,7 @@
  */
 import type { Level } from '../../schema/book.js';
 import { writeFileSync } from 'node:fs';
+import type { EdgeDirection } from '../../schema/edge.js';
 import type { Pair } from '../../schema/pair.js';
 import { SCALE } from '../../schema/money.js';
 import { mulberry32, randInt, type Rng } from '../venues/common/prng.js';
@@ -21,7 +22,8 @@ const lv = (price: number, contracts: number): Level => ({ price: $(price), qty:
 /** What the pipeline must find for a planted pair (hand-worked in the comments of PLANTED). */
 export interface PlantedExpectation {
   readonly pairId: string;
-  readonly direction: 'polyYes' | 'polyNo' | 'none';
+  /** leg A = the Polymarket market, leg B = the Kalshi market */
+  readonly direction: EdgeDirection | 'none';
   readonly sizeQty: number;
   /** cost of both legs, micro-dollars */
   readonly costMicros: number;
@@ -41,7 +43,7 @@ interface PlantedPair {
 }
 
 /**
- * P1  polyYes, depth-limited. Poly YES asks .40×100 .42×50 .47×200 (fee schedule rate 0.04, exp 1);
+ * P1  aYes (Poly YES + Kalshi NO), depth-limited. Poly YES asks .40×100 .42×50 .47×200 (fee schedule rate 0.04, exp 1);
  *     Kalshi NO asks (= 1 − YES bids .48×80 .47×100 .44×100) .52×80 .53×100 .56×100 (quadratic ×1).
  *     Marginal edge: [0,80) 1−.40−.52−.0096−.017472 > 0; [80,100) 1−.40−.53−.0096−.017437 > 0;
  *     [100,150) 1−.42−.53−.009744−.017437 = .022819 > 0; [150,…) 1−.47−.53 − fees < 0 → size 150.
@@ -51,7 +53,7 @@ interface PlantedPair {
  *     ceil₀.₀₀₀₁(.07×70×.53×.47 = 1.22059) = 1.2206; balance changes 42.9978 → 43.00 and 38.3206 →
  *     38.33 give rounding fees .0022 + .0094 = .0116 ≥ .01 → one cent refunded: 1.3978 + 1.2206 +
  *     .0116 − .01 = 2.62. Fees 4.0672.
- * P2  polyNo on a YES↔NO pair (Poly YES ≡ Kalshi NO): buy Poly NO .30×200 (fee-free) + Kalshi NO
+ * P2  aNo on a YES↔NO pair (Poly YES ≡ Kalshi NO): buy Poly NO .30×200 (fee-free) + Kalshi NO
  *     (the complement of Poly NO ≡ Kalshi YES) at 1 − YES bid .36×120 = .64×120 → size 120.
  *     Cost 36 + 76.80 = 112.80. Kalshi fee .07×120×.64×.36 = 1.93536 → 1.9354; balance 78.7354 →
  *     78.74, rounding .0046 (< 1¢, no refund) → 1.94. Fees 1.94.
@@ -63,13 +65,13 @@ const PLANTED: readonly PlantedPair[] = [
     id: 'demo-p1', title: 'Will the Fed cut rates at the December 2026 FOMC meeting?', yesMapsToNo: false,
     poly: { fees: 'schedule', book: { yesBid: [lv(0.38, 100)], yesAsk: [lv(0.40, 100), lv(0.42, 50), lv(0.47, 200)], noBid: [lv(0.55, 100)], noAsk: [lv(0.65, 100)] } },
     kalshi: { yesBid: [lv(0.48, 80), lv(0.47, 100), lv(0.44, 100)], noBid: [lv(0.30, 100)] },
-    expect: { pairId: 'demo-p1', direction: 'polyYes', sizeQty: 150 * SCALE, costMicros: $(139.70), feesMicros: $(4.0672), note: 'depth-limited at 150' },
+    expect: { pairId: 'demo-p1', direction: 'aYes', sizeQty: 150 * SCALE, costMicros: $(139.70), feesMicros: $(4.0672), note: 'depth-limited at 150' },
   },
   {
     id: 'demo-p2', title: 'Will the Lakers miss the 2027 NBA playoffs?', yesMapsToNo: true,
     poly: { fees: 'free', book: { yesBid: [lv(0.69, 100)], yesAsk: [lv(0.74, 100)], noBid: [lv(0.28, 100)], noAsk: [lv(0.30, 200)] } },
     kalshi: { yesBid: [lv(0.36, 120)], noBid: [lv(0.20, 100)] },
-    expect: { pairId: 'demo-p2', direction: 'polyNo', sizeQty: 120 * SCALE, costMicros: $(112.80), feesMicros: $(1.94), note: 'YES↔NO mapping, Kalshi depth 120' },
+    expect: { pairId: 'demo-p2', direction: 'aNo', sizeQty: 120 * SCALE, costMicros: $(112.80), feesMicros: $(1.94), note: 'YES↔NO mapping, Kalshi depth 120' },
   },
   {
     id: 'demo-p3', title: 'Will US CPI YoY for November 2026 be above 3.0%?', yesMapsToNo: false,
@@ -130,7 +132,10 @@ export function buildScenario(opts: { seed?: number; baseTimeMs: number; fillerM
     });
     if (polyBook) polyBooks.set(conditionId, polyBook);
     if (kalshiBook) kalshiBooks.set(ticker, kalshiBook);
-    pairs.push({ pairId: id, polyMarketId: conditionId, kalshiMarketId: ticker, yesMapsToNo, status: 'approved', confidence: 1, resolutionTs: Date.parse(close), reasons: ['demo scenario'], source: 'file' });
+    pairs.push({
+      pairId: id, legs: [{ venue: 'polymarket', marketId: conditionId }, { venue: 'kalshi', marketId: ticker }], yesMapsToNo, status: 'approved', confidence: 1,
+      humanReviewed: true, resolutionTs: Date.parse(close), reasons: ['demo scenario'], source: 'file',
+    });
     return { conditionId, ticker };
   };
   for (const p of PLANTED) addPair(p.id, p.title, p.poly.fees, p.yesMapsToNo, p.poly.book, p.kalshi, true);
@@ -171,6 +176,6 @@ export function leadLagBooks(m: number): { poly: PolySimLadders; kalshi: KalshiS
 
 /** Pairs file in the documented format (see README "Pairs file"). */
 export function writePairsFile(file: string, scenario: Scenario): void {
-  const pairs = scenario.pairs.map(({ resolutionTs, source: _source, ...p }) => ({ ...p, resolution: resolutionTs }));
+  const pairs = scenario.pairs.map(({ resolutionTs, source: _source, humanReviewed: _reviewed, ...p }) => ({ ...p, resolution: resolutionTs }));
   writeFileSync(file, JSON.stringify({ pairs }, null, 2) + '\n');
 }

@@ -6,7 +6,8 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Edge, RiskDecision } from '../../schema/edge.js';
 import { formatScaled } from '../../schema/money.js';
 import { textTable } from '../textTable.js';
-import type { FeedStatus } from '../venues/common/types.js';
+import type { FeedStatus } from '../../schema/feed.js';
+import { venues } from '../venues/registry.js';
 
 interface Row {
   edge: Edge;
@@ -14,6 +15,9 @@ interface Row {
   lastSeen: number;
   decision?: RiskDecision;
 }
+
+/** 'Polymarket YES + Kalshi comp.': what is bought on leg A, then the complement on leg B. */
+const direction = (e: Edge): string => `${venues[e.legs[0].venue].name} ${e.direction === 'aYes' ? 'YES' : 'NO'} + ${venues[e.legs[1].venue].name} comp.`;
 
 const usd = (micros: number, dp = 4) => `$${formatScaled(micros, 2).replace(/(\.\d{0,4})\d*$/, '$1').padEnd(dp)}`;
 
@@ -51,7 +55,7 @@ export class EdgeTable {
     const head = ['pair', 'direction', 'size', 'net edge/ct', 'profit', 'fees', 'risk', 'age'];
     const rows = this.current().map((r) => [
       r.edge.pairId,
-      r.edge.direction === 'polyYes' ? 'Poly YES + Kalshi comp.' : 'Poly NO + Kalshi comp.',
+      direction(r.edge),
       formatScaled(r.edge.sizeQty, 0),
       usd(r.edge.netEdgePerContractMicros),
       usd(r.edge.profitMicros),

@@ -5,8 +5,8 @@
  * prices under the schedule valid at the fill time (Polymarket charges at match time).
  */
 import { notional, type Micros, type Qty } from '../../schema/money.js';
-import type { Venue } from '../../schema/book.js';
-import { legFee } from '../../operators/friction.js';
+import type { Venue } from '../../schema/venue.js';
+import { legFee } from './engine.js';
 import { FeeInputError } from './rational.js';
 import type { FeeBook } from './schedule.js';
 
@@ -42,17 +42,18 @@ export function realizedLegFee(fills: readonly ActualFill[], feeBook: FeeBook): 
   return legFee({ venue: first.venue, marketId: first.marketId, fills }, schedule);
 }
 
-/** Realized result of a two-leg arbitrage from its actual fills. */
-export function realizedArb(polyFills: readonly ActualFill[], kalshiFills: readonly ActualFill[], feeBook: FeeBook): RealizedArb {
+/** Realized result of a two-leg arbitrage from its actual fills (leg A's, leg B's). */
+export function realizedArb(fillsA: readonly ActualFill[], fillsB: readonly ActualFill[], feeBook: FeeBook): RealizedArb {
   const qty = (fs: readonly ActualFill[]) => fs.reduce((s, f) => s + f.qty, 0);
   const cost = (fs: readonly ActualFill[]) => fs.reduce((s, f) => s + notional(f.price, f.qty, 'ceil'), 0);
-  const qp = qty(polyFills), qk = qty(kalshiFills);
-  const hedgedQty = Math.min(qp, qk);
-  const costMicros = cost(polyFills) + cost(kalshiFills);
-  const feesMicros = realizedLegFee(polyFills, feeBook) + realizedLegFee(kalshiFills, feeBook);
+  const qa = qty(fillsA), qb = qty(fillsB);
+  const hedgedQty = Math.min(qa, qb);
+  const costMicros = cost(fillsA) + cost(fillsB);
+  const feesMicros = realizedLegFee(fillsA, feeBook) + realizedLegFee(fillsB, feeBook);
   return {
     hedgedQty,
-    unhedged: qp === qk ? null : qp > qk ? { venue: 'polymarket', qty: qp - qk } : { venue: 'kalshi', qty: qk - qp },
+    // the longer leg has fills, so its venue is known
+    unhedged: qa === qb ? null : qa > qb ? { venue: fillsA[0]!.venue, qty: qa - qb } : { venue: fillsB[0]!.venue, qty: qb - qa },
     costMicros,
     feesMicros,
     profitMicros: hedgedQty - costMicros - feesMicros,

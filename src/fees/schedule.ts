@@ -14,7 +14,7 @@
  * through the `apply*` methods, or from the DB `fee_schedules` table through {@link FeeBook.add}.
  */
 import { z } from 'zod';
-import type { Venue } from '../../schema/book.js';
+import { VenueId, type Venue } from '../../schema/venue.js';
 import { log } from '../log.js';
 import { KalshiEventFeeUpdate, KalshiFeeType, KalshiSeriesFee, KalshiSeriesFeeChange } from './kalshi.js';
 import { GammaFeeSchedule, POLYMARKET_CATEGORY_FEES, POLYMARKET_EARLY_2026, polymarketCategory, type PolymarketCategory } from './polymarket.js';
@@ -35,7 +35,7 @@ export type FeeType = z.infer<typeof FeeType>;
 const opt = <T extends z.ZodType>(t: T) => t.nullable().optional();
 
 export const FeeScheduleEntry = z.object({
-  venue: z.enum(['polymarket', 'kalshi']),
+  venue: VenueId,
   scope: FeeScope,
   /** market id / series ticker / event ticker / category name; '*' for default */
   scopeId: z.string().min(1),

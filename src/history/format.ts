@@ -10,17 +10,15 @@
  * A file whose session crashed has no index entry; the replay source finds it by scanning.
  */
 import { z } from 'zod';
-import { VENUES, type Venue } from '../../schema/book.js';
+import { VenueId } from '../../schema/venue.js';
 import type { RawFrame } from '../venues/common/types.js';
 
 export const INDEX_FILE = 'index.jsonl';
 export const FILE_SUFFIX = '.jsonl.gz';
 
-const zVenue = z.enum(VENUES as readonly [Venue, ...Venue[]]);
-
 /** One line of a recording: a RawFrame exactly as received. */
 export const RecordedLine = z.strictObject({
-  venue: zVenue,
+  venue: VenueId,
   connId: z.string(),
   /** our receive time, unix ms */
   tsReceived: z.number().finite(),
@@ -33,7 +31,7 @@ export const RecordedLine = z.strictObject({
 export const IndexEntry = z.object({
   /** path relative to the recording dir, with '/' separators */
   file: z.string().min(1),
-  venue: zVenue,
+  venue: VenueId,
   /** receive time of the first and last frame, unix ms */
   firstTs: z.number().finite(),
   lastTs: z.number().finite(),

@@ -11,7 +11,7 @@
  * and then appends their index lines, so stopped recordings are complete and valid.
  *
  * ```ts
- * const rec = recordFrames(merge(poly.frames$, kalshi.frames$), { dir: './data/rec' });
+ * const rec = recordFeeds(Object.values(live.feeds), { dir: './data/rec' });
  * process.once('SIGINT', () => void rec.stop().then((s) => log.info(s, 'recorded')));
  * ```
  */
@@ -20,10 +20,11 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { constants as zc, createGzip, type Gzip } from 'node:zlib';
-import type { Observable, Subscription } from 'rxjs';
-import type { Venue } from '../../schema/book.js';
+import { merge, type Observable, type Subscription } from 'rxjs';
+import type { Venue } from '../../schema/venue.js';
 import { log } from '../log.js';
 import type { RawFrame } from '../venues/common/types.js';
+import type { VenueFeed } from '../venues/venue.js';
 import { encodeFrame, FILE_SUFFIX, fileStamp, INDEX_FILE, type IndexEntry } from './format.js';
 
 export interface RecorderOptions {
@@ -239,4 +240,9 @@ export function recordFrames(frames$: Observable<RawFrame>, opts: RecorderOption
   if (finishing) sub.unsubscribe();
 
   return { done, stop: finish, stats: () => stats };
+}
+
+/** Records the raw frames of every given feed (e.g. `Object.values(live.feeds)`), see {@link recordFrames}. */
+export function recordFeeds(feeds: readonly Pick<VenueFeed, 'frames$'>[], opts: RecorderOptions): Recorder {
+  return recordFrames(merge(...feeds.map((f) => f.frames$)), opts);
 }

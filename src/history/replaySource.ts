@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { VENUES, type Venue } from '../../schema/book.js';
+import { VENUE_IDS, type Venue } from '../../schema/venue.js';
 import { NonRetryableError } from '../errors.js';
 import { log } from '../log.js';
 import type { RawFrame } from '../venues/common/types.js';
@@ -83,7 +83,7 @@ export async function listRecording(dir: string, counters: ReplayCounters = newR
     });
   }
   const out = new Map<Venue, RecordingFile[]>();
-  for (const venue of VENUES) {
+  for (const venue of VENUE_IDS) {
     const files: RecordingFile[] = [];
     const vdir = join(dir, venue);
     const names = existsSync(vdir) ? (await readdir(vdir)).filter((n) => n.endsWith(FILE_SUFFIX)) : [];
@@ -167,14 +167,14 @@ async function* venueFrames(dir: string, files: readonly RecordingFile[], opts: 
 }
 
 /**
- * All frames of the recording, venues merged by receive time (ties: venue order of VENUES),
+ * All frames of the recording, venues merged by receive time (ties: venue order of VENUE_IDS),
  * each venue's frames in recorded order.
  */
 export async function* recordedFrames(dir: string, opts: ReplayOptions = {}): AsyncGenerator<RawFrame> {
   const counters = opts.counters ?? newReplayCounters();
-  const wanted = opts.venue === undefined ? VENUES : typeof opts.venue === 'string' ? [opts.venue] : opts.venue;
+  const wanted: readonly Venue[] = opts.venue === undefined ? VENUE_IDS : typeof opts.venue === 'string' ? [opts.venue] : opts.venue;
   const listing = await listRecording(dir, counters);
-  const its = VENUES.filter((v) => wanted.includes(v)).map((v) => venueFrames(dir, listing.get(v) ?? [], opts, counters));
+  const its = VENUE_IDS.filter((v) => wanted.includes(v)).map((v) => venueFrames(dir, listing.get(v) ?? [], opts, counters));
   const pull = async (it: AsyncGenerator<RawFrame>): Promise<RawFrame | undefined> => {
     const r = await it.next();
     return r.done ? undefined : r.value;

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { divRound, type Micros } from '../../schema/money.js';
 import { scrub } from '../log.js';
+import { getCachedVerdict, insertLlmCall, llmSpentSince, llmUsageSummaryRows, putCachedVerdict } from '../store/repos/llmCalls.js';
 import { Verdict } from './verdict.js';
 
 // ------------------------------------------------------------------ cost
@@ -75,51 +76,33 @@ export interface LlmLedger {
 const MAX_ERROR_CHARS = 2000;
 const cleanError = (e: string | undefined): string | null => (e === undefined ? null : scrub(e).slice(0, MAX_ERROR_CHARS));
 
-/** The ledger on PostgreSQL/TimescaleDB tables `llm_calls` and `llm_verdicts` (migration 0002). */
+/** The ledger on PostgreSQL/TimescaleDB tables `llm_calls` and `llm_verdicts` (migration 0002; SQL in src/store/repos/llmCalls.ts). */
 export class PgLedger implements LlmLedger {
   constructor(private readonly pool: pg.Pool) {}
 
   async recordCall(r: LlmCallRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO llm_calls (ts, call_id, provider, model, pair_id, prompt_tokens, completion_tokens,
-         estimated_prompt_tokens, cost_micros, latency_ms, status, error, cache_hit)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT DO NOTHING`,
-      [
-        new Date(r.ts), r.callId ?? randomUUID(), r.provider, r.model, r.pairId ?? null, r.promptTokens ?? null,
-        r.completionTokens ?? null, r.estimatedPromptTokens ?? null, r.costMicros, r.latencyMs ?? null, r.status,
-        cleanError(r.error), r.cacheHit,
-      ],
-    );
+    await insertLlmCall(this.pool, {
+      ts: new Date(r.ts), callId: r.callId ?? randomUUID(), provider: r.provider, model: r.model, pairId: r.pairId ?? null,
+      promptTokens: r.promptTokens ?? null, completionTokens: r.completionTokens ?? null, estimatedPromptTokens: r.estimatedPromptTokens ?? null,
+      costMicros: r.costMicros, latencyMs: r.latencyMs ?? null, status: r.status, error: cleanError(r.error), cacheHit: r.cacheHit,
+    });
   }
 
-  async spentSince(sinceMs: number): Promise<Micros> {
-    const res = await this.pool.query<{ spent: string | number }>(
-      'SELECT COALESCE(SUM(cost_micros), 0)::bigint AS spent FROM llm_calls WHERE ts >= $1',
-      [new Date(sinceMs)],
-    );
-    return Number(res.rows[0]?.spent ?? 0);
+  spentSince(sinceMs: number): Promise<Micros> {
+    return llmSpentSince(this.pool, new Date(sinceMs));
   }
 
   async getVerdict(cacheKey: string): Promise<CachedVerdict | undefined> {
-    const res = await this.pool.query<{ cache_key: string; model: string; pair_id: string | null; verdict: unknown }>(
-      'SELECT cache_key, model, pair_id, verdict FROM llm_verdicts WHERE cache_key = $1',
-      [cacheKey],
-    );
-    const row = res.rows[0];
+    const row = await getCachedVerdict(this.pool, cacheKey);
     if (!row) return undefined;
     const v = Verdict.safeParse(row.verdict);
     // a row that no longer fits the schema (schema changed) is a miss: the pair is judged again
     if (!v.success) return undefined;
-    return { cacheKey: row.cache_key, model: row.model, pairId: row.pair_id ?? undefined, verdict: v.data };
+    return { cacheKey: row.cacheKey, model: row.model, pairId: row.pairId ?? undefined, verdict: v.data };
   }
 
   async putVerdict(v: CachedVerdict): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO llm_verdicts (cache_key, pair_id, model, verdict) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (cache_key) DO UPDATE SET verdict = EXCLUDED.verdict, pair_id = COALESCE(EXCLUDED.pair_id, llm_verdicts.pair_id), created_at = now()`,
-      [v.cacheKey, v.pairId ?? null, v.model, JSON.stringify(v.verdict)],
-    );
+    await putCachedVerdict(this.pool, { cacheKey: v.cacheKey, pairId: v.pairId ?? null, model: v.model, verdict: v.verdict });
   }
 }
 
@@ -175,24 +158,8 @@ const SummaryDbRow = z.object({
 /** Per provider since `since` (default: start of today, UTC): calls, tokens, cost, p50 latency. */
 export async function usageSummary(pool: pg.Pool, opts: { since?: Date } = {}): Promise<UsageRow[]> {
   const since = opts.since ?? new Date(utcDayStart(Date.now()));
-  const res = await pool.query(
-    `SELECT provider,
-            count(*)::bigint AS calls,
-            count(*) FILTER (WHERE status NOT IN ('cache_hit', 'budget_refused'))::bigint AS requests,
-            count(*) FILTER (WHERE cache_hit)::bigint AS cache_hits,
-            count(*) FILTER (WHERE status NOT IN ('ok', 'cache_hit'))::bigint AS errors,
-            COALESCE(SUM(prompt_tokens), 0)::bigint AS prompt_tokens,
-            COALESCE(SUM(completion_tokens), 0)::bigint AS completion_tokens,
-            COALESCE(SUM(cost_micros), 0)::bigint AS cost_micros,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-              FILTER (WHERE status NOT IN ('cache_hit', 'budget_refused') AND latency_ms IS NOT NULL) AS p50_latency_ms
-       FROM llm_calls
-      WHERE ts >= $1
-      GROUP BY provider
-      ORDER BY provider`,
-    [since],
-  );
-  return res.rows.map((r) => {
+  const rows = await llmUsageSummaryRows(pool, since);
+  return rows.map((r) => {
     const d = SummaryDbRow.parse(r);
     return UsageRow.parse({
       provider: d.provider,

@@ -10,12 +10,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { MarketRecord } from '../../schema/market.js';
-import type { PairStatus } from '../../schema/pair.js';
+import type { PairLeg, PairStatus } from '../../schema/pair.js';
+import { legsKey, matcherDecisions, recordMatcherDecision } from '../control/pairs.js';
 import { log } from '../log.js';
 import { CandidateIndex, type CandidateFeatures, type CandidateOptions } from './candidates.js';
 import { loadMarkets, type StoredMarket } from './discovery.js';
 import { DEFAULT_GUARD_CONFIG, guardsFail, runGuards, type GuardConfig, type GuardInput, type GuardResult } from './guards.js';
-import { upsertPairDecision } from './pairs.js';
 import type { Verdict } from './verdict.js';
 
 /** What the matcher needs from the LLM verdict client (src/matching/llm: `LlmJudge.judge`). */
@@ -115,12 +115,12 @@ export interface MatcherResult {
   readonly costMicros: number;
 }
 
-interface Existing {
-  readonly decidedBy: string | null;
-  readonly hashes: string;
-}
-
 const hashesOf = (p: StoredMarket, k: StoredMarket): string => JSON.stringify({ poly: p.rulesHash, kalshi: k.rulesHash });
+/** The matcher pairs a Polymarket market (leg A) with a Kalshi market (leg B). */
+const legsOf = (p: StoredMarket, k: StoredMarket): readonly [PairLeg, PairLeg] => [
+  { venue: p.record.venue, marketId: p.record.marketId },
+  { venue: k.record.venue, marketId: k.record.marketId },
+];
 
 /** One matcher run over the open markets in `venue_markets`. */
 export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
@@ -130,11 +130,7 @@ export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
     loadMarkets(o.pool, { venue: 'kalshi', statuses: [...open] }),
   ]);
   const byKalshi = new Map(kalshi.map((k) => [k.record.marketId, k]));
-  const existingRes = await o.pool.query(`SELECT poly_market_id, kalshi_market_id, decided_by, guards->'rulesHash' AS hashes FROM market_pairs`);
-  const existing = new Map<string, Existing>();
-  for (const r of existingRes.rows as { poly_market_id: string; kalshi_market_id: string; decided_by: string | null; hashes: unknown }[]) {
-    existing.set(`${r.poly_market_id}|${r.kalshi_market_id}`, { decidedBy: r.decided_by, hashes: JSON.stringify(r.hashes ?? null) });
-  }
+  const existing = await matcherDecisions(o.pool);
   const index = new CandidateIndex(kalshi.map((k) => k.record), o.candidates);
   const work: { p: StoredMarket; k: StoredMarket; score: number; features: CandidateFeatures }[] = [];
   let nCandidates = 0;
@@ -143,7 +139,7 @@ export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
     for (const c of index.search(p.record)) {
       nCandidates++;
       const k = byKalshi.get(c.kalshiMarketId)!;
-      const ex = existing.get(`${p.record.marketId}|${k.record.marketId}`);
+      const ex = existing.get(legsKey(legsOf(p, k)));
       // decided on these same rules already (by the matcher or a human): nothing to do
       if (ex && ex.decidedBy !== 'discovery' && ex.hashes === hashesOf(p, k)) {
         skipped++;
@@ -173,10 +169,9 @@ export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
           counts.judged++;
           counts.costMicros += ev.outcome?.costMicros ?? 0;
         }
-        await upsertPairDecision(o.pool, {
+        await recordMatcherDecision(o.pool, {
           pairId: ev.pairId,
-          polyMarketId: p.record.marketId,
-          kalshiMarketId: k.record.marketId,
+          legs: legsOf(p, k),
           status: ev.status,
           confidence: ev.confidence,
           yesMapsToNo: ev.yesMapsToNo,

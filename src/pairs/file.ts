@@ -1,23 +1,58 @@
 /**
  * Manual market pairs from a JSON file: the source of pairs before the matcher exists, and
  * a manual override afterwards (a pair in the file wins over the matcher's verdict for the
- * same two markets). Format (see README "Pairs file"):
+ * same two markets). Format (see README "Pairs file"): legs by position, leg A first:
  *
- * { "pairs": [ { "pairId": "fed-dec", "polyMarketId": "0x…", "kalshiMarketId": "FED-25DEC-T4.25",
+ * { "pairs": [ { "pairId": "fed-dec",
+ *                "legs": [{ "venue": "polymarket", "marketId": "0x…" }, { "venue": "kalshi", "marketId": "FED-25DEC-T4.25" }],
  *                "yesMapsToNo": false, "status": "approved", "confidence": 1,
  *                "resolution": "2025-12-10T19:00:00Z", "reasons": ["same FOMC decision"] } ] }
+ *
+ * The legacy entry form `"polyMarketId": "0x…", "kalshiMarketId": "…"` (instead of `legs`) is still
+ * accepted: it means legs [polymarket, kalshi]. Each leg's market id is checked against its
+ * venue's format (the venue registry). An approved entry counts as reviewed by a human (the file's
+ * author): `humanReviewed` is true.
  */
 import { readFileSync, watch } from 'node:fs';
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { Pair } from '../../schema/pair.js';
+import { Pair, type PairLeg } from '../../schema/pair.js';
+import { checkMarketId } from '../venues/registry.js';
 import { NonRetryableError } from '../errors.js';
 import { log } from '../log.js';
 
-const FileEntry = Pair.omit({ resolutionTs: true, source: true, confidence: true }).extend({
+const Common = Pair.omit({ legs: true, resolutionTs: true, source: true, confidence: true, humanReviewed: true }).extend({
   confidence: z.number().min(0).max(1).default(1),
   /** ISO 8601 time or unix ms of the expected resolution (payout) */
   resolution: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]),
+});
+/** Checks each leg's market id with its venue's schema (issue at legs.<i>.marketId). */
+const legs = Pair.shape.legs.superRefine((ls, ctx) => {
+  ls.forEach((leg, i) => {
+    const problem = checkMarketId(leg.venue, leg.marketId);
+    if (problem) ctx.addIssue({ code: 'custom', path: [i, 'marketId'], message: problem });
+  });
+});
+const LegsEntry = Common.extend({ legs });
+/** The form before legs by position: leg A on Polymarket, leg B on Kalshi. */
+const LegacyEntry = Common.extend({ polyMarketId: z.string(), kalshiMarketId: z.string() })
+  .superRefine((e, ctx) => {
+    const ids = { polyMarketId: ['polymarket', e.polyMarketId], kalshiMarketId: ['kalshi', e.kalshiMarketId] } as const;
+    for (const [field, [venue, id]] of Object.entries(ids)) {
+      const problem = checkMarketId(venue, id);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+    }
+  })
+  .transform(({ polyMarketId, kalshiMarketId, ...rest }) => ({
+    ...rest,
+    legs: [{ venue: 'polymarket', marketId: polyMarketId }, { venue: 'kalshi', marketId: kalshiMarketId }] as [PairLeg, PairLeg],
+  }));
+/** An entry: `legs` when present, else the legacy form (so the issues name the fields of the form used). */
+const FileEntry = z.unknown().transform((v, ctx) => {
+  const r = (typeof v === 'object' && v !== null && !('legs' in v) ? LegacyEntry : LegsEntry).safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message, input: v });
+  return z.NEVER;
 });
 export const PairsFile = z.object({ pairs: z.array(FileEntry) });
 
@@ -36,9 +71,10 @@ export function parsePairsFile(text: string, source = 'pairs file'): Pair[] {
     const lines = res.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new PairsFileError(`${source}: ${res.error.issues.length} problem(s):\n${lines.join('\n')}`, { source });
   }
-  const pairs = res.data.pairs.map(({ resolution, ...p }) => ({
+  const pairs: Pair[] = res.data.pairs.map(({ resolution, ...p }) => ({
     ...p,
     source: 'file' as const,
+    humanReviewed: p.status === 'approved',
     resolutionTs: typeof resolution === 'number' ? resolution : Date.parse(resolution),
   }));
   const seen = new Set<string>();
@@ -80,34 +116,4 @@ export function pairsFromFile$(path: string, opts: { watch?: boolean } = {}): Ob
       watcher.close();
     };
   });
-}
-
-interface Queryable {
-  query(text: string, values?: unknown[]): Promise<unknown>;
-}
-
-/**
- * Mirrors the file's pairs into `market_pairs` (source 'file') so the API, the dashboard and the
- * Discord bot show them. Rows the matcher owns (another pair id on the same two markets) are left
- * alone: the file still wins in the pipeline (mergePairSources), the table keeps the matcher's row.
- */
-export async function syncFilePairs(db: Queryable, pairs: readonly Pair[]): Promise<number> {
-  let n = 0;
-  for (const p of pairs) {
-    try {
-      await db.query(
-        `INSERT INTO market_pairs (pair_id, poly_market_id, kalshi_market_id, status, confidence, yes_maps_to_no, reasons, source, decided_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'file', 'pairs file')
-         ON CONFLICT (pair_id) DO UPDATE SET status = EXCLUDED.status, confidence = EXCLUDED.confidence, yes_maps_to_no = EXCLUDED.yes_maps_to_no,
-           reasons = EXCLUDED.reasons, updated_at = now()
-         WHERE market_pairs.source = 'file'`,
-        [p.pairId, p.polyMarketId, p.kalshiMarketId, p.status, p.confidence, p.yesMapsToNo, JSON.stringify(p.reasons)],
-      );
-      n++;
-    } catch (err) {
-      if ((err as { code?: string }).code !== '23505') throw err;
-      log.warn({ err, pairId: p.pairId }, 'file pair not mirrored into market_pairs (the matcher owns these markets)');
-    }
-  }
-  return n;
 }

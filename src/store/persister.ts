@@ -13,40 +13,29 @@
  *  - 'values': multi-row INSERT ... VALUES with parameters (any `{ query }`; chunks of <= 65535 params);
  *  - 'copy':   COPY into a temp table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING in one
  *              transaction (needs `pool.connect()`, i.e. a pg.Pool).
+ *
+ * Failures: an entry that does not decode, or that the database rejects as data (SQLSTATE 22/23),
+ * is dead-lettered at once. A connection or availability error fails the batch, which is retried
+ * (own pending entries first) and never blamed on an entry. Any other error is narrowed by bisection
+ * to the row that raises it; if the database still answers, that entry has failed once: it stays
+ * pending and is retried, and at its `maxFailures`-th failure goes to `<stream>:dead` with the error
+ * and is acked, so one bad entry cannot stall a sink forever.
+ *
+ * Hygiene: consumers of the group not handed entries for `deadConsumerIdleMs` are emptied (their
+ * entries claimed) and removed (GroupReader); on stop each lane removes its own consumer when it
+ * has nothing pending.
+ *
+ * stop() drains: the loops finish the batch in hand, appends still in flight land
+ * (`StreamLog.flush`), one last non-blocking pass writes every entry left (own pending, then new),
+ * then it returns. Stop the sources (feeds, pipeline sinks) BEFORE calling it.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { z } from 'zod';
 import { log as logger } from '../log.js';
-import { GroupReader } from './streams/consumer.js';
-import { deadLetter, decodeEntries } from './streams/deadletter.js';
+import { GroupReader, type GroupReaderOptions } from './streams/consumer.js';
+import { deadLetter, decodeEntries, type BadEntry } from './streams/deadletter.js';
 import type { StreamEntry, StreamLog } from './streams/types.js';
+import { isDataError, SinkWriter, type DbLike, type SinkSpec } from './sinkWriter.js';
 
-export interface SinkSpec<T> {
-  readonly stream: string;
-  /** table, optionally schema-qualified (`schema.table`); plain identifiers only */
-  readonly table: string;
-  readonly columns: readonly string[];
-  /** the natural key (a unique index/primary key on these columns must exist) */
-  readonly conflictKey: readonly string[];
-  /** zod schema of the entry payload (field `d`) */
-  readonly schema: z.ZodType<T>;
-  /** one row, values in `columns` order */
-  toRow(payload: T, entryId: string): readonly unknown[];
-}
-
-/** Helper that keeps T inferred from the schema. */
-export const defineSink = <T>(spec: SinkSpec<T>): SinkSpec<T> => spec;
-
-export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }>;
-}
-/** A pg.Pool, or anything with `query` (methods 'unnest' and 'values'). */
-export interface DbLike extends Queryable {
-  connect?(): Promise<PoolClient>;
-}
+export { copyValue, defineSink, pgArrayLiteral, type DbLike, type Queryable, type SinkSpec } from './sinkWriter.js';
 
 export type WriteMethod = 'unnest' | 'values' | 'copy';
 
@@ -62,6 +51,12 @@ export interface PersisterOptions {
   readonly blockMs?: number;
   /** reclaim entries pending this long on any consumer; default 30000 ms */
   readonly claimIdleMs?: number;
+  /** consumers not handed entries this long are emptied and removed from the group; 0 = never; default 600000 ms */
+  readonly deadConsumerIdleMs?: number;
+  /** an entry whose write fails this many times (database up, error not a data exception) is dead-lettered; default 5 */
+  readonly maxFailures?: number;
+  /** longest time stop() spends on its final pass; default 10000 ms */
+  readonly drainMs?: number;
   /** default 'unnest' (fastest measured, see bench/persister.bench.ts) */
   readonly method?: WriteMethod;
   /**
@@ -79,168 +74,44 @@ export interface PersisterStats {
   deadLettered: number;
   batches: number;
   failures: number;
+  /** dead consumers removed from the groups */
+  consumersRemoved: number;
 }
 
 export interface Persister {
   readonly stats: Readonly<PersisterStats>;
-  /** Finishes the batch in hand, then stops. */
+  /** Drains (see the module comment), then stops. Idempotent. */
   stop(): Promise<void>;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function quoteIdent(name: string): string {
-  const parts = name.split('.');
-  for (const p of parts) if (!IDENT.test(p)) throw new Error(`persister: "${name}" is not a plain SQL identifier`);
-  return parts.map((p) => `"${p}"`).join('.');
-}
-
-const MAX_PARAMS = 65_535;
-
-/** Prepared SQL of one sink. */
-class SinkWriter {
-  readonly cols: string;
-  readonly target: string;
-  readonly conflict: string;
-  readonly tmp: string;
-  private readonly tmpReady = new WeakSet<object>();
-
-  constructor(readonly spec: SinkSpec<unknown>) {
-    if (!spec.columns.length || !spec.conflictKey.length) throw new Error(`persister: sink ${spec.stream} needs columns and a conflictKey`);
-    this.target = quoteIdent(spec.table);
-    this.cols = spec.columns.map(quoteIdent).join(', ');
-    this.conflict = spec.conflictKey.map(quoteIdent).join(', ');
-    this.tmp = quoteIdent(`_persist_${spec.table.replace(/\./g, '_')}`);
-  }
-
-  async writeValues(db: Queryable, rows: readonly (readonly unknown[])[]): Promise<number> {
-    const width = this.spec.columns.length;
-    const chunk = Math.max(1, Math.floor(MAX_PARAMS / width));
-    let inserted = 0;
-    for (let start = 0; start < rows.length; start += chunk) {
-      const part = rows.slice(start, start + chunk);
-      const params: unknown[] = [];
-      const tuples: string[] = [];
-      for (const row of part) {
-        if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
-        const ph: string[] = [];
-        for (const v of row) {
-          params.push(v);
-          ph.push(`$${params.length}`);
-        }
-        tuples.push(`(${ph.join(',')})`);
-      }
-      const res = await db.query(`INSERT INTO ${this.target} (${this.cols}) VALUES ${tuples.join(',')} ON CONFLICT (${this.conflict}) DO NOTHING`, params);
-      inserted += res.rowCount ?? 0;
-    }
-    return inserted;
-  }
-
-  private types: Promise<string[]> | null = null;
-
-  /** `INSERT ... SELECT * FROM unnest($1::type[], ...)`: one parameter per column whatever the batch size. */
-  async writeUnnest(db: Queryable, rows: readonly (readonly unknown[])[]): Promise<number> {
-    if (!this.types) {
-      const pending = columnTypes(db, this.target, this.spec.columns);
-      this.types = pending;
-      pending.catch(() => {
-        if (this.types === pending) this.types = null;
-      });
-    }
-    const types = await this.types;
-    const width = this.spec.columns.length;
-    const cols: unknown[][] = Array.from({ length: width }, () => new Array<unknown>(rows.length));
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r]!;
-      if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
-      for (let c = 0; c < width; c++) cols[c]![r] = row[c];
-    }
-    // array columns (e.g. text[]) cannot ride in a typed array parameter (unnest would flatten
-    // them): they travel as array literals in a text[] and are cast back per row
-    const isArray = types.map((t) => t.endsWith('[]'));
-    for (let c = 0; c < width; c++) if (isArray[c]) cols[c] = cols[c]!.map((v) => (v === null || v === undefined ? null : pgArrayLiteral(v as readonly unknown[])));
-    const args = types.map((t, i) => (isArray[i] ? `$${i + 1}::text[]` : `$${i + 1}::${t}[]`)).join(', ');
-    const names = types.map((_, i) => `c${i}`);
-    const select = types.map((t, i) => (isArray[i] ? `c${i}::${t}` : `c${i}`)).join(', ');
-    const res = await db.query(`INSERT INTO ${this.target} (${this.cols}) SELECT ${select} FROM unnest(${args}) AS u(${names.join(', ')}) ON CONFLICT (${this.conflict}) DO NOTHING`, cols);
-    return res.rowCount ?? 0;
-  }
-
-  async writeCopy(client: PoolClient, rows: readonly (readonly unknown[])[]): Promise<number> {
-    const width = this.spec.columns.length;
-    let text = '';
-    for (const row of rows) {
-      if (row.length !== width) throw new Error(`persister: toRow gave ${row.length} values for ${width} columns (${this.spec.table})`);
-      text += row.map(copyValue).join('\t') + '\n';
-    }
-    await client.query('BEGIN');
-    try {
-      if (!this.tmpReady.has(client)) {
-        await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${this.tmp} (LIKE ${this.target} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-        this.tmpReady.add(client);
-      }
-      await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${this.tmp} (${this.cols}) FROM STDIN`)));
-      const res = await client.query(`INSERT INTO ${this.target} (${this.cols}) SELECT ${this.cols} FROM ${this.tmp} ON CONFLICT (${this.conflict}) DO NOTHING`);
-      await client.query('COMMIT');
-      return res.rowCount ?? 0;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
-}
-
-/** SQL types of `columns` of `table` (quoted name), in order. */
-async function columnTypes(db: Queryable, table: string, columns: readonly string[]): Promise<string[]> {
-  const res = (await db.query(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
-    [table],
-  )) as { rows?: { name: string; type: string }[] };
-  const byName = new Map((res.rows ?? []).map((r) => [r.name, r.type]));
-  return columns.map((c) => {
-    const t = byName.get(c);
-    if (!t) throw new Error(`persister: column ${c} not found in ${table}`);
-    return t;
-  });
-}
-
-/** A one-dimensional PostgreSQL array literal: {"a","b\\"c",NULL}. */
-export function pgArrayLiteral(values: readonly unknown[]): string {
-  return `{${values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
-}
-
-/** One value in COPY text format (arrays as array literals, other objects as JSON). */
-export function copyValue(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  let s: string;
-  if (typeof v === 'string') s = v;
-  else if (Array.isArray(v)) s = pgArrayLiteral(v);
-  else if (typeof v === 'number' || typeof v === 'bigint') s = String(v);
-  else if (typeof v === 'boolean') s = v ? 't' : 'f';
-  else if (v instanceof Date) s = v.toISOString();
-  else s = JSON.stringify(v);
-  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/** SQLSTATE class 22 (data exception) or 23 (integrity constraint): the row is bad, retrying will not help. */
-function isDataError(err: unknown): boolean {
+/** Connection, resource or availability errors (SQLSTATE 08/40/53/57/58, socket errnos): retried, never blamed on an entry. */
+export function isTransientError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  if (typeof code === 'string' && (/^(08|40|53|57|58)[0-9A-Z]{3}$/.test(code) || /^E[A-Z]+$/.test(code))) return true;
+  return /connection|terminated|timed? ?out|socket|ECONN/i.test(err instanceof Error ? err.message : String(err));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Starts one loop per sink; runs until stop(). Never throws: failures are logged, counted and retried. */
 export function startPersister(opts: PersisterOptions): Persister {
   const group = opts.group ?? 'persister';
   const method = opts.method ?? 'unnest';
+  const maxFailures = Math.max(1, opts.maxFailures ?? 5);
   if (method === 'copy' && !opts.pool.connect) throw new Error("persister: method 'copy' needs a pool with connect() (pg.Pool)");
-  const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0 };
+  const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0, consumersRemoved: 0 };
   let stopped = false;
 
-  const runSink = async (writer: SinkWriter, consumer: string): Promise<void> => {
+  const lane = (writer: SinkWriter, consumer: string) => {
     const spec = writer.spec;
-    const readerOpts = { stream: spec.stream, group, consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000 };
+    const readerOpts: GroupReaderOptions = {
+      stream: spec.stream, group, consumer, batchSize: opts.batchSize ?? 1000, blockMs: opts.blockMs ?? 1000, claimIdleMs: opts.claimIdleMs ?? 30_000,
+      deadConsumerIdleMs: opts.deadConsumerIdleMs ?? 600_000, onConsumerRemoved: () => void (stats.consumersRemoved += 1),
+    };
     let reader = new GroupReader(opts.log, readerOpts);
+    /** failures so far of entries that failed alone with the database up (entry id -> count) */
+    const failed = new Map<string, number>();
     const write = async (rows: readonly (readonly unknown[])[]): Promise<number> => {
       if (method === 'unnest') return writer.writeUnnest(opts.pool, rows);
       if (method === 'values') return writer.writeValues(opts.pool, rows);
@@ -251,90 +122,144 @@ export function startPersister(opts: PersisterOptions): Persister {
         client.release();
       }
     };
-    // one batch is prefetched while the current one is written, and its acks run while the next
-    // batch is written: bounded to one batch ahead, and acks still happen strictly after COMMIT
-    let prefetch: Promise<StreamEntry[]> | null = null;
+    // acks of a batch run while the next one is written: strictly after its COMMIT, one batch behind
     let acking: Promise<void> = Promise.resolve();
-    while (!stopped) {
-      try {
-        const entries = await (prefetch ?? reader.next());
-        prefetch = null;
-        if (!entries.length) continue;
-        if (!stopped) {
-          prefetch = reader.next();
-          prefetch.catch(() => undefined);
+
+    /** Writes one batch and queues its acks; returns how many entries failed and stay pending for a retry. */
+    const handle = async (entries: readonly StreamEntry[]): Promise<number> => {
+      const { good, bad } = decodeEntries(entries, spec.schema);
+      const byId = new Map(entries.map((e) => [e.id, e]));
+      const rows: (readonly unknown[])[] = [];
+      const ids: string[] = [];
+      for (const g of good) {
+        try {
+          const row = spec.toRow(g.value, g.id);
+          if (row.length !== spec.columns.length) throw new Error(`${row.length} values for ${spec.columns.length} columns`);
+          rows.push(row);
+          ids.push(g.id);
+        } catch (err) {
+          bad.push({ entry: byId.get(g.id)!, reason: `toRow: ${message(err)}` });
         }
-        const { good, bad } = decodeEntries(entries, spec.schema);
-        const byId = new Map(entries.map((e) => [e.id, e]));
-        const rows: (readonly unknown[])[] = [];
-        const ids: string[] = [];
-        for (const g of good) {
-          try {
-            const row = spec.toRow(g.value, g.id);
-            if (row.length !== spec.columns.length) throw new Error(`${row.length} values for ${spec.columns.length} columns`);
-            rows.push(row);
-            ids.push(g.id);
-          } catch (err) {
-            bad.push({ entry: byId.get(g.id)!, reason: `toRow: ${(err as Error).message}` });
-          }
+      }
+      let rejected = 0;
+      const deferred = new Set<string>();
+      const blame = async (id: string, err: unknown): Promise<BadEntry | null> => {
+        if (isDataError(err)) return { entry: byId.get(id)!, reason: `db: ${message(err)}` };
+        // neither bad data nor a lost connection: the entry is to blame only if the database answers
+        await opts.pool.query('SELECT 1').catch(() => Promise.reject(err));
+        const n = (failed.get(id) ?? 0) + 1;
+        if (n >= maxFailures) {
+          failed.delete(id);
+          return { entry: byId.get(id)!, reason: `failed ${n} times: ${message(err)}` };
         }
-        let inserted = 0;
-        let rejected = 0;
-        if (rows.length) {
-          // a row the database rejects (bad value, check constraint) is isolated by bisection and dead-lettered
-          const isolate = async (from: number, to: number): Promise<number> => {
-            try {
-              return await write(rows.slice(from, to));
-            } catch (err) {
-              if (!isDataError(err)) throw err;
-              if (to - from === 1) {
-                rejected += 1;
-                bad.push({ entry: byId.get(ids[from]!)!, reason: `db: ${(err as Error).message}` });
-                return 0;
-              }
-              const mid = (from + to) >>> 1;
-              return (await isolate(from, mid)) + (await isolate(mid, to));
+        failed.set(id, n);
+        deferred.add(id);
+        logger.warn({ err, stream: spec.stream, table: spec.table, id, failures: n, maxFailures }, 'entry failed to persist; it stays pending and is retried');
+        return null;
+      };
+      // a row that makes the write fail (other than by a lost connection) is isolated by bisection
+      const isolate = async (from: number, to: number): Promise<number> => {
+        try {
+          return await write(rows.slice(from, to));
+        } catch (err) {
+          if (isTransientError(err)) throw err;
+          if (to - from === 1) {
+            const b = await blame(ids[from]!, err);
+            if (b) {
+              rejected += 1;
+              bad.push(b);
             }
-          };
-          inserted = await isolate(0, rows.length);
+            return 0;
+          }
+          const mid = (from + to) >>> 1;
+          return (await isolate(from, mid)) + (await isolate(mid, to));
         }
-        stats.rowsInserted += inserted;
-        stats.duplicatesSkipped += rows.length - inserted - rejected;
-        stats.batches += 1;
-        // committed: only now may the entries leave the pending list
-        await acking;
-        acking = (async () => {
-          stats.deadLettered += await deadLetter(opts.log, spec.stream, group, bad);
-          await opts.log.ack(spec.stream, group, ids);
-        })();
-        acking.catch(() => undefined);
-      } catch (err) {
+      };
+      const inserted = rows.length ? await isolate(0, rows.length) : 0;
+      stats.rowsInserted += inserted;
+      stats.duplicatesSkipped += rows.length - inserted - rejected - deferred.size;
+      stats.batches += 1;
+      const ackIds = deferred.size ? ids.filter((id) => !deferred.has(id)) : ids;
+      if (failed.size) for (const id of ackIds) failed.delete(id);
+      // committed: only now may the entries leave the pending list
+      await acking;
+      acking = (async () => {
+        stats.deadLettered += await deadLetter(opts.log, spec.stream, group, bad);
+        await opts.log.ack(spec.stream, group, ackIds);
+      })();
+      acking.catch(() => undefined);
+      return deferred.size;
+    };
+
+    const run = async (): Promise<void> => {
+      // one batch is prefetched while the current one is written (bounded to one batch ahead)
+      let prefetch: Promise<StreamEntry[]> | null = null;
+      while (!stopped) {
+        let failure: unknown = null;
+        try {
+          const entries = await (prefetch ?? reader.next());
+          prefetch = null;
+          if (!entries.length) continue;
+          if (!stopped) {
+            prefetch = reader.next();
+            prefetch.catch(() => undefined);
+          }
+          if ((await handle(entries)) > 0) failure = 'deferred';
+        } catch (err) {
+          failure = err;
+        }
+        if (failure === null) continue;
         stats.failures += 1;
-        logger.error({ err, stream: spec.stream, table: spec.table, consumer }, 'persister batch failed; will retry');
-        // let the prefetch land, then re-read this consumer's own pending entries (the failed batches) first
+        if (failure !== 'deferred') logger.error({ err: failure, stream: spec.stream, table: spec.table, consumer }, 'persister batch failed; will retry');
+        // let the prefetch and the acks land, then re-read this consumer's own pending entries (the failed ones) first
         await prefetch?.catch(() => undefined);
         prefetch = null;
+        await acking.catch(() => undefined);
         acking = Promise.resolve();
         reader = new GroupReader(opts.log, readerOpts);
         if (!stopped) await sleep(opts.retryDelayMs ?? 1000);
       }
-    }
-    await prefetch?.catch(() => undefined);
-    await acking.catch((err: unknown) => {
-      stats.failures += 1;
-      logger.error({ err, stream: spec.stream, consumer }, 'persister ack failed at stop; entries stay pending and will be reclaimed');
-    });
+      await prefetch?.catch(() => undefined);
+      await acking.catch((err: unknown) => {
+        stats.failures += 1;
+        logger.error({ err, stream: spec.stream, consumer }, 'persister ack failed at stop; entries stay pending and will be reclaimed');
+      });
+      acking = Promise.resolve();
+    };
+
+    /** The final pass of stop(): own pending entries, then every new one, without waiting; then leaves the group if done. */
+    const drain = async (deadline: number): Promise<void> => {
+      const last = new GroupReader(opts.log, { ...readerOpts, claimIdleMs: 0, deadConsumerIdleMs: 0 });
+      try {
+        while (Date.now() < deadline) {
+          const entries = await last.next({ block: false });
+          if (!entries.length || (await handle(entries)) > 0) break;
+        }
+        await acking;
+        await opts.log.deleteConsumer(spec.stream, group, consumer);
+      } catch (err) {
+        stats.failures += 1;
+        logger.error({ err, stream: spec.stream, table: spec.table, consumer }, 'persister final pass failed; the entries left stay pending for the next run');
+      }
+    };
+    return { run, drain };
   };
 
   // build every writer first: a bad sink spec throws here, synchronously, before anything starts
   const writers = opts.sinks.map((s) => new SinkWriter(s));
-  const lanes = Math.max(1, opts.concurrency ?? 1);
-  const loops = writers.flatMap((w) => Array.from({ length: lanes }, (_, i) => runSink(w, i === 0 ? opts.consumer : `${opts.consumer}#${i}`)));
+  const width = Math.max(1, opts.concurrency ?? 1);
+  const lanes = writers.flatMap((w) => Array.from({ length: width }, (_, i) => lane(w, i === 0 ? opts.consumer : `${opts.consumer}#${i}`)));
+  const runs = lanes.map((l) => l.run());
+  let stopping: Promise<void> | null = null;
   return {
     stats,
-    stop: async () => {
-      stopped = true;
-      await Promise.all(loops);
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        stopped = true;
+        await Promise.all(runs);
+        await opts.log.flush();
+        const deadline = Date.now() + (opts.drainMs ?? 10_000);
+        await Promise.all(lanes.map((l) => l.drain(deadline)));
+      })()),
   };
 }

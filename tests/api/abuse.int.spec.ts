@@ -66,7 +66,7 @@ describe('API abuse', () => {
     const rows = await f.pool.query("SELECT count(*) AS n FROM risk_state WHERE key = 'kill_switch'");
     expect(rows.rows[0].n).toBe(0);
     const audit = await f.pool.query("SELECT token_name, result FROM audit_log WHERE action = 'setKillSwitch'");
-    expect(audit.rows).toEqual([{ token_name: 'vera-viewer', result: 'forbidden' }]);
+    expect(audit.rows).toEqual([{ token_name: 'api:vera-viewer', result: 'forbidden' }]);
     const approve = await post(f.viewer.token, 'mutation { approvePair(pairId: "btc-100k") { status } }');
     expect(code(approve)).toBe('FORBIDDEN');
     expect((await f.pool.query("SELECT status FROM market_pairs WHERE pair_id = 'btc-100k'")).rows[0].status).toBe('pending');

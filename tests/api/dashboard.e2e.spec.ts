@@ -63,6 +63,10 @@ describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
     await expect.poll(() => page.textContent('#who')).toBe('otto-operator (operator)');
     await page.waitForSelector('#edges tr[data-edge-id="stored-1"]');
     expect(await page.textContent('#pairs')).toContain('approved');
+    // markets by leg: leg A, leg B (venue and title)
+    const legs = await page.$$eval('#pairs tr:first-child td', (tds) => tds.slice(-2).map((td) => td.textContent));
+    expect(legs).toEqual(['polymarket: Will BTC close above $100k on Dec 31?', 'kalshi: Bitcoin above 100,000 on Dec 31']);
+    expect(await page.textContent('#edges tr[data-edge-id="stored-1"]')).toContain('A polymarket YES + B kalshi NO');
     expect(await page.textContent('#feeds')).toContain('kalshi');
 
     const navigations: string[] = [];
@@ -74,6 +78,7 @@ describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
     const row = await page.waitForSelector('#edges tr[data-edge-id="live-edge-1"]').finally(() => clearInterval(timer));
     expect(await row.textContent()).toContain('$0.0234');
     expect(await row.textContent()).toContain('$0.585');
+    expect(await row.textContent()).toContain('aYes');
     expect(navigations).toEqual([]);
     // the newest edge is on top
     expect(await page.getAttribute('#edges tr:first-child', 'data-edge-id')).toBe('live-edge-1');
@@ -93,7 +98,7 @@ describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
     const rows = await f.pool.query("SELECT value FROM risk_state WHERE key = 'kill_switch'");
     expect(rows.rows).toEqual([]);
     const audit = await f.pool.query("SELECT token_name, result FROM audit_log WHERE action = 'setKillSwitch'");
-    expect(audit.rows).toEqual([{ token_name: 'vera-viewer', result: 'forbidden' }]);
+    expect(audit.rows).toEqual([{ token_name: 'api:vera-viewer', result: 'forbidden' }]);
     await page.close();
   });
 
@@ -102,7 +107,7 @@ describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
     await page.click('#kill-toggle');
     await expect.poll(() => page.textContent('#kill-state')).toBe('ON (nothing trades)');
     const rows = await f.pool.query("SELECT value FROM risk_state WHERE key = 'kill_switch'");
-    expect(rows.rows[0].value).toEqual({ on: true, by: 'otto-operator' });
+    expect(rows.rows[0].value).toEqual({ on: true, by: 'api:otto-operator' });
     await page.close();
   });
 

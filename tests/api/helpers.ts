@@ -83,7 +83,7 @@ export function makeEdge(over: Partial<Edge> = {}): Edge {
   return {
     edgeId: 'e-1',
     pairId: 'btc-100k',
-    direction: 'polyYes',
+    direction: 'aYes',
     sizeQty: 25_000_000,
     netEdgePerContractMicros: 12_500,
     profitMicros: 312_500,
@@ -91,22 +91,29 @@ export function makeEdge(over: Partial<Edge> = {}): Edge {
     capitalCostMicros: 1_000,
     payoutMicros: 25_000_000,
     legs: [
-      { venue: 'polymarket', marketId: POLY_ID, outcome: 'yes', vwapMicros: 480_000, worstPriceMicros: 481_000, costMicros: 12_000_000, feeMicros: 0, levelsUsed: 2 },
-      { venue: 'kalshi', marketId: KALSHI_ID, outcome: 'no', vwapMicros: 490_000, worstPriceMicros: 490_000, costMicros: 12_250_000, feeMicros: 40_000, levelsUsed: 1 },
+      { venue: 'polymarket', marketId: POLY_ID, outcome: 'yes', vwapMicros: 480_000, worstPriceMicros: 481_000, costMicros: 12_000_000, feeMicros: 0, levelsUsed: 2, tsVenue: ts - 50, tsReceived: ts - 45 },
+      { venue: 'kalshi', marketId: KALSHI_ID, outcome: 'no', vwapMicros: 490_000, worstPriceMicros: 490_000, costMicros: 12_250_000, feeMicros: 40_000, levelsUsed: 1, tsVenue: ts - 40, tsReceived: ts - 30 },
     ],
-    polyTsVenue: ts - 50,
-    kalshiTsVenue: ts - 40,
     oldestBookTsReceived: ts - 30,
     tsDetected: ts,
     ...over,
   };
 }
 
-export async function insertEdge(pool: pg.Pool, e: { edgeId: string; pairId?: string; direction?: string; ts: Date | string; netEdgeMicros: number; profitMicros?: number; sizeQty?: number }): Promise<void> {
+/**
+ * A stored edge row. Without `details` it is a row as stored before the full legs were kept
+ * (direction defaults to the old 'polyYes', which reads as 'aYes'); with `details` it is what the
+ * persister writes today.
+ */
+export async function insertEdge(
+  pool: pg.Pool,
+  e: { edgeId: string; pairId?: string; direction?: string; ts: Date | string; netEdgeMicros: number; profitMicros?: number; sizeQty?: number; details?: Edge },
+): Promise<void> {
+  const details = e.details ? JSON.stringify({ legs: e.details.legs, payoutMicros: e.details.payoutMicros, oldestBookTsReceived: e.details.oldestBookTsReceived, tsDetected: e.details.tsDetected }) : null;
   await pool.query(
-    `INSERT INTO edges (ts, edge_id, pair_id, direction, size_qty, net_edge_micros, profit_micros, fees_micros, poly_vwap_micros, kalshi_vwap_micros)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 1000, 480000, 490000)`,
-    [e.ts, e.edgeId, e.pairId ?? 'btc-100k', e.direction ?? 'polyYes', e.sizeQty ?? 10_000_000, e.netEdgeMicros, e.profitMicros ?? e.netEdgeMicros * 10],
+    `INSERT INTO edges (ts, edge_id, pair_id, direction, size_qty, net_edge_micros, profit_micros, fees_micros, a_vwap_micros, b_vwap_micros, details)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 1000, 480000, 490000, $8)`,
+    [e.ts, e.edgeId, e.pairId ?? 'btc-100k', e.direction ?? 'polyYes', e.sizeQty ?? 10_000_000, e.netEdgeMicros, e.profitMicros ?? e.netEdgeMicros * 10, details],
   );
 }
 
@@ -117,7 +124,8 @@ export async function insertPair(pool: pg.Pool, pairId = 'btc-100k', status = 'p
     [POLY_ID, KALSHI_ID],
   );
   await pool.query(
-    `INSERT INTO market_pairs (pair_id, poly_market_id, kalshi_market_id, status, confidence, reasons, source) VALUES ($1, $2, $3, $4, 0.97, '["same threshold", "same date"]', 'llm')`,
+    `INSERT INTO market_pairs (pair_id, a_venue, a_market_id, b_venue, b_market_id, status, confidence, reasons, source)
+     VALUES ($1, 'polymarket', $2, 'kalshi', $3, $4, 0.97, '["same threshold", "same date"]', 'llm')`,
     [pairId, POLY_ID, pairId === 'btc-100k' ? KALSHI_ID : `${KALSHI_ID}-${pairId}`, status],
   );
 }

@@ -5,10 +5,10 @@ import { AlertEvent, alertKey, alertsFromLive, formatAlert } from '../../src/bot
 import { authorize, commandDefinitions } from '../../src/bot/commands.js';
 import type { Edge } from '../../schema/edge.js';
 
-const leg = { venue: 'polymarket' as const, marketId: 'm', outcome: 'yes' as const, vwapMicros: 400000, worstPriceMicros: 400000, costMicros: 4000000, feeMicros: 0, levelsUsed: 1 };
+const leg = { venue: 'polymarket' as const, marketId: 'm', outcome: 'yes' as const, vwapMicros: 400000, worstPriceMicros: 400000, costMicros: 4000000, feeMicros: 0, levelsUsed: 1, tsVenue: 1, tsReceived: 1 };
 const edge = (pairId: string, profitMicros: number): Edge => ({
-  edgeId: `e-${pairId}`, pairId, direction: 'polyYes', sizeQty: 10_000_000, netEdgePerContractMicros: 50_000, profitMicros, feesMicros: 0, capitalCostMicros: 0,
-  payoutMicros: 10_000_000, legs: [leg, { ...leg, venue: 'kalshi', outcome: 'no' }], polyTsVenue: 1, kalshiTsVenue: 1, oldestBookTsReceived: 1, tsDetected: 1_700_000_000_000,
+  edgeId: `e-${pairId}`, pairId, direction: 'aYes', sizeQty: 10_000_000, netEdgePerContractMicros: 50_000, profitMicros, feesMicros: 0, capitalCostMicros: 0,
+  payoutMicros: 10_000_000, legs: [leg, { ...leg, venue: 'kalshi', outcome: 'no' }], oldestBookTsReceived: 1, tsDetected: 1_700_000_000_000,
 });
 
 describe('alerts', () => {
@@ -32,7 +32,7 @@ describe('alerts', () => {
   });
 
   it('formats money exactly and keeps hostile text inert', () => {
-    const text = formatAlert({ kind: 'edge', ts: 0, edgeId: 'e', pairId: '@everyone `x`', direction: 'polyNo', sizeQty: 2_500_000, netEdgePerContractMicros: 1, profitMicros: 1_234_567 });
+    const text = formatAlert({ kind: 'edge', ts: 0, edgeId: 'e', pairId: '@everyone `x`', direction: 'aNo', sizeQty: 2_500_000, netEdgePerContractMicros: 1, profitMicros: 1_234_567 });
     expect(text).toContain('$1.234567');
     expect(text).toContain('$0.000001/contract');
     expect(text).toContain('`@everyone ˋxˋ`');

@@ -126,10 +126,11 @@ describe.skipIf(!pgUp)('discord bot (fake Discord, PostgreSQL)', () => {
     const state = await db.pool.query(`SELECT value FROM risk_state WHERE key = 'kill_switch'`);
     expect(state.rows[0].value).toMatchObject({ on: true, reason: 'venue outage' });
     expect(state.rows[0].value.by).toMatch(/^discord:opsbob\(\d+\)$/);
-    const audit = await db.pool.query(`SELECT token_name, action, args, result FROM audit_log WHERE action = 'discord:kill' AND result = 'ok'`);
+    const audit = await db.pool.query(`SELECT token_name, action, args, result FROM audit_log WHERE action = 'setKillSwitch' AND result = 'ok'`);
     expect(audit.rows).toHaveLength(1);
-    expect(audit.rows[0].token_name).toMatch(/^discord:opsbob/);
-    expect(audit.rows[0].args).toMatchObject({ state: 'on', reason: 'venue outage' });
+    expect(audit.rows[0].token_name).toMatch(/^discord:opsbob\(\d+\)$/);
+    expect(audit.rows[0].token_name).toBe(state.rows[0].value.by);
+    expect(audit.rows[0].args).toMatchObject({ on: true, reason: 'venue outage' });
     expect(killCalls).toEqual([[true, state.rows[0].value.by]]);
     const status = await run('status');
     expect(status.content).toContain('🛑 ON');
@@ -145,7 +146,7 @@ describe.skipIf(!pgUp)('discord bot (fake Discord, PostgreSQL)', () => {
     expect(after.rows).toEqual(before.rows);
     expect(killCalls).toHaveLength(1);
     expect(logLines.some((l) => l.includes('discord command refused') && l.includes('mallory') && l.includes('operator role'))).toBe(true);
-    const audit = await db.pool.query(`SELECT result FROM audit_log WHERE action = 'discord:kill' AND token_name LIKE 'discord:mallory%'`);
+    const audit = await db.pool.query(`SELECT result FROM audit_log WHERE action = 'setKillSwitch' AND token_name LIKE 'discord:mallory%'`);
     expect(audit.rows).toEqual([{ result: 'denied: /kill needs an operator role' }]);
   });
 
@@ -163,21 +164,21 @@ describe.skipIf(!pgUp)('discord bot (fake Discord, PostgreSQL)', () => {
 
   it('/approve by an operator approves a pending pair; /pairs shows it; an unknown id is answered and audited', async () => {
     await db.pool.query(
-      `INSERT INTO market_pairs (pair_id, poly_market_id, kalshi_market_id, status, confidence, source)
-       VALUES ('pair-approve-me', '0x${'ab'.repeat(32)}', 'KXFED-25JUN-T4.25', 'pending', 0.93, 'llm')`,
+      `INSERT INTO market_pairs (pair_id, a_venue, a_market_id, b_venue, b_market_id, status, confidence, source)
+       VALUES ('pair-approve-me', 'polymarket', '0x${'ab'.repeat(32)}', 'kalshi', 'KXFED-25JUN-T4.25', 'pending', 0.93, 'llm')`,
     );
     const r = await run('approve', { options: { pair_id: 'pair-approve-me' }, roleIds: [opRole], username: 'opsbob' });
     expect(r.content).toContain('approved (was pending)');
-    const p = await db.pool.query(`SELECT status, decided_by FROM market_pairs WHERE pair_id = 'pair-approve-me'`);
-    expect(p.rows[0].status).toBe('approved');
+    const p = await db.pool.query(`SELECT status, decided_by, human_reviewed, confidence FROM market_pairs WHERE pair_id = 'pair-approve-me'`);
+    expect(p.rows[0]).toMatchObject({ status: 'approved', human_reviewed: true, confidence: 0.93 });
     expect(p.rows[0].decided_by).toMatch(/^discord:opsbob/);
     const pairs = await run('pairs', { options: { status: 'approved' } });
     expect(pairs.content).toContain('pair-approve-me');
     expect(pairs.content).toContain('KXFED-25JUN-T4.25');
     const missing = await run('approve', { options: { pair_id: 'no-such-pair' }, roleIds: [opRole] });
     expect(missing.content).toContain('No pair with id');
-    const audit = await db.pool.query(`SELECT result FROM audit_log WHERE action = 'discord:approve' ORDER BY id`);
-    expect(audit.rows.map((x) => x.result)).toEqual(['ok (was pending)', 'not found']);
+    const audit = await db.pool.query(`SELECT result FROM audit_log WHERE action = 'approvePair' AND token_name LIKE 'discord:%' ORDER BY id`);
+    expect(audit.rows.map((x) => x.result)).toEqual(['ok', 'error: NOT_FOUND']);
   });
 
   it('never sends a secret: a canary in a pair id, an error alert and a DB row is redacted everywhere', async () => {

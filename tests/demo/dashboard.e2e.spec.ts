@@ -55,7 +55,7 @@ describe.skipIf(!haveChromium && !isCI)('dashboard against the running demo (bro
     const page = await login(token);
     const navigations: string[] = [];
     page.on('framenavigated', (fr) => navigations.push(fr.url()));
-    const row = await page.waitForSelector('#edges tr[data-edge-id^="demo-p1:polyYes:"]', { timeout: 60_000 });
+    const row = await page.waitForSelector('#edges tr[data-edge-id^="demo-p1:aYes:"]', { timeout: 60_000 });
     expect(await row.textContent()).toContain('demo-p1');
     expect(navigations).toEqual([]);
     mkdirSync('tests/artifacts', { recursive: true });

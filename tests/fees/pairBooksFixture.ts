@@ -7,7 +7,7 @@ export const KAL = 'KXTEST-26-T1';
 export const DAY = 86_400_000;
 export const T0 = Date.UTC(2026, 5, 1);
 export const pair: Pair = {
-  pairId: 'pair-1', polyMarketId: POLY, kalshiMarketId: KAL, yesMapsToNo: false, status: 'approved',
+  pairId: 'pair-1', legs: [{ venue: 'polymarket', marketId: POLY }, { venue: 'kalshi', marketId: KAL }], humanReviewed: false, yesMapsToNo: false, status: 'approved',
   confidence: 0.99, resolutionTs: T0 + 30 * DAY, reasons: [], source: 'file',
 };
 export const C = (n: number): number => Math.round(n * 1_000_000);
@@ -18,6 +18,7 @@ export function book(venue: Book['venue'], yesAsks: Level[], noAsks: Level[], ts
   return { venue, marketId: venue === 'polymarket' ? POLY : KAL, yes: { ...empty, asks: yesAsks }, no: { ...empty, asks: noAsks }, tsVenue: ts, tsReceived: ts, issues };
 }
 
-export function pairBooks(poly: Book, kalshi: Book, p: Pair = pair): PairBooks {
-  return { pair: p, pairId: p.pairId, poly, kalshi, yesMapsToNo: p.yesMapsToNo, tsAligned: Math.max(poly.tsVenue, kalshi.tsVenue), skewMs: Math.abs(poly.tsVenue - kalshi.tsVenue) };
+/** PairBooks of leg A's book `a` (Polymarket here) and leg B's book `b` (Kalshi). */
+export function pairBooks(a: Book, b: Book, p: Pair = pair): PairBooks {
+  return { pair: p, pairId: p.pairId, books: [a, b], yesMapsToNo: p.yesMapsToNo, tsAligned: Math.max(a.tsVenue, b.tsVenue), skewMs: Math.abs(a.tsVenue - b.tsVenue) };
 }

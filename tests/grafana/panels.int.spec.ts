@@ -30,12 +30,12 @@ const datasourceUid = (() => {
 /** One row (at least) in every table a panel reads, inside the test time range. */
 async function seed(pool: pg.Pool): Promise<void> {
   await pool.query(`
-    INSERT INTO market_pairs (pair_id, poly_market_id, kalshi_market_id, status, confidence, source)
-      VALUES ('p1', '0x${'ab'.repeat(32)}', 'KXTEST-1', 'approved', 0.97, 'manual');
-    INSERT INTO edges (ts, edge_id, pair_id, direction, size_qty, net_edge_micros, profit_micros)
-      VALUES (now() - interval '30 minutes', 'e1', 'p1', 'polyYes', 10000000, 20000, 200000),
-             (now() - interval '29 minutes', 'e2', 'p1', 'polyNo', 3500000, 15000, 52500),
-             (now() - interval '5 minutes', 'e3', 'p1', 'polyYes', 500000, 5000, 2500);
+    INSERT INTO market_pairs (pair_id, a_venue, a_market_id, b_venue, b_market_id, status, confidence, human_reviewed, source)
+      VALUES ('p1', 'polymarket', '0x${'ab'.repeat(32)}', 'kalshi', 'KXTEST-1', 'approved', 0.97, true, 'manual');
+    INSERT INTO edges (ts, edge_id, pair_id, direction, size_qty, net_edge_micros, profit_micros, a_vwap_micros, b_vwap_micros, a_ts, b_ts)
+      VALUES (now() - interval '30 minutes', 'e1', 'p1', 'aYes', 10000000, 20000, 200000, 400000, 580000, now() - interval '30 minutes', now() - interval '30 minutes'),
+             (now() - interval '29 minutes', 'e2', 'p1', 'aNo', 3500000, 15000, 52500, 300000, 680000, now() - interval '29 minutes', now() - interval '29 minutes'),
+             (now() - interval '5 minutes', 'e3', 'p1', 'polyYes', 500000, 5000, 2500, NULL, NULL, NULL, NULL);
     INSERT INTO risk_decisions (ts, edge_id, pair_id, decision, reasons)
       VALUES (now() - interval '30 minutes', 'e1', 'p1', 'accepted', '{}'),
              (now() - interval '5 minutes', 'e3', 'p1', 'rejected', '{min-size,stale-book}');

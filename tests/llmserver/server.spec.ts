@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import {
   alwaysEquivalent, EQUIVALENT_VERDICT, loadRecordedAnswers, recordedPolicy, startLlmServer, UNRELATED_VERDICT, type LlmServer,
-} from '../../src/llmserver/server.js';
+} from '../../tools/llmserver/server.js';
 import { buildPrompt, Verdict } from '../../src/matching/verdict.js';
 import { FED_KALSHI, FED_POLY, OTHER_KALSHI } from '../matching/llm/helpers.js';
 

@@ -9,7 +9,7 @@ import { LlmJudge } from '../../src/matching/llm/client.js';
 import { MemoryLedger } from '../../src/matching/cost.js';
 import { evaluatePair, type JudgeFn, type MatchSide } from '../../src/matching/matcher.js';
 import { kalshiMarketRecord, polyMarketRecord, rawTextFlags } from '../../src/matching/records.js';
-import { alwaysEquivalent, startLlmServer, type LlmServer } from '../../src/llmserver/server.js';
+import { alwaysEquivalent, startLlmServer, type LlmServer } from '../../tools/llmserver/server.js';
 import type { KalshiMarketInfo } from '../../src/venues/kalshi/rest.js';
 import type { PolyMarketInfo } from '../../src/venues/polymarket/rest.js';
 import { CLOSE, kalshiInfo, polyInfo } from './helpers.js';

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/matching/verdict.js';
 import { applyKalshiLifecycle, applyPolymarketWsMarket, discoverMarkets, loadMarkets, upsertMarkets } from '../../src/matching/discovery.js';
 import { runMatcher, type JudgeFn } from '../../src/matching/matcher.js';
-import { listPairs, loadApprovedPairs, setPairStatus } from '../../src/matching/pairs.js';
+import { approvePair, rejectPair } from '../../src/control/pairs.js';
+import { loadApprovedPairs } from '../../src/matching/pairs.js';
+import { listPairs, type PairRecord } from '../../src/store/repos/pairs.js';
 import { kalshiMarketRecord, polyMarketRecord } from '../../src/matching/records.js';
 import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { CLOSE, kalshiInfo, POLY_ID, polyInfo } from './helpers.js';
@@ -17,6 +19,8 @@ const VERDICT: Verdict = {
   comparisons: { resolutionSource: { same: true, note: '' }, deadline: { same: true, note: '' }, threshold: { same: true, note: '' }, cancellation: { same: true, note: '' } },
   reasons: ['same BTC strike and time'],
 };
+const onMarkets = (p: PairRecord, kalshiId: string): boolean =>
+  p.legs[0].venue === 'polymarket' && p.legs[0].marketId === POLY_ID && p.legs[1].venue === 'kalshi' && p.legs[1].marketId === kalshiId;
 let calls = 0;
 const judge: JudgeFn = async () => {
   calls++;
@@ -51,9 +55,9 @@ describe('discovery + matcher on PostgreSQL', () => {
     expect(r.approved).toBe(1);
     expect(r.errors).toBe(0);
     const pairs = await listPairs(db.pool);
-    const good = pairs.find((p) => p.polyMarketId === POLY_ID && p.kalshiMarketId === 'KXBTCD-26MAR01-T100000')!;
-    expect(good).toMatchObject({ status: 'approved', source: 'llm', decidedBy: 'matcher', yesMapsToNo: false, verdictModel: 'stub-1' });
-    const bad = pairs.find((p) => p.polyMarketId === POLY_ID && p.kalshiMarketId === 'KXBTCD-26MAR01-T105000');
+    const good = pairs.find((p) => onMarkets(p, 'KXBTCD-26MAR01-T100000'))!;
+    expect(good).toMatchObject({ status: 'approved', source: 'llm', decidedBy: 'matcher', humanReviewed: false, yesMapsToNo: false, verdictModel: 'stub-1' });
+    const bad = pairs.find((p) => onMarkets(p, 'KXBTCD-26MAR01-T105000'));
     expect(bad?.status).toBe('rejected');
     const approved = await loadApprovedPairs(db.pool);
     expect(approved).toEqual([expect.objectContaining({ pairId: good.pairId, resolutionTs: CLOSE + 3_600_000, confidence: 0.99 })]);
@@ -64,21 +68,24 @@ describe('discovery + matcher on PostgreSQL', () => {
     expect(r2.judged).toBe(0);
   });
 
-  it('a human rejection survives matcher runs; approval by a human sets confidence 1', async () => {
+  it('a human rejection survives matcher runs; approval by a human keeps the confidence and marks the pair human-reviewed', async () => {
     const [good] = (await listPairs(db.pool, { status: 'approved' }));
-    await setPairStatus(db.pool, good!.pairId, 'rejected', { decidedBy: 'human:alice', reason: 'source differs' });
+    const alice = { door: 'cli', who: 'alice' } as const;
+    await rejectPair(db.pool, good!.pairId, { actor: alice, reason: 'source differs' });
     await runMatcher({ pool: db.pool, judge, autoApproveConfidence: 0.95 });
     expect((await listPairs(db.pool, { status: 'approved' }))).toEqual([]);
-    const back = await setPairStatus(db.pool, good!.pairId, 'approved', { decidedBy: 'human:alice' });
-    expect(back.confidence).toBe(1);
-    expect(back.reasons.at(-1)).toMatch(/approved by human:alice/);
-    await expect(setPairStatus(db.pool, 'nope', 'approved', { decidedBy: 'human:x' })).rejects.toThrow(/no pair/);
+    const back = await approvePair(db.pool, good!.pairId, { actor: alice });
+    expect(back.previous).toBe('rejected');
+    expect(back.pair).toMatchObject({ status: 'approved', confidence: 0.99, humanReviewed: true, decidedBy: 'cli:alice' });
+    expect(back.pair.reasons.at(-1)).toMatch(/approved by cli:alice/);
+    expect((await loadApprovedPairs(db.pool))[0]).toMatchObject({ pairId: good!.pairId, confidence: 0.99, humanReviewed: true });
+    await expect(approvePair(db.pool, 'nope', { actor: alice })).rejects.toThrow(/no pair/);
   });
 
   it('a rules change sends the approved pair back to pending and the matcher re-checks it', async () => {
     const changed = await upsertMarkets(db.pool, [{ record: polyMarketRecord(polyInfo({ description: polyInfo().description + ' Revised: Coinbase is the source.' })) }]);
     expect(changed.changed).toEqual([{ venue: 'polymarket', marketId: POLY_ID }]);
-    expect((await listPairs(db.pool, { status: 'pending' })).map((p) => p.kalshiMarketId)).toContain('KXBTCD-26MAR01-T100000');
+    expect((await listPairs(db.pool, { status: 'pending' })).map((p) => p.legs[1].marketId)).toContain('KXBTCD-26MAR01-T100000');
     expect(await loadApprovedPairs(db.pool)).toEqual([]);
     const before = calls;
     await runMatcher({ pool: db.pool, judge, autoApproveConfidence: 0.95 });

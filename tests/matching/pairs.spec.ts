@@ -5,8 +5,9 @@ import type { Pair } from '../../schema/pair.js';
 import { approvedPairs$, mergePairSources } from '../../src/matching/pairs.js';
 
 const P = (id: string, o: Partial<Pair> = {}): Pair => ({
-  pairId: id, polyMarketId: '0x' + id.padStart(2, '0').slice(0, 2).repeat(32), kalshiMarketId: `KX-${id.toUpperCase()}`,
-  yesMapsToNo: false, status: 'approved', confidence: 0.99, resolutionTs: 1_800_000_000_000, reasons: [], source: 'llm', ...o,
+  pairId: id,
+  legs: [{ venue: 'polymarket', marketId: '0x' + id.padStart(2, '0').slice(0, 2).repeat(32) }, { venue: 'kalshi', marketId: `KX-${id.toUpperCase()}` }],
+  yesMapsToNo: false, status: 'approved', confidence: 0.99, humanReviewed: false, resolutionTs: 1_800_000_000_000, reasons: [], source: 'llm', ...o,
 });
 
 describe('mergePairSources', () => {
@@ -18,6 +19,12 @@ describe('mergePairSources', () => {
     const out = await firstValueFrom(mergePairSources(of([fileA, fileBRejected]), of([a, b, P('cc')])));
     expect(out.map((p) => p.pairId).sort()).toEqual(['cc', 'file-a']);
     expect(out.find((p) => p.pairId === 'file-a')!.yesMapsToNo).toBe(true);
+  });
+  it('the same two markets whichever leg is A: a file pair with the legs swapped still wins', async () => {
+    const a = P('aa');
+    const swapped = { ...a, pairId: 'file-swapped', source: 'file' as const, legs: [a.legs[1], a.legs[0]] as const };
+    const out = await firstValueFrom(mergePairSources(of([swapped]), of([a])));
+    expect(out.map((p) => p.pairId)).toEqual(['file-swapped']);
   });
   it('emits only on change', async () => {
     const db = new Subject<readonly Pair[]>();

@@ -7,7 +7,7 @@ import type { Pair } from '../../schema/pair.js';
 
 const POLY = '0x' + 'ab'.repeat(32);
 const pair: Pair = {
-  pairId: 'p1', polyMarketId: POLY, kalshiMarketId: 'KX-1', yesMapsToNo: false, status: 'approved',
+  pairId: 'p1', legs: [{ venue: 'polymarket', marketId: POLY }, { venue: 'kalshi', marketId: 'KX-1' }], humanReviewed: false, yesMapsToNo: false, status: 'approved',
   confidence: 0.99, resolutionTs: 2_000_000_000_000, reasons: [], source: 'file',
 };
 const side = { bids: [{ price: 400_000, qty: 1_000_000 }], asks: [{ price: 420_000, qty: 1_000_000 }] };
@@ -25,8 +25,8 @@ describe('alignByTime', () => {
       const src = cold('-p-k-q|', { p, k, q: p2 });
       const out = src.pipe(alignByTime({ pairs$: of([pair]), maxSkewMs: 10, maxAgeMs: 100, scheduler: ts }));
       expectObservable(out).toBe('---x-y|', {
-        x: { pair, pairId: 'p1', poly: p, kalshi: k, yesMapsToNo: false, tsAligned: 3, skewMs: 2 },
-        y: { pair, pairId: 'p1', poly: p2, kalshi: k, yesMapsToNo: false, tsAligned: 5, skewMs: 2 },
+        x: { pair, pairId: 'p1', books: [p, k], yesMapsToNo: false, tsAligned: 3, skewMs: 2 },
+        y: { pair, pairId: 'p1', books: [p2, k], yesMapsToNo: false, tsAligned: 5, skewMs: 2 },
       });
       expectSubscriptions(src.subscriptions).toBe('^-----!');
     });

@@ -21,7 +21,7 @@ const planted = pairBooks(book('polymarket', [lv(0.4, 100)], [lv(0.7, 100)]), bo
 // lookalike: YES @0.48 + NO @0.505 = 0.985 < 1 (gross +1.5¢) but fees 0.04·.48·.52 + 0.07·.505·.495 ≈ 2.7¢ eat it
 const lookalike = pairBooks(book('polymarket', [lv(0.48, 100)], [lv(0.6, 100)]), book('kalshi', [lv(0.45, 100)], [lv(0.505, 100)]));
 const costed = (pb: typeof planted, minEdge = 1) => {
-  const c = depthCandidate(pb, 'polyYes', { minMarginalEdgeMicros: minEdge, marginalFee });
+  const c = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: minEdge, marginalFee });
   return c && frictionFor(c, { feeBook: fb, capitalApr: '0.05' }, T0);
 };
 
@@ -29,7 +29,7 @@ describe('edge', () => {
   it('turns a costed candidate into an Edge with exact size, fees and net edge', () => {
     const e = toEdge(costed(planted)!);
     expect(e).toMatchObject({
-      pairId: 'pair-1', direction: 'polyYes', sizeQty: 100_000_000, feesMicros: 2_700_000, capitalCostMicros: 401_507,
+      pairId: 'pair-1', direction: 'aYes', sizeQty: 100_000_000, feesMicros: 2_700_000, capitalCostMicros: 401_507,
       profitMicros: 1_898_493, netEdgePerContractMicros: 18_984, payoutMicros: 100_000_000, oldestBookTsReceived: T0, tsDetected: T0,
     });
     expect(e.legs.map((l) => [l.venue, l.outcome, l.vwapMicros, l.costMicros, l.feeMicros])).toEqual([
@@ -49,10 +49,10 @@ describe('edge', () => {
         toArray(),
       ),
     );
-    expect(out.map((e) => [e.direction, e.sizeQty, e.netEdgePerContractMicros])).toEqual([['polyYes', 100_000_000, 18_984]]);
+    expect(out.map((e) => [e.direction, e.sizeQty, e.netEdgePerContractMicros])).toEqual([['aYes', 100_000_000, 18_984]]);
     expect(unprofitable).toEqual([]); // the lookalike already fails the marginal test in vwap: no size clears fees
     // with fees ignored in sizing, the lookalike is sized but edge() drops it after exact fees
-    const sizedWithoutFees = depthCandidate(lookalike, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+    const sizedWithoutFees = depthCandidate(lookalike, 'aYes', { minMarginalEdgeMicros: 1 })!;
     expect(sizedWithoutFees.grossEdgeMicros).toBe(1_500_000);
     const dropped: number[] = [];
     const kept = await lastValueFrom(from([frictionFor(sizedWithoutFees, { feeBook: fb, capitalApr: '0.05' })]).pipe(edge({ onUnprofitable: (c) => dropped.push(c.profitMicros) }), toArray()));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { capitalCost, friction, frictionFor, legFee, marginalFeeFromFeeBook, YEAR_MS } from '../../operators/friction.js';
+import { capitalCost, friction, frictionFor, marginalFeeFromFeeBook, YEAR_MS } from '../../operators/friction.js';
 import { depthCandidate, vwap, type DepthCandidate } from '../../operators/vwap.js';
 import { FeeBook } from '../../src/fees/schedule.js';
 import { book, C, DAY, KAL, lv, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
@@ -27,7 +27,7 @@ const planted = pairBooks(book('polymarket', [lv(0.40, 100)], [lv(0.70, 100)]), 
 describe('friction math', () => {
   it('planted example: exact fees, capital cost and net edge', () => {
     const fb = plantedFeeBook();
-    const cand = depthCandidate(planted, 'polyYes', { minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(fb) })!;
+    const cand = depthCandidate(planted, 'aYes', { minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(fb) })!;
     // marginal edge: 1 − 0.40 − 0.55 − 0.0096 − 0.017325 = 0.023075
     expect(cand.lastMarginalEdgeMicros).toBe(23_075);
     const c = frictionFor(cand, { feeBook: fb, capitalApr: '0.05' });
@@ -40,28 +40,6 @@ describe('friction math', () => {
     expect(c.schedules.map((s) => s.feeType)).toEqual(['polymarket', 'quadratic']);
   });
 
-  it('legFee: no-fee market, early era (shares on BUY), schedule/leg venue mismatch', () => {
-    const fb = FeeBook.withDefaults();
-    const leg = { venue: 'polymarket' as const, marketId: POLY, fills: [lv(0.5, 100)] };
-    fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: false }, 0);
-    expect(legFee(leg, fb.feeScheduleAt('polymarket', POLY, T0)!)).toBe(0);
-    // a fee-enabled crypto market without schedule in Feb 2026: 100 × 0.25 × 0.0625 = 1.5625 shares × 0.5 = 0.78125
-    fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeType: 'crypto_fees' }, 1);
-    const feb = fb.feeScheduleAt('polymarket', POLY, Date.UTC(2026, 1, 10))!;
-    expect(feb.feeType).toBe('polymarket_early_2026');
-    expect(legFee(leg, feb)).toBe(781_250);
-    // same market in June 2026: category table crypto 0.07 → 100 × 0.07 × 0.25 = 1.75
-    expect(legFee(leg, fb.feeScheduleAt('polymarket', POLY, T0)!)).toBe(1_750_000);
-    expect(() => legFee({ ...leg, venue: 'kalshi' }, feb)).toThrow(/schedule is for polymarket/);
-  });
-
-  it('legFee on Kalshi sums fills through the per-order accumulator; makers pay nothing on quadratic', () => {
-    const s = plantedFeeBook().feeScheduleAt('kalshi', KAL, T0)!;
-    const leg = { venue: 'kalshi' as const, marketId: KAL, fills: [lv(0.42, 10), lv(0.43, 5)] };
-    expect(legFee(leg, s)).toBe(260_000); // 0.1706 + 0.0858 = 0.2564 on a 6.35 cost → 6.61 debited
-    expect(legFee(leg, s, { role: 'maker' })).toBe(0);
-  });
-
   it('capitalCost: exact, rounded up, zero when already resolved', () => {
     expect(capitalCost(1_000_000, '0.05', 0, YEAR_MS)).toBe(50_000);
     expect(capitalCost(1_000_000, '0.05', 0, 1)).toBe(1); // 1.58e-6 micros → 1
@@ -71,14 +49,14 @@ describe('friction math', () => {
   });
 
   it('throws a clear error when no schedule applies', () => {
-    const cand = depthCandidate(planted, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+    const cand = depthCandidate(planted, 'aYes', { minMarginalEdgeMicros: 1 })!;
     expect(() => frictionFor(cand, { feeBook: new FeeBook(), capitalApr: '0' })).toThrow(/no fee schedule for polymarket/);
   });
 });
 
 describe('friction operator (marbles)', () => {
   const fb = plantedFeeBook();
-  const cand = depthCandidate(planted, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+  const cand = depthCandidate(planted, 'aYes', { minMarginalEdgeMicros: 1 })!;
   const unknown = { ...cand, legs: [{ ...cand.legs[0], venue: 'polymarket', marketId: '0x' + '00'.repeat(32) }, cand.legs[1]] } as typeof cand;
 
   it('maps candidates to costed candidates at scheduler time; drops the ones it cannot cost', () => {
@@ -119,7 +97,7 @@ describe('friction operator (marbles)', () => {
 
   it('composes after vwap', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      const out = cold('-p|', { p: planted }).pipe(vwap({ minMarginalEdgeMicros: 1, directions: ['polyYes'], marginalFee: marginalFeeFromFeeBook(fb) }), friction({ feeBook: fb, capitalApr: '0.05' }));
+      const out = cold('-p|', { p: planted }).pipe(vwap({ minMarginalEdgeMicros: 1, directions: ['aYes'], marginalFee: marginalFeeFromFeeBook(fb) }), friction({ feeBook: fb, capitalApr: '0.05' }));
       expectObservable(out).toBe('-x|', { x: expect.objectContaining({ profitMicros: 1_898_493, sizeQty: C(100) }) });
     });
   });

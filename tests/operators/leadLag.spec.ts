@@ -7,11 +7,11 @@ import type { Book } from '../../schema/book.js';
 import type { PairBooks, Pair } from '../../schema/pair.js';
 
 const POLY = '0x' + 'cd'.repeat(32);
-const pair: Pair = { pairId: 'p', polyMarketId: POLY, kalshiMarketId: 'KX', yesMapsToNo: false, status: 'approved', confidence: 1, resolutionTs: 1, reasons: [], source: 'file' };
+const pair: Pair = { pairId: 'p', legs: [{ venue: 'polymarket', marketId: POLY }, { venue: 'kalshi', marketId: 'KX' }], humanReviewed: false, yesMapsToNo: false, status: 'approved', confidence: 1, resolutionTs: 1, reasons: [], source: 'file' };
 const side = (mid: number) => ({ bids: [{ price: mid - 1000, qty: 1 }], asks: [{ price: mid + 1000, qty: 1 }] });
 const book = (venue: Book['venue'], mid: number, ts: number): Book => ({ venue, marketId: venue === 'kalshi' ? 'KX' : POLY, yes: side(mid), no: side(1_000_000 - mid), tsVenue: ts, tsReceived: ts, issues: [] });
 const pb = (poly: number, kalshi: number, ts: number, yesMapsToNo = false): PairBooks => ({
-  pair, pairId: 'p', poly: book('polymarket', poly, ts), kalshi: book('kalshi', yesMapsToNo ? 1_000_000 - kalshi : kalshi, ts), yesMapsToNo, tsAligned: ts, skewMs: 0,
+  pair, pairId: 'p', books: [book('polymarket', poly, ts), book('kalshi', yesMapsToNo ? 1_000_000 - kalshi : kalshi, ts)], yesMapsToNo, tsAligned: ts, skewMs: 0,
 });
 const diffs = (v: readonly number[]) => v.slice(1).map((x, i) => x - v[i]!);
 

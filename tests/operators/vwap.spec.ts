@@ -55,29 +55,29 @@ describe('searchSize', () => {
 describe('depthCandidate', () => {
   it('pairs Polymarket YES with Kalshi NO (and the reverse) when YES means the same thing', () => {
     const pb = pairBooks(book('polymarket', [lv(0.40, 100)], [lv(0.58, 100)]), book('kalshi', [lv(0.39, 100)], [lv(0.55, 100)]));
-    const yes = depthCandidate(pb, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+    const yes = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 1 })!;
     expect(yes.legs.map((l) => [l.venue, l.outcome, l.vwapMicros])).toEqual([['polymarket', 'yes', 400_000], ['kalshi', 'no', 550_000]]);
     expect(yes).toMatchObject({ sizeQty: C(100), grossEdgeMicros: 5_000_000, resolutionTs: pair.resolutionTs, tsAligned: T0 });
-    const no = depthCandidate(pb, 'polyNo', { minMarginalEdgeMicros: 1 })!;
+    const no = depthCandidate(pb, 'aNo', { minMarginalEdgeMicros: 1 })!;
     expect(no.legs.map((l) => [l.outcome, l.vwapMicros])).toEqual([['no', 580_000], ['yes', 390_000]]);
     // Polymarket NO at 0.62 + Kalshi YES at 0.39 costs more than $1: no candidate
     const dear = pairBooks(book('polymarket', [lv(0.40, 100)], [lv(0.62, 100)]), book('kalshi', [lv(0.39, 100)], [lv(0.55, 100)]));
-    expect(depthCandidate(dear, 'polyNo', { minMarginalEdgeMicros: 1 })).toBeUndefined();
+    expect(depthCandidate(dear, 'aNo', { minMarginalEdgeMicros: 1 })).toBeUndefined();
   });
   it('pairs Polymarket YES with Kalshi YES when yesMapsToNo', () => {
     const p = { ...pair, yesMapsToNo: true };
     const pb = pairBooks(book('polymarket', [lv(0.40, 100)], []), book('kalshi', [lv(0.55, 100)], [lv(0.99, 1)]), p);
-    const c = depthCandidate(pb, 'polyYes', { minMarginalEdgeMicros: 1 })!;
+    const c = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 1 })!;
     expect(c.legs[1]).toMatchObject({ venue: 'kalshi', marketId: KAL, outcome: 'yes', costMicros: 55_000_000 });
     expect(c.legs[0]).toMatchObject({ venue: 'polymarket', marketId: POLY, outcome: 'yes' });
   });
   it('passes marginal fees per venue at each book time', () => {
     const pb = pairBooks(book('polymarket', [lv(0.40, 100)], []), book('kalshi', [], [lv(0.55, 100)], T0 + 5));
     const calls: unknown[] = [];
-    const c = depthCandidate(pb, 'polyYes', { minMarginalEdgeMicros: 30_000, marginalFee: (v, m, p, t) => (calls.push([v, m, p, t]), 10_000) });
+    const c = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 30_000, marginalFee: (v, m, p, t) => (calls.push([v, m, p, t]), 10_000) });
     // 1 − 0.40 − 0.55 − 2 × 0.01 = 0.03: exactly at the threshold passes, one micro above does not
     expect(c?.lastMarginalEdgeMicros).toBe(30_000);
-    expect(depthCandidate(pb, 'polyYes', { minMarginalEdgeMicros: 30_001, marginalFee: () => 10_000 })).toBeUndefined();
+    expect(depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 30_001, marginalFee: () => 10_000 })).toBeUndefined();
     expect(calls).toContainEqual(['polymarket', POLY, 400_000, T0]);
     expect(calls).toContainEqual(['kalshi', KAL, 550_000, T0 + 5]);
   });
@@ -88,7 +88,7 @@ describe('vwap operator (marbles)', () => {
   const none = pairBooks(book('polymarket', [lv(0.50, 10)], [lv(0.70, 10)]), book('kalshi', [lv(0.45, 10)], [lv(0.55, 10)]));
   const flagged = pairBooks(book('polymarket', [lv(0.40, 10)], [], T0, ['crossed-yes']), book('kalshi', [], [lv(0.55, 10)]));
   const cfg = { minMarginalEdgeMicros: 10_000 };
-  const x = depthCandidate(good, 'polyYes', cfg)!;
+  const x = depthCandidate(good, 'aYes', cfg)!;
 
   it('emits the sized candidates, skips pairs without size and flagged books', () => {
     const drops: string[] = [];
@@ -123,7 +123,7 @@ describe('vwap operator (marbles)', () => {
         if (n++ === 0) throw new Error('no schedule');
         return 0;
       };
-      expectObservable(cold('-a-a|', { a: good }).pipe(vwap({ ...cfg, directions: ['polyYes'], marginalFee: fee, onDrop: (r) => drops.push(r) }))).toBe('---x|', { x });
+      expectObservable(cold('-a-a|', { a: good }).pipe(vwap({ ...cfg, directions: ['aYes'], marginalFee: fee, onDrop: (r) => drops.push(r) }))).toBe('---x|', { x });
     });
     expect(drops).toEqual(['sizing failed']);
   });

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { merge, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { loadConfig } from '../../src/config.js';
 import { startDemo, type DemoHandle } from '../../src/demo/run.js';
-import { recordFrames, type Recorder } from '../../src/history/recorder.js';
+import { recordFeeds, type Recorder } from '../../src/history/recorder.js';
 import { loadFrames, replayPipeline } from '../../pipelines/replay.js';
 import type { Edge, RiskDecision } from '../../schema/edge.js';
 
@@ -36,7 +36,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 
 /** The pipeline's numbers must follow from the hand-worked cost and fees plus this capital cost. */
 function expectedFor(e: Edge, costMicros: number, feesMicros: number, resolutionTs: number) {
-  const tsAligned = BigInt(Math.max(e.polyTsVenue, e.kalshiTsVenue));
+  const tsAligned = BigInt(Math.max(e.legs[0].tsVenue, e.legs[1].tsVenue));
   const capital = BigInt(costMicros + feesMicros);
   // ceil(capital × 0.05 × dt / year)
   const num = capital * 5n * (BigInt(resolutionTs) - tsAligned);
@@ -53,7 +53,7 @@ beforeAll(async () => {
     workDir: work,
     rateHz: 50,
     onOutputs: (out, feeds) => {
-      recorder = recordFrames(merge(feeds.poly.frames$, feeds.kalshi.frames$), { dir: path.join(work, 'recording') });
+      recorder = recordFeeds(Object.values(feeds), { dir: path.join(work, 'recording') });
       subs.push(out.edges$.subscribe((e) => edges.push(e)));
       subs.push(out.decisions$.subscribe((d) => decisions.push(d)));
     },
@@ -64,8 +64,7 @@ beforeAll(async () => {
     return n('demo-p1') >= 3 && n('demo-p2') >= 3 ? true : undefined;
   });
   // stop the venues: nothing new flows, then the persister drains
-  demo.live.poly.close();
-  demo.live.kalshi.close();
+  for (const f of Object.values(demo.live.feeds)) f.close();
   await recorder.stop();
 }, 180_000);
 
@@ -124,9 +123,9 @@ describe('demo scenario end to end', () => {
   it('replaying the recorded session twice gives identical edges (and the planted ones)', async () => {
     const frames = await loadFrames(path.join(work, 'recording'));
     expect(frames.length).toBeGreaterThan(10);
-    const polyMarkets = demo.scenario.polyMarkets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId }));
+    const markets = demo.live.subscribedMarkets();
     const once = () => {
-      const r = replayPipeline({ frames, pairs: demo.scenario.pairs, polyMarkets, feeBook: demo.live.feeBook, risk: demo.config.risk });
+      const r = replayPipeline({ frames, pairs: demo.scenario.pairs, markets, feeBook: demo.live.feeBook, risk: demo.config.risk });
       const out: Edge[] = [];
       const s = r.outputs.edges$.subscribe((e) => out.push(e));
       r.run();

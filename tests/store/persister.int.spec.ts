@@ -7,11 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Subject } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSink, startPersister, type Persister, type WriteMethod } from '../../src/store/persister.js';
 import { encodeEvent } from '../../src/store/streams/deadletter.js';
+import { appendTo } from '../../src/store/streams/rx.js';
+import { MemoryStreamLog } from '../../src/store/streams/memory.js';
 import { RedisStreamLog } from '../../src/store/streams/redis.js';
+import type { StreamLog } from '../../src/store/streams/types.js';
 import { pgReachable } from '../helpers/db.js';
 import { CI, deleteKeys, describeWithRedis, REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 
@@ -31,6 +35,7 @@ d('persister (Redis -> PostgreSQL)', () => {
   const prefix = uniquePrefix('persister');
   let pool: pg.Pool;
   let log: RedisStreamLog;
+  const mem = new MemoryStreamLog();
 
   const makeTable = async (name: string) => {
     await pool.query(`CREATE TABLE ${schema}.${name} (seq bigint PRIMARY KEY, entry_id text NOT NULL, px bigint NOT NULL CHECK (px >= 0), venue text NOT NULL)`);
@@ -49,6 +54,7 @@ d('persister (Redis -> PostgreSQL)', () => {
   });
   afterAll(async () => {
     await log?.close();
+    await mem.close();
     await pool?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await pool?.end();
     await deleteKeys(prefix);
@@ -74,6 +80,69 @@ d('persister (Redis -> PostgreSQL)', () => {
       expect(await log.length(`${stream}:dead`)).toBe(3);
       const row = await pool.query(`SELECT seq, px, venue FROM ${table} WHERE seq = 5`);
       expect(row.rows[0]).toEqual({ seq: '5', px: '50', venue: 'kalshi' });
+    });
+  }
+
+  // the same behaviour on Redis and on the in-process stand-in
+  for (const kind of ['redis', 'memory'] as const) {
+    const L = (): StreamLog => (kind === 'redis' ? log : mem);
+    it(`${kind}: stop() persists every last event: appends still in flight after the source was unsubscribed land in the table`, async () => {
+      const stream = `${prefix}:${kind}:drain`;
+      const table = await makeTable(`t_${kind}_drain`);
+      const p = startPersister({ log: L(), pool, sinks: [sinkFor(stream, table)], consumer: 'c-drain', batchSize: 1000, blockMs: 2000, retryDelayMs: 50 });
+      await sleep(100);
+      // the shutdown of pipelines/live.ts: the sources emit their last events, the sinks are unsubscribed, then persister.stop()
+      const src = new Subject<number>();
+      const sub = src.pipe(appendTo(L(), stream, (i: number) => encodeEvent('ev', { seq: i, px: i, venue: 'kalshi' }), { maxBatch: 500 })).subscribe();
+      for (let i = 0; i < 3000; i++) src.next(i);
+      sub.unsubscribe();
+      await p.stop();
+      expect(await count(table)).toBe(3000);
+      expect(await L().pending(stream, 'persister')).toEqual({ count: 0, consumers: {} });
+      expect(await L().consumers(stream, 'persister')).toEqual([]); // a clean stop leaves no consumer behind
+    });
+
+    it(`${kind}: an entry PostgreSQL keeps refusing (not a data exception: 54000 index row too big) is dead-lettered after maxFailures`, async () => {
+      const stream = `${prefix}:${kind}:poison`;
+      const table = await makeTable(`t_${kind}_poison`);
+      await pool.query(`CREATE INDEX ON ${table} (venue)`);
+      const huge = randomBytes(20_000).toString('base64');
+      const sink = defineSink({ ...sinkFor(stream, table), toRow: (e, id) => [e.seq, id, e.px, e.seq === 13 ? huge : e.venue] });
+      await L().append(stream, Array.from({ length: 40 }, (_, i) => encodeEvent('ev', { seq: i, px: i, venue: 'kalshi' })));
+      const p = startPersister({ log: L(), pool, sinks: [sink], consumer: 'c-poison', batchSize: 100, blockMs: 50, retryDelayMs: 20, maxFailures: 3 });
+      try {
+        for (let i = 0; i < 400 && p.stats.deadLettered < 1; i++) await sleep(25);
+      } finally {
+        await p.stop();
+      }
+      expect(p.stats).toMatchObject({ rowsInserted: 39, deadLettered: 1, failures: 2 });
+      expect(await count(table)).toBe(39);
+      expect(await L().pending(stream, 'persister')).toEqual({ count: 0, consumers: {} });
+      await L().ensureGroup(`${stream}:dead`, 'check');
+      const [dead] = await L().readGroup(`${stream}:dead`, 'check', 'x', { count: 10 });
+      expect(dead!.fields.reason).toMatch(/^failed 3 times: index row/);
+      expect(JSON.parse(JSON.parse(dead!.fields.raw!).d as string)).toMatchObject({ seq: 13 });
+    });
+
+    it(`${kind}: claims the entries of dead consumers and removes them from the group (XINFO CONSUMERS / XGROUP DELCONSUMER)`, async () => {
+      const stream = `${prefix}:${kind}:reap`;
+      const table = await makeTable(`t_${kind}_reap`);
+      await L().ensureGroup(stream, 'persister');
+      await L().append(stream, Array.from({ length: 5 }, (_, i) => encodeEvent('ev', { seq: i, px: i, venue: 'kalshi' })));
+      await L().readGroup(stream, 'persister', 'persister-101', { count: 3 }); // died holding three entries
+      const two = await L().readGroup(stream, 'persister', 'persister-102', { count: 2 });
+      await L().ack(stream, 'persister', two.map((e) => e.id)); // died with nothing pending
+      await sleep(250);
+      const p = startPersister({ log: L(), pool, sinks: [sinkFor(stream, table)], consumer: 'c-reap', batchSize: 100, blockMs: 50, claimIdleMs: 0, deadConsumerIdleMs: 200 });
+      try {
+        for (let i = 0; i < 200 && p.stats.consumersRemoved < 2; i++) await sleep(25);
+        expect(p.stats.consumersRemoved).toBe(2);
+        expect(await count(table)).toBe(3);
+        expect((await L().consumers(stream, 'persister')).map((c) => c.name)).toEqual(['c-reap']);
+      } finally {
+        await p.stop();
+      }
+      expect(await L().pending(stream, 'persister')).toEqual({ count: 0, consumers: {} });
     });
   }
 

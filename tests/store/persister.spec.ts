@@ -80,6 +80,104 @@ describe('startPersister', () => {
     await log.close();
   });
 
+  it('an entry whose write keeps failing (database up) is dead-lettered with its error after maxFailures, the rest is written', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', [1, 2, 3, 4].map((seq) => encodeEvent('ev', { seq })));
+    let selects = 0;
+    const db: Queryable = {
+      query: async (text, values = []) => {
+        if (text === 'SELECT 1') {
+          selects += 1;
+          return { rowCount: 1 };
+        }
+        if (values.includes(3)) throw new TypeError('cannot serialize value'); // not a data error, not the connection
+        return { rowCount: values.length / 2 };
+      },
+    };
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values', retryDelayMs: 5, maxFailures: 3 });
+    await until(() => p.stats.deadLettered === 1);
+    await until(async () => (await log.pending('s', 'persister')).count === 0);
+    await p.stop();
+    // tries 1 and 2 leave it pending (the others are written and acked at once), try 3 dead-letters it
+    expect(p.stats).toMatchObject({ rowsInserted: 3, deadLettered: 1, failures: 2 });
+    expect(selects).toBe(3); // blamed only after the database answered
+    await log.ensureGroup('s:dead', 'x');
+    const [dead] = await log.readGroup('s:dead', 'x', 'x', { count: 10 });
+    expect(dead!.fields.reason).toBe('failed 3 times: cannot serialize value');
+    expect(JSON.parse(JSON.parse(dead!.fields.raw!).d)).toEqual({ seq: 3 });
+    await log.close();
+  });
+
+  it('never blames an entry while the database is down, whatever the error looks like', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', [1, 2].map((seq) => encodeEvent('ev', { seq })));
+    let down = true;
+    let writes = 0;
+    const db: Queryable = {
+      query: async (text, values = []) => {
+        if (down) throw new Error(text === 'SELECT 1' ? 'boom' : 'unexpected failure');
+        writes += 1;
+        return { rowCount: values.length / 2 };
+      },
+    };
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values', retryDelayMs: 2, maxFailures: 2 });
+    await until(() => p.stats.failures >= 6);
+    expect(p.stats.deadLettered).toBe(0);
+    expect((await log.pending('s', 'persister')).count).toBe(2);
+    down = false;
+    await until(() => p.stats.rowsInserted === 2);
+    await p.stop();
+    expect(writes).toBe(1);
+    expect(p.stats.deadLettered).toBe(0);
+    expect(await log.length('s:dead')).toBe(0);
+    await log.close();
+  });
+
+  it('stop() drains: an entry appended while a batch is being written is persisted before stop resolves', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', encodeEvent('ev', { seq: 1 }));
+    const { db, calls } = scriptedDb();
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 5_000, method: 'values' });
+    await until(() => calls.length === 1);
+    await log.append('s', encodeEvent('ev', { seq: 2 })); // e.g. the last feed status at shutdown
+    const stopped = p.stop();
+    calls[0]!.resolve(1);
+    await until(() => calls.length === 2);
+    expect(calls[1]!.values).toEqual([2, expect.any(String)]);
+    calls[1]!.resolve(1);
+    await stopped;
+    expect(p.stats).toMatchObject({ rowsInserted: 2, failures: 0 });
+    expect(await log.pending('s', 'persister')).toEqual({ count: 0, consumers: {} });
+    // a clean stop leaves no consumer behind
+    expect(await log.consumers('s', 'persister')).toEqual([]);
+    await log.close();
+  });
+
+  it('claims the entries of a dead consumer and removes dead consumers from the group', async () => {
+    const log = new MemoryStreamLog();
+    await log.ensureGroup('s', 'persister');
+    await log.append('s', [1, 2, 3].map((seq) => encodeEvent('ev', { seq })));
+    await log.readGroup('s', 'persister', 'persister-old', { count: 2 }); // died holding two entries
+    const [third] = await log.readGroup('s', 'persister', 'persister-older', { count: 1 });
+    await log.ack('s', 'persister', [third!.id]); // died with nothing pending
+    await new Promise((r) => setTimeout(r, 60));
+    const written: unknown[] = [];
+    const db: Queryable = {
+      query: async (_t, values = []) => {
+        written.push(...values.filter((_, i) => i % 2 === 0));
+        return { rowCount: values.length / 2 };
+      },
+    };
+    // claimIdleMs 0: XAUTOCLAIM is off, so only the dead-consumer sweep can pick the entries up
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values', claimIdleMs: 0, deadConsumerIdleMs: 50 });
+    await until(() => p.stats.consumersRemoved === 2);
+    expect(written).toEqual([1, 2]);
+    expect((await log.consumers('s', 'persister')).map((c) => c.name)).toEqual(['c']);
+    expect(await log.pending('s', 'persister')).toEqual({ count: 0, consumers: {} });
+    await p.stop();
+    await log.close();
+  });
+
   it("rejects unsafe identifiers and 'copy' without a pool", () => {
     const log = new MemoryStreamLog();
     const { db } = scriptedDb();

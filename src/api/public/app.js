@@ -39,11 +39,17 @@ async function gql(query, variables = {}) {
   return body.data;
 }
 
+const LEG = ['A', 'B'];
+/** "A polymarket YES + B kalshi NO": what each leg buys (legs by position: A = legs[0]). */
+const edgeLegs = (legs) => (legs ?? []).map((l) => `${LEG[l.position]} ${l.venue} ${l.outcome.toUpperCase()}`).join(' + ');
+/** A pair leg: its venue and the market's title (its id while discovery has not stored the market). */
+const pairLeg = (l) => (l ? `${l.venue}: ${l.market?.title ?? l.marketId}` : '');
+
 function edgeRow(e, fresh) {
   const tr = document.createElement('tr');
   tr.dataset.edgeId = e.edgeId;
   if (fresh) tr.className = 'new';
-  tr.append(cell(time(e.ts)), cell(e.pairId), cell(e.direction), cell(usd(e.netEdgePerContractMicros), 'num'), cell(contracts(e.sizeQty), 'num'), cell(usd(e.profitMicros), 'num'));
+  tr.append(cell(time(e.ts)), cell(e.pairId), cell(e.direction), cell(edgeLegs(e.legs)), cell(usd(e.netEdgePerContractMicros), 'num'), cell(contracts(e.sizeQty), 'num'), cell(usd(e.profitMicros), 'num'));
   return tr;
 }
 function addEdge(e, fresh) {
@@ -76,19 +82,23 @@ function renderPairs(pairs) {
   const tbody = $('pairs');
   tbody.replaceChildren(...pairs.map((p) => {
     const tr = document.createElement('tr');
-    tr.append(cell(p.pairId), cell(p.status, `status-${p.status}`), cell(p.confidence == null ? '' : p.confidence.toFixed(2), 'num'), cell(p.polyMarket?.title ?? p.polyMarketId), cell(p.kalshiMarket?.title ?? p.kalshiMarketId));
+    const byPos = new Map(p.legs.map((l) => [l.position, l]));
+    tr.append(
+      cell(p.pairId), cell(p.status, `status-${p.status}`), cell(p.confidence == null ? '' : p.confidence.toFixed(2), 'num'),
+      cell(p.humanReviewed ? 'human' : 'matcher'), cell(pairLeg(byPos.get(0))), cell(pairLeg(byPos.get(1))),
+    );
     return tr;
   }));
 }
 
-const EDGE_FIELDS = 'edgeId pairId direction ts sizeQty netEdgePerContractMicros profitMicros';
+const EDGE_FIELDS = 'edgeId pairId direction ts sizeQty netEdgePerContractMicros profitMicros legs { position venue outcome }';
 async function loadAll() {
   const d = await gql(`{
     me { name role }
     killSwitch { on updatedAt updatedBy }
     topEdges(limit: 50) { ${EDGE_FIELDS} }
     feedHealth { venue state reason ts }
-    pairs { pairId status confidence polyMarketId kalshiMarketId polyMarket { title } kalshiMarket { title } }
+    pairs { pairId status confidence humanReviewed legs { position venue marketId market { title } } }
   }`);
   me = d.me;
   $('who').textContent = `${me.name} (${me.role})`;

@@ -22,9 +22,7 @@
  * error text scrubbed of secrets.
  */
 import { performance } from 'node:perf_hooks';
-import OpenAI from 'openai';
 import type pg from 'pg';
-import { z } from 'zod';
 import type { MarketRecord } from '../../../schema/market.js';
 import type { Micros } from '../../../schema/money.js';
 import type { Config } from '../../config.js';
@@ -32,22 +30,13 @@ import { log, registerSecret, scrub } from '../../log.js';
 import { costMicros, MemoryLedger, PgLedger, utcDayStart, type LlmCallStatus, type LlmLedger } from '../cost.js';
 import { buildPrompt, parseVerdict, repairMessages, verdictCacheKey, type ChatMessage, type PromptOptions, type Verdict } from '../verdict.js';
 import { BudgetExceededError, LlmOutputError, LlmTransportError, LlmUnavailableError } from './errors.js';
-import { realClock, TokenBucket, type Clock } from './tokenBucket.js';
-import { countChatTokens, countTokens } from './tokens.js';
+import { callProvider, createProvider, isLoopback, type CallOutcome, type LlmProviderConfig, type Provider } from './provider.js';
+import { realClock, type Clock } from './tokenBucket.js';
+import { countChatTokens } from './tokens.js';
 
 export { BudgetExceededError, LlmOutputError, LlmTransportError, LlmUnavailableError } from './errors.js';
-
-export interface LlmProviderConfig {
-  /** 'deepseek', 'openai', ... (stored in llm_calls.provider) */
-  name: string;
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  /** requests per minute (token bucket) */
-  rpm: number;
-  priceInPerMTokMicros: Micros;
-  priceOutPerMTokMicros: Micros;
-}
+export { parseRetryAfter } from './provider.js';
+export type { LlmProviderConfig } from './provider.js';
 
 export interface LlmJudgeOptions {
   /** in order of preference: primary first */
@@ -121,53 +110,7 @@ export interface LlmJudgeStats {
   failures: number;
 }
 
-// the subset of the chat.completion response we rely on; validated, since it crosses a boundary
-const Completion = z.looseObject({
-  model: z.string().optional(),
-  choices: z.array(z.looseObject({
-    message: z.looseObject({ content: z.string().nullable().optional() }),
-    finish_reason: z.string().nullable().optional(),
-  })).min(1),
-  usage: z.looseObject({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).nullable().optional(),
-});
-
 const RAW_LOG_CHARS = 500;
-
-/** Parses Retry-After (delta seconds or an HTTP date) or retry-after-ms into ms from `nowMs`. */
-export function parseRetryAfter(headers: Headers | undefined, nowMs: number): number | undefined {
-  if (!headers) return undefined;
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
-  const v = headers.get('retry-after');
-  if (v === null) return undefined;
-  const t = v.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.ceil(Number(t) * 1000);
-  const date = Date.parse(t);
-  if (Number.isFinite(date)) return Math.max(0, date - nowMs);
-  return undefined;
-}
-
-const isLoopback = (u: string): boolean => {
-  try {
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname);
-  } catch {
-    return false;
-  }
-};
-
-interface Provider {
-  cfg: LlmProviderConfig;
-  client: OpenAI;
-  bucket: TokenBucket;
-}
-
-interface CallOutcome {
-  content: string;
-  finishReason: string | null | undefined;
-  promptTokens: number;
-  completionTokens: number;
-  usageReported: boolean;
-}
 
 /** The judge. One per process (its token buckets are per provider). */
 export class LlmJudge {
@@ -207,11 +150,7 @@ export class LlmJudge {
         log.warn({ provider: cfg.name }, 'llm: provider has no API key; skipped');
         continue;
       }
-      this.providers.push({
-        cfg,
-        client: new OpenAI({ baseURL: cfg.baseUrl, apiKey: cfg.apiKey ?? 'local-no-key', maxRetries: 0, timeout: opts.timeoutMs }),
-        bucket: new TokenBucket({ perMinute: cfg.rpm, clock: this.clock }),
-      });
+      this.providers.push(createProvider(cfg, opts.timeoutMs, this.clock));
     }
   }
 
@@ -256,7 +195,7 @@ export class LlmJudge {
         const started = performance.now();
         let out: CallOutcome;
         try {
-          out = await this.call(p, messages, opts.signal);
+          out = await callProvider(p, messages, opts.signal, this.o, this.clock);
         } catch (err) {
           this.reservedMicros -= reserve;
           const latencyMs = Math.round(performance.now() - started);
@@ -352,55 +291,6 @@ export class LlmJudge {
     }
   }
 
-  /** One HTTP request. Throws LlmTransportError (retryable) or another error (next provider). */
-  private async call(p: Provider, messages: ChatMessage[], signal: AbortSignal | undefined): Promise<CallOutcome> {
-    let raw: unknown;
-    try {
-      raw = await p.client.chat.completions.create(
-        { model: p.cfg.model, messages, response_format: { type: 'json_object' }, max_tokens: this.o.maxOutputTokens, temperature: 0 },
-        { signal, timeout: this.o.timeoutMs },
-      );
-    } catch (err) {
-      throw this.classify(p, err);
-    }
-    const res = Completion.safeParse(raw);
-    if (!res.success) {
-      throw new LlmTransportError(`${p.cfg.name}: response is not a chat.completion (${res.error.issues[0]?.message ?? 'invalid'})`, { provider: p.cfg.name, model: p.cfg.model });
-    }
-    const choice = res.data.choices[0]!;
-    const content = choice.message.content ?? '';
-    const usage = res.data.usage;
-    if (!usage) log.warn({ provider: p.cfg.name }, 'llm: response has no usage; cost from the cl100k estimate');
-    return {
-      content,
-      finishReason: choice.finish_reason,
-      promptTokens: usage?.prompt_tokens ?? countChatTokens(messages),
-      completionTokens: usage?.completion_tokens ?? countTokens(content),
-      usageReported: !!usage,
-    };
-  }
-
-  private classify(p: Provider, err: unknown): Error {
-    const info = { provider: p.cfg.name, model: p.cfg.model };
-    if (err instanceof OpenAI.APIUserAbortError) return err;
-    if (err instanceof OpenAI.APIConnectionTimeoutError) {
-      return new LlmTransportError(`${p.cfg.name}: timed out after ${this.o.timeoutMs} ms`, info, { cause: err });
-    }
-    if (err instanceof OpenAI.APIConnectionError) {
-      return new LlmTransportError(`${p.cfg.name}: connection error (${scrub(err.message)})`, info, { cause: err });
-    }
-    if (err instanceof OpenAI.APIError) {
-      const status = err.status;
-      const detail = scrub(err.message).replace(new RegExp(`^${status ?? ''}\\s*`), '');
-      const msg = `${p.cfg.name}: HTTP ${status ?? '?'}: ${detail}`;
-      if (status === 429 || status === 408 || status === 409 || (status !== undefined && status >= 500)) {
-        return new LlmTransportError(msg, { ...info, status, retryAfterMs: parseRetryAfter(err.headers, this.clock.now()) }, { cause: err });
-      }
-      return new Error(msg, { cause: err });
-    }
-    // a body cut mid-stream surfaces as a fetch/undici or JSON error, not an APIError
-    return new LlmTransportError(`${p.cfg.name}: broken response (${scrub((err as Error)?.message ?? String(err))})`, info, { cause: err });
-  }
 }
 
 /** A judge from `loadConfig().llm`: DeepSeek first, GPT-4o fallback. */

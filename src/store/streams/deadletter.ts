@@ -3,7 +3,8 @@
  * `t` = its type name. An entry that is not JSON or fails the schema goes to `<stream>:dead`
  * with fields {reason, stream, id, raw}, is logged and counted, and is acked so it never blocks
  * the group. Dead-letter append happens BEFORE the ack: a crash in between re-delivers the
- * entry (it may be dead-lettered twice, never lost).
+ * entry (it may be dead-lettered twice, never lost). The persister also dead-letters an entry whose
+ * write failed `maxFailures` times, with reason `failed <n> times: <error>` (src/store/persister.ts).
  */
 import type { z } from 'zod';
 import { log as logger } from '../../log.js';

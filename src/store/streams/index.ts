@@ -14,5 +14,6 @@ export function createStreamLog(cfg: Config['redis']): StreamLog {
 }
 
 export * from './types.js';
+export { checkpointKey, liveChannelPrefix } from './namespace.js';
 export { MemoryStreamLog } from './memory.js';
 export { RedisStreamLog } from './redis.js';

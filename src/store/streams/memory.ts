@@ -1,10 +1,10 @@
 /**
  * In-process stand-in for Redis Streams: same semantics as RedisStreamLog for one process
  * (consumer groups, pending entries list with delivery counts and idle time, XAUTOCLAIM,
- * blocking reads woken by appends, MAXLEN trimming). NOT durable and NOT shared between
+ * blocking reads woken by appends, MAXLEN trimming, consumers with idle times). NOT durable and NOT shared between
  * processes: see README.md in this folder.
  */
-import { compareIds, type AppendOptions, type ClaimOptions, type Fields, type PendingSummary, type ReadOptions, type StreamEntry, type StreamLog } from './types.js';
+import { compareIds, type AppendOptions, type ClaimOptions, type ConsumerInfo, type DeleteConsumerOptions, type Fields, type PendingSummary, type ReadOptions, type StreamEntry, type StreamLog } from './types.js';
 
 interface PendingInfo {
   consumer: string;
@@ -16,6 +16,11 @@ interface Group {
   lastDelivered: string;
   /** insertion order is not id order after claims; sorted on demand */
   pel: Map<string, PendingInfo>;
+  /**
+   * consumer -> when it was last handed entries (read or claim). Like Redis 7.0, a consumer exists
+   * from its first delivery and a read that returns nothing neither creates nor refreshes it.
+   */
+  consumers: Map<string, number>;
 }
 
 interface Stream {
@@ -114,7 +119,7 @@ export class MemoryStreamLog implements StreamLog {
     const s = this.stream(stream, true)!;
     if (s.groups.has(group)) return;
     const lastDelivered = startId === '$' ? (s.entries.at(-1)?.id ?? `${s.lastMs}-${s.lastSeq}`) : startId === '0' ? '0-0' : startId;
-    s.groups.set(group, { lastDelivered, pel: new Map() });
+    s.groups.set(group, { lastDelivered, pel: new Map(), consumers: new Map() });
   }
 
   async readGroup(stream: string, group: string, consumer: string, opts: ReadOptions): Promise<StreamEntry[]> {
@@ -135,6 +140,7 @@ export class MemoryStreamLog implements StreamLog {
         const e = MemoryStreamLog.find(s.entries, id);
         if (e) out.push(e); // trimmed: Redis returns a nil body; we skip it like RedisStreamLog does
       }
+      if (ids.length) g.consumers.set(consumer, now);
       return out;
     }
     const deadline = this.now() + (opts.blockMs ?? 0);
@@ -145,6 +151,7 @@ export class MemoryStreamLog implements StreamLog {
         const now = this.now();
         for (const e of out) g.pel.set(e.id, { consumer, deliveredAt: now, deliveries: 1 });
         g.lastDelivered = out.at(-1)!.id;
+        g.consumers.set(consumer, now);
         return out;
       }
       const wait = deadline - this.now();
@@ -173,13 +180,22 @@ export class MemoryStreamLog implements StreamLog {
 
   async claimStuck(stream: string, group: string, consumer: string, opts: ClaimOptions): Promise<StreamEntry[]> {
     this.open();
+    return this.claim(stream, group, consumer, opts, () => true);
+  }
+
+  async claimFrom(stream: string, group: string, from: string, consumer: string, opts: ClaimOptions): Promise<StreamEntry[]> {
+    this.open();
+    return this.claim(stream, group, consumer, opts, (p) => p.consumer === from);
+  }
+
+  private claim(stream: string, group: string, consumer: string, opts: ClaimOptions, which: (p: PendingInfo) => boolean): StreamEntry[] {
     const { s, g } = this.group(stream, group);
     const now = this.now();
     const out: StreamEntry[] = [];
     for (const id of [...g.pel.keys()].sort(compareIds)) {
       if (out.length >= opts.count) break;
       const p = g.pel.get(id)!;
-      if (now - p.deliveredAt < opts.minIdleMs) continue;
+      if (!which(p) || now - p.deliveredAt < opts.minIdleMs) continue;
       const e = MemoryStreamLog.find(s.entries, id);
       if (!e) {
         g.pel.delete(id); // trimmed away: Redis 7 XAUTOCLAIM deletes it from the PEL too
@@ -190,6 +206,7 @@ export class MemoryStreamLog implements StreamLog {
       p.deliveries += 1;
       out.push(e);
     }
+    if (out.length) g.consumers.set(consumer, now);
     return out;
   }
 
@@ -200,6 +217,30 @@ export class MemoryStreamLog implements StreamLog {
     for (const p of g.pel.values()) consumers[p.consumer] = (consumers[p.consumer] ?? 0) + 1;
     return { count: g.pel.size, consumers };
   }
+
+  async consumers(stream: string, group: string): Promise<ConsumerInfo[]> {
+    this.open();
+    const { g } = this.group(stream, group);
+    const now = this.now();
+    const pending = new Map<string, number>();
+    for (const p of g.pel.values()) pending.set(p.consumer, (pending.get(p.consumer) ?? 0) + 1);
+    return [...g.consumers.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, seen]) => ({ name, pending: pending.get(name) ?? 0, idleMs: Math.max(0, now - seen) }));
+  }
+
+  async deleteConsumer(stream: string, group: string, consumer: string, opts: DeleteConsumerOptions = {}): Promise<boolean> {
+    this.open();
+    const { g } = this.group(stream, group);
+    const seen = g.consumers.get(consumer);
+    if (seen === undefined || this.now() - seen < (opts.minIdleMs ?? 0)) return false;
+    for (const p of g.pel.values()) if (p.consumer === consumer) return false;
+    g.consumers.delete(consumer);
+    return true;
+  }
+
+  /** Appends here complete before append() returns: nothing is ever in flight. */
+  async flush(): Promise<void> {}
 
   /** Delivery count of a pending entry (memory only; Redis exposes it through XPENDING's extended form). */
   deliveries(stream: string, group: string, id: string): number {

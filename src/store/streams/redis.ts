@@ -1,12 +1,14 @@
 /**
  * StreamLog on Redis Streams (ioredis): pipelined XADD MAXLEN ~ for batches, XREADGROUP,
- * XACK, XAUTOCLAIM, XPENDING; checkpoints in one hash `<prefix>:checkpoints`.
+ * XACK, XAUTOCLAIM, XPENDING, XINFO CONSUMERS, XCLAIM, a guarded XGROUP DELCONSUMER (Lua);
+ * checkpoints in one hash `<prefix>:checkpoints`.
  * Blocking reads run on their own connections (a blocked XREADGROUP holds its connection),
  * taken from a small pool, so acks and appends never wait behind them.
  */
 import { Redis } from 'ioredis';
 import { log } from '../../log.js';
-import type { AppendOptions, ClaimOptions, Fields, PendingSummary, ReadOptions, StreamEntry, StreamLog } from './types.js';
+import { checkpointKey } from './namespace.js';
+import type { AppendOptions, ClaimOptions, ConsumerInfo, DeleteConsumerOptions, Fields, PendingSummary, ReadOptions, StreamEntry, StreamLog } from './types.js';
 
 export interface RedisStreamLogOptions {
   /** redis:// URL, or an existing client (not closed by close()) */
@@ -14,11 +16,36 @@ export interface RedisStreamLogOptions {
   readonly client?: Redis;
   /** default approximate MAXLEN per stream; 0 = unbounded */
   readonly maxLen?: number;
-  /** key prefix of the checkpoint hash; default 'stream' */
+  /** the deployment's namespace (config.redis.prefix): checkpoints in `<prefix>:checkpoints`; default 'stream' */
   readonly prefix?: string;
 }
 
 type RawEntry = [string, string[] | null];
+
+/**
+ * Deletes consumer ARGV[2] of group ARGV[1] only if it has no pending entries and has been idle
+ * at least ARGV[3] ms. Atomic: no read can hand it an entry between the check and the delete.
+ */
+const DELETE_IDLE_CONSUMER = `
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+  if f['name'] == ARGV[2] then
+    if tonumber(f['pending']) == 0 and tonumber(f['idle']) >= tonumber(ARGV[3]) then
+      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+      return 1
+    end
+    return 0
+  end
+end
+return 0`;
+
+/** A flat [k1, v1, k2, v2, ...] reply as a map. */
+function pairs(flat: unknown): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  if (Array.isArray(flat)) for (let i = 0; i + 1 < flat.length; i += 2) m.set(String(flat[i]), flat[i + 1]);
+  return m;
+}
 
 function toEntries(raw: unknown, stream: string): StreamEntry[] {
   if (!Array.isArray(raw)) return [];
@@ -47,6 +74,7 @@ export class RedisStreamLog implements StreamLog {
   private readonly maxLen: number;
   private readonly checkpointKey: string;
   private closed = false;
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(opts: RedisStreamLogOptions) {
     if (opts.client) {
@@ -58,7 +86,7 @@ export class RedisStreamLog implements StreamLog {
     } else throw new Error('RedisStreamLog needs a url or a client');
     this.redis.on('error', (err: Error) => log.warn({ err }, 'redis stream log connection error'));
     this.maxLen = opts.maxLen ?? 0;
-    this.checkpointKey = `${opts.prefix ?? 'stream'}:checkpoints`;
+    this.checkpointKey = checkpointKey(opts.prefix ?? 'stream');
   }
 
   private blockingClient(): Redis {
@@ -74,7 +102,18 @@ export class RedisStreamLog implements StreamLog {
     else this.idle.push(c);
   }
 
-  async append(stream: string, entries: Fields | readonly Fields[], opts: AppendOptions = {}): Promise<string[]> {
+  append(stream: string, entries: Fields | readonly Fields[], opts: AppendOptions = {}): Promise<string[]> {
+    const p = this.xadd(stream, entries, opts);
+    this.inflight.add(p);
+    p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  async flush(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  private async xadd(stream: string, entries: Fields | readonly Fields[], opts: AppendOptions): Promise<string[]> {
     const list: readonly Fields[] = Array.isArray(entries) ? entries : [entries as Fields];
     if (!list.length) return [];
     const maxLen = opts.maxLen ?? this.maxLen;
@@ -136,6 +175,25 @@ export class RedisStreamLog implements StreamLog {
       if (deleted) log.warn({ stream, group, deleted }, 'stuck entries were trimmed before they were processed');
     } while (cursor !== '0-0' && out.length < opts.count);
     return out;
+  }
+
+  async claimFrom(stream: string, group: string, from: string, consumer: string, opts: ClaimOptions): Promise<StreamEntry[]> {
+    const pel = (await this.redis.call('XPENDING', stream, group, 'IDLE', opts.minIdleMs, '-', '+', opts.count, from)) as [string, string, number, number][];
+    if (!pel.length) return [];
+    const res = await this.redis.call('XCLAIM', stream, group, consumer, opts.minIdleMs, ...pel.map((p) => p[0]));
+    return toEntries(res, stream);
+  }
+
+  async consumers(stream: string, group: string): Promise<ConsumerInfo[]> {
+    const res = (await this.redis.call('XINFO', 'CONSUMERS', stream, group)) as unknown[];
+    return res.map((flat) => {
+      const f = pairs(flat);
+      return { name: String(f.get('name')), pending: Number(f.get('pending')), idleMs: Number(f.get('idle')) };
+    });
+  }
+
+  async deleteConsumer(stream: string, group: string, consumer: string, opts: DeleteConsumerOptions = {}): Promise<boolean> {
+    return (await this.redis.eval(DELETE_IDLE_CONSUMER, 1, stream, group, consumer, opts.minIdleMs ?? 0)) === 1;
   }
 
   async pending(stream: string, group: string): Promise<PendingSummary> {

@@ -87,7 +87,9 @@ export interface AppendToOptions {
  * in source order. While one append is in flight, arriving values are buffered and sent together
  * next (group commit), so throughput follows the log's batch rate. Completion and source errors
  * wait until everything buffered is appended; an append failure errors the output. On unsubscribe,
- * an in-flight append still completes but buffered values are dropped.
+ * nothing already taken is lost: the append in flight completes and the values buffered behind it
+ * are still appended (no ids are emitted any more); `StreamLog.flush()` waits for them all, which
+ * is how a shutdown persists its last events (see src/store/persister.ts, stop()).
  *
  * ```
  * source: a b c d |

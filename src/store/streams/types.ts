@@ -51,6 +51,19 @@ export interface PendingSummary {
   readonly consumers: Readonly<Record<string, number>>;
 }
 
+export interface ConsumerInfo {
+  readonly name: string;
+  /** entries delivered to this consumer and not yet acked */
+  readonly pending: number;
+  /** ms since the consumer last read or claimed (XINFO CONSUMERS `idle`) */
+  readonly idleMs: number;
+}
+
+export interface DeleteConsumerOptions {
+  /** delete only when the consumer has been idle at least this long (default 0) */
+  readonly minIdleMs?: number;
+}
+
 export interface StreamLog {
   /** 'redis' or 'memory'; lets callers state what they run on. */
   readonly kind: 'redis' | 'memory';
@@ -64,6 +77,22 @@ export interface StreamLog {
   ack(stream: string, group: string, ids: readonly string[]): Promise<number>;
   /** XAUTOCLAIM: moves entries pending at least `minIdleMs` (on any consumer) to `consumer` and returns them. Trimmed entries are dropped from the pending list. */
   claimStuck(stream: string, group: string, consumer: string, opts: ClaimOptions): Promise<StreamEntry[]>;
+  /**
+   * XPENDING IDLE + XCLAIM: moves the entries pending on consumer `from` for at least `minIdleMs` to
+   * `consumer` and returns them (used to empty a dead consumer before removing it). Trimmed entries
+   * are dropped from the pending list.
+   */
+  claimFrom(stream: string, group: string, from: string, consumer: string, opts: ClaimOptions): Promise<StreamEntry[]>;
+  /** XINFO CONSUMERS: every consumer of the group with its pending count and idle time. Throws if the group does not exist. */
+  consumers(stream: string, group: string): Promise<ConsumerInfo[]>;
+  /**
+   * XGROUP DELCONSUMER, but only when the consumer has NO pending entries and has been idle at
+   * least `minIdleMs` (checked and deleted atomically, so no entry can be lost from the pending
+   * list). Returns whether it was deleted. A deleted consumer that reads again is created again.
+   */
+  deleteConsumer(stream: string, group: string, consumer: string, opts?: DeleteConsumerOptions): Promise<boolean>;
+  /** Resolves once every append issued before (or while) waiting has settled; never rejects. */
+  flush(): Promise<void>;
   /** XPENDING summary. */
   pending(stream: string, group: string): Promise<PendingSummary>;
   /** Last id a group recorded as fully processed (for replay and monitoring), or null. */

@@ -6,10 +6,14 @@
  * - calls `onOpen(send, connId)` on every open, so the venue layer (re)subscribes;
  * - optional client heartbeat (a text payload every `intervalMs`, e.g. Polymarket's `PING`);
  * - answers server WS pings (ws's `autoPong`, on by default) and counts pings, pongs and frames
- *   as liveness; after half the idle timeout of silence it sends a WS ping of its own, so a quiet
- *   but healthy connection answers with a pong and is not dropped;
- * - idle timeout (default 5000 ms): nothing at all for that long ⇒ status 'stale', terminate,
- *   reconnect; a silent-but-open socket is therefore detected within `idleTimeoutMs`;
+ *   as liveness; every `probeIntervalMs` of silence (default a third of the idle timeout) it probes
+ *   the connection: a WS ping, plus the venue's text probe when it has one (Polymarket `PING` →
+ *   `PONG`), so a quiet but healthy connection answers well within the idle timeout;
+ * - idle timeout (default 5000 ms; the app derives it from RISK_MAX_BOOK_AGE_MS): nothing at all
+ *   (no frame, no pong) for that long ⇒ status 'stale', terminate, reconnect; a silent-but-open
+ *   socket is therefore detected within `idleTimeoutMs`, so its books are never priced past it;
+ * - a handshake refused with HTTP 401/403 is an authentication failure: status reason
+ *   `auth failed: HTTP 401`, one clear error line (wrong key id or private key), then backoff;
  * - reconnects with exponential backoff, full jitter and a cap ({@link backoffDelay}); the
  *   attempt counter is reset after `stableMs` connected;
  * - `status$` replays the current status: connecting → live → stale/reconnecting(reason) →
@@ -26,11 +30,18 @@
 import { randomBytes } from 'node:crypto';
 import { BehaviorSubject, Subject } from 'rxjs';
 import WebSocket from 'ws';
-import { log } from '../../log.js';
+import { performance } from 'node:perf_hooks';
+import { limitedLog, log } from '../../log.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { MAX_FRAME_BYTES } from './frameGuard.js';
 import type { FeedCounters, FeedState, FeedStatus, ManagedSocket, ManagedSocketOptions, RawFrame } from './types.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
+/** Status reason prefix of a handshake refused for credentials (HTTP 401/403). */
+export const AUTH_FAILED = 'auth failed';
+
+/** The default probe interval for an idle timeout: a third of it, so two probes go unanswered before stale. */
+export const defaultProbeIntervalMs = (idleTimeoutMs: number): number => Math.max(1, Math.floor(idleTimeoutMs / 3));
 
 interface Conn {
   readonly id: string;
@@ -38,6 +49,8 @@ interface Conn {
   open: boolean;
   /** last error seen on this connection, used as the reason of the close that follows */
   lastError?: string;
+  /** performance.now() of the last sign of life */
+  lastAlive: number;
   idleTimer?: NodeJS.Timeout;
   probeTimer?: NodeJS.Timeout;
   heartbeatTimer?: NodeJS.Timeout;
@@ -53,7 +66,9 @@ export function managedSocket(opts: ManagedSocketOptions): ManagedSocket {
   const random = opts.random ?? Math.random;
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const probeIntervalMs = opts.probeIntervalMs ?? defaultProbeIntervalMs(idleTimeoutMs);
   if (!(idleTimeoutMs > 0)) throw new RangeError(`idleTimeoutMs must be positive, got ${idleTimeoutMs}`);
+  if (!(probeIntervalMs > 0 && probeIntervalMs < idleTimeoutMs)) throw new RangeError(`probeIntervalMs must be in (0, idleTimeoutMs), got ${probeIntervalMs}`);
   if (opts.heartbeat && !(opts.heartbeat.intervalMs > 0)) throw new RangeError('heartbeat.intervalMs must be positive');
 
   const counters: FeedCounters = { messages: 0, bytes: 0, decodeErrors: 0, gaps: 0, reconnects: 0, resyncs: 0 };
@@ -84,7 +99,7 @@ export function managedSocket(opts: ManagedSocketOptions): ManagedSocket {
 
   const clearConnTimers = (c: Conn): void => {
     clearTimeout(c.idleTimer);
-    clearTimeout(c.probeTimer);
+    clearInterval(c.probeTimer);
     clearInterval(c.heartbeatTimer);
     clearTimeout(c.stableTimer);
     c.idleTimer = c.probeTimer = c.heartbeatTimer = c.stableTimer = undefined;
@@ -123,8 +138,8 @@ export function managedSocket(opts: ManagedSocketOptions): ManagedSocket {
 
   /** Any sign of life: a frame, a ping or a pong. */
   const alive = (c: Conn): void => {
+    c.lastAlive = performance.now();
     c.idleTimer?.refresh();
-    c.probeTimer?.refresh();
   };
 
   const armLiveness = (c: Conn): void => {
@@ -134,15 +149,16 @@ export function managedSocket(opts: ManagedSocketOptions): ManagedSocket {
       setStatus('stale', reason, c.id);
       lost(c, reason);
     }, idleTimeoutMs);
-    // Probe a quiet connection once per silence; a pong refreshes both timers.
-    c.probeTimer = setTimeout(() => {
-      if (c !== current || !c.open) return;
+    // Probe whenever the connection has been quiet for a probe interval; any answer refreshes the idle timer.
+    c.probeTimer = setInterval(() => {
+      if (c !== current || !c.open || performance.now() - c.lastAlive < probeIntervalMs * 0.9) return;
       try {
         c.ws.ping();
+        if (opts.probePayload !== undefined) c.ws.send(opts.probePayload, (err) => err && log.debug({ err, venue }, 'probe send failed'));
       } catch (err) {
-        log.debug({ err, venue, connId: c.id }, 'ping failed');
+        log.debug({ err, venue, connId: c.id }, 'probe failed');
       }
-    }, Math.max(1, Math.floor(idleTimeoutMs / 2)));
+    }, probeIntervalMs);
   };
 
   const onOpen = (c: Conn): void => {
@@ -214,14 +230,14 @@ export function managedSocket(opts: ManagedSocketOptions): ManagedSocket {
     }
     let ws: WebSocket;
     try {
-      ws = new WebSocket(opts.url, { headers, handshakeTimeout: idleTimeoutMs, perMessageDeflate: false });
+      ws = new WebSocket(opts.url, { headers, handshakeTimeout: Math.max(idleTimeoutMs, 1_000), perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
     } catch (err) {
       // e.g. an invalid URL: retrying will not help, but keep the contract (never throw) and back off
       log.error({ err, venue, url: opts.url }, 'cannot create WebSocket');
       scheduleReconnect(`connect failed: ${errMessage(err)}`);
       return;
     }
-    const c: Conn = { id, ws, open: false };
+    const c: Conn = { id, ws, open: false, lastAlive: performance.now() };
     current = c;
     armLiveness(c);
     ws.on('open', () => onOpen(c));
@@ -229,8 +245,16 @@ export function managedSocket(opts: ManagedSocketOptions): ManagedSocket {
     ws.on('ping', () => c === current && alive(c));
     ws.on('pong', () => c === current && alive(c));
     ws.on('unexpected-response', (_req, res) => {
-      c.lastError = `HTTP ${res.statusCode ?? '?'}`;
+      const code = res.statusCode ?? 0;
+      c.lastError = `HTTP ${code || '?'}`;
       res.resume();
+      if (code === 401 || code === 403) {
+        if (c === current) {
+          limitedLog.log('error', `${venue} auth failed`, { venue, connId: id, status: code }, `${venue} refused our credentials (HTTP ${code}): check the API key id and private key`);
+        }
+        lost(c, `${AUTH_FAILED}: HTTP ${code}`);
+        return;
+      }
       lost(c, `handshake rejected: ${c.lastError}`);
     });
     ws.on('error', (err) => {

@@ -4,7 +4,8 @@
  * the venue's wire.ts/normalize.ts turn frames into decoded messages and BookEvents.
  */
 import type { Observable } from 'rxjs';
-import type { Venue } from '../../../schema/book.js';
+import type { Venue } from '../../../schema/venue.js';
+import type { FeedCounters, FeedStatus } from '../../../schema/feed.js';
 
 /** One frame as received, before decoding. Recorded byte for byte by the recorder. */
 export interface RawFrame {
@@ -18,30 +19,8 @@ export interface RawFrame {
   readonly binary?: boolean;
 }
 
-export type FeedState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'closed';
-
-export interface FeedStatus {
-  readonly venue: Venue;
-  readonly state: FeedState;
-  /** Why we are in this state (e.g. 'idle 5000 ms', 'close 1006', 'seq gap sid=2 expected 7 got 9'). */
-  readonly reason?: string;
-  /** unix ms */
-  readonly ts: number;
-  /** Reconnect attempt number since the last stable connection (0 when live). */
-  readonly attempt: number;
-  readonly connId?: string;
-  /** With state 'reconnecting': the backoff delay before the next connect, ms. */
-  readonly retryInMs?: number;
-}
-
-export interface FeedCounters {
-  messages: number;
-  bytes: number;
-  decodeErrors: number;
-  gaps: number;
-  reconnects: number;
-  resyncs: number;
-}
+/** Feed status and counters are domain shapes: defined once, as zod, in schema/feed.ts. */
+export { FeedState, FeedStatus, FeedCounters } from '../../../schema/feed.js';
 
 export interface BackoffOptions {
   /** first delay cap, ms */
@@ -63,6 +42,10 @@ export interface ManagedSocketOptions {
   readonly heartbeat?: { readonly intervalMs: number; readonly payload: string };
   /** A socket silent (no frame, no ping, no pong) this long is stale and reconnected. Default 5000. */
   readonly idleTimeoutMs?: number;
+  /** A connection quiet this long is probed (WS ping + `probePayload`). Default idleTimeoutMs / 3; must be below idleTimeoutMs. */
+  readonly probeIntervalMs?: number;
+  /** Text probe sent with the WS ping, answered by the venue (Polymarket: `PING` → `PONG`). */
+  readonly probePayload?: string;
   readonly backoff?: BackoffOptions;
   /** Injected for deterministic tests (defaults Math.random / Date.now). */
   readonly random?: () => number;

@@ -13,34 +13,55 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { BookEvent, BookSnapshotEvent, BookDeltaEvent, BookResetEvent, Level } from '../../../schema/book.js';
 import type { RawFrame } from '../common/types.js';
 import { DecodeError } from '../../errors.js';
-import { log } from '../../log.js';
+import { capRaw, limitedLog } from '../../log.js';
+import { prescanJson } from '../common/frameGuard.js';
 import { KalshiWsFrame, KALSHI_FRAME_TYPES, type OrderbookSnapshotMsg, type OrderbookDeltaMsg } from './wire.js';
 
-const RAW_MAX = 512;
-/** The raw text as logged: truncated so that a huge hostile frame cannot flood the logs. */
-export const truncateRaw = (s: string): string => (s.length > RAW_MAX ? `${s.slice(0, RAW_MAX)}…(${s.length} chars)` : s);
+/** The raw text as logged: cut to 512 bytes (original length noted) so that a huge hostile frame cannot flood the logs. */
+export const truncateRaw = (s: string): string => capRaw(s);
 
 export type DecodeResult =
   | { readonly ok: true; readonly frame: KalshiWsFrame }
   | { readonly ok: false; readonly kind: 'malformed' | 'unknown-type'; readonly error: DecodeError; readonly type?: string };
 
-/** Decodes one frame's text. Never throws. */
+/**
+ * Decodes one frame's text. Never throws. Bounded: the text is pre-scanned ({@link prescanJson}:
+ * length, depth, number length) before JSON.parse; anything unexpected is one malformed result.
+ */
 export function decodeFrame(frame: Pick<RawFrame, 'data' | 'binary'>): DecodeResult {
+  // errors raised while decoding (zod, money) are data: no stack capture, the costliest part of
+  // rejecting a hostile frame (synchronous, restored below)
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return decodeUnguarded(frame);
+  } catch (err) {
+    const raw = typeof frame.data === 'string' ? truncateRaw(frame.data) : '';
+    return { ok: false, kind: 'malformed', error: new DecodeError(`decoder failed: ${capRaw(err instanceof Error ? err.message : String(err), 200)}`, { source: 'kalshi', raw }) };
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+function decodeUnguarded(frame: Pick<RawFrame, 'data' | 'binary'>): DecodeResult {
+  if (typeof frame.data !== 'string') return { ok: false, kind: 'malformed', error: new DecodeError('frame data is not text', { source: 'kalshi' }) };
   const raw = truncateRaw(frame.data);
   if (frame.binary) return { ok: false, kind: 'malformed', error: new DecodeError('binary frame', { source: 'kalshi', raw }) };
+  const bounds = prescanJson(frame.data);
+  if (!bounds.ok) return { ok: false, kind: 'malformed', error: new DecodeError(bounds.reason, { source: 'kalshi', raw }) };
   let json: unknown;
   try {
     json = JSON.parse(frame.data);
   } catch (err) {
-    return { ok: false, kind: 'malformed', error: new DecodeError(`not JSON: ${(err as Error).message}`, { source: 'kalshi', raw }) };
+    return { ok: false, kind: 'malformed', error: new DecodeError(`not JSON: ${capRaw((err as Error).message, 200)}`, { source: 'kalshi', raw }) };
   }
   const type = json && typeof json === 'object' && !Array.isArray(json) ? (json as { type?: unknown }).type : undefined;
   if (typeof type === 'string' && !KALSHI_FRAME_TYPES.has(type)) {
-    return { ok: false, kind: 'unknown-type', type, error: new DecodeError(`unknown frame type "${type.slice(0, 64)}"`, { source: 'kalshi', raw }) };
+    return { ok: false, kind: 'unknown-type', type: type.slice(0, 64), error: new DecodeError(`unknown frame type "${type.slice(0, 64)}"`, { source: 'kalshi', raw }) };
   }
   const res = KalshiWsFrame.safeParse(json);
   if (!res.success) {
-    const issues = res.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    const issues = res.error.issues.slice(0, 5).map((i) => capRaw(`${i.path.slice(0, 8).join('.')}: ${i.message}`, 300));
     return { ok: false, kind: 'malformed', error: new DecodeError(`invalid frame: ${issues.join('; ')}`, { source: 'kalshi', raw, issues }) };
   }
   return { ok: true, frame: res.data };
@@ -281,10 +302,17 @@ export function kalshiBookEvents(counters?: KalshiReplayCounters): OperatorFunct
               counters.decodeErrors++;
               if (res.kind === 'unknown-type') counters.unknownTypes++;
             }
-            log.warn({ err: res.error, venue: 'kalshi', connId: raw.connId, raw: truncateRaw(raw.data) }, 'frame rejected');
+            limitedLog.warn('kalshi replay frame rejected', { err: res.error, venue: 'kalshi', connId: raw.connId, raw: truncateRaw(raw.data) }, 'frame rejected');
             return;
           }
-          const out = seq.push(res.frame, raw.tsReceived);
+          let out: SequencerOutput;
+          try {
+            out = seq.push(res.frame, raw.tsReceived);
+          } catch (err) {
+            if (counters) counters.decodeErrors++;
+            limitedLog.log('error', 'kalshi replay sequencer failed', { err, venue: 'kalshi', raw: truncateRaw(raw.data) }, 'sequencer failed; frame dropped');
+            return;
+          }
           if (counters && (out.gap || out.deltaBeforeSnapshot)) counters.gaps++;
           if (counters && out.dropped) counters.dropped++;
           for (const e of out.events) subscriber.next(e);

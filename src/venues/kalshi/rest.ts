@@ -10,17 +10,25 @@
  * configured; a token bucket keeps to Kalshi's read limit (basic tier ≈ 20/s, configurable); 429
  * and 5xx are retried with exponential backoff and full jitter (Retry-After honoured).
  */
-import { z } from 'zod';
-import type { BookSnapshotEvent, Level } from '../../../schema/book.js';
-import { MarketRecord } from '../../../schema/market.js';
+import type { z } from 'zod';
+import type { BookSnapshotEvent } from '../../../schema/book.js';
 import type { Config } from '../../config.js';
-import { NonRetryableError, RetryableError } from '../../errors.js';
-import { log } from '../../log.js';
+import { NonRetryableError, RetryableError, VenueAuthError } from '../../errors.js';
+import { limitedLog, log } from '../../log.js';
 import { createKalshiSigner, type KalshiAuthConfig, type KalshiSigner } from './auth.js';
 import { truncateRaw } from './normalize.js';
-import { zCents, zCountFp, zIntCount, zPriceDollars } from './wire.js';
+import { bids, toEvent, toMarketInfo, toSeries, type KalshiCandle, type KalshiEventInfo, type KalshiFeeChange, type KalshiMarketInfo, type KalshiSeriesInfo, type KalshiTrade } from './restMap.js';
+import {
+  CandlesResponse, EventResponse, EventsResponse, FeeChangesResponse, MarketResponse, MarketsResponse, OrderbookResponse,
+  SeriesListResponse, SeriesResponse, TradesResponse, type MarketWire,
+} from './restSchemas.js';
+
+export { kalshiStatus, toMarketRecord } from './restMap.js';
+export type { KalshiCandle, KalshiEventInfo, KalshiFeeChange, KalshiMarketInfo, KalshiSeriesInfo, KalshiTrade, Ohlc } from './restMap.js';
 
 export const KALSHI_DEFAULT_REST_URL = 'https://api.elections.kalshi.com/trade-api/v2';
+
+// ------------------------------------------------------------------ rate limit
 
 // ------------------------------------------------------------------ rate limit
 
@@ -52,214 +60,6 @@ export class TokenBucket {
       await this.sleep(Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSec));
     }
   }
-}
-
-// ------------------------------------------------------------------ wire schemas
-
-const isoMs = z
-  .string()
-  .nullish()
-  .transform((s) => {
-    if (!s) return null;
-    const t = Date.parse(s);
-    return Number.isFinite(t) ? t : null;
-  });
-const optPrice = zPriceDollars.nullish().transform((v) => v ?? null);
-
-const MarketWire = z.looseObject({
-  ticker: z.string().min(1),
-  event_ticker: z.string().min(1),
-  market_type: z.string().optional(),
-  title: z.string().default(''),
-  subtitle: z.string().nullish(),
-  yes_sub_title: z.string().nullish(),
-  no_sub_title: z.string().nullish(),
-  rules_primary: z.string().nullish(),
-  rules_secondary: z.string().nullish(),
-  open_time: isoMs,
-  close_time: isoMs,
-  expected_expiration_time: isoMs,
-  latest_expiration_time: isoMs,
-  status: z.string(),
-  strike_type: z.string().nullish(),
-  floor_strike: z.number().nullish(),
-  cap_strike: z.number().nullish(),
-  price_level_structure: z.string().nullish(),
-  fractional_trading_enabled: z.boolean().nullish(),
-  yes_bid_dollars: optPrice,
-  yes_ask_dollars: optPrice,
-  no_bid_dollars: optPrice,
-  no_ask_dollars: optPrice,
-  last_price_dollars: optPrice,
-});
-type MarketWire = z.output<typeof MarketWire>;
-
-const EventWire = z.looseObject({
-  event_ticker: z.string().min(1),
-  series_ticker: z.string().min(1),
-  title: z.string().default(''),
-  sub_title: z.string().nullish(),
-  mutually_exclusive: z.boolean().nullish(),
-  markets: z.array(MarketWire).nullish(),
-});
-
-const SeriesWire = z.looseObject({
-  ticker: z.string().min(1),
-  title: z.string().default(''),
-  category: z.string().nullish(),
-  frequency: z.string().nullish(),
-  fee_type: z.string().nullish(),
-  fee_multiplier: z.number().nonnegative().nullish(),
-  settlement_sources: z.array(z.looseObject({ name: z.string().nullish(), url: z.string().nullish() })).nullish(),
-});
-
-const cursor = z.string().nullish().transform((c) => c ?? '');
-const MarketsResponse = z.object({ markets: z.array(MarketWire).nullish().transform((v) => v ?? []), cursor });
-const MarketResponse = z.object({ market: MarketWire });
-const EventsResponse = z.object({ events: z.array(EventWire).nullish().transform((v) => v ?? []), cursor });
-const EventResponse = z.object({ event: EventWire, markets: z.array(MarketWire).nullish() });
-const SeriesResponse = z.object({ series: SeriesWire });
-const SeriesListResponse = z.object({ series: z.array(SeriesWire).nullish().transform((v) => v ?? []) });
-const FeeChangesResponse = z.object({
-  series_fee_change_arr: z
-    .array(z.looseObject({ id: z.string(), series_ticker: z.string(), fee_type: z.string(), fee_multiplier: z.number().nonnegative(), scheduled_ts: isoMs }))
-    .nullish()
-    .transform((v) => v ?? []),
-});
-const levelsFp = z.array(z.tuple([zPriceDollars, zCountFp])).nullish();
-const OrderbookResponse = z.object({
-  orderbook_fp: z.object({ yes_dollars: levelsFp, no_dollars: levelsFp }).nullish(),
-  /** legacy (v3.6.0) */
-  orderbook: z
-    .object({ yes: z.array(z.tuple([zCents, zIntCount])).nullish(), no: z.array(z.tuple([zCents, zIntCount])).nullish() })
-    .nullish(),
-});
-const TradeWire = z.looseObject({
-  trade_id: z.string(),
-  ticker: z.string(),
-  yes_price_dollars: zPriceDollars.optional(),
-  no_price_dollars: zPriceDollars.optional(),
-  count_fp: zCountFp.optional(),
-  yes_price: zCents.optional(),
-  count: zIntCount.optional(),
-  taker_side: z.enum(['yes', 'no']).nullish(),
-  taker_outcome_side: z.enum(['yes', 'no']).nullish(),
-  created_time: isoMs,
-});
-const TradesResponse = z.object({ trades: z.array(TradeWire).nullish().transform((v) => v ?? []), cursor });
-
-/** OHLC in either the live (`open_dollars`) or historical (`open`) naming; nullable when no trades. */
-const ohlc = z
-  .looseObject({
-    open_dollars: zPriceDollars.nullish(), low_dollars: zPriceDollars.nullish(), high_dollars: zPriceDollars.nullish(), close_dollars: zPriceDollars.nullish(),
-    open: zPriceDollars.nullish(), low: zPriceDollars.nullish(), high: zPriceDollars.nullish(), close: zPriceDollars.nullish(),
-  })
-  .nullish()
-  .transform((o) => {
-    if (!o) return null;
-    const pick = (a: number | null | undefined, b: number | null | undefined) => a ?? b ?? null;
-    const out = { open: pick(o.open_dollars, o.open), low: pick(o.low_dollars, o.low), high: pick(o.high_dollars, o.high), close: pick(o.close_dollars, o.close) };
-    return out.open === null && out.close === null ? null : out;
-  });
-const CandleWire = z.looseObject({
-  end_period_ts: z.number().int().nonnegative(),
-  yes_bid: ohlc,
-  yes_ask: ohlc,
-  price: ohlc,
-  volume_fp: zCountFp.optional(),
-  open_interest_fp: zCountFp.optional(),
-  volume: z.union([zCountFp, zIntCount]).optional(),
-  open_interest: z.union([zCountFp, zIntCount]).optional(),
-});
-const CandlesResponse = z.object({ ticker: z.string().optional(), candlesticks: z.array(CandleWire).nullish().transform((v) => v ?? []) });
-
-// ------------------------------------------------------------------ normalized records
-
-export interface KalshiSeriesInfo {
-  readonly ticker: string;
-  readonly title: string;
-  readonly category: string | null;
-  readonly frequency: string | null;
-  /** `quadratic` | `quadratic_with_maker_fees` | `flat` (others passed through) */
-  readonly feeType: string | null;
-  readonly feeMultiplier: number | null;
-  readonly settlementSources: readonly { name: string; url: string }[];
-  readonly raw: Readonly<Record<string, unknown>>;
-}
-
-/** A Kalshi market with what the matcher and the fee model need. Times are unix ms (null when absent). */
-export interface KalshiMarketInfo {
-  readonly ticker: string;
-  readonly eventTicker: string;
-  readonly seriesTicker: string;
-  readonly title: string;
-  readonly yesSubTitle: string;
-  readonly noSubTitle: string;
-  readonly rulesPrimary: string;
-  readonly rulesSecondary: string;
-  readonly openTime: number | null;
-  readonly closeTime: number | null;
-  readonly expectedExpirationTime: number | null;
-  /** market status vocabulary: initialized, inactive, active, closed, determined, disputed, amended, finalized */
-  readonly status: string;
-  readonly strikeType: string | null;
-  readonly floorStrike: number | null;
-  readonly capStrike: number | null;
-  readonly priceLevelStructure: string | null;
-  readonly fractionalTradingEnabled: boolean;
-  readonly category: string | null;
-  readonly settlementSources: readonly { name: string; url: string }[];
-  readonly feeType: string | null;
-  readonly feeMultiplier: number | null;
-  readonly raw: Readonly<Record<string, unknown>>;
-}
-
-export interface KalshiEventInfo {
-  readonly eventTicker: string;
-  readonly seriesTicker: string;
-  readonly title: string;
-  readonly subTitle: string;
-  readonly mutuallyExclusive: boolean;
-  readonly raw: Readonly<Record<string, unknown>>;
-}
-
-export interface KalshiFeeChange {
-  readonly id: string;
-  readonly seriesTicker: string;
-  readonly feeType: string;
-  readonly feeMultiplier: number;
-  /** unix ms */
-  readonly scheduledTs: number | null;
-}
-
-export interface KalshiTrade {
-  readonly tradeId: string;
-  readonly ticker: string;
-  /** YES price, micro-dollars */
-  readonly yesPrice: number;
-  /** contracts, millionths */
-  readonly count: number;
-  readonly takerSide: 'yes' | 'no' | null;
-  /** unix ms */
-  readonly createdTime: number | null;
-}
-
-export interface Ohlc {
-  readonly open: number | null;
-  readonly low: number | null;
-  readonly high: number | null;
-  readonly close: number | null;
-}
-
-export interface KalshiCandle {
-  /** unix ms of the period end */
-  readonly endPeriodTs: number;
-  readonly yesBid: Ohlc | null;
-  readonly yesAsk: Ohlc | null;
-  /** null when there were no trades in the period */
-  readonly price: Ohlc | null;
-  readonly volume: number | null;
-  readonly openInterest: number | null;
 }
 
 export type MarketStatusFilter = 'unopened' | 'open' | 'paused' | 'closed' | 'settled';
@@ -298,126 +98,6 @@ export function kalshiRestOptions(cfg: Pick<Config, 'venues'>): KalshiRestOption
   const { kalshi } = cfg.venues;
   return { baseUrl: kalshi.restUrl, ...(kalshi.auth ? { auth: kalshi.auth } : {}) };
 }
-
-/** Kalshi market status (market vocabulary) → the shared record's status. Unknown values count as closed (never traded). */
-export function kalshiStatus(status: string): MarketRecord['status'] {
-  switch (status) {
-    case 'initialized':
-    case 'unopened':
-      return 'unopened';
-    case 'active':
-    case 'open':
-      return 'open';
-    case 'inactive':
-    case 'paused':
-      return 'paused';
-    case 'closed':
-      return 'closed';
-    case 'determined':
-    case 'disputed':
-    case 'amended':
-    case 'finalized':
-    case 'settled':
-      return 'resolved';
-    default:
-      log.warn({ venue: 'kalshi', status }, 'unknown market status; treated as closed');
-      return 'closed';
-  }
-}
-
-const TICK: Readonly<Record<string, number>> = { linear_cent: 10_000, deci_cent: 1_000 };
-
-/** Structured strike → thresholds for the matcher (`greater` 4487 → `> 4487`, `between` → both bounds). */
-function strikeThresholds(m: KalshiMarketInfo): MarketRecord['thresholds'] {
-  const f = m.floorStrike;
-  const c = m.capStrike;
-  switch (m.strikeType) {
-    case 'greater':
-      return f === null ? [] : [{ value: f, comparator: '>' }];
-    case 'greater_or_equal':
-      return f === null ? [] : [{ value: f, comparator: '>=' }];
-    case 'less':
-      return c === null ? [] : [{ value: c, comparator: '<' }];
-    case 'less_or_equal':
-      return c === null ? [] : [{ value: c, comparator: '<=' }];
-    case 'between':
-      return f === null || c === null ? [] : [{ value: f, comparator: 'between' }, { value: c, comparator: 'between' }];
-    default:
-      return [];
-  }
-}
-
-/** The shared market record (schema/market.ts) of a Kalshi market, validated. */
-export function toMarketRecord(m: KalshiMarketInfo): MarketRecord {
-  return MarketRecord.parse({
-    venue: 'kalshi',
-    marketId: m.ticker,
-    eventId: m.eventTicker,
-    seriesId: m.seriesTicker,
-    title: m.title,
-    rulesText: m.rulesPrimary,
-    rulesSecondary: m.rulesSecondary,
-    outcomes: [m.yesSubTitle || 'Yes', m.noSubTitle || 'No'],
-    ...(m.openTime === null ? {} : { openTime: m.openTime }),
-    ...(m.closeTime === null ? {} : { closeTime: m.closeTime }),
-    ...(m.expectedExpirationTime === null ? {} : { expectedResolutionTime: m.expectedExpirationTime }),
-    ...(m.settlementSources.length ? { resolutionSource: m.settlementSources.map((s) => s.name || s.url).join('; ') } : {}),
-    ...(m.category ? { category: m.category } : {}),
-    status: kalshiStatus(m.status),
-    ...(m.priceLevelStructure && TICK[m.priceLevelStructure] ? { tickSizeMicros: TICK[m.priceLevelStructure] } : {}),
-    feeInfo: { feeType: m.feeType, feeMultiplier: m.feeMultiplier, priceLevelStructure: m.priceLevelStructure },
-    thresholds: strikeThresholds(m),
-  });
-}
-
-const toMarketInfo = (m: MarketWire, ev: { seriesTicker: string } | undefined, s: KalshiSeriesInfo | undefined): KalshiMarketInfo => ({
-  ticker: m.ticker,
-  eventTicker: m.event_ticker,
-  seriesTicker: ev?.seriesTicker ?? s?.ticker ?? m.event_ticker.split('-')[0]!,
-  title: m.title,
-  yesSubTitle: m.yes_sub_title ?? '',
-  noSubTitle: m.no_sub_title ?? '',
-  rulesPrimary: m.rules_primary ?? '',
-  rulesSecondary: m.rules_secondary ?? '',
-  openTime: m.open_time,
-  closeTime: m.close_time,
-  expectedExpirationTime: m.expected_expiration_time ?? m.latest_expiration_time,
-  status: m.status,
-  strikeType: m.strike_type ?? null,
-  floorStrike: m.floor_strike ?? null,
-  capStrike: m.cap_strike ?? null,
-  priceLevelStructure: m.price_level_structure ?? null,
-  fractionalTradingEnabled: m.fractional_trading_enabled ?? false,
-  category: s?.category ?? null,
-  settlementSources: s?.settlementSources ?? [],
-  feeType: s?.feeType ?? null,
-  feeMultiplier: s?.feeMultiplier ?? null,
-  raw: m,
-});
-
-const toSeries = (s: z.output<typeof SeriesWire>): KalshiSeriesInfo => ({
-  ticker: s.ticker,
-  title: s.title,
-  category: s.category ?? null,
-  frequency: s.frequency ?? null,
-  feeType: s.fee_type ?? null,
-  feeMultiplier: s.fee_multiplier ?? null,
-  settlementSources: (s.settlement_sources ?? []).map((x) => ({ name: x.name ?? '', url: x.url ?? '' })),
-  raw: s,
-});
-
-const toEvent = (e: z.output<typeof EventWire>): KalshiEventInfo => ({
-  eventTicker: e.event_ticker,
-  seriesTicker: e.series_ticker,
-  title: e.title,
-  subTitle: e.sub_title ?? '',
-  mutuallyExclusive: e.mutually_exclusive ?? false,
-  raw: e,
-});
-
-/** Kalshi bids ascending → Level[] best first; zero levels dropped. */
-const bids = (l: readonly (readonly [number, number])[] | null | undefined): Level[] =>
-  (l ?? []).filter(([, q]) => q > 0).map(([price, qty]) => ({ price, qty })).sort((a, b) => b.price - a.price);
 
 export class KalshiRest {
   private readonly baseUrl: string;
@@ -478,6 +158,11 @@ export class KalshiRest {
         continue;
       }
       const text = await res.text();
+      if (res.status === 401 || res.status === 403) {
+        const err = new VenueAuthError('kalshi', res.status, { path, body: truncateRaw(text) });
+        limitedLog.log('error', 'kalshi rest auth failed', { err, venue: 'kalshi', path, status: res.status }, err.message);
+        throw err;
+      }
       if (!res.ok) throw new NonRetryableError(`Kalshi GET ${path}: HTTP ${res.status}`, { path, status: res.status, body: truncateRaw(text) });
       let json: unknown;
       try {

@@ -15,7 +15,7 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { BookEvent } from '../../../schema/book.js';
 import type { Config } from '../../config.js';
-import { log } from '../../log.js';
+import { limitedLog, log } from '../../log.js';
 import { managedSocket } from '../common/socket.js';
 import type { BackoffOptions, FeedCounters, FeedStatus, ManagedSocket, ManagedSocketOptions, RawFrame } from '../common/types.js';
 import { createKalshiSigner, pathOnly, type KalshiAuthConfig } from './auth.js';
@@ -55,7 +55,10 @@ export interface KalshiFeedOptions {
   readonly auth?: KalshiAuthConfig;
   readonly markets?: readonly string[];
   readonly channels?: readonly KalshiChannel[];
+  /** Silence (no frame, no pong) this long makes the connection stale. The app derives it from RISK_MAX_BOOK_AGE_MS. */
   readonly idleTimeoutMs?: number;
+  /** A quiet connection is WS-pinged this often. Default idleTimeoutMs / 3. */
+  readonly probeIntervalMs?: number;
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
   readonly now?: () => number;
@@ -76,6 +79,7 @@ export function kalshiFeedOptions(cfg: Pick<Config, 'venues'>, markets: readonly
     ...(kalshi.auth ? { auth: kalshi.auth } : {}),
     markets,
     idleTimeoutMs: feed.idleTimeoutMs,
+    probeIntervalMs: feed.probeIntervalMs,
     backoff: { baseMs: feed.backoffBaseMs, maxMs: feed.backoffMaxMs, stableMs: feed.stableMs },
   };
 }
@@ -136,6 +140,7 @@ export class KalshiFeed {
       ...(signer ? { headers: () => signer.headers('GET', wsPath) } : {}),
       onOpen: (send, connId) => this.onOpen(send, connId),
       ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }),
+      ...(opts.probeIntervalMs === undefined ? {} : { probeIntervalMs: opts.probeIntervalMs }),
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
       ...(opts.random ? { random: opts.random } : {}),
       now: this.now,
@@ -251,13 +256,27 @@ export class KalshiFeed {
     for (const e of events) this.books.next(e);
   }
 
+  /**
+   * One frame, inside a guard: whatever happens while decoding or acting on it (a bug, a subscriber
+   * that throws), the frame is counted as a decode error and dropped; nothing reaches the socket.
+   */
   private onFrame(raw: RawFrame): void {
+    try {
+      this.handleFrame(raw);
+    } catch (err) {
+      this.sock.count('decodeErrors');
+      limitedLog.log('error', 'kalshi frame handler failed', { err, venue: 'kalshi', connId: raw.connId, raw: truncateRaw(raw.data) }, 'frame handler failed; frame dropped');
+    }
+  }
+
+  private handleFrame(raw: RawFrame): void {
     if (this.closed || raw.connId !== this.connId) return;
     const res = decodeFrame(raw);
     if (!res.ok) {
       this.sock.count('decodeErrors');
       if (res.kind === 'unknown-type') this.extra.unknownTypes++;
-      log.warn({ err: res.error, venue: 'kalshi', connId: raw.connId, raw: truncateRaw(raw.data) }, res.kind === 'unknown-type' ? 'unknown frame type' : 'frame rejected');
+      const what = res.kind === 'unknown-type' ? 'unknown frame type' : 'frame rejected';
+      limitedLog.warn(`kalshi ${what}`, { err: res.error, venue: 'kalshi', connId: raw.connId, raw: truncateRaw(raw.data) }, what);
       return;
     }
     const f = res.frame;
@@ -284,7 +303,7 @@ export class KalshiFeed {
         if (out.dropped) break;
         if (!KNOWN_LIFECYCLE.has(f.msg.event_type)) {
           this.extra.unknownEventTypes++;
-          log.info({ venue: 'kalshi', eventType: f.msg.event_type, raw: truncateRaw(raw.data) }, 'unknown lifecycle event_type ignored');
+          limitedLog.log('info', 'kalshi unknown lifecycle event_type', { venue: 'kalshi', eventType: f.msg.event_type.slice(0, 64), raw: truncateRaw(raw.data) }, 'unknown lifecycle event_type ignored');
           break;
         }
         this.messages.next({ frame: f, tsReceived: raw.tsReceived, connId: raw.connId });
@@ -328,7 +347,7 @@ export class KalshiFeed {
     this.emitBooks(out.events.filter((e) => e.kind === 'reset' || this.wanted.has(e.marketId)));
     if (out.gap || out.deltaBeforeSnapshot) {
       this.sock.count('gaps');
-      log.warn({ venue: 'kalshi', connId: raw.connId, gap: out.gap, deltaBeforeSnapshot: out.deltaBeforeSnapshot }, out.gap ? 'seq gap' : 'delta before snapshot');
+      limitedLog.warn(out.gap ? 'kalshi seq gap' : 'kalshi delta before snapshot', { venue: 'kalshi', connId: raw.connId, gap: out.gap, deltaBeforeSnapshot: out.deltaBeforeSnapshot }, out.gap ? 'seq gap' : 'delta before snapshot');
     }
     if (out.resync) this.resync(out.resync.sid, out.resync.markets);
   }
@@ -337,7 +356,7 @@ export class KalshiFeed {
   private resync(sid: number, markets: readonly string[]): void {
     if (!markets.length || !this.sids.has(sid)) return;
     this.sock.count('resyncs');
-    log.info({ venue: 'kalshi', sid, markets: markets.length }, 'resync: get_snapshot');
+    limitedLog.log('info', 'kalshi resync', { venue: 'kalshi', sid, markets: markets.length }, 'resync: get_snapshot');
     this.command('update_subscription', { sid, market_tickers: [...markets], action: 'get_snapshot' }, { cmd: 'get_snapshot', sid, markets });
   }
 
@@ -346,7 +365,7 @@ export class KalshiFeed {
     const { code, msg } = f.msg;
     const p = f.id === undefined ? undefined : this.pending.get(f.id);
     if (f.id !== undefined) this.pending.delete(f.id);
-    log.warn({ venue: 'kalshi', id: f.id, sid: f.sid, code, meaning: KALSHI_ERROR_CODES[code], msg }, 'server error');
+    limitedLog.warn('kalshi server error', { venue: 'kalshi', id: f.id, sid: f.sid, code, meaning: KALSHI_ERROR_CODES[code], msg }, 'server error');
     if (f.sid !== undefined && TERMINAL_ERROR_CODES.has(code)) {
       // terminal for that subscription: subscribe again to the same channel and markets
       const s = this.sids.get(f.sid);

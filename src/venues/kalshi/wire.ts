@@ -138,7 +138,7 @@ const OrderbookDeltaFrame = z.object({
       price: zCents.optional(),
       delta: zIntDelta.optional(),
       /** RFC3339, deprecated */
-      ts: z.union([z.string(), zTsS]).optional(),
+      ts: z.union([z.string().max(64), zTsS]).optional(),
       /** unix ms */
       ts_ms: zTsMs.optional(),
       client_order_id: z.string().optional(),

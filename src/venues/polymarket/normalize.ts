@@ -17,6 +17,8 @@
 import { mergeMap, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { BookEvent, Ladder, Level, LevelChange, Outcome } from '../../../schema/book.js';
+import { capRaw, RAW_LOG_BYTES } from '../../log.js';
+import { boundedJson, prescanJson } from '../common/frameGuard.js';
 import type { RawFrame } from '../common/types.js';
 import {
   POLY_EVENT_TYPES,
@@ -105,15 +107,17 @@ export interface DecodeResult {
   readonly gated: number;
 }
 
-export const RAW_LOG_LIMIT = 512;
-const truncate = (s: string): string => (s.length > RAW_LOG_LIMIT ? `${s.slice(0, RAW_LOG_LIMIT)}…(${s.length} chars)` : s);
+export const RAW_LOG_LIMIT = RAW_LOG_BYTES;
+const truncate = (s: string): string => capRaw(s);
 const KNOWN = new Set<string>(POLY_EVENT_TYPES);
 const BOOK_BEARING = new Set(['book', 'price_change', 'tick_size_change']);
 const zIssues = (e: z.ZodError): string =>
-  e.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
+  capRaw(
+    e.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.slice(0, 8).join('.') || '(root)'}: ${i.message}`)
+      .join('; '),
+  );
 
 const sortLevels = (levels: readonly PolyLevel[], bids: boolean): Level[] => {
   // dedupe by price (last wins: 'set' semantics), drop empty levels, sort best first
@@ -146,11 +150,40 @@ interface Acc {
   gated: number;
 }
 
-/** Decodes one raw frame. Never throws: problems come back in `errors` / `unknownTypes`. */
+/**
+ * Decodes one raw frame. Never throws: problems come back in `errors` / `unknownTypes`.
+ * Bounded: the text is pre-scanned ({@link prescanJson}: length, depth, number length) before
+ * JSON.parse, and anything unexpected inside is caught and reported as one error.
+ */
 export function decodeFrame(frame: RawFrame, ctx: PolyDecodeContext): DecodeResult {
   const acc: Acc = { messages: [], events: [], errors: [], unknownTypes: [], resync: [], gated: 0 };
+  // errors raised while decoding (zod, money) are data, never logged with their stack: capturing
+  // one per rejected field is most of the cost of a hostile frame (synchronous, restored below)
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return decodeInto(frame, ctx, acc);
+  } catch (err) {
+    // a bug, not bad input: keep what was decoded before it, report the frame
+    acc.errors.push({ reason: `decoder failed: ${capRaw(err instanceof Error ? err.message : String(err), 200)}`, raw: truncate(typeof frame.data === 'string' ? frame.data : '') });
+    return acc;
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+function decodeInto(frame: RawFrame, ctx: PolyDecodeContext, acc: Acc): DecodeResult {
+  if (typeof frame.data !== 'string') {
+    acc.errors.push({ reason: 'frame data is not text', raw: '' });
+    return acc;
+  }
   if (frame.binary) {
     acc.errors.push({ reason: 'binary frame', raw: truncate(frame.data) });
+    return acc;
+  }
+  const bounds = prescanJson(frame.data);
+  if (!bounds.ok) {
+    acc.errors.push({ reason: bounds.reason, raw: truncate(frame.data) });
     return acc;
   }
   const text = frame.data.trim();
@@ -159,8 +192,8 @@ export function decodeFrame(frame: RawFrame, ctx: PolyDecodeContext): DecodeResu
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    acc.errors.push({ reason: `not JSON: ${(err as Error).message}`, raw: truncate(frame.data) });
-    // identify the market if we can, so that its book is not left silently stale
+    acc.errors.push({ reason: `not JSON: ${capRaw((err as Error).message, 200)}`, raw: truncate(frame.data) });
+    // identify the market if we can, so that its book is not left silently stale (linear regexes, bounded text)
     const m = /"market"\s*:\s*"(0x[0-9a-fA-F]{1,64})"/.exec(text)?.[1];
     if (m && ctx.markets.has(m) && /"event_type"\s*:\s*"(book|price_change|tick_size_change)"/.test(text)) resetMarket(acc, ctx, m, frame, 'malformed frame');
     return acc;
@@ -172,7 +205,7 @@ export function decodeFrame(frame: RawFrame, ctx: PolyDecodeContext): DecodeResu
 
 function decodeItem(item: unknown, frame: RawFrame, ctx: PolyDecodeContext, acc: Acc): void {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    acc.errors.push({ reason: 'not a JSON object', raw: truncate(JSON.stringify(item) ?? String(item)) });
+    acc.errors.push({ reason: 'not a JSON object', raw: capRaw(boundedJson(item, 2 * RAW_LOG_LIMIT)) });
     return;
   }
   const rec = item as Record<string, unknown>;
@@ -186,9 +219,9 @@ function decodeItem(item: unknown, frame: RawFrame, ctx: PolyDecodeContext, acc:
     const marketId = typeof rec.market === 'string' ? rec.market : undefined;
     acc.errors.push({
       reason: zIssues(res.error),
-      raw: truncate(JSON.stringify(item)),
-      ...(typeof type === 'string' ? { eventType: type } : {}),
-      ...(marketId ? { marketId } : {}),
+      raw: capRaw(boundedJson(item, 2 * RAW_LOG_LIMIT)),
+      ...(typeof type === 'string' ? { eventType: type.slice(0, 64) } : {}),
+      ...(marketId ? { marketId: marketId.slice(0, 200) } : {}),
     });
     if (typeof type === 'string' && BOOK_BEARING.has(type)) {
       const byAsset = typeof rec.asset_id === 'string' ? ctx.tokens.get(rec.asset_id)?.conditionId : undefined;
@@ -260,7 +293,7 @@ function toEvents(msg: PolyWsMessage, frame: RawFrame, ctx: PolyDecodeContext, a
       return;
     default: {
       const never: never = msg;
-      throw new Error(`unhandled message ${JSON.stringify(never)}`);
+      throw new Error(`unhandled message ${boundedJson(never, 200)}`);
     }
   }
 }

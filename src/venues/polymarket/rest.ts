@@ -12,11 +12,16 @@
 import { ApiError, Chain, ClobClient, type BookParams } from '@polymarket/clob-client';
 import { z } from 'zod';
 import type { BookSnapshotEvent } from '../../../schema/book.js';
-import { parseScaled } from '../../../schema/money.js';
 import { DecodeError, NonRetryableError, RetryableError } from '../../errors.js';
 import { log } from '../../log.js';
 import { decodeFrame, type PolyDecodeContext } from './normalize.js';
-import { PolyLevelSchema, zTsMs } from './wire.js';
+import { scaledOf, toMarketInfo, type PolyMarketInfo } from './restMap.js';
+import { ClobBookSchema, ClobMarketParamsSchema, GammaEventSchema, PricesHistorySchema, type ClobFeeInfo, type PricePoint } from './restSchemas.js';
+
+export { toMarketInfo } from './restMap.js';
+export type { PolyFeeSchedule, PolyMarketInfo } from './restMap.js';
+export { ClobBookSchema, ClobMarketParamsSchema, GammaEventSchema, GammaFeeScheduleSchema, GammaMarketSchema, PricesHistorySchema } from './restSchemas.js';
+export type { ClobFeeInfo, GammaMarket, PricePoint } from './restSchemas.js';
 
 // ---------------------------------------------------------------------------------------------
 // rate limit
@@ -46,210 +51,6 @@ export class TokenBucket {
     const wait = this.reserve();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gamma schemas
-
-/** A JSON-encoded string array (`"[\"Yes\", \"No\"]"`), or a real array: decoded twice. */
-const zJsonStrings = z.union([
-  z.array(z.union([z.string(), z.number()]).transform(String)),
-  z.string().transform((s, ctx) => {
-    try {
-      const v: unknown = JSON.parse(s);
-      const r = z.array(z.union([z.string(), z.number()]).transform(String)).safeParse(v);
-      if (r.success) return r.data;
-    } catch {
-      /* reported below */
-    }
-    ctx.addIssue({ code: 'custom', message: 'expected a JSON-encoded array of strings' });
-    return z.NEVER;
-  }),
-]);
-const zNumLike = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
-const zOptStr = z.string().nullish().transform((v) => v ?? undefined);
-
-export const GammaFeeScheduleSchema = z.looseObject({
-  rate: z.number().min(0).max(1),
-  exponent: z.number().min(0).max(10),
-  takerOnly: z.boolean(),
-  rebateRate: z.number().min(0).max(1),
-});
-
-const GammaEventRef = z.looseObject({ id: z.union([z.string(), z.number()]).optional(), title: zOptStr, slug: zOptStr, ticker: zOptStr });
-const GammaTag = z.looseObject({ label: zOptStr, slug: zOptStr });
-
-export const GammaMarketSchema = z.looseObject({
-  id: z.union([z.string(), z.number()]).transform(String),
-  question: z.string(),
-  conditionId: z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, 'conditionId must be 0x-hex'),
-  slug: z.string(),
-  description: z.string().nullish().transform((v) => v ?? ''),
-  outcomes: zJsonStrings,
-  clobTokenIds: zJsonStrings,
-  startDate: zOptStr,
-  endDate: zOptStr,
-  active: z.boolean().nullish(),
-  closed: z.boolean().nullish(),
-  negRisk: z.boolean().nullish(),
-  orderPriceMinTickSize: zNumLike.nullish(),
-  orderMinSize: zNumLike.nullish(),
-  feesEnabled: z.boolean().nullish(),
-  feeType: zOptStr,
-  feeSchedule: GammaFeeScheduleSchema.nullish(),
-  resolutionSource: zOptStr,
-  category: zOptStr,
-  tags: z.array(GammaTag).nullish(),
-  events: z.array(GammaEventRef).nullish(),
-});
-export type GammaMarket = z.output<typeof GammaMarketSchema>;
-
-export const GammaEventSchema = z.looseObject({
-  id: z.union([z.string(), z.number()]).transform(String),
-  title: z.string(),
-  slug: zOptStr,
-  tags: z.array(GammaTag).nullish(),
-  category: zOptStr,
-  markets: z.array(z.unknown()).nullish(),
-});
-
-export interface PolyFeeSchedule {
-  /** as published (a coefficient, not money) */
-  readonly rate: number;
-  /** the same rate in parts per million, exact */
-  readonly ratePpm: number;
-  readonly exponent: number;
-  readonly takerOnly: boolean;
-  readonly rebateRate: number;
-}
-
-/** The normalized market record the matcher, fees and feeds use. */
-export interface PolyMarketInfo {
-  readonly conditionId: string;
-  readonly gammaId: string;
-  readonly question: string;
-  /** the resolution rules text */
-  readonly description: string;
-  readonly slug: string;
-  readonly yesTokenId: string;
-  readonly noTokenId: string;
-  /** outcome labels, index 0 = our "yes" (e.g. ["Yes","No"], ["Up","Down"]) */
-  readonly outcomes: readonly [string, string];
-  /** ISO 8601 as sent */
-  readonly startDate?: string;
-  readonly endDate?: string;
-  /** endDate as unix ms */
-  readonly endTs?: number;
-  readonly closed: boolean;
-  readonly active: boolean;
-  readonly negRisk: boolean;
-  /** current tick in micro-dollars: informational, never used as price precision (#4896) */
-  readonly tickSizeMicros?: number;
-  /** minimum order size, millionths of a share */
-  readonly orderMinSize?: number;
-  readonly feesEnabled: boolean;
-  readonly feeType?: string;
-  /** absent on some fee-enabled markets (e.g. crypto_fees): the fee code must then look it up */
-  readonly feeSchedule?: PolyFeeSchedule;
-  readonly resolutionSource?: string;
-  readonly category?: string;
-  readonly tags: readonly string[];
-  readonly eventTitle?: string;
-  readonly raw: unknown;
-}
-
-const scaledOf = (n: number | null | undefined): number | undefined => {
-  if (n === null || n === undefined) return undefined;
-  try {
-    return parseScaled(String(n), 'half-up');
-  } catch {
-    return undefined;
-  }
-};
-
-/** Gamma market → {@link PolyMarketInfo}; throws DecodeError when it is not a usable binary CLOB market. */
-export function toMarketInfo(raw: unknown, event?: { title?: string; tags?: readonly string[]; category?: string }): PolyMarketInfo {
-  const r = GammaMarketSchema.safeParse(raw);
-  if (!r.success) throw new DecodeError('gamma market rejected', { source: 'polymarket.gamma', issues: r.error.issues });
-  const m = r.data;
-  if (m.clobTokenIds.length !== 2 || m.outcomes.length !== 2) {
-    throw new DecodeError(`gamma market ${m.id} is not binary (${m.clobTokenIds.length} tokens, ${m.outcomes.length} outcomes)`, { source: 'polymarket.gamma' });
-  }
-  const fs = m.feeSchedule ?? undefined;
-  const endTs = m.endDate ? Date.parse(m.endDate) : NaN;
-  const tags = [...(m.tags ?? []).map((t) => t.label ?? t.slug ?? ''), ...(event?.tags ?? [])].filter(Boolean);
-  const eventTitle = event?.title ?? m.events?.[0]?.title ?? undefined;
-  return {
-    conditionId: m.conditionId,
-    gammaId: m.id,
-    question: m.question,
-    description: m.description,
-    slug: m.slug,
-    yesTokenId: m.clobTokenIds[0]!,
-    noTokenId: m.clobTokenIds[1]!,
-    outcomes: [m.outcomes[0]!, m.outcomes[1]!],
-    startDate: m.startDate,
-    endDate: m.endDate,
-    ...(Number.isFinite(endTs) ? { endTs } : {}),
-    closed: m.closed ?? false,
-    active: m.active ?? false,
-    negRisk: m.negRisk ?? false,
-    tickSizeMicros: scaledOf(m.orderPriceMinTickSize),
-    orderMinSize: scaledOf(m.orderMinSize),
-    feesEnabled: m.feesEnabled ?? false,
-    feeType: m.feeType,
-    ...(fs ? { feeSchedule: { rate: fs.rate, ratePpm: scaledOf(fs.rate) ?? 0, exponent: fs.exponent, takerOnly: fs.takerOnly, rebateRate: fs.rebateRate } } : {}),
-    resolutionSource: m.resolutionSource,
-    category: m.category ?? event?.category,
-    tags: [...new Set(tags)],
-    ...(eventTitle ? { eventTitle } : {}),
-    raw,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CLOB schemas
-
-export const ClobBookSchema = z.looseObject({
-  market: z.string().min(1),
-  asset_id: z.string().min(1),
-  timestamp: zTsMs,
-  hash: z.string().optional(),
-  bids: z.array(PolyLevelSchema),
-  asks: z.array(PolyLevelSchema),
-  min_order_size: z.string().optional(),
-  tick_size: z.string().optional(),
-  neg_risk: z.boolean().optional(),
-  last_trade_price: z.string().optional(),
-});
-
-export const PricesHistorySchema = z.object({
-  history: z.array(z.object({ t: z.number().int().nonnegative(), p: z.number().min(0).max(1) })),
-});
-export interface PricePoint {
-  /** unix ms */
-  readonly ts: number;
-  /** micro-dollars (the wire sends a float; rounded half-up to 1e-6) */
-  readonly price: number;
-}
-
-/** `GET /clob-markets/{condition_id}` compact parameters. */
-export const ClobMarketParamsSchema = z.looseObject({
-  t: z.array(z.looseObject({ t: z.string(), o: z.string() })).optional(),
-  mts: zNumLike.optional(),
-  mos: zNumLike.optional(),
-  mbf: zNumLike.optional(),
-  tbf: zNumLike.optional(),
-  fd: z.looseObject({ r: z.number().min(0).max(1), e: z.number().min(0), to: z.boolean() }).nullish(),
-});
-export interface ClobFeeInfo {
-  readonly conditionId: string;
-  readonly tokens: readonly { tokenId: string; outcome: string }[];
-  readonly tickSizeMicros?: number;
-  /** legacy base fees in bps (not the effective rate) */
-  readonly makerBaseFeeBps?: number;
-  readonly takerBaseFeeBps?: number;
-  readonly fee?: { rate: number; ratePpm: number; exponent: number; takerOnly: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------

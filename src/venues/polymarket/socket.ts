@@ -19,10 +19,10 @@
  */
 import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
 import type { BookEvent } from '../../../schema/book.js';
-import { ENV } from '../../config.js';
-import { log } from '../../log.js';
+import { ENV, type Config } from '../../config.js';
+import { capRaw, limitedLog, log } from '../../log.js';
 import { managedSocket } from '../common/socket.js';
-import type { BackoffOptions, FeedCounters, FeedState, FeedStatus, ManagedSocket, RawFrame } from '../common/types.js';
+import type { BackoffOptions, FeedCounters, FeedState, FeedStatus, ManagedSocket, ManagedSocketOptions, RawFrame } from '../common/types.js';
 import { addMarket, decodeFrame, SnapshotGate, type PolyMarketRef, type PolyTokenRef } from './normalize.js';
 import { operationCmd, PING, subscribeCmd, type PolyWsMessage } from './wire.js';
 
@@ -33,10 +33,26 @@ export interface PolymarketFeedOptions {
   readonly maxAssetsPerConnection?: number;
   /** Client `PING` interval, ms. Default 10_000. */
   readonly heartbeatMs?: number;
+  /** Silence (no frame, no PONG) this long makes a connection stale. The app derives it from RISK_MAX_BOOK_AGE_MS. */
   readonly idleTimeoutMs?: number;
+  /** A connection quiet this long is probed (`PING` text + WS ping). Default idleTimeoutMs / 3. */
+  readonly probeIntervalMs?: number;
   readonly backoff?: BackoffOptions;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** For tests and fuzzing: a different ManagedSocket implementation (one per shard). */
+  readonly socketFactory?: (o: ManagedSocketOptions) => ManagedSocket;
+}
+
+/** Feed options from the app config (URL, freshness limits, backoff). */
+export function polymarketFeedOptions(cfg: Pick<Config, 'venues'>): PolymarketFeedOptions {
+  const { polymarket, feed } = cfg.venues;
+  return {
+    url: polymarket.wsUrl,
+    idleTimeoutMs: feed.idleTimeoutMs,
+    probeIntervalMs: feed.probeIntervalMs,
+    backoff: { baseMs: feed.backoffBaseMs, maxMs: feed.backoffMaxMs, stableMs: feed.stableMs },
+  };
 }
 
 export interface PolymarketFeedCounters extends FeedCounters {
@@ -160,11 +176,13 @@ export class PolymarketFeed {
   private newShard(): Shard {
     const index = this.shards.length;
     const holder: { shard?: Shard } = {};
-    const sock = managedSocket({
+    const sock = (this.opts.socketFactory ?? managedSocket)({
       venue: 'polymarket',
       url: this.url,
       heartbeat: { intervalMs: this.opts.heartbeatMs ?? 10_000, payload: PING },
+      probePayload: PING,
       ...(this.opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: this.opts.idleTimeoutMs } : {}),
+      ...(this.opts.probeIntervalMs !== undefined ? { probeIntervalMs: this.opts.probeIntervalMs } : {}),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       ...(this.opts.now ? { now: this.opts.now } : {}),
       ...(this.opts.random ? { random: this.opts.random } : {}),
@@ -221,14 +239,27 @@ export class PolymarketFeed {
     if (cur.state !== agg.state || cur.reason !== agg.reason || cur.connId !== agg.connId) this.status.next(agg);
   }
 
+  /**
+   * One frame, inside a guard: whatever happens while decoding or emitting it (a bug, a subscriber
+   * that throws), the frame is counted as a decode error and dropped; nothing reaches the socket.
+   */
   private onFrame(shard: Shard, frame: RawFrame): void {
+    try {
+      this.handleFrame(shard, frame);
+    } catch (err) {
+      shard.sock.count('decodeErrors');
+      limitedLog.log('error', 'polymarket frame handler failed', { err, venue: 'polymarket', connId: frame.connId, raw: capRaw(frame.data) }, 'frame handler failed; frame dropped');
+    }
+  }
+
+  private handleFrame(shard: Shard, frame: RawFrame): void {
     this.frames.next(frame);
     const r = decodeFrame(frame, this.ctx);
     if (r.text === 'PONG') this.own.pongs++;
-    else if (r.text) log.warn({ venue: 'polymarket', connId: frame.connId, raw: r.text }, 'venue rejected a command');
+    else if (r.text) limitedLog.warn('polymarket venue rejected a command', { venue: 'polymarket', connId: frame.connId, raw: r.text }, 'venue rejected a command');
     for (const e of r.errors) {
       shard.sock.count('decodeErrors');
-      log.warn({ venue: 'polymarket', connId: frame.connId, reason: e.reason, eventType: e.eventType, marketId: e.marketId, raw: e.raw }, 'frame rejected');
+      limitedLog.warn('polymarket frame rejected', { venue: 'polymarket', connId: frame.connId, reason: e.reason, eventType: e.eventType, marketId: e.marketId, raw: e.raw }, 'frame rejected');
     }
     for (const t of r.unknownTypes) {
       this.own.unknownTypes++;
@@ -248,7 +279,7 @@ export class PolymarketFeed {
     shard.sock.count('resyncs');
     if (!shard.initialSent) return; // the coming onOpen resubscribes everything
     const tokens = [m.yesTokenId, m.noTokenId];
-    log.info({ venue: 'polymarket', marketId: conditionId }, 'resync: resubscribing for fresh snapshots');
+    limitedLog.log('info', 'polymarket resync', { venue: 'polymarket', marketId: conditionId }, 'resync: resubscribing for fresh snapshots');
     shard.sock.send(operationCmd('unsubscribe', tokens));
     shard.sock.send(operationCmd('subscribe', tokens));
   }

@@ -11,11 +11,30 @@
 import { z } from 'zod';
 import { parseScaled, SCALE } from '../../../schema/money.js';
 
+/**
+ * Longest decimal string accepted. Checked before the exact (BigInt) parse, which is quadratic in
+ * the digit count: a 9,000,000-digit size must cost a length check, not seconds of CPU.
+ */
+export const MAX_DECIMAL_CHARS = 40;
+/**
+ * The common case of {@link parseScaled} without BigInt: up to 9 integer digits and 6 decimals is
+ * exact in doubles (< 1e15 < 2^53). Anything else (sign, more digits, odd forms) returns undefined
+ * and takes the general path. Prices and sizes are parsed for every level of every book frame.
+ */
+const FAST_DECIMAL = /^(\d{1,9})(?:\.(\d{1,6}))?$/;
+function fastScaled(s: string): number | undefined {
+  const m = FAST_DECIMAL.exec(s);
+  if (!m) return undefined;
+  const frac = m[2] ?? '';
+  return Number(m[1]) * SCALE + (frac ? Number(frac) * 10 ** (6 - frac.length) : 0);
+}
+
 /** A decimal string parsed exactly to 1e-6 units (numbers tolerated: some REST fields are numbers). */
-const zDecimal = z.union([z.string(), z.number()]).transform((v, ctx) => {
+const zDecimal = z.union([z.string().max(MAX_DECIMAL_CHARS, `decimal longer than ${MAX_DECIMAL_CHARS} chars`), z.number()]).transform((v, ctx) => {
   try {
     // numbers are rendered without exponent for the usual magnitudes; anything odd fails the regex
-    return parseScaled(typeof v === 'number' ? String(v) : v);
+    const s = typeof v === 'number' ? String(v) : v;
+    return fastScaled(s) ?? parseScaled(s);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
     return z.NEVER;
@@ -33,6 +52,8 @@ export const zTsMs = z
   .transform((v) => Number(v))
   .refine((v) => Number.isSafeInteger(v), 'timestamp out of range');
 const zId = z.string().min(1).max(200);
+/** Most levels in one book side or one price_change (a $0.0001 tick gives at most 9,999 prices). */
+export const MAX_LEVELS = 10_000;
 const zSide = z.enum(['BUY', 'SELL']);
 export type PolySide = z.infer<typeof zSide>;
 
@@ -47,8 +68,8 @@ export const PolyBookSchema = z.looseObject({
   asset_id: zId,
   /** condition id */
   market: zId,
-  bids: z.array(PolyLevelSchema),
-  asks: z.array(PolyLevelSchema),
+  bids: z.array(PolyLevelSchema).max(MAX_LEVELS),
+  asks: z.array(PolyLevelSchema).max(MAX_LEVELS),
   timestamp: zTsMs,
   /** may be missing in some messages */
   hash: z.string().optional(),
@@ -68,7 +89,7 @@ const PriceChangeCurrent = z.looseObject({
       best_bid: zPolyPrice.optional(),
       best_ask: zPolyPrice.optional(),
     }),
-  ),
+  ).max(MAX_LEVELS),
 });
 /** Legacy (late 2024 – 2025-09-15): one token, `changes[]`. */
 const PriceChangeLegacyChanges = z.looseObject({
@@ -77,7 +98,7 @@ const PriceChangeLegacyChanges = z.looseObject({
   market: zId,
   timestamp: zTsMs,
   hash: z.string().optional(),
-  changes: z.array(zChange),
+  changes: z.array(zChange).max(MAX_LEVELS),
 });
 /** 2024 captures: one level, flat. */
 const PriceChangeLegacyFlat = z.looseObject({
@@ -101,11 +122,7 @@ export interface PolyPriceChange {
   readonly bestAsk?: number;
 }
 
-/** All three price_change shapes, decoded to one. */
-export const PolyPriceChangeSchema = z
-  .looseObject({ event_type: z.literal('price_change') })
-  .pipe(
-    z.union([
+const PriceChangeShapes = [
       PriceChangeCurrent.transform((m) => ({
         event_type: 'price_change' as const,
         shape: 'current' as const,
@@ -129,8 +146,23 @@ export const PolyPriceChangeSchema = z
         timestamp: m.timestamp,
         changes: [{ assetId: m.asset_id, price: m.price, side: m.side, size: m.size } satisfies PolyPriceChange],
       })),
-    ]),
-  );
+] as const;
+type PolyPriceChangeDecoded = z.output<(typeof PriceChangeShapes)[number]>;
+
+/**
+ * All three price_change shapes, decoded to one. The shape is chosen by its distinctive field
+ * (`price_changes` current, `changes` legacy, else flat) and only that one is parsed: a union would
+ * parse a malformed frame three times and report the issues of all three.
+ */
+export const PolyPriceChangeSchema = z
+  .looseObject({ event_type: z.literal('price_change') })
+  .transform((m, ctx): PolyPriceChangeDecoded => {
+    const shape = 'price_changes' in m ? PriceChangeShapes[0] : 'changes' in m ? PriceChangeShapes[1] : PriceChangeShapes[2];
+    const r = shape.safeParse(m);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
 
 /** Tick sizes are decoded for information only: precision is never derived from them (Nautilus #4896). */
 const zTick = zDecimal.refine((v) => v > 0 && v < SCALE, 'tick size must be in (0, 1)');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLlmServer, type LlmServer } from '../../../src/llmserver/server.js';
+import { startLlmServer, type LlmServer } from '../../../tools/llmserver/server.js';
 import { BudgetExceededError, LlmJudge, LlmUnavailableError, parseRetryAfter } from '../../../src/matching/llm/client.js';
 import { costMicros, MemoryLedger } from '../../../src/matching/cost.js';
 import { buildPrompt, VERDICT_EXAMPLE } from '../../../src/matching/verdict.js';

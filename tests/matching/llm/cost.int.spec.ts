@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pgTestPool, type PgTestDb } from '../../helpers/db.js';
-import { startLlmServer, type LlmServer } from '../../../src/llmserver/server.js';
+import { startLlmServer, type LlmServer } from '../../../tools/llmserver/server.js';
 import { BudgetExceededError, LlmJudge, LlmUnavailableError } from '../../../src/matching/llm/client.js';
 import { costMicros, formatUsageTable, PgLedger, usageSummary, utcDayStart } from '../../../src/matching/cost.js';
 import { VirtualClock } from '../../../src/matching/llm/tokenBucket.js';

@@ -5,7 +5,7 @@ import { createLogger, setLogger, log as currentLog, type Logger } from '../../.
 import { LlmJudge, type LlmJudgeOptions, type LlmProviderConfig } from '../../../src/matching/llm/client.js';
 import { MemoryLedger, type LlmLedger } from '../../../src/matching/cost.js';
 import { VirtualClock } from '../../../src/matching/llm/tokenBucket.js';
-import type { LlmServer } from '../../../src/llmserver/server.js';
+import type { LlmServer } from '../../../tools/llmserver/server.js';
 
 export const FED_POLY = MarketRecord.parse({
   venue: 'polymarket',

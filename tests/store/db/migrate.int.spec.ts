@@ -18,7 +18,7 @@ const TABLES = [
   'schema_migrations', 'stream_checkpoints', 'trades', 'venue_markets',
 ];
 const HYPERTABLES = ['book_depth', 'book_tops', 'edges', 'feed_health', 'fills', 'lead_lag', 'llm_calls', 'risk_decisions', 'trades'];
-const ALL = ['0001_extensions', '0002_core_tables', '0003_edges_per_minute', '0004_timescale_policies'];
+const ALL = ['0001_extensions', '0002_core_tables', '0003_edges_per_minute', '0004_timescale_policies', '0005_legs_by_position'];
 
 async function tablesIn(pool: pg.Pool): Promise<string[]> {
   const r = await pool.query<{ table_name: string }>(

@@ -123,6 +123,29 @@ describe('appendTo', () => {
     expect(await log.length('s')).toBe(3);
   });
 
+  it('on unsubscribe still appends everything it had taken (in flight and buffered)', async () => {
+    const log = new MemoryStreamLog();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sizes: number[] = [];
+    const slow: StreamLog = Object.assign(Object.create(log) as StreamLog, {
+      append: async (s: string, e: Parameters<StreamLog['append']>[1]) => {
+        sizes.push(Array.isArray(e) ? e.length : 1);
+        await gate; // the first append is in flight while the rest is buffered
+        return log.append(s, e);
+      },
+    });
+    const src = new Subject<number>();
+    const sub = src.pipe(appendTo(slow, 's', (n) => ({ d: String(n) }), { maxBatch: 2 })).subscribe();
+    for (let i = 0; i < 5; i++) src.next(i);
+    sub.unsubscribe();
+    release();
+    for (let i = 0; i < 50 && (await log.length('s')) < 5; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(sizes).toEqual([1, 2, 2]);
+    await log.ensureGroup('s', 'g');
+    expect((await log.readGroup('s', 'g', 'c', { count: 10 })).map((e) => e.fields.d)).toEqual(['0', '1', '2', '3', '4']);
+  });
+
   it('errors on an encode failure and on an append failure', async () => {
     const log = new MemoryStreamLog();
     await expect(

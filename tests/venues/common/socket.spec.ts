@@ -237,20 +237,23 @@ describe('managedSocket', () => {
     expect(reasons).toEqual(['headers failed: no key', 'onOpen failed: subscribe bug']);
   });
 
-  it('a rejected handshake (HTTP 401) is a reconnect with the status code as reason', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, cb) => cb(false, 401, 'Unauthorized') });
-    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-    try {
-      const t = open({ url });
-      await waitFor(() => t.statuses.filter((s) => s.state === 'reconnecting').length >= 2, 'two reconnects');
-      t.sock.close();
-      expect(t.statuses.find((s) => s.state === 'reconnecting')?.reason).toBe('handshake rejected: HTTP 401');
-      expect(t.opened).toEqual([]);
-    } finally {
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    }
-  });
+  // issue 11: 401/403 are classified as authentication failures; other refusals keep the status code as reason
+  for (const [code, reason] of [[401, 'auth failed: HTTP 401'], [403, 'auth failed: HTTP 403'], [503, 'handshake rejected: HTTP 503']] as const) {
+    it(`a rejected handshake (HTTP ${code}) is a reconnect with reason "${reason}"`, async () => {
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, cb) => cb(false, code, 'refused') });
+      await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+      const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+      try {
+        const t = open({ url });
+        await waitFor(() => t.statuses.filter((s) => s.state === 'reconnecting').length >= 2, 'two reconnects');
+        t.sock.close();
+        expect(t.statuses.find((s) => s.state === 'reconnecting')?.reason).toBe(reason);
+        expect(t.opened).toEqual([]);
+      } finally {
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+      }
+    });
+  }
 
   it('reconnect(reason) drops the connection and resubscribes; count() counts', async () => {
     const srv = await startServer();

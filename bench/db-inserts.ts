@@ -1,11 +1,11 @@
 /**
  * Rough insert throughput of the embedded TimescaleDB through the socket server (book_tops,
- * migrated schema). Not a test: `LOG_LEVEL=warn npx tsx src/store/db/bench-inserts.ts`.
+ * migrated schema). Not a test: `LOG_LEVEL=warn npx tsx bench/db-inserts.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, migrate, startEmbeddedDb } from './index.js';
+import { createPool, migrate, startEmbeddedDb } from '../src/store/db/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'arbstream-bench-'));
 const server = await startEmbeddedDb({ dataDir: join(root, 'data'), host: '127.0.0.1', port: 0 });

@@ -23,8 +23,8 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { log } from '../log.js';
-import { countChatTokens, countTokens } from '../matching/llm/tokens.js';
+import { log } from '../../src/log.js';
+import { countChatTokens, countTokens } from '../../src/matching/llm/tokens.js';
 
 // ------------------------------------------------------------------ types
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env -S node --import tsx
 /**
  * Runs the local OpenAI-compatible server on its own (offline demo, manual checks):
- *   npx tsx src/llmserver/main.ts [--port 8787] [--policy recorded|equivalent|unrelated]
+ *   npx tsx tools/llmserver/main.ts [--port 8787] [--policy recorded|equivalent|unrelated]
  * then point the app at it: DEEPSEEK_BASE_URL=http://127.0.0.1:8787/deepseek
  * OPENAI_BASE_URL=http://127.0.0.1:8787/openai/v1 (any API key, or none: loopback needs none).
  */
 import { parseArgs } from 'node:util';
-import { log } from '../log.js';
+import { log } from '../../src/log.js';
 import { alwaysEquivalent, alwaysUnrelated, startLlmServer } from './server.js';
 
 const { values } = parseArgs({
