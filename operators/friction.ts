@@ -51,14 +51,16 @@ export interface CostedCandidate extends DepthCandidate {
 }
 
 /**
- * Costs a candidate: each leg's fee under the schedule valid at that leg's book time (venue
- * timestamp), and the capital (both legs' cost plus fees) locked from the aligned book time until
- * the pair's resolution. Throws FeeInputError when a leg has no fee schedule.
+ * Costs a candidate at decision time `tsCosted` (default the aligned book time): each leg's fee
+ * under the schedule valid at `tsCosted` (a replay at time T uses the schedule valid at T, not the
+ * one valid when the venue stamped its book), and the capital (both legs' cost plus fees) locked
+ * from the aligned book time until the pair's resolution. Throws FeeInputError when a leg has no
+ * fee schedule.
  */
-export function frictionFor(c: DepthCandidate, config: Omit<FrictionConfig, 'scheduler' | 'onDrop'>, tsCosted = 0): CostedCandidate {
+export function frictionFor(c: DepthCandidate, config: Omit<FrictionConfig, 'scheduler' | 'onDrop'>, tsCosted: number = c.tsAligned): CostedCandidate {
   const sched = c.legs.map((l) => {
-    const s = config.feeBook.feeScheduleAt(l.venue, l.marketId, l.tsVenue);
-    if (!s) throw new FeeInputError(`no fee schedule for ${l.venue} ${l.marketId} at ${l.tsVenue}`, { input: l.marketId });
+    const s = config.feeBook.feeScheduleAt(l.venue, l.marketId, tsCosted);
+    if (!s) throw new FeeInputError(`no fee schedule for ${l.venue} ${l.marketId} at ${tsCosted}`, { input: l.marketId });
     return s;
   }) as unknown as readonly [ResolvedFeeSchedule, ResolvedFeeSchedule];
   const legFeesMicros = [legFee(c.legs[0], sched[0], config.fees), legFee(c.legs[1], sched[1], config.fees)] as const;

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Book, BookEvent, BookIssue } from '../schema/book.js';
-import { log } from '../src/log.js';
+import { limitedLog, log } from '../src/log.js';
 import { OrderBookState, assertMaxLevels, createOrderBookCounters, type BookIssueInfo, type BookNotice, type BookStep, type OrderBookCounters } from './orderBookState.js';
 
 export { createOrderBookCounters } from './orderBookState.js';
@@ -32,7 +32,8 @@ function logNotice(n: BookNotice): void {
       log.warn({ venue: n.venue, marketId: n.marketId, ladder: n.ladder }, 'change to an implied ask ladder ignored');
       return;
     case 'reset':
-      log.info({ venue: n.venue, marketId: n.marketId, reason: n.reason }, 'book reset: deltas gated until the next snapshot');
+      // a gap or reconnect resets every book of a connection at once: bounded per venue, with a suppressed count
+      limitedLog.log('info', `book-reset:${n.venue}`, { venue: n.venue, marketId: n.marketId, reason: n.reason }, 'book reset: deltas gated until the next snapshot');
       return;
     case 'unknown-event':
       log.warn({ raw: n.raw }, 'unknown book event kind ignored');

@@ -1,18 +1,14 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Edge, RiskDecision } from '../schema/edge.js';
-import type { Micros } from '../schema/money.js';
 import type { Pair } from '../schema/pair.js';
 import type { RiskLimits } from '../schema/risk.js';
 import type { Venue } from '../schema/venue.js';
+import { exposureReasons, type Exposure } from './sizeToLimits.js';
 
 /** @deprecated import from schema/risk.ts (kept so importers keep compiling) */
 export { pickLimits, type RiskLimits } from '../schema/risk.js';
 
-export interface Exposure {
-  readonly byPair: Readonly<Record<string, Micros>>;
-  readonly byVenue: Readonly<Record<Venue, Micros>>;
-  readonly total: Micros;
-}
+export type { Exposure };
 
 export interface RiskState {
   readonly killSwitch: boolean;
@@ -49,23 +45,21 @@ export function riskReasons(edge: Edge, state: RiskState, now: number): string[]
   const age = now - edge.oldestBookTsReceived;
   const bothLive = edge.legs.every((leg) => state.liveVenues?.has(leg.venue));
   if (age > l.maxBookAgeMs && !bothLive) reasons.push(`book-stale ${age} ms > ${l.maxBookAgeMs} ms`);
-  const capital = edge.legs[0].costMicros + edge.legs[0].feeMicros + edge.legs[1].costMicros + edge.legs[1].feeMicros;
-  if ((x.byPair[edge.pairId] ?? 0) + capital > l.maxPairExposureMicros) reasons.push(`pair-exposure ${(x.byPair[edge.pairId] ?? 0) + capital} > ${l.maxPairExposureMicros} micros`);
-  for (const leg of edge.legs) {
-    const after = (x.byVenue[leg.venue] ?? 0) + leg.costMicros + leg.feeMicros;
-    if (after > l.maxVenueExposureMicros) reasons.push(`venue-exposure ${leg.venue} ${after} > ${l.maxVenueExposureMicros} micros`);
-  }
-  if (x.total + capital > l.maxTotalExposureMicros) reasons.push(`total-exposure ${x.total + capital} > ${l.maxTotalExposureMicros} micros`);
+  // the sizing stage (sizeToLimits) already trimmed what could be trimmed: what still breaks a
+  // limit here is what no size of at least one lot fits
+  reasons.push(...exposureReasons(edge.pairId, edge.legs, x, l));
   return reasons;
 }
 
 /**
  * Decides for each edge whether it may be traded: exposure limits per pair, per venue and in
  * total, minimum edge, size and profit, book staleness, pair approval (status approved, and
- * either reviewed by a human or confidence ≥ minPairConfidence), and the kill switch. Every rejection carries all its reasons. Hysteresis: a decision for the same
- * pair and direction is re-emitted only when the verdict or the reasons change, or the net edge
- * per contract moves by at least `hysteresisMicros`, so one opportunity is not re-emitted on
- * every tick.
+ * either reviewed by a human or confidence ≥ minPairConfidence), and the kill switch. Edges
+ * arrive already resized by sizeToLimits to what the exposure limits and the minimum edge leave,
+ * so what still breaks them here is what could not be resized. Every rejection carries all its
+ * reasons. Hysteresis: a decision for the same pair and direction is re-emitted only when the
+ * verdict or the reasons change, or the net edge per contract moves by at least
+ * `hysteresisMicros`, so one opportunity is not re-emitted on every tick.
  *
  * ```
  * edges:  -a-a'-b-|    (a' = a with the edge moved less than the hysteresis)

@@ -1,10 +1,12 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Book, Level, SideBook } from '../schema/book.js';
 import type { Outcome, Venue } from '../schema/venue.js';
 import { EDGE_DIRECTIONS, type EdgeDirection } from '../schema/edge.js';
 import { divRound, SCALE, type Micros, type Qty } from '../schema/money.js';
 import type { PairBooks } from '../schema/pair.js';
 import { log } from '../src/log.js';
+import { parseRational } from '../src/fees/rational.js';
+import { capitalCost } from './friction.js';
 
 export type { PairBooks };
 
@@ -183,8 +185,10 @@ export interface DepthCandidate {
   readonly legs: readonly [DepthLeg, DepthLeg];
   /** sizeQty × $1 − both legs' costs, micro-dollars (before fees) */
   readonly grossEdgeMicros: Micros;
+  /** marginal edge of the last segment the size search took (before any trim to the limits) */
   readonly lastMarginalEdgeMicros: Micros;
-  readonly stoppedBy: SizeSearchResult['stoppedBy'];
+  /** what ended the size search, or 'limits' when sizeToLimits trimmed it */
+  readonly stoppedBy: SizeSearchResult['stoppedBy'] | 'limits';
   /** expected payout time of the pair, unix ms */
   readonly resolutionTs: number;
   readonly tsAligned: number;
@@ -196,8 +200,20 @@ export interface VwapConfig {
   readonly minMarginalEdgeMicros: Micros;
   /** size granularity (default 1_000_000: whole contracts, the common lot of both venues) */
   readonly lotQty?: Qty;
-  /** per-contract taker fee of a leg at a price, micro-dollars; default none (see friction.ts marginalFeeFromFeeBook) */
+  /**
+   * per-contract taker fee of a leg at a price under the schedule valid at `tsMs` (the decision
+   * time), micro-dollars; default none (see friction.ts marginalFeeFromFeeBook)
+   */
   readonly marginalFee?: (venue: Venue, marketId: string, priceMicros: Micros, tsMs: number) => Micros;
+  /**
+   * yearly cost of capital, exact decimal ("0.05"): each contract's capital (both prices plus their
+   * marginal fees) is locked from the aligned book time until the pair's resolution, and that cost
+   * is part of the marginal edge, so the search stops adding depth that capital cost makes
+   * unprofitable. Default: no capital cost in the search.
+   */
+  readonly capitalApr?: string;
+  /** the decision clock: fees are looked up at `scheduler.now()` (default asyncScheduler) */
+  readonly scheduler?: SchedulerLike;
   readonly directions?: readonly EdgeDirection[];
   /** called for every input or direction skipped because of an error or an unusable book */
   readonly onDrop?: (reason: string, pairId: string) => void;
@@ -205,8 +221,27 @@ export interface VwapConfig {
 
 const asks = (s: SideBook): readonly Level[] => s.asks;
 
-/** Sizes one direction of a pair; undefined when no size clears the threshold. */
-export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: VwapConfig): DepthCandidate | undefined {
+/**
+ * Marginal cost of one more contract at leg prices (pA, pB): both legs' marginal fees under the
+ * schedules valid at `nowMs`, plus the cost of the capital (pA + pB + fees) locked from
+ * `pb.tsAligned` until the pair's resolution (rounded up per contract: never understated).
+ */
+export function marginalCostOf(pb: PairBooks, config: Pick<VwapConfig, 'marginalFee' | 'capitalApr'>, nowMs: number): MarginalCostFn | undefined {
+  const fee = config.marginalFee;
+  if (!fee && config.capitalApr === undefined) return undefined;
+  const apr = config.capitalApr === undefined ? undefined : parseRational(config.capitalApr);
+  const [bookA, bookB] = pb.books;
+  return (pA, pB) => {
+    const fees = fee ? fee(bookA.venue, bookA.marketId, pA, nowMs) + fee(bookB.venue, bookB.marketId, pB, nowMs) : 0;
+    return fees + (apr === undefined ? 0 : capitalCost(pA + pB + fees, apr, pb.tsAligned, pb.pair.resolutionTs));
+  };
+}
+
+/**
+ * Sizes one direction of a pair; undefined when no size clears the threshold. `nowMs` is the
+ * decision time (fee schedules valid then); default the aligned book time.
+ */
+export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: VwapConfig, nowMs: number = pb.tsAligned): DepthCandidate | undefined {
   const [bookA, bookB] = pb.books;
   const outcomeA: Outcome = direction === 'aYes' ? 'yes' : 'no';
   // the same outcome on leg B, then its complement (what completes the pair)
@@ -214,14 +249,14 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
   const outcomeB: Outcome = sameB === 'yes' ? 'no' : 'yes';
   const askA = asks(bookA[outcomeA]);
   const askB = asks(bookB[outcomeB]);
-  const fee = config.marginalFee;
+  const marginalCost = marginalCostOf(pb, config, nowMs);
   const result = searchSize({
     askA,
     askB,
     minMarginalEdgeMicros: config.minMarginalEdgeMicros,
     lotQty: config.lotQty ?? SCALE,
     ...(config.targetQty !== undefined ? { maxQty: config.targetQty } : {}),
-    ...(fee ? { marginalCost: (pA: Micros, pB: Micros) => fee(bookA.venue, bookA.marketId, pA, bookA.tsVenue) + fee(bookB.venue, bookB.marketId, pB, bookB.tsVenue) } : {}),
+    ...(marginalCost ? { marginalCost } : {}),
   });
   if (result.qty <= 0 || result.lastMarginalEdgeMicros === undefined) return undefined;
   const leg = (book: Book, outcome: Outcome, ladder: readonly Level[]): DepthLeg => {
@@ -249,7 +284,8 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
 /**
  * Sizes each aligned pair in both directions (buy YES on leg A + the complement on leg B, and
  * buy NO on leg A + the complement on leg B): the largest size whose last increment still clears
- * `minMarginalEdgeMicros` after marginal fees, and the exact VWAP cost of each leg for it. Emits 0–2
+ * `minMarginalEdgeMicros` after marginal fees (schedules valid at decision time, `scheduler.now()`)
+ * and the marginal cost of capital, and the exact VWAP cost of each leg for it. Emits 0–2
  * candidates per input; books with issues and failed computations are dropped, logged and counted.
  *
  * ```
@@ -260,6 +296,7 @@ export function depthCandidate(pb: PairBooks, direction: EdgeDirection, config: 
  */
 export function vwap(config: VwapConfig): OperatorFunction<PairBooks, DepthCandidate> {
   const directions = config.directions ?? EDGE_DIRECTIONS;
+  const scheduler = config.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<DepthCandidate>((subscriber) =>
       source.subscribe({
@@ -268,10 +305,11 @@ export function vwap(config: VwapConfig): OperatorFunction<PairBooks, DepthCandi
             config.onDrop?.('book has issues', pb.pairId);
             return;
           }
+          const now = scheduler.now();
           for (const d of directions) {
             let c: DepthCandidate | undefined;
             try {
-              c = depthCandidate(pb, d, config);
+              c = depthCandidate(pb, d, config, now);
             } catch (err) {
               log.warn({ err, pairId: pb.pairId, direction: d }, 'vwap sizing failed');
               config.onDrop?.('sizing failed', pb.pairId);

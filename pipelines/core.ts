@@ -3,16 +3,17 @@
  * → risk, plus lead-lag and sampled books. It knows nothing of sockets, files or databases:
  * `live.ts` and `replay.ts` give it sources, a clock (scheduler) and sinks.
  *
- *   bookEvents$ ─► orderBook ─► books$ ─┬─► alignByTime(pairs$) ─► aligned$ ─┬─► vwap ─► friction ─► edge ─► edges$ ─► riskGate ─► decisions$
+ *   bookEvents$ ─► orderBook ─► books$ ─┬─► alignByTime(pairs$) ─► aligned$ ─┬─► vwap ─► friction ─► sizeToLimits ─► edge ─► edges$ ─► riskGate ─► decisions$
  *                                       │                                   └─► leadLag ─► leadLag$
  *                                       └─► sampleByKey ─► tops$ / depth$
  */
-import { Observable, combineLatest, map, scan, share, shareReplay, startWith, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, combineLatest, map, of, scan, share, shareReplay, startWith, type SchedulerLike, type Subscription } from 'rxjs';
 import { orderBook, createOrderBookCounters, type OrderBookCounters } from '../operators/orderBook.js';
 import { alignByTime } from '../operators/alignByTime.js';
 import { vwap } from '../operators/vwap.js';
 import { friction, marginalFeeFromFeeBook } from '../operators/friction.js';
 import { edge } from '../operators/edge.js';
+import { sizeToLimits, type Exposure } from '../operators/sizeToLimits.js';
 import { riskGate, type RiskState } from '../operators/riskGate.js';
 import { leadLag, type LeadLagConfig } from '../operators/leadLag.js';
 import { sampleByKey } from '../operators/sampleByKey.js';
@@ -37,6 +38,8 @@ export interface PipelineSources {
   /** feed lifecycle; must give each subscriber the venues' current states (as the feeds' status$ do) */
   readonly feedStatus$: Observable<FeedStatus>;
   readonly control$: Observable<RiskControl>;
+  /** capital committed per pair, venue and in total (from positions, once execution tracks them); default none */
+  readonly exposure$?: Observable<Exposure>;
 }
 
 export interface PipelineSettings {
@@ -58,7 +61,7 @@ export interface PipelineOutputs {
   readonly tops$: Observable<Book>;
   readonly depth$: Observable<Book>;
   readonly feed$: Observable<FeedStatus>;
-  readonly counters: { readonly books: OrderBookCounters; dropped: number; unprofitable: number };
+  readonly counters: { readonly books: OrderBookCounters; dropped: number; unprofitable: number; resized: number };
 }
 
 /** Risk limits from the config (the starting point; the API can change them at run time). */
@@ -66,11 +69,12 @@ export function limitsFromConfig(risk: Config['risk']): RiskLimits {
   return pickLimits(risk);
 }
 
-const NO_EXPOSURE: RiskState['exposure'] = { byPair: {}, byVenue: Object.fromEntries(VENUE_IDS.map((v) => [v, 0])) as Record<Venue, number>, total: 0 };
+/** No capital committed (every exposure limit fully available). */
+export const NO_EXPOSURE: Exposure = { byPair: {}, byVenue: Object.fromEntries(VENUE_IDS.map((v) => [v, 0])) as Record<Venue, number>, total: 0 };
 
 export function buildPipeline(src: PipelineSources, s: PipelineSettings): PipelineOutputs {
   const { scheduler, feeBook, risk } = s;
-  const counters = { books: createOrderBookCounters(), dropped: 0, unprofitable: 0 };
+  const counters = { books: createOrderBookCounters(), dropped: 0, unprofitable: 0, resized: 0 };
   // every stage sees the latest pairs, whenever it subscribes
   const pairs$ = src.pairs$.pipe(shareReplay({ bufferSize: 1, refCount: true }));
 
@@ -78,14 +82,8 @@ export function buildPipeline(src: PipelineSources, s: PipelineSettings): Pipeli
   // each subscriber gets the venues' current states (the feeds' status$ replay them)
   const feed$ = src.feedStatus$;
   const aligned$ = books$.pipe(alignByTime({ pairs$, feedStatus$: feed$, maxSkewMs: risk.maxSkewMs, maxAgeMs: risk.maxBookAgeMs, scheduler }), share());
-  const edges$ = aligned$.pipe(
-    // size by the marginal edge after fees; the minimum edge itself is the risk gate's decision
-    vwap({ minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(feeBook), onDrop: () => counters.dropped++ }),
-    friction({ feeBook, capitalApr: String(risk.capitalApr), scheduler, onDrop: () => counters.dropped++ }),
-    edge({ onUnprofitable: () => counters.unprofitable++ }),
-    share(),
-  );
-  // execution does not exist yet: exposure is zero until fills are tracked
+  // execution does not exist yet: exposure is zero until positions feed exposure$
+  const exposure$ = src.exposure$ ?? of(NO_EXPOSURE);
   const liveVenues$ = feed$.pipe(
     scan((live, f) => {
       const next = new Set(live);
@@ -95,14 +93,26 @@ export function buildPipeline(src: PipelineSources, s: PipelineSettings): Pipeli
     }, new Set<Venue>() as ReadonlySet<Venue>),
     startWith(new Set<Venue>() as ReadonlySet<Venue>),
   );
-  const riskState$: Observable<RiskState> = combineLatest([pairs$, src.control$, liveVenues$]).pipe(
-    map(([pairs, control, liveVenues]) => ({
+  const riskState$: Observable<RiskState> = combineLatest([pairs$, src.control$, liveVenues$, exposure$]).pipe(
+    map(([pairs, control, liveVenues, exposure]) => ({
       liveVenues,
       killSwitch: control.killSwitch,
       limits: control.limits,
-      exposure: NO_EXPOSURE,
+      exposure,
       pairs: new Map(pairs.map((p) => [p.pairId, { status: p.status, confidence: p.confidence, humanReviewed: p.humanReviewed }])),
     })),
+    // sizing and the gate see the same state
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+  const capitalApr = String(risk.capitalApr);
+  const edges$ = aligned$.pipe(
+    // size by the marginal edge after fees and capital cost (schedules valid at decision time),
+    // then trim to what the limits leave; what no size fits is the risk gate's to reject
+    vwap({ minMarginalEdgeMicros: 1, marginalFee: marginalFeeFromFeeBook(feeBook), capitalApr, scheduler, onDrop: () => counters.dropped++ }),
+    friction({ feeBook, capitalApr, scheduler, onDrop: () => counters.dropped++ }),
+    sizeToLimits({ state$: riskState$, feeBook, capitalApr, onResize: () => counters.resized++ }),
+    edge({ onUnprofitable: () => counters.unprofitable++ }),
+    share(),
   );
   const decisions$ = edges$.pipe(riskGate({ state$: riskState$, scheduler }), share());
   const leadLag$ = aligned$.pipe(leadLag(s.leadLag ?? { stepMs: 1000, windowsMs: [60_000, 300_000], maxLagSteps: 10, emitEverySteps: 10 }), share());

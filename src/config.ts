@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { RiskLimits } from '../schema/risk.js';
 import { LOG_LEVELS, registerSecret } from './log.js';
 
 const bool = z
@@ -61,7 +62,7 @@ export const ENV = {
   KALSHI_API_KEY_ID: { schema: z.string().min(1).optional(), default: undefined, help: 'Kalshi API key id (UUID)', secret: true },
   KALSHI_PRIVATE_KEY_PATH: { schema: z.string().min(1).optional(), default: undefined, help: 'path of the Kalshi RSA private key (PEM)' },
   KALSHI_PRIVATE_KEY_PEM: { schema: z.string().min(1).optional(), default: undefined, help: 'the Kalshi RSA private key itself (PEM), instead of a path', secret: true },
-  FEED_IDLE_TIMEOUT_MS: { schema: int(200).optional(), default: undefined, help: 'a socket silent this long (no frame, no pong) is stale and reconnected; unset = RISK_MAX_BOOK_AGE_MS, never above it' },
+  FEED_IDLE_TIMEOUT_MS: { schema: int(200).optional(), default: undefined, help: 'a socket silent this long (no frame, no pong) is stale and reconnected; unset = 80% of RISK_MAX_BOOK_AGE_MS, never above it' },
   FEED_PROBE_INTERVAL_MS: { schema: int(50).optional(), default: undefined, help: 'a quiet socket is probed (ping / PING) this often; unset = a third of the idle timeout, at most half of it' },
   FEED_BACKOFF_BASE_MS: { schema: int(10), default: '250', help: 'reconnect backoff base (full jitter)' },
   FEED_BACKOFF_MAX_MS: { schema: int(100), default: '30000', help: 'reconnect backoff cap' },
@@ -88,6 +89,9 @@ export const ENV = {
   API_PORT: { schema: int(0, 65535), default: '4000', help: 'GraphQL/dashboard port' },
   API_MAX_BODY_BYTES: { schema: int(1024), default: '65536', help: 'largest accepted request body' },
   API_RATE_LIMIT_PER_MIN: { schema: int(1), default: '600', help: 'requests per minute per API token' },
+  API_UNAUTH_RATE_LIMIT_PER_MIN: { schema: int(1), default: '60', help: 'requests per minute per client address without a valid token (then 429, before any token lookup)' },
+  API_AUTH_FAILURES_PER_MIN: { schema: int(1), default: '10', help: 'failed token lookups (unknown or revoked token) per minute per client address' },
+  API_REVOCATION_CHECK_MS: { schema: int(50, 500), default: '250', help: 'how often tokens with open subscriptions are re-checked (a revoked token\'s subscriptions close within this)' },
   API_GRAPHIQL: { schema: bool.optional(), default: undefined, help: 'serve the GraphiQL page on GET /graphql; unset = on, except NODE_ENV=production' },
   API_INTROSPECTION: { schema: z.enum(['all', 'admins', 'off']).optional(), default: undefined, help: 'who may run introspection queries: all | admins | off; unset = all, except NODE_ENV=production (admins)' },
   // discord
@@ -108,7 +112,7 @@ export const ENV = {
   RISK_MAX_TOTAL_EXPOSURE_USD: { schema: usd, default: '10000', help: 'total exposure limit' },
   RISK_MAX_BOOK_AGE_MS: { schema: int(1), default: '3000', help: 'books older than this are stale' },
   RISK_MAX_SKEW_MS: { schema: int(1), default: '1500', help: 'largest time skew between a pair\'s two books' },
-  RISK_MIN_PAIR_CONFIDENCE: { schema: z.coerce.number().min(0).max(1), default: '0.9', help: 'pairs below this confidence are not traded' },
+  RISK_MIN_PAIR_CONFIDENCE: { schema: z.coerce.number().min(0).max(1), default: '0.9', help: 'pairs the matcher approved on its own below this confidence are not traded (a human approval stands)' },
   RISK_HYSTERESIS_USD: { schema: usd, default: '0.005', help: 'an opportunity is re-emitted only when its edge moves this much' },
   RISK_CAPITAL_APR: { schema: z.coerce.number().min(0).max(1), default: '0.05', help: 'annual cost of capital locked until resolution' },
   KILL_SWITCH: { schema: bool, default: 'false', help: 'start with the kill switch on (no new opportunities pass)' },
@@ -183,7 +187,9 @@ function crossChecks(v: Partial<EnvValues>, problems: string[]): string | undefi
  */
 export function feedTiming(v: Pick<Partial<EnvValues>, 'FEED_IDLE_TIMEOUT_MS' | 'FEED_PROBE_INTERVAL_MS' | 'RISK_MAX_BOOK_AGE_MS'>): { idleTimeoutMs: number; probeIntervalMs: number } {
   const maxAge = v.RISK_MAX_BOOK_AGE_MS ?? 3000;
-  const idleTimeoutMs = v.FEED_IDLE_TIMEOUT_MS ?? maxAge;
+  // default: 80% of the book age limit, so timer lateness and the last frame's delivery cannot push a
+  // silent connection's books past the limit before the feed is declared stale (measured: ~2-5 ms late)
+  const idleTimeoutMs = v.FEED_IDLE_TIMEOUT_MS ?? Math.floor(maxAge * 0.8);
   return { idleTimeoutMs, probeIntervalMs: v.FEED_PROBE_INTERVAL_MS ?? Math.max(1, Math.floor(idleTimeoutMs / 3)) };
 }
 
@@ -197,6 +203,41 @@ function freshnessChecks(v: Partial<EnvValues>, problems: string[]): void {
   }
   if (probeIntervalMs * 2 > idleTimeoutMs) {
     problems.push(`FEED_PROBE_INTERVAL_MS: must be at most half the idle timeout (${idleTimeoutMs} ms) so a healthy connection answers in time`);
+  }
+}
+
+/**
+ * Where each risk limit comes from. The field list and the types are RiskLimits' (schema/risk.ts):
+ * the compiler asks for a line here when a limit is added there.
+ */
+const RISK_LIMIT_ENV: { readonly [K in keyof RiskLimits]: { readonly key: EnvKey; readonly value: (v: EnvValues) => RiskLimits[K] } } = {
+  minEdgePerContractMicros: { key: 'RISK_MIN_EDGE_PER_CONTRACT_USD', value: (v) => v.RISK_MIN_EDGE_PER_CONTRACT_USD },
+  minSizeQty: { key: 'RISK_MIN_SIZE_CONTRACTS', value: (v) => Math.round(v.RISK_MIN_SIZE_CONTRACTS * 1_000_000) },
+  minProfitMicros: { key: 'RISK_MIN_PROFIT_USD', value: (v) => v.RISK_MIN_PROFIT_USD },
+  maxPairExposureMicros: { key: 'RISK_MAX_PAIR_EXPOSURE_USD', value: (v) => v.RISK_MAX_PAIR_EXPOSURE_USD },
+  maxVenueExposureMicros: { key: 'RISK_MAX_VENUE_EXPOSURE_USD', value: (v) => v.RISK_MAX_VENUE_EXPOSURE_USD },
+  maxTotalExposureMicros: { key: 'RISK_MAX_TOTAL_EXPOSURE_USD', value: (v) => v.RISK_MAX_TOTAL_EXPOSURE_USD },
+  maxBookAgeMs: { key: 'RISK_MAX_BOOK_AGE_MS', value: (v) => v.RISK_MAX_BOOK_AGE_MS },
+  minPairConfidence: { key: 'RISK_MIN_PAIR_CONFIDENCE', value: (v) => v.RISK_MIN_PAIR_CONFIDENCE },
+  hysteresisMicros: { key: 'RISK_HYSTERESIS_USD', value: (v) => v.RISK_HYSTERESIS_USD },
+};
+
+/** The risk limits from the environment (unchecked: {@link riskLimitChecks} reports what RiskLimits rejects). */
+function riskLimits(v: EnvValues): RiskLimits {
+  return Object.fromEntries(Object.entries(RISK_LIMIT_ENV).map(([field, { value }]) => [field, value(v)])) as RiskLimits;
+}
+
+/**
+ * The limits through the RiskLimits schema (the one the API and risk_state use); a problem per
+ * variable it rejects. Runs on whatever parsed: a variable that did not parse is already reported.
+ */
+function riskLimitChecks(v: Partial<EnvValues>, problems: string[]): void {
+  const r = RiskLimits.safeParse(riskLimits(v as EnvValues));
+  if (r.success) return;
+  for (const i of r.error.issues) {
+    const field = i.path[0] as keyof RiskLimits;
+    if (v[RISK_LIMIT_ENV[field].key] === undefined) continue;
+    problems.push(`${RISK_LIMIT_ENV[field].key}: ${i.message} (${ENV[RISK_LIMIT_ENV[field].key].help})`);
   }
 }
 
@@ -233,6 +274,10 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       port: v.API_PORT,
       maxBodyBytes: v.API_MAX_BODY_BYTES,
       rateLimitPerMin: v.API_RATE_LIMIT_PER_MIN,
+      /** per client address: requests without a valid token, and failed token lookups */
+      unauthRateLimitPerMin: v.API_UNAUTH_RATE_LIMIT_PER_MIN,
+      authFailuresPerMin: v.API_AUTH_FAILURES_PER_MIN,
+      revocationCheckMs: v.API_REVOCATION_CHECK_MS,
       /** GraphiQL page on GET /graphql */
       graphiql: v.API_GRAPHIQL ?? !production,
       /** who may run introspection queries */
@@ -249,16 +294,8 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       alertMinProfitMicros: v.DISCORD_ALERT_MIN_EDGE_USD,
     },
     risk: {
-      minEdgePerContractMicros: v.RISK_MIN_EDGE_PER_CONTRACT_USD,
-      minSizeQty: Math.round(v.RISK_MIN_SIZE_CONTRACTS * 1_000_000),
-      minProfitMicros: v.RISK_MIN_PROFIT_USD,
-      maxPairExposureMicros: v.RISK_MAX_PAIR_EXPOSURE_USD,
-      maxVenueExposureMicros: v.RISK_MAX_VENUE_EXPOSURE_USD,
-      maxTotalExposureMicros: v.RISK_MAX_TOTAL_EXPOSURE_USD,
-      maxBookAgeMs: v.RISK_MAX_BOOK_AGE_MS,
+      ...riskLimits(v),
       maxSkewMs: v.RISK_MAX_SKEW_MS,
-      minPairConfidence: v.RISK_MIN_PAIR_CONFIDENCE,
-      hysteresisMicros: v.RISK_HYSTERESIS_USD,
       capitalApr: v.RISK_CAPITAL_APR,
       killSwitch: v.KILL_SWITCH,
     },
@@ -282,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, spec] of Object.entries(ENV)) if ('secret' in spec && spec.secret) registerSecret(env[key]);
   const { values, problems } = readEnv(env);
   const kalshiPem = crossChecks(values, problems);
+  riskLimitChecks(values, problems);
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(buildConfig(values, env, kalshiPem));
 }

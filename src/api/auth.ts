@@ -29,6 +29,9 @@ export const TOKEN_PREFIX = 'arb_';
 const TOKEN_RE = /^arb_[A-Za-z0-9_-]{43}$/;
 export const TokenName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'token name: 1-64 letters, digits, . _ @ - (starting with a letter or digit)');
 
+/** Whether `token` has the shape of an API token (only such a token is looked up). */
+export const isWellFormedToken = (token: string | undefined): token is string => token !== undefined && TOKEN_RE.test(token);
+
 export const hasRole = (p: Pick<Principal, 'role'>, required: Role): boolean => RANK[p.role] >= RANK[required];
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
@@ -64,8 +67,25 @@ export async function createToken(pool: Queryable, opts: { name: string; role: R
   return { tokenId, name, role, token };
 }
 
-/** Revokes the token called `name`; false when there is no such active token. */
-export const revokeToken = (pool: Queryable, name: string): Promise<boolean> => revokeTokenByName(pool, name);
+type RevokedListener = (name: string) => void;
+const revokedListeners = new Set<RevokedListener>();
+
+/**
+ * Called with the token's name when this process revokes a token (the in-process fast path of
+ * ./revocation.ts; revocations by other processes are found by its periodic check). Returns the
+ * unsubscribe.
+ */
+export function onTokenRevoked(listener: RevokedListener): () => void {
+  revokedListeners.add(listener);
+  return () => void revokedListeners.delete(listener);
+}
+
+/** Revokes the token called `name` (what `arbstream token revoke` runs); false when there is no such active token. */
+export async function revokeToken(pool: Queryable, name: string): Promise<boolean> {
+  const revoked = await revokeTokenByName(pool, name);
+  if (revoked) for (const l of revokedListeners) l(name);
+  return revoked;
+}
 
 export interface TokenInfo extends Principal {
   readonly createdAt: Date;
@@ -81,7 +101,7 @@ export async function listTokens(pool: Queryable): Promise<TokenInfo[]> {
  * found by hash; the stored hash is then compared in constant time.
  */
 export async function authenticate(pool: Queryable, token: string | undefined): Promise<Principal | undefined> {
-  if (!token || !TOKEN_RE.test(token)) return undefined;
+  if (!isWellFormedToken(token)) return undefined;
   const hash = hashToken(token);
   const row = await findActiveTokenByHash(pool, hash);
   if (!row) return undefined;

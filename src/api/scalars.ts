@@ -49,10 +49,18 @@ const Usd: ScalarConfig<never, string> = {
 
 const toDate = (v: unknown): Date | undefined => (v instanceof Date ? v : typeof v === 'number' ? new Date(v) : undefined);
 
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+const daysInMonth = (y: number, m: number): number => (m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+
+/** Strict ISO-8601: a real calendar date (no 2025-02-30 rolled into March), year 0001-9999, offset within ±23:59. */
 function parseDate(v: unknown): Date {
-  const d = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) ? new Date(v) : undefined;
-  if (!d || Number.isNaN(d.getTime())) throw apiError('DateTime must be an ISO-8601 string with a time zone, e.g. 2025-01-31T12:00:00Z', 'BAD_USER_INPUT');
-  return d;
+  const m = typeof v === 'string' && v.length <= 40 ? DATE_RE.exec(v) : null;
+  const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0] = (m ?? []).slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+  const valid = m !== null && y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h <= 23 && mi <= 59 && sec <= 59 && oh <= 23 && om <= 59;
+  const date = valid ? new Date(v as string) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw apiError(`DateTime must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z (got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)})`, 'BAD_USER_INPUT');
+  return date;
 }
 
 const DateTime: ScalarConfig<Date, string> = {

@@ -10,10 +10,15 @@
  *   await api.close();          // closes sockets and the server (not the pool, not the events)
  *
  * graphql-ws auth: the `connection_init` payload carries `{ authorization: 'Bearer arb_…' }`
- * (or `{ token: 'arb_…' }`). Missing, malformed, unknown or revoked token → close 4401. A token
- * revoked while connected → its next subscribe closes the socket with 4403. Subscribes share the
- * HTTP rate limit of their token (RATE_LIMITED error). Messages larger than maxBodyBytes close
- * the socket (1009).
+ * (or `{ token: 'arb_…' }`). Missing, malformed, unknown or revoked token → close 4401; an address
+ * over its limit of attempts without a valid token (./addressLimit.ts, shared with HTTP) → close
+ * 4429 before any token lookup. Subscribes share the HTTP rate limit of their token
+ * (RATE_LIMITED error). Messages larger than maxBodyBytes close the socket (1009).
+ *
+ * Revocation (./revocation.ts): a token revoked while connected, by this process or another
+ * (`arbstream token revoke`), closes its graphql-ws sockets with 4403 and ends its SSE
+ * subscriptions (a last `next` event with a FORBIDDEN error, then `complete`) within
+ * config.api.revocationCheckMs.
  *
  * Fan-out: graphql-ws subscribers with identical operations (role, query, operation name,
  * variables) share one GraphQL execution per event (src/api/share.ts); each keeps its own bounded
@@ -29,7 +34,9 @@ import type pg from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
-import { authenticate, bearerToken, createRateLimiter, type Principal } from './auth.js';
+import { createAddressLimiter, retryAfterSeconds } from './addressLimit.js';
+import { authenticate, bearerToken, createRateLimiter, isWellFormedToken, type Principal } from './auth.js';
+import { createRevocationWatch } from './revocation.js';
 import type { LiveEventsHandle } from './events.js';
 import { createSharedSubscriptions, shareKey, type SharedSubscriptionStats, type SubscribeResult } from './share.js';
 import { apiError, createApi, GRAPHQL_PATH, isGraphQLError, withCode, type ArmorLimits } from './yoga.js';
@@ -104,7 +111,9 @@ function wsToken(params: Readonly<Record<string, unknown>> | undefined): string 
 export async function startApiServer(opts: StartApiServerOptions): Promise<ApiServer> {
   const { config, pool } = opts;
   const limiter = createRateLimiter({ perMin: config.api.rateLimitPerMin });
-  const yoga = createApi({ config, pool, live: opts.events, limiter, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const addresses = createAddressLimiter({ unauthPerMin: config.api.unauthRateLimitPerMin, failuresPerMin: config.api.authFailuresPerMin });
+  const revocations = createRevocationWatch({ pool, intervalMs: config.api.revocationCheckMs });
+  const yoga = createApi({ config, pool, live: opts.events, limiter, addresses, ...(opts.limits ? { limits: opts.limits } : {}) });
   const files = new Map(Object.entries(STATIC).map(([path, f]) => [path, { body: readFileSync(new URL(f.file, PUBLIC_DIR)), type: f.type }]));
 
   const server = createServer((req, res) => {
@@ -163,7 +172,9 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
     }
     const ac = new AbortController();
     res.on('close', () => ac.abort());
-    const response = await yoga.fetch(url.toString(), { method: req.method ?? 'GET', headers, body: body && body.length ? new Uint8Array(body) : null, signal: ac.signal });
+    let principal: Principal | undefined;
+    const serverContext = { remoteAddress: req.socket.remoteAddress, onAuthenticated: (p: Principal) => (principal = p) };
+    const response = await yoga.fetch(url.toString(), { method: req.method ?? 'GET', headers, body: body && body.length ? new Uint8Array(body) : null, signal: ac.signal }, serverContext);
     const out: Record<string, string | string[]> = { ...SECURITY_HEADERS };
     response.headers.forEach((v, k) => (out[k] = v));
     res.writeHead(response.status, out);
@@ -174,13 +185,26 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
     // yoga's body is a whatwg-node ponyfill stream (not node's ReadableStream): pump it by hand
     const reader = response.body.getReader();
     res.on('close', () => void reader.cancel().catch(() => undefined));
+    let revoked = false;
+    const sse = response.headers.get('content-type')?.includes('text/event-stream') ?? false;
+    if (sse) res.flushHeaders(); // the client knows at once that its subscription is established
+    if (principal && sse) {
+      // an SSE subscription: ends when its token is revoked
+      const unwatch = revocations.watch(principal, () => {
+        revoked = true;
+        const error = { message: 'token revoked', extensions: { code: 'FORBIDDEN' } };
+        res.end(`event: next\ndata: ${JSON.stringify({ errors: [error] })}\n\nevent: complete\ndata:\n\n`);
+        void reader.cancel().catch(() => undefined);
+      });
+      res.on('close', unwatch);
+    }
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) break;
+        if (done || revoked) break;
         if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
       }
-      res.end();
+      if (!res.writableEnded) res.end();
     } catch (err) {
       if (!ac.signal.aborted) log.warn({ err }, 'api: response stream error');
       res.destroy();
@@ -198,20 +222,33 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
       connectionInitWaitTimeout: 5_000,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
+        const address = ctx.extra.request.socket.remoteAddress;
+        const token = wsToken(ctx.connectionParams);
+        const lookup = isWellFormedToken(token);
+        const blockedMs = addresses.wait(address, lookup);
+        if (blockedMs > 0) {
+          log.warn({ remote: address, lookup }, 'api: ws connection_init rate limited (no token lookup), closing 4429');
+          socket.close(CloseCode.TooManyInitialisationRequests, `Too many attempts without a valid token; retry in ${retryAfterSeconds(blockedMs)} s`);
+          return false;
+        }
         let principal: Principal | undefined;
         try {
-          principal = await authenticate(pool, wsToken(ctx.connectionParams));
+          principal = lookup ? await authenticate(pool, token) : undefined;
         } catch (err) {
           log.error({ err }, 'api: ws token lookup failed');
           socket.close(CloseCode.InternalServerError, 'authentication unavailable');
           return false;
         }
         if (!principal) {
-          log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'api: ws connection without a valid token closed (4401)');
+          addresses.refused(address, lookup);
+          log.info({ remote: address }, 'api: ws connection without a valid token closed (4401)');
           socket.close(CloseCode.Unauthorized, 'Unauthorized');
           return false;
         }
         principals.set(socket, principal);
+        const unwatch = revocations.watch(principal, () => socket.close(CloseCode.Forbidden, 'Forbidden: token revoked'));
+        socket.once('close', unwatch);
+        if (socket.readyState !== socket.OPEN) unwatch(); // closed while the token was looked up
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -279,6 +316,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
     subscriptionStats: () => shared.stats(),
     close: () =>
       (closed ??= (async () => {
+        revocations.close();
         for (const c of wss.clients) c.close(1001, 'server shutting down');
         await disposeWs.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -12,10 +12,12 @@ import { createGraphQLError, createSchema, createYoga, maskError, type Plugin, t
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
+import { type AddressLimiter, createAddressLimiter } from './addressLimit.js';
 import { createRateLimiter, type Principal, type RateLimiter } from './auth.js';
 import type { ApiContext, ApiServerContext } from './context.js';
 import { apiError, isGraphQLError } from './errors.js';
 import { createLoaders } from './loaders.js';
+import { useRefusedMutationAudit } from './mutationAudit.js';
 import type { LiveEventsHandle } from './events.js';
 import { type ArmorLimits, armorPlugins, DEFAULT_ARMOR, GRAPHQL_PATH, useErrorCodes, useHttpGuard } from './plugins.js';
 import { Mutation } from './resolvers/mutation.js';
@@ -37,6 +39,8 @@ export interface CreateApiOptions {
   readonly live: LiveEventsHandle;
   /** Shared with the websocket path (server.ts) so that one token has one bucket. */
   readonly limiter?: RateLimiter;
+  /** Per-address limits of requests without a valid token; shared with the websocket path too. */
+  readonly addresses?: AddressLimiter;
   /** Armor limits (defaults in plugins.ts). */
   readonly limits?: Partial<ArmorLimits>;
 }
@@ -78,12 +82,10 @@ const noIntrospection: ValidationRule = (ctx) => ({
 });
 
 /** config.api.introspection: 'all', 'admins' (production default) or 'off'; refused as a validation error. */
-const useIntrospectionPolicy = (mode: 'all' | 'admins' | 'off', principals: WeakMap<Request, Principal>): Plugin<ApiServerContext> => ({
+const useIntrospectionPolicy = (mode: 'all' | 'admins' | 'off', principalOf: (c: { principal?: Principal; request?: Request }) => Principal | undefined): Plugin<ApiServerContext> => ({
   onValidate({ addValidationRule, context }) {
     if (mode === 'all') return;
-    const c = context as Partial<ApiServerContext> & { request?: Request };
-    const p = c.principal ?? (c.request ? principals.get(c.request) : undefined);
-    if (mode === 'off' || p?.role !== 'admin') addValidationRule(noIntrospection);
+    if (mode === 'off' || principalOf(context as { principal?: Principal; request?: Request })?.role !== 'admin') addValidationRule(noIntrospection);
   },
 });
 
@@ -91,7 +93,9 @@ const useIntrospectionPolicy = (mode: 'all' | 'admins' | 'off', principals: Weak
 export function createApi(opts: CreateApiOptions): ApiYoga {
   const armor = { ...DEFAULT_ARMOR, ...opts.limits };
   const limiter = opts.limiter ?? createRateLimiter({ perMin: opts.config.api.rateLimitPerMin });
+  const addresses = opts.addresses ?? createAddressLimiter({ unauthPerMin: opts.config.api.unauthRateLimitPerMin, failuresPerMin: opts.config.api.authFailuresPerMin });
   const principals = new WeakMap<Request, Principal>();
+  const principalOf = (c: { principal?: Principal; request?: Request }): Principal | undefined => c.principal ?? (c.request ? principals.get(c.request) : undefined);
   return createYoga<ApiServerContext, ApiContext>({
     schema: createSchema<ApiContext>({ typeDefs, resolvers: resolvers() }),
     graphqlEndpoint: GRAPHQL_PATH,
@@ -119,6 +123,12 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
       if (!p) throw apiError('missing or invalid API token', 'UNAUTHENTICATED');
       return { principal: p, pool: opts.pool, live: opts.live, risk: opts.config.risk, loaders: createLoaders(opts.pool) };
     },
-    plugins: [useHttpGuard({ pool: opts.pool, maxBodyBytes: opts.config.api.maxBodyBytes, limiter, principals }), useIntrospectionPolicy(opts.config.api.introspection ?? 'all', principals), ...armorPlugins(armor), useErrorCodes()],
+    plugins: [
+      useHttpGuard({ pool: opts.pool, maxBodyBytes: opts.config.api.maxBodyBytes, limiter, addresses, principals }),
+      useIntrospectionPolicy(opts.config.api.introspection ?? 'all', principalOf),
+      useRefusedMutationAudit({ pool: opts.pool, principalOf }),
+      ...armorPlugins(armor),
+      useErrorCodes(),
+    ],
   });
 }

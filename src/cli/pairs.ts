@@ -74,9 +74,10 @@ export function register(program: Command): void {
       .action(async (pairId: string, opts: { reason?: string; by?: string }) => {
         await withDb(async (db) => {
           const decide = action === 'approve' ? approvePair : rejectPair;
-          const { pair: row } = await decide(db.pool, pairId, { actor: cliActor(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) });
+          const { pair: row, previous } = await decide(db.pool, pairId, { actor: cliActor(opts.by), ...(opts.reason ? { reason: opts.reason } : {}) });
           const failed = guardProblems(row);
-          console.log(`${row.pairId}: ${row.status} (${row.decidedBy})`);
+          const conf = row.confidence === null ? '' : `; matcher confidence ${row.confidence.toFixed(2)} kept`;
+          console.log(`${row.pairId}: ${row.status} by ${row.decidedBy} (was ${previous}${conf})`);
           if (action === 'approve' && failed.length) {
             console.log(`warning: approved against ${failed.length} guard finding(s):\n  ${failed.join('\n  ')}`);
           }

@@ -3,7 +3,7 @@
  * (raw frames to disk) and `arbstream replay` (a recording through the same pipeline, virtual time).
  */
 import { mkdirSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { of, type Subscription } from 'rxjs';
 import { approvedPairs$, mergePairSources } from '../matching/pairs.js';
 import { loadConfig, type Config } from '../config.js';
@@ -17,6 +17,7 @@ import { runLive } from '../../pipelines/live.js';
 import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline } from '../../pipelines/replay.js';
 import { startDemo } from '../demo/run.js';
 import { startSimulation } from '../demo/simulate.js';
+import { FAULTS_HELP, parseFaultSpec, type FaultSpec } from '../demo/faults.js';
 import { EdgeTable } from '../demo/table.js';
 import { startAppServices } from '../app/serve.js';
 import { createToken } from '../api/auth.js';
@@ -69,8 +70,16 @@ export function register(program: Command): void {
     .description('run both venue simulators with the demo scenario on their own; prints the environment that points run/record/match at them')
     .option('--dir <dir>', 'where to write the simulator key and pairs file', './data/simulate')
     .option('--seconds <n>', 'stop after n seconds (default: until Ctrl-C)')
-    .action(async (opts: { dir: string; seconds?: string }) => {
-      const sim = await startSimulation({ dir: opts.dir });
+    .option('--faults <spec>', 'inject faults, e.g. kalshi:gap@5s,polymarket:stall@10s+8s (syntax below)', (v: string) => {
+      try {
+        return parseFaultSpec(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    })
+    .addHelpText('after', `\n${FAULTS_HELP}`)
+    .action(async (opts: { dir: string; seconds?: string; faults?: FaultSpec[] }) => {
+      const sim = await startSimulation({ dir: opts.dir, ...(opts.faults ? { faults: opts.faults } : {}) });
       console.log(Object.entries(sim.env).map(([k, v]) => `export ${k}='${v}'`).join('\n'));
       const stopAfter = opts.seconds ? new Promise<string>((r) => setTimeout(() => r('timeout'), Number(opts.seconds) * 1000)) : new Promise<string>(() => undefined);
       log.info({ why: await Promise.race([untilSignal(), stopAfter]) }, 'stopping the simulators');

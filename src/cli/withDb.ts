@@ -22,3 +22,11 @@ export async function withDb<T>(fn: (db: Db, cfg: Config) => Promise<T>, opts: O
     await db.close();
   }
 }
+
+/**
+ * A commander action run with the database (see {@link withDb}): the command's arguments follow
+ * `db` and `cfg`, e.g. `.action(dbAction(async (db, cfg, name: string) => …))`.
+ */
+export function dbAction<A extends unknown[]>(fn: (db: Db, cfg: Config, ...args: A) => Promise<void>, opts: OpenDbOptions = {}): (...args: A) => Promise<void> {
+  return (...args) => withDb((db, cfg) => fn(db, cfg, ...args), opts);
+}

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { NonRetryableError } from '../errors.js';
 import { log } from '../log.js';
 import { insertAudit } from '../store/repos/audit.js';
-import type { Queryable } from '../store/repos/types.js';
+import { inTransaction, type Queryable } from '../store/repos/types.js';
 
 /** Where a decision came in. */
 export const DOORS = ['cli', 'api', 'discord', 'file'] as const;
@@ -65,22 +65,18 @@ export async function recordAudit(db: Queryable, e: AuditEntry & { readonly resu
  * logged when it fails too), and the error is rethrown.
  */
 export async function audited<T>(pool: pg.Pool, e: AuditEntry, change: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await change(client);
-    await recordAudit(client, { ...e, result: 'ok' });
-    await client.query('COMMIT');
-    log.info({ by: actorName(e.actor), action: e.action, args: e.args }, 'control: decision recorded');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    // on the same connection, now outside the transaction (an embedded pool has only one)
-    await recordAudit(client, { ...e, result: `error: ${errorCode(err)}` }).catch((auditErr: unknown) =>
-      log.error({ err: auditErr, action: e.action }, 'control: cannot write audit row'),
-    );
-    throw err;
-  } finally {
-    client.release();
-  }
+  const out = await inTransaction(
+    pool,
+    async (db) => {
+      const r = await change(db);
+      await recordAudit(db, { ...e, result: 'ok' });
+      return r;
+    },
+    {
+      afterRollback: (db, err) =>
+        recordAudit(db, { ...e, result: `error: ${errorCode(err)}` }).catch((auditErr: unknown) => log.error({ err: auditErr, action: e.action }, 'control: cannot write audit row')),
+    },
+  );
+  log.info({ by: actorName(e.actor), action: e.action, args: e.args }, 'control: decision recorded');
+  return out;
 }

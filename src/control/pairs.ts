@@ -6,8 +6,8 @@
  *   appends a reason line, never touches the matcher's confidence, and is audited in the same
  *   transaction. The risk gate accepts a pair when it is approved AND (human-reviewed OR its
  *   confidence reaches `minPairConfidence`), so a 0.85 pair approved from any door trades.
- * - the pairs FILE is a human door too: its mirrored rows are human-reviewed; a sync that adds
- *   or changes a status is audited once (action `syncFilePairs`).
+ * - the pairs FILE is a human door too: a mirrored row is human-reviewed as its entry says (an
+ *   approved entry is); a sync that adds or changes a status is audited once (action `syncFilePairs`).
  * - the MATCHER's automatic decisions (`human_reviewed = false`) never overwrite a human decision
  *   made on the same rules; DISCOVERY sends approved pairs back to pending when a market's rules
  *   change.
@@ -27,7 +27,7 @@ import {
 import type { PairRecord } from '../store/repos/pairs.js';
 import type { Queryable } from '../store/repos/types.js';
 import { actorName, audited, ControlError, recordAudit, type Actor } from './audit.js';
-import type { ControlEvents } from './events.js';
+import { notify, type ControlEvents } from './events.js';
 
 export { legsKey, type MatcherDecisionRow };
 
@@ -56,7 +56,7 @@ export interface DecisionResult {
 const ACTION: Readonly<Record<PairStatus, string>> = { approved: 'approvePair', rejected: 'rejectPair', pending: 'setPairPending' };
 
 /** A human sets a pair's status (see the module comment for what that means). Throws {@link UnknownPairError}. */
-export async function decidePair(pool: pg.Pool, pairId: string, status: PairStatus, d: HumanDecision): Promise<DecisionResult> {
+export async function setPairStatus(pool: pg.Pool, pairId: string, status: PairStatus, d: HumanDecision): Promise<DecisionResult> {
   const by = actorName(d.actor);
   const reason = d.reason?.trim() || undefined;
   const args = { pairId, ...(reason ? { reason } : {}), ...d.context };
@@ -66,13 +66,13 @@ export async function decidePair(pool: pg.Pool, pairId: string, status: PairStat
     return r;
   });
   log.info({ pairId, status, previous: out.previous, by }, 'pair decided by a human');
-  await publish(() => d.events?.publishPairStatus?.({ pairId, status, by }));
+  await notify(() => d.events?.publishPairStatus?.({ pairId, status, by }));
   return out;
 }
 
-export const approvePair = (pool: pg.Pool, pairId: string, d: HumanDecision): Promise<DecisionResult> => decidePair(pool, pairId, 'approved', d);
-export const rejectPair = (pool: pg.Pool, pairId: string, d: HumanDecision): Promise<DecisionResult> => decidePair(pool, pairId, 'rejected', d);
-export const setPairPending = (pool: pg.Pool, pairId: string, d: HumanDecision): Promise<DecisionResult> => decidePair(pool, pairId, 'pending', d);
+export const approvePair = (pool: pg.Pool, pairId: string, d: HumanDecision): Promise<DecisionResult> => setPairStatus(pool, pairId, 'approved', d);
+export const rejectPair = (pool: pg.Pool, pairId: string, d: HumanDecision): Promise<DecisionResult> => setPairStatus(pool, pairId, 'rejected', d);
+export const setPairPending = (pool: pg.Pool, pairId: string, d: HumanDecision): Promise<DecisionResult> => setPairStatus(pool, pairId, 'pending', d);
 
 /** The matcher's decision (automatic: not human-reviewed). Returns whether the row was written. */
 export function recordMatcherDecision(db: Queryable, d: MatcherDecisionRow): Promise<boolean> {
@@ -95,7 +95,7 @@ export async function recheckPairs(db: Queryable, markets: readonly { venue: str
 export const FILE_ACTOR: Actor = { door: 'file', who: 'pairs file' };
 
 /**
- * Mirrors the pairs file's pairs into `market_pairs` (source 'file', human-reviewed) so the API,
+ * Mirrors the pairs file's pairs into `market_pairs` (source 'file', `humanReviewed` as parsed) so the API,
  * the dashboard and the Discord bot show them. Rows the matcher owns (another pair id on the same
  * two markets, or the same id) are left alone: the file still wins in the pipeline
  * (mergePairSources), the table keeps the matcher's row. New rows and status changes are audited
@@ -117,12 +117,4 @@ export async function syncFilePairs(db: Queryable, pairs: readonly Pair[]): Prom
   }
   if (changes.length) await recordAudit(db, { actor: FILE_ACTOR, action: 'syncFilePairs', args: { changes }, result: 'ok' });
   return n;
-}
-
-async function publish(f: () => void | Promise<void> | undefined): Promise<void> {
-  try {
-    await f();
-  } catch (err) {
-    log.warn({ err }, 'control: event not published (the pipeline still polls the tables)');
-  }
 }

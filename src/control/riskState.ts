@@ -21,7 +21,7 @@ import { log } from '../log.js';
 import { lockRiskStateKey, readRiskState, writeRiskState } from '../store/repos/riskState.js';
 import type { Queryable } from '../store/repos/types.js';
 import { actorName, audited, ControlError, type Actor } from './audit.js';
-import type { ControlEvents } from './events.js';
+import { notify, type ControlEvents } from './events.js';
 
 /** @deprecated use RiskLimits from schema/risk.ts (the one definition) */
 export const RiskLimitsSchema = RiskLimits;
@@ -97,8 +97,8 @@ export async function setKillSwitch(pool: pg.Pool, on: boolean, c: RiskChange): 
     writeRiskState(db, 'kill_switch', { on, by, ...(reason ? { reason } : {}) }),
   );
   log.warn({ on, by, reason }, 'kill switch changed');
-  await publish(() => c.events?.publishKillSwitch?.(on, by));
-  await publish(() => c.events?.publishAlert?.({ level: on ? 'critical' : 'warn', message: `kill switch ${on ? 'ON' : 'OFF'} (by ${by})`, ts: Date.now() }));
+  await notify(() => c.events?.publishKillSwitch?.(on, by));
+  await notify(() => c.events?.publishAlert?.({ level: on ? 'critical' : 'warn', message: `kill switch ${on ? 'ON' : 'OFF'} (by ${by})`, ts: Date.now() }));
 }
 
 export class InvalidLimitsError extends ControlError {}
@@ -120,16 +120,8 @@ export async function setRiskLimits(pool: pg.Pool, change: Partial<RiskLimits>, 
     await writeRiskState(db, 'risk_limits', { ...merged.data, by });
     return merged.data;
   });
-  await publish(() => c.events?.publishRiskLimits?.(limits, by));
+  await notify(() => c.events?.publishRiskLimits?.(limits, by));
   return limits;
-}
-
-async function publish(f: () => void | Promise<void> | undefined): Promise<void> {
-  try {
-    await f();
-  } catch (err) {
-    log.warn({ err }, 'control: event not published (other processes re-read on their next event)');
-  }
 }
 
 /** The subscribe side of the live events this needs (the API's LiveEventsHandle fits). */

@@ -59,6 +59,11 @@ interface PlantedPair {
  *     78.74, rounding .0046 (< 1¢, no refund) → 1.94. Fees 1.94.
  * P3  lookalike: Poly YES .48 + Kalshi NO .50 = .98 (2¢ gross) but fees .04×.48×.52 + .07×.5×.5 =
  *     .027484 per contract eat it → no edge in either direction.
+ * Capital cost in the size search and sizing to the limits (issue 12) leave P1 and P2 as above:
+ *     P1's last segment [100,150) still earns .022819 − ceil(.977181 × .05 × 30/365 ≈ .004016) ≈ .0188
+ *     > 0 a contract, so the size stays 150 (and 150 pays more than the level ends 80 and 100); P1
+ *     locks 139.70 + 4.0672 and P2 112.80 + 1.94 of capital, inside the $1,000 pair limit, at net
+ *     edges of about 3.8¢ and 4.0¢ a contract, above the 1¢ minimum: nothing is trimmed.
  */
 const PLANTED: readonly PlantedPair[] = [
   {

@@ -3,7 +3,8 @@
  * with the driver, so that the production commands (`run`, `record`, `match run`) can be tried
  * offline exactly as against the real venues. Writes the files the environment names (pairs
  * file, the Kalshi simulator's key) to `dir` and returns the environment that points the app at
- * the simulators.
+ * the simulators. With `faults` (`--faults`, ./faults.ts) the simulators' faults are scheduled
+ * from the start.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { perVenue, venueList } from '../venues/registry.js';
 import type { VenueSimOptions, VenueSimulator } from '../venues/venue.js';
 import { buildScenario, LEAD_LAG_DELAY_MS, leadLagBooks, writePairsFile, type Scenario } from './scenario.js';
 import { startDriver, type DriverPlan } from './driver.js';
+import { scheduleFaults, type FaultSpec } from './faults.js';
 
 export interface Simulation {
   /** the running simulators, by venue */
@@ -24,6 +26,8 @@ export interface Simulation {
   readonly env: Readonly<Record<string, string>>;
   /** The config with every venue's adapters pointed at its simulator. */
   configure(config: Config): Config;
+  /** Stops (true) or restarts (false) every book change: the driver and the simulators' random walks. */
+  pause(paused: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -54,7 +58,17 @@ function demoInputs(scenario: Scenario): { sims: Record<Venue, NonNullable<Venue
   };
 }
 
-export async function startSimulation(o: { dir: string; seed?: number; rateHz?: number; fillerMarkets?: number; port?: Partial<Record<Venue, number>> }): Promise<Simulation> {
+export interface SimulationOptions {
+  readonly dir: string;
+  readonly seed?: number;
+  readonly rateHz?: number;
+  readonly fillerMarkets?: number;
+  readonly port?: Partial<Record<Venue, number>>;
+  /** faults to schedule from the start (parsed `--faults`); a fault a simulator lacks fails the start */
+  readonly faults?: readonly FaultSpec[];
+}
+
+export async function startSimulation(o: SimulationOptions): Promise<Simulation> {
   const seed = o.seed ?? 7;
   const baseTimeMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
   const scenario = buildScenario({ seed, baseTimeMs, ...(o.fillerMarkets !== undefined ? { fillerMarkets: o.fillerMarkets } : {}) });
@@ -69,6 +83,13 @@ export async function startSimulation(o: { dir: string; seed?: number; rateHz?: 
     throw err;
   }
   const sims = perVenue((v) => started.find((s) => s.venue === v.id)!);
+  let faults: { stop(): void } | undefined;
+  try {
+    faults = scheduleFaults(o.faults ?? [], perVenue((v) => sims[v.id].control));
+  } catch (err) {
+    await Promise.allSettled(started.map((s) => s.stop()));
+    throw err;
+  }
   mkdirSync(o.dir, { recursive: true });
   const env = Object.assign({}, ...venueList.map((v) => sims[v.id].env(o.dir))) as Record<string, string>;
   const pairsFile = path.join(o.dir, 'pairs.json');
@@ -78,7 +99,12 @@ export async function startSimulation(o: { dir: string; seed?: number; rateHz?: 
     sims, scenario, pairsFile,
     env: { ...env, PAIRS_FILE: pairsFile },
     configure: (config) => venueList.reduce((c, v) => sims[v.id].configure(c), config),
+    pause(paused) {
+      driver.pause(paused);
+      for (const v of venueList) sims[v.id].control.walk(!paused);
+    },
     async stop() {
+      faults?.stop();
       driver.stop();
       await Promise.allSettled(venueList.map((v) => sims[v.id].stop()));
     },

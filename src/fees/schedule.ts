@@ -74,6 +74,11 @@ export interface ResolvedFeeSchedule {
   readonly from: readonly { readonly scope: FeeScope; readonly scopeId: string; readonly validFrom: number; readonly source?: string }[];
 }
 
+/** `fetched`: the schedule is what a venue said when asked (see {@link FeeBook.fetchedAt}). */
+export interface FetchOptions {
+  readonly fetched?: boolean;
+}
+
 export interface MarketRef {
   readonly marketId: string;
   readonly eventId?: string;
@@ -252,11 +257,11 @@ export class FeeBook {
     return true;
   }
 
-  /** REST `GET /series/{ticker}` fee fields, valid from `validFrom`. */
-  applyKalshiSeries(series: unknown, validFrom: number): boolean {
+  /** REST `GET /series/{ticker}` fee fields, valid from `validFrom` (see {@link FeeBook.fetchedAt}). */
+  applyKalshiSeries(series: unknown, validFrom: number, o: FetchOptions = {}): boolean {
     const p = KalshiSeriesFee.safeParse(series);
     if (!p.success) return this.reject('kalshi', series, p.error);
-    this.add({ venue: 'kalshi', scope: 'series', scopeId: p.data.ticker, feeType: p.data.fee_type, multiplier: String(p.data.fee_multiplier), validFrom, source: 'rest:series' });
+    this.put({ venue: 'kalshi', scope: 'series', scopeId: p.data.ticker, feeType: p.data.fee_type, multiplier: String(p.data.fee_multiplier), validFrom, source: 'rest:series' }, o);
     return true;
   }
 
@@ -274,7 +279,7 @@ export class FeeBook {
    * schedule → inherit the category table (category from `category`, else from `feeType`
    * `crypto_*`/`sports_*`, else 'Other').
    */
-  applyPolymarketMarket(market: unknown, validFrom: number): boolean {
+  applyPolymarketMarket(market: unknown, validFrom: number, o: FetchOptions = {}): boolean {
     const p = GammaMarketFees.safeParse(market);
     if (!p.success) return this.reject('polymarket', market, p.error);
     const m = p.data;
@@ -282,10 +287,49 @@ export class FeeBook {
     const category = m.category ?? fromType ?? (m.feesEnabled ? 'Other' : undefined);
     this.setMarketRef('polymarket', { ...this.marketRef('polymarket', m.conditionId), marketId: m.conditionId, ...(category ? { category } : {}) });
     const base = { venue: 'polymarket' as const, scope: 'market' as const, scopeId: m.conditionId, validFrom, source: 'rest:gamma' };
-    if (!m.feesEnabled) this.add({ ...base, feeType: 'none' });
-    else if (m.feeSchedule) this.add({ ...base, feeType: m.feeSchedule.rate === '0' ? 'none' : 'polymarket', ...m.feeSchedule });
-    else this.add({ ...base, feeType: null });
+    if (!m.feesEnabled) this.put({ ...base, feeType: 'none' }, o);
+    else if (m.feeSchedule) this.put({ ...base, feeType: m.feeSchedule.rate === '0' ? 'none' : 'polymarket', ...m.feeSchedule }, o);
+    else this.put({ ...base, feeType: null }, o);
     return true;
+  }
+
+  /**
+   * A view of this book for one refresh fetched at `ts`: what the venues say their schedules are
+   * NOW (`applyKalshiSeries`, `applyPolymarketMarket`, which venue modules call with validFrom 0)
+   * is stored valid from `ts`, not from time 0, so a replay of an earlier session still sees the
+   * schedules valid then; a schedule equal to the one already valid is not stored again (it stays
+   * valid from when it was first seen). Announced changes (`applyKalshiSeriesFeeChange`, at their
+   * scheduled time) and pushed updates (at their receive time) keep their own times. Everything
+   * else reads and writes this book.
+   */
+  fetchedAt(ts: number): FeeBook {
+    const stamped: Partial<FeeBook> = {
+      applyKalshiSeries: (series, validFrom) => this.applyKalshiSeries(series, Math.max(validFrom, ts), { fetched: true }),
+      applyPolymarketMarket: (market, validFrom) => this.applyPolymarketMarket(market, Math.max(validFrom, ts), { fetched: true }),
+    };
+    return new Proxy(this, {
+      get: (target, key) => {
+        if (key in stamped) return stamped[key as keyof FeeBook];
+        const v: unknown = Reflect.get(target, key, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  }
+
+  /** add(), or for a fetched schedule: add only when it differs from the entry valid at its time. */
+  private put(input: FeeScheduleEntryInput, o: FetchOptions): void {
+    if (o.fetched && this.unchanged(input)) return;
+    this.add(input);
+  }
+
+  /** true when the open-ended entry valid at the input's validFrom in its scope has the same fee fields */
+  private unchanged(input: FeeScheduleEntryInput): boolean {
+    const p = FeeScheduleEntry.safeParse(input);
+    if (!p.success) return false;
+    const e = p.data;
+    const scopeId = e.venue === 'polymarket' && e.scope === 'category' ? polymarketCategory(e.scopeId) : e.scopeId;
+    const current = this.validAt(`${e.venue}|${e.scope}|${scopeId}`, e.validFrom);
+    return current !== undefined && current.validTo === undefined && FIELDS.every((f) => (current[f] ?? null) === (e[f] ?? null));
   }
 
   private reject(venue: Venue, raw: unknown, err: z.ZodError): false {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { z } from 'zod';
 import { VENUE_IDS, type Venue } from '../../schema/venue.js';
 import { NonRetryableError } from '../errors.js';
 import { log } from '../log.js';
@@ -58,6 +59,18 @@ export interface RecordingFile {
   readonly lastTs?: number;
 }
 
+/** One JSONL line through a schema; `issues` says 'not JSON' or what the schema rejected. */
+function parseJsonLine<S extends z.ZodType>(schema: S, line: string): { success: true; data: z.output<S> } | { success: false; issues: unknown } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { success: false, issues: 'not JSON' };
+  }
+  const r = schema.safeParse(parsed);
+  return r.success ? { success: true, data: r.data } : { success: false, issues: r.error.issues };
+}
+
 /** The files of a recording per venue, in recorded order (file names sort by time, then sequence). */
 export async function listRecording(dir: string, counters: ReplayCounters = newReplayCounters()): Promise<Map<Venue, RecordingFile[]>> {
   if (!existsSync(dir)) throw new NonRetryableError(`no recording at ${dir}`, { dir });
@@ -67,16 +80,10 @@ export async function listRecording(dir: string, counters: ReplayCounters = newR
     const lines = (await readFile(indexPath, 'utf8')).split('\n');
     lines.forEach((line, i) => {
       if (!line.trim()) return;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        parsed = undefined;
-      }
-      const r = IndexEntry.safeParse(parsed);
+      const r = parseJsonLine(IndexEntry, line);
       if (!r.success) {
         counters.badIndexLines += 1;
-        log.warn({ file: indexPath, line: i + 1, raw: line.slice(0, 500), issues: r.error?.issues }, 'recording index line rejected');
+        log.warn({ file: indexPath, line: i + 1, raw: line.slice(0, 500), issues: r.issues }, 'recording index line rejected');
         return;
       }
       known.set(r.data.file, r.data);
@@ -120,17 +127,11 @@ export async function* readRecordedFile(path: string, counters: ReplayCounters =
   let lineNo = 0;
   const parse = (line: string, last: boolean): RawFrame | undefined => {
     lineNo += 1;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      parsed = undefined;
-    }
-    const r = RecordedLine.safeParse(parsed);
+    const r = parseJsonLine(RecordedLine, line);
     if (r.success) return toFrame(r.data);
     counters.badLines += 1;
     log.warn(
-      { file: path, line: lineNo, raw: line.slice(0, 500), issues: parsed === undefined ? 'not JSON' : r.error.issues },
+      { file: path, line: lineNo, raw: line.slice(0, 500), issues: r.issues },
       last ? 'recording line rejected (truncated last line: crash mid-write?)' : 'recording line rejected',
     );
     return undefined;

@@ -5,7 +5,9 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { MarketRecord } from '../../schema/market.js';
+import { recheckPairs } from '../control/pairs.js';
 import { log } from '../log.js';
+import { selectVenueMarkets, upsertVenueMarkets } from '../store/repos/venueMarkets.js';
 import { extractEntities } from './extract.js';
 import { recordThresholds, rulesHash } from './records.js';
 
@@ -34,35 +36,6 @@ export interface UpsertResult {
 export const discoveryStats = { upserted: 0, rulesChanged: 0, rejected: 0, hostileText: 0, lifecycleApplied: 0, lifecycleIgnored: 0 };
 
 const ts = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
-
-const UPSERT_SQL = `
-WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-    venue text, market_id text, event_id text, title text, rules_text text, rules_secondary text, outcomes jsonb,
-    category text, open_time timestamptz, close_time timestamptz, expected_resolution_time timestamptz,
-    resolution_source text, status text, yes_token_id text, no_token_id text, tick_size_micros bigint,
-    fee_info jsonb, raw jsonb, rules_hash text)
-), prev AS (
-  SELECT m.venue, m.market_id, m.rules_hash FROM venue_markets m JOIN input i ON i.venue = m.venue AND i.market_id = m.market_id
-), up AS (
-  INSERT INTO venue_markets (venue, market_id, event_id, title, rules_text, rules_secondary, outcomes, category, open_time,
-    close_time, expected_resolution_time, resolution_source, status, yes_token_id, no_token_id, tick_size_micros, fee_info, raw, rules_hash)
-  SELECT venue, market_id, event_id, title, rules_text, rules_secondary, outcomes, category, open_time,
-    close_time, expected_resolution_time, resolution_source, status, yes_token_id, no_token_id, tick_size_micros, fee_info, raw, rules_hash
-  FROM input
-  ON CONFLICT (venue, market_id) DO UPDATE SET
-    event_id = EXCLUDED.event_id, title = EXCLUDED.title, rules_text = EXCLUDED.rules_text, rules_secondary = EXCLUDED.rules_secondary,
-    outcomes = EXCLUDED.outcomes, category = EXCLUDED.category, open_time = EXCLUDED.open_time, close_time = EXCLUDED.close_time,
-    expected_resolution_time = EXCLUDED.expected_resolution_time, resolution_source = EXCLUDED.resolution_source,
-    status = EXCLUDED.status, yes_token_id = EXCLUDED.yes_token_id, no_token_id = EXCLUDED.no_token_id,
-    tick_size_micros = EXCLUDED.tick_size_micros, fee_info = EXCLUDED.fee_info, raw = EXCLUDED.raw, rules_hash = EXCLUDED.rules_hash,
-    updated_at = now()
-  RETURNING venue, market_id, rules_hash, (xmax = 0) AS inserted
-)
-SELECT up.venue, up.market_id, up.inserted, prev.rules_hash AS old_hash, up.rules_hash AS new_hash
-FROM up LEFT JOIN prev ON prev.venue = up.venue AND prev.market_id = up.market_id`;
-
-const UpsertRow = z.object({ venue: z.enum(['polymarket', 'kalshi']), market_id: z.string(), inserted: z.boolean(), old_hash: z.string().nullable(), new_hash: z.string().nullable() });
 
 /**
  * Upserts markets (batches of 500, one statement each) and reports which existing markets' rules
@@ -94,12 +67,10 @@ export async function upsertMarkets(pool: pg.Pool, entries: readonly UpsertEntry
       raw: { source: raw ?? null, textFlags: textFlags ?? [], seriesId: r.seriesId ?? null, thresholds: r.thresholds, entities: r.entities },
       rules_hash: rulesHash(r),
     }));
-    const res = await pool.query(UPSERT_SQL, [JSON.stringify(rows)]);
-    for (const raw of res.rows) {
-      const row = UpsertRow.parse(raw);
+    for (const row of await upsertVenueMarkets(pool, rows)) {
       if (row.inserted) inserted++;
       else updated++;
-      if (!row.inserted && row.old_hash !== row.new_hash) changed.push({ venue: row.venue, marketId: row.market_id });
+      if (!row.inserted && row.oldHash !== row.newHash) changed.push({ venue: row.venue, marketId: row.marketId });
     }
   }
   discoveryStats.upserted += inserted + updated;
@@ -111,17 +82,9 @@ export async function upsertMarkets(pool: pg.Pool, entries: readonly UpsertEntry
   return { inserted, updated, changed };
 }
 
-/** Approved matcher pairs on markets whose rules changed go back to pending (file pairs are not in the table). */
+/** Approved pairs on markets whose rules changed go back to pending (through the control layer; file pairs are not in the table). */
 export async function markPairsForRecheck(pool: pg.Pool, markets: readonly { venue: MarketRecord['venue']; marketId: string }[]): Promise<number> {
-  const poly = markets.filter((m) => m.venue === 'polymarket').map((m) => m.marketId);
-  const kalshi = markets.filter((m) => m.venue === 'kalshi').map((m) => m.marketId);
-  const res = await pool.query(
-    `UPDATE market_pairs SET status = 'pending', decided_by = 'discovery', updated_at = now(),
-       reasons = reasons || '["market rules changed: re-check"]'::jsonb
-     WHERE status = 'approved' AND (poly_market_id = ANY($1::text[]) OR kalshi_market_id = ANY($2::text[]))`,
-    [poly, kalshi],
-  );
-  return res.rowCount ?? 0;
+  return (await recheckPairs(pool, markets)).length;
 }
 
 const StoredRaw = z.looseObject({
@@ -164,14 +127,8 @@ export function rowToStored(row: Record<string, unknown>): StoredMarket {
 
 /** Markets from `venue_markets` (rows that no longer parse are logged, counted and skipped). */
 export async function loadMarkets(pool: pg.Pool, filter: { venue?: MarketRecord['venue']; statuses?: readonly MarketRecord['status'][]; ids?: readonly string[] } = {}): Promise<StoredMarket[]> {
-  const res = await pool.query(
-    `SELECT * FROM venue_markets
-     WHERE ($1::text IS NULL OR venue = $1) AND ($2::text[] IS NULL OR status = ANY($2)) AND ($3::text[] IS NULL OR market_id = ANY($3))
-     ORDER BY venue, market_id`,
-    [filter.venue ?? null, filter.statuses ?? null, filter.ids ?? null],
-  );
   const out: StoredMarket[] = [];
-  for (const row of res.rows as Record<string, unknown>[]) {
+  for (const row of await selectVenueMarkets(pool, filter)) {
     try {
       out.push(rowToStored(row));
     } catch (err) {

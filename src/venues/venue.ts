@@ -27,6 +27,7 @@ import type { FeeBook, MarketRef } from '../fees/schedule.js';
 import type { ApplyResult } from '../matching/discovery.js';
 import type { FeedCounters, FeedStatus } from '../../schema/feed.js';
 import type { RawFrame } from './common/types.js';
+import type { SimControl } from './common/simFaults.js';
 import type { BrokerFactory } from './broker.js';
 
 /** The part of the app config a venue reads (its URLs, credentials, feed timings). */
@@ -179,7 +180,17 @@ export interface VenueSimulator {
   env(dir: string): Record<string, string>;
   /** Publishes a fresh snapshot of a market's book (the demo driver keeps planted books alive). */
   setBook(marketId: string, book: SimBook): void;
+  /** Fault injection and walk control (`arbstream simulate --faults`, tests/faults/). */
+  readonly control: SimControl;
   stop(): Promise<void>;
+}
+
+/** A venue's own running simulator: what {@link simulatorOf} takes from it as is. */
+export type SimulatorServer = Pick<VenueSimulator, 'wsUrl' | 'restUrl' | 'control' | 'stop'>;
+
+/** A VenueSimulator over the venue's simulator plus the venue-specific parts (config, env, book shape). */
+export function simulatorOf(venue: Venue, sim: SimulatorServer, own: Pick<VenueSimulator, 'configure' | 'env' | 'setBook'>): VenueSimulator {
+  return { venue, wsUrl: sim.wsUrl, restUrl: sim.restUrl, control: sim.control, stop: () => sim.stop(), ...own };
 }
 
 /** The options every venue simulator shares (`SimulatorOptions`), from {@link VenueSimOptions}; set fields only. */

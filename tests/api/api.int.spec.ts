@@ -218,7 +218,7 @@ describe('mutations', () => {
     expect(ok.body?.errors).toBeUndefined();
     expect(ok.body!.data!.setRiskLimits).toEqual({ minProfitMicros: 750_000, maxBookAgeMs: 2000, minEdgePerContractMicros: 10_000, updatedBy: 'api:ada-admin' });
     const rows = await audit();
-    expect(rows.filter((r) => r.action === 'setRiskLimits').map((r) => [r.token_name, r.result])).toEqual([['api:otto-operator', 'forbidden'], ['api:ada-admin', 'ok']]);
+    expect(rows.filter((r) => r.action === 'setRiskLimits').map((r) => [r.token_name, r.result])).toEqual([['api:otto-operator', 'forbidden'], ['api:ada-admin', 'error: BAD_USER_INPUT'], ['api:ada-admin', 'ok']]);
   });
 
   it('SSE subscription over yoga.fetch receives a published edge (in-process events)', async () => {

@@ -14,7 +14,7 @@ export const POLY_ID = '0x' + 'ab'.repeat(32);
 export const KALSHI_ID = 'KXBTC-25DEC31-T100000';
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', API_RATE_LIMIT_PER_MIN: '100000', ...env });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', API_RATE_LIMIT_PER_MIN: '100000', API_UNAUTH_RATE_LIMIT_PER_MIN: '100000', API_AUTH_FAILURES_PER_MIN: '100000', ...env });
 }
 
 export interface GqlResult {

@@ -1,7 +1,7 @@
 /** The control layer's pair decisions on PostgreSQL: human decisions, the matcher's, discovery's re-check, audit. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { audited } from '../../src/control/audit.js';
-import { approvePair, decidePair, recheckPairs, recordMatcherDecision, rejectPair, setPairPending, UnknownPairError } from '../../src/control/pairs.js';
+import { approvePair, setPairStatus, recheckPairs, recordMatcherDecision, rejectPair, setPairPending, UnknownPairError } from '../../src/control/pairs.js';
 import { recentAudit } from '../../src/store/repos/audit.js';
 import { getPair, listPairs, pairsByIds, pairsByMarkets } from '../../src/store/repos/pairs.js';
 import { pgTestPool, type PgTestDb } from '../helpers/db.js';
@@ -47,7 +47,7 @@ describe('control/pairs: human decisions', () => {
   });
 
   it('an unknown pair: UnknownPairError (NOT_FOUND), nothing changed, the attempt audited', async () => {
-    await expect(decidePair(db.pool, 'nope', 'approved', { actor: alice })).rejects.toBeInstanceOf(UnknownPairError);
+    await expect(setPairStatus(db.pool, 'nope', 'approved', { actor: alice })).rejects.toBeInstanceOf(UnknownPairError);
     expect((await recentAudit(db.pool))[0]).toMatchObject({ tokenName: 'cli:alice', action: 'approvePair', args: { pairId: 'nope' }, result: 'error: NOT_FOUND' });
     expect((await getPair(db.pool, PAIR_ID))?.status).toBe('pending');
   });

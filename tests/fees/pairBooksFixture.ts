@@ -1,6 +1,7 @@
 // Shared builders for the vwap/friction specs (not a spec itself; kept under tests/fees by file ownership).
 import type { Book, Level } from '../../schema/book.js';
 import type { Pair, PairBooks } from '../../schema/pair.js';
+import { FeeBook } from '../../src/fees/schedule.js';
 
 export const POLY = '0x' + 'cd'.repeat(32);
 export const KAL = 'KXTEST-26-T1';
@@ -21,4 +22,13 @@ export function book(venue: Book['venue'], yesAsks: Level[], noAsks: Level[], ts
 /** PairBooks of leg A's book `a` (Polymarket here) and leg B's book `b` (Kalshi). */
 export function pairBooks(a: Book, b: Book, p: Pair = pair): PairBooks {
   return { pair: p, pairId: p.pairId, books: [a, b], yesMapsToNo: p.yesMapsToNo, tsAligned: Math.max(a.tsVenue, b.tsVenue), skewMs: Math.abs(a.tsVenue - b.tsVenue) };
+}
+
+/** Fee book of the sizing examples: the Polymarket market fee-free, the Kalshi series quadratic ×1 (7¢ × p × (1 − p)). */
+export function freePolyKalshiQuadratic(): FeeBook {
+  const fb = FeeBook.withDefaults();
+  fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: false }, 0);
+  fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST' });
+  fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+  return fb;
 }

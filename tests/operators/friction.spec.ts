@@ -54,6 +54,43 @@ describe('friction math', () => {
   });
 });
 
+describe('fees at decision time (issue 12)', () => {
+  // The Kalshi series halves its multiplier from time T; the books were stamped by the venue at T0.
+  const withChange = (T: number): FeeBook => {
+    const fb = plantedFeeBook();
+    fb.add({ venue: 'kalshi', scope: 'series', scopeId: 'KXTEST', feeType: 'quadratic', multiplier: '0.5', validFrom: T, source: 'test' });
+    return fb;
+  };
+
+  it('costs with the schedule valid at the decision time, not at the books\' venue time', () => {
+    const T = T0 + 60_000;
+    const fb = withChange(T);
+    const cand = depthCandidate(planted, 'aYes', { minMarginalEdgeMicros: 1 })!;
+    // decided before T: ×1, .07 × 100 × .55 × .45 = 1.7325 → 1.74; from T: ×.5, .86625 → .8663 → .87 (cent)
+    expect(frictionFor(cand, { feeBook: fb, capitalApr: '0' }, T - 1).legFeesMicros).toEqual([960_000, 1_740_000]);
+    expect(frictionFor(cand, { feeBook: fb, capitalApr: '0' }, T).legFeesMicros).toEqual([960_000, 870_000]);
+    // books stamped after T but decided before it still pay the old fee
+    const late = depthCandidate(pairBooks(book('polymarket', [lv(0.40, 100)], []), book('kalshi', [], [lv(0.55, 100)], T + 5_000)), 'aYes', { minMarginalEdgeMicros: 1 })!;
+    expect(frictionFor(late, { feeBook: fb, capitalApr: '0' }, T - 1).legFeesMicros).toEqual([960_000, 1_740_000]);
+  });
+
+  it('a replay at time T uses the schedule valid at T (virtual time, marbles)', () => {
+    // on the TestScheduler's virtual clock the change happens at frame 3; the same books at frames 1 and 5
+    const fb = withChange(3);
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const out = cold('-p---p|', { p: planted }).pipe(
+        vwap({ minMarginalEdgeMicros: 1, directions: ['aYes'], marginalFee: marginalFeeFromFeeBook(fb), capitalApr: '0.05', scheduler: ts }),
+        friction({ feeBook: fb, capitalApr: '0.05', scheduler: ts }),
+      );
+      expectObservable(out).toBe('-x---y|', {
+        x: expect.objectContaining({ legFeesMicros: [960_000, 1_740_000], tsCosted: 1 }),
+        y: expect.objectContaining({ legFeesMicros: [960_000, 870_000], tsCosted: 5 }),
+      });
+    });
+  });
+});
+
 describe('friction operator (marbles)', () => {
   const fb = plantedFeeBook();
   const cand = depthCandidate(planted, 'aYes', { minMarginalEdgeMicros: 1 })!;

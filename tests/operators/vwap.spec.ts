@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { searchSize, vwap, walkLevels, remainingLevels, depthCandidate, type PairBooks } from '../../operators/vwap.js';
-import { book, C, KAL, lv, pair, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
+import { frictionFor, marginalFeeFromFeeBook } from '../../operators/friction.js';
+import { book, C, DAY, freePolyKalshiQuadratic, KAL, lv, pair, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
 
@@ -71,15 +72,66 @@ describe('depthCandidate', () => {
     expect(c.legs[1]).toMatchObject({ venue: 'kalshi', marketId: KAL, outcome: 'yes', costMicros: 55_000_000 });
     expect(c.legs[0]).toMatchObject({ venue: 'polymarket', marketId: POLY, outcome: 'yes' });
   });
-  it('passes marginal fees per venue at each book time', () => {
+  it('passes marginal fees per venue at the decision time (not the books\' venue times)', () => {
     const pb = pairBooks(book('polymarket', [lv(0.40, 100)], []), book('kalshi', [], [lv(0.55, 100)], T0 + 5));
     const calls: unknown[] = [];
-    const c = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 30_000, marginalFee: (v, m, p, t) => (calls.push([v, m, p, t]), 10_000) });
+    const c = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 30_000, marginalFee: (v, m, p, t) => (calls.push([v, m, p, t]), 10_000) }, T0 + 99);
     // 1 − 0.40 − 0.55 − 2 × 0.01 = 0.03: exactly at the threshold passes, one micro above does not
     expect(c?.lastMarginalEdgeMicros).toBe(30_000);
     expect(depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 30_001, marginalFee: () => 10_000 })).toBeUndefined();
-    expect(calls).toContainEqual(['polymarket', POLY, 400_000, T0]);
-    expect(calls).toContainEqual(['kalshi', KAL, 550_000, T0 + 5]);
+    expect(calls).toEqual([['polymarket', POLY, 400_000, T0 + 99], ['kalshi', KAL, 550_000, T0 + 99]]);
+    // without a decision time (a pure call), the aligned book time
+    calls.length = 0;
+    depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 30_000, marginalFee: (v, m, p, t) => (calls.push([v, m, p, t]), 10_000) });
+    expect(calls.map((x) => (x as unknown[])[3])).toEqual([T0 + 5, T0 + 5]);
+  });
+});
+
+describe('capital cost in the size search (issue 12: long-dated markets)', () => {
+  // A 90-day market, capital at 5 %/yr. Polymarket (leg A, fee-free) YES asks: 10 @ .01 then
+  // 1,000 @ .04; Kalshi (leg B, quadratic ×1: .07 × p × (1 − p)) NO asks: 1,010 @ .95.
+  // Gross: 4¢ on the first 10 contracts, 1¢ on the next 1,000.
+  const fb = freePolyKalshiQuadratic();
+  const p90 = { ...pair, resolutionTs: T0 + 90 * DAY };
+  const pb = pairBooks(book('polymarket', [lv(0.01, 10), lv(0.04, 1000)], []), book('kalshi', [], [lv(0.95, 1010)]), p90);
+  const cfg = { feeBook: fb, capitalApr: '0.05' };
+  const marginalFee = marginalFeeFromFeeBook(fb);
+
+  it('before: a search without capital cost sizes 1,010 and loses $5.33', () => {
+    // cost .10 + 40.00 + 959.50 = 999.60; Kalshi fee .07 × 1010 × .95 × .05 = 3.35825 → 3.3583 → 3.36 (cent);
+    // capital (999.60 + 3.36) × .05 × 90/365 = 12.3652602… → 12.365261; profit 1010 − 999.60 − 3.36 − 12.365261 = −5.325261
+    const c = frictionFor(depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 1, marginalFee })!, cfg);
+    expect(c).toMatchObject({ sizeQty: C(1010), legFeesMicros: [0, 3_360_000], capitalCostMicros: 12_365_261, profitMicros: -5_325_261 });
+  });
+
+  it('after: the marginal capital cost stops the search at 10 contracts, +$0.24', () => {
+    // marginal edge per contract = 1 − pA − pB − fee(pB) − ceil((pA + pB + fee) × .05 × 90/365):
+    //   [0, 10):    .04 − .003325 − ceil(.963325 × .05 × 90/365 = .0118766) = 40,000 − 3,325 − 11,877 =  24,798 micros → take
+    //   [10, 1010): .01 − .003325 − ceil(.993325 × .05 × 90/365 = .0122465) = 10,000 − 3,325 − 12,247 =  −5,572 micros → stop
+    const d = depthCandidate(pb, 'aYes', { minMarginalEdgeMicros: 1, marginalFee, capitalApr: '0.05' })!;
+    expect(d).toMatchObject({ sizeQty: C(10), lastMarginalEdgeMicros: 24_798, stoppedBy: 'threshold' });
+    // cost .10 + 9.50 = 9.60; Kalshi fee .03325 → .0333 → .04 (rounding .0067 < 1¢: no refund);
+    // capital (9.60 + .04) × .05 × 90/365 = .1188493… → .118850; profit 10 − 9.60 − .04 − .118850 = .241150
+    const c = frictionFor(d, cfg);
+    expect(c).toMatchObject({ legFeesMicros: [0, 40_000], capitalCostMicros: 118_850, profitMicros: 241_150, netEdgePerContractMicros: 24_115 });
+  });
+
+  it('operator: emits the capital-aware size; fees looked up at scheduler (decision) time (marbles)', () => {
+    const times = new Set<number>();
+    const fee: typeof marginalFee = (v, m, p, t) => (times.add(t), marginalFee(v, m, p, t));
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('--a-a|', { a: pb });
+      const out = src.pipe(vwap({ minMarginalEdgeMicros: 1, marginalFee: fee, capitalApr: '0.05', directions: ['aYes'], scheduler: ts }));
+      expectObservable(out).toBe('--x-x|', { x: expect.objectContaining({ sizeQty: C(10), lastMarginalEdgeMicros: 24_798 }) });
+      expectSubscriptions(src.subscriptions).toBe('^----!');
+    });
+    expect([...times]).toEqual([2, 4]);
+  });
+
+  it('a resolved (or same-day) market has no capital cost: the search is the fee-only one', () => {
+    const now = pairBooks(pb.books[0], pb.books[1], { ...pair, resolutionTs: T0 });
+    expect(depthCandidate(now, 'aYes', { minMarginalEdgeMicros: 1, marginalFee, capitalApr: '0.05' })!.sizeQty).toBe(C(1010));
   });
 });
 

@@ -1,8 +1,9 @@
 /** `fee_schedules` SQL: the FeeBook's entries with their validity periods. */
 import type { FeeScheduleEntry } from '../../fees/schedule.js';
+import type { QueryRunner } from './types.js';
 
 /** Writes every entry (idempotent on venue, scope, scope_id, valid_from). Returns how many were written. */
-export async function upsertFeeSchedules(db: { query(text: string, values?: unknown[]): Promise<unknown> }, entries: readonly FeeScheduleEntry[]): Promise<number> {
+export async function upsertFeeSchedules(db: QueryRunner, entries: readonly FeeScheduleEntry[]): Promise<number> {
   let n = 0;
   for (const e of entries) {
     await db.query(

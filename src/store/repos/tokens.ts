@@ -38,3 +38,10 @@ export async function findActiveTokenByHash(db: Queryable, hash: string): Promis
   const r = res.rows[0] as { token_id: string; name: string; role: string; token_hash: string } | undefined;
   return r && { tokenId: r.token_id, name: r.name, role: r.role, hash: r.token_hash };
 }
+
+/** Of `tokenIds`, those still active (present, not revoked): one query for all of them. */
+export async function activeTokenIds(db: Queryable, tokenIds: readonly string[]): Promise<Set<string>> {
+  if (tokenIds.length === 0) return new Set();
+  const res = await db.query('SELECT token_id FROM api_tokens WHERE token_id = ANY($1::text[]) AND revoked_at IS NULL', [tokenIds]);
+  return new Set((res.rows as { token_id: string }[]).map((r) => r.token_id));
+}

@@ -14,7 +14,7 @@ import { log } from '../../log.js';
 import type { FeeBook } from '../../fees/schedule.js';
 import { applyKalshiLifecycle } from '../../matching/discovery.js';
 import { kalshiMarketRecord } from '../../matching/records.js';
-import { commonSimOptions, feedOf, marketRecords, type FeeRefreshStats, type FeeUpdate, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeeRefreshStats, type FeeUpdate, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
 import { kalshiBookEvents } from './normalize.js';
 import { KalshiRest, kalshiRestOptions, type KalshiMarketInfo } from './rest.js';
 import { startKalshiSimulator, type KalshiMarketSpec, type KalshiSeriesSpec } from './simulator.js';
@@ -106,10 +106,7 @@ async function startSimulator(o: VenueSimOptions = {}): Promise<VenueSimulator> 
     ...(Array.isArray(o.scenario?.series) ? { series: o.scenario.series as readonly KalshiSeriesSpec[] } : {}),
   });
   const auth = sim.auth!; // the simulator generates its own key pair when given no public keys
-  return {
-    venue: VENUE,
-    wsUrl: sim.wsUrl,
-    restUrl: sim.restUrl,
+  return simulatorOf(VENUE, sim, {
     configure: (c) => ({ ...c, venues: { ...c.venues, kalshi: { wsUrl: sim.wsUrl, restUrl: sim.restUrl, auth } } }),
     env(dir) {
       const keyFile = path.join(dir, 'kalshi-sim-key.pem');
@@ -118,8 +115,7 @@ async function startSimulator(o: VenueSimOptions = {}): Promise<VenueSimulator> 
     },
     // Kalshi books are bids only (asks are implied from the other side's bids)
     setBook: (ticker: string, b: SimBook) => sim.setBook(ticker, { yesBid: b.yesBid ?? [], noBid: b.noBid ?? [] }),
-    stop: () => sim.stop(),
-  };
+  });
 }
 
 export const kalshiVenue: VenueModule = {

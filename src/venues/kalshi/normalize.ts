@@ -15,7 +15,7 @@ import type { RawFrame } from '../common/types.js';
 import { DecodeError } from '../../errors.js';
 import { capRaw, limitedLog } from '../../log.js';
 import { prescanJson } from '../common/frameGuard.js';
-import { KalshiWsFrame, KALSHI_FRAME_TYPES, type OrderbookSnapshotMsg, type OrderbookDeltaMsg } from './wire.js';
+import { KalshiWsFrame, KALSHI_FRAME_TYPES, TERMINAL_ERROR_CODES, type OrderbookSnapshotMsg, type OrderbookDeltaMsg } from './wire.js';
 
 /** The raw text as logged: cut to 512 bytes (original length noted) so that a huge hostile frame cannot flood the logs. */
 export const truncateRaw = (s: string): string => capRaw(s);
@@ -203,11 +203,13 @@ export class KalshiSequencer {
         return { events, gap, deltaBeforeSnapshot: market, resync: { sid: f.sid, markets: [...(resync?.markets ?? []), market] } };
       }
       // stale: waiting for the resync snapshot, drop
-    } else if ((f.type === 'error' && f.sid !== undefined) || f.type === 'unsubscribed') {
-      // the subscription is gone (terminal error / unsubscribed): its books are no longer maintained
+    } else if ((f.type === 'error' && f.sid !== undefined && TERMINAL_ERROR_CODES.has(f.msg.code)) || f.type === 'unsubscribed') {
+      // the subscription is gone (terminal error / unsubscribed): its books are no longer maintained.
+      // A non-terminal error on a sid (e.g. 27 too many requests) leaves the subscription and its books intact:
+      // resetting them would leave the markets empty, since the socket resubscribes only on terminal codes.
       const s = f.sid!;
       this.markDiscontinuous(s, f.type === 'error' ? `error ${f.msg.code} sid=${s}` : `unsubscribed sid=${s}`, tsReceived, events);
-      if (f.type === 'unsubscribed' || [10, 25].includes(f.msg.code)) this.forgetSid(s);
+      this.forgetSid(s);
     }
     return resync && resync.markets.length ? { events, gap, resync } : { events, gap };
   }

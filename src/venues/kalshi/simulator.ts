@@ -13,7 +13,10 @@
  * - REST `/trade-api/v2`: markets (cursor paging, status/event/series/tickers filters), events,
  *   series (fee_type, fee_multiplier), series fee_changes, orderbook, trades, candlesticks.
  * - Faults on demand: dropConnections, stall, sendMalformed, sendTruncated, sendUnknownType, burst,
- *   injectSeqGap, deltaBeforeSnapshot, failRest (429s); replay of recorded frames verbatim.
+ *   injectSeqGap, deltaBeforeSnapshot, failRest (429s); replay of recorded frames verbatim; and
+ *   `control` (../common/simFaults.ts), every fault of `arbstream simulate --faults`: gap, drop,
+ *   malformed, stall (really silent: no frame, snapshot, ping or pong; handshakes held), disconnect
+ *   (then 503 on handshakes), error (error frames; 10 and 25 end the subscription), http (429/5xx).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -23,7 +26,9 @@ import { SCALE } from '../../../schema/money.js';
 import { log } from '../../log.js';
 import { mulberry32, pick } from '../common/prng.js';
 import type { SimulatorOptions } from '../common/types.js';
+import { SimFaultState, simControl, type SimControl } from '../common/simFaults.js';
 import type { KalshiAuthConfig } from './auth.js';
+import { KALSHI_ERROR_CODES, TERMINAL_ERROR_CODES } from './wire.js';
 import { authCheck, simulatorKeys } from './simulator/auth.js';
 import { bestOf, initialBook, laddersOf, setLadders, walkDelta } from './simulator/book.js';
 import { completeUniverse, generateUniverse, type KalshiEventSpec, type KalshiMarketSpec, type KalshiSeriesSpec, type KalshiSimLadders } from './simulator/markets.js';
@@ -36,6 +41,7 @@ export type { KalshiSimStats } from './simulator/state.js';
 export { REST_PREFIX } from './simulator/rest.js';
 
 export const WS_PATH = '/trade-api/ws/v2';
+const STATUS_TEXT: Readonly<Record<number, string>> = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' };
 
 export interface KalshiSimOptions extends SimulatorOptions<KalshiMarketSpec> {
   /** Series for explicit markets (looked up by `seriesTicker`; generated when missing). */
@@ -57,6 +63,8 @@ export interface KalshiSim {
   /** Credentials accepted by the simulator when it generated its own key pair. */
   readonly auth?: KalshiAuthConfig;
   readonly stats: Readonly<KalshiSimStats>;
+  /** Fault injection and walk control shared by the venue simulators. */
+  readonly control: SimControl;
   /** The simulator's current book of a market (for assertions). */
   book(ticker: string): KalshiSimLadders;
   setBook(ticker: string, ladders: KalshiSimLadders): void;
@@ -100,11 +108,11 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   const { byTicker, stats } = st;
   const { keys, auth } = simulatorKeys(opts.publicKeys);
   const checkAuth = authCheck(keys, now, opts.maxClockSkewMs ?? 30_000);
-  const sessions = new SimSessions(st);
+  const faults = new SimFaultState(now, opts.seed ?? 1);
+  const sessions = new SimSessions(st, faults);
   const { clients } = sessions;
   const rest = simRest(st, checkAuth);
-  let stalledUntil = 0;
-  const stalled = () => now() < stalledUntil;
+  const stalled = () => faults.silent();
 
   // ------------------------------------------------------------ random walk
 
@@ -132,7 +140,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
       const t = performance.now();
       credit = Math.min(rateHz, credit + (rateHz * (t - last)) / 1000);
       last = t;
-      if (stalled()) {
+      if (!faults.walks()) {
         credit = 0;
         return;
       }
@@ -143,7 +151,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   const pingTimer = setInterval(() => {
     if (stalled()) return;
     for (const c of clients) {
-      if (c.ws.readyState !== c.ws.OPEN) continue;
+      if (c.ws.readyState !== c.ws.OPEN || !faults.maySend()) continue;
       c.ws.ping('heartbeat');
       stats.pingsSent++;
     }
@@ -152,6 +160,13 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   // ------------------------------------------------------------ server
 
   const server = createServer((req, res) => {
+    const injected = faults.restStatus();
+    if (injected) {
+      stats.restRejected++;
+      res.writeHead(injected, { 'content-type': 'application/json', ...(injected === 429 ? { 'retry-after': '1' } : {}) });
+      res.end(JSON.stringify({ error: { code: injected === 429 ? 'too_many_requests' : 'service_unavailable', message: `simulated HTTP ${injected}` } }));
+      return;
+    }
     try {
       rest.handle(req, res);
     } catch (err) {
@@ -170,11 +185,26 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
     const reject = (code: number, text: string) => {
       stats.handshakesRejected++;
-      socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      socket.end(`HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Error'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
     };
     if (path !== WS_PATH) return reject(404, 'not found');
     const why = checkAuth(req, path);
     if (why) return reject(401, why);
+    if (faults.refusing()) {
+      faults.stats.handshakesRefused++;
+      return reject(503, 'service unavailable (simulated)');
+    }
+    if (stalled()) {
+      // a stalled server does not answer the handshake either: held until the stall ends
+      faults.stats.handshakesHeld++;
+      setTimeout(() => {
+        if (!socket.destroyed) upgrade(req, socket, head);
+      }, faults.stallLeftMs()).unref();
+      return;
+    }
+    upgrade(req, socket, head);
+  });
+  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const c = sessions.open(ws);
       ws.on('message', (data, isBinary) => {
@@ -182,14 +212,14 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
         sessions.onCommand(c, isBinary ? '' : data.toString());
       });
       ws.on('ping', (data) => {
-        if (!stalled()) ws.pong(data);
+        if (faults.maySend()) ws.pong(data);
       });
       ws.on('pong', () => void stats.pongsReceived++);
       ws.on('error', () => undefined);
       ws.on('close', () => sessions.close(c));
       for (const f of opts.replay ?? []) sessions.send(c, f);
     });
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -201,7 +231,21 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
     if (!b) throw new Error(`unknown market ${ticker}`);
     return b;
   };
+  const control = simControl('kalshi', faults, {
+    gap: () => sim.injectSeqGap(),
+    malformedNow: () => [...clients].forEach((c) => sessions.sendMalformedFrame(c)),
+    dropConnections: () => sim.dropConnections(),
+    error(code) {
+      // 10 and 25 end the subscription; other codes leave it
+      if (TERMINAL_ERROR_CODES.has(code)) return sim.terminateSubscriptions(code);
+      for (const [c, s] of sessions.allSubs('orderbook_delta')) {
+        faults.stats.errorFramesSent++;
+        sessions.send(c, { type: 'error', sid: s.sid, msg: { code, msg: KALSHI_ERROR_CODES[code] ?? 'Simulated error' } });
+      }
+    },
+  });
   const sim: KalshiSim = {
+    control,
     wsUrl: `ws://127.0.0.1:${port}${WS_PATH}`,
     restUrl: `http://127.0.0.1:${port}${REST_PREFIX}`,
     markets, series, events, stats, commandLog: sessions.commandLog,
@@ -215,7 +259,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
       for (const c of clients) c.ws.terminate();
     },
     stall(ms) {
-      stalledUntil = now() + ms;
+      faults.stall(ms);
     },
     sendMalformed() {
       sessions.toAll({ type: 'ticker', sid: 1, msg: { market_ticker: 42, price_dollars: 'abc' } });
@@ -247,6 +291,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
     },
     terminateSubscriptions(code = 25) {
       for (const [c, s] of sessions.allSubs('orderbook_delta')) {
+        faults.stats.errorFramesSent++;
         c.subs.delete(s.sid);
         sessions.send(c, { type: 'error', sid: s.sid, msg: { code, msg: code === 25 ? 'Subscription buffer overflow' : 'Channel error' } });
       }

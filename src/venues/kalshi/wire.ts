@@ -314,10 +314,8 @@ export const KalshiWsFrame = z.discriminatedUnion('type', [
 ]);
 export type KalshiWsFrame = z.output<typeof KalshiWsFrame>;
 export type KalshiFrameType = KalshiWsFrame['type'];
-export const KALSHI_FRAME_TYPES: ReadonlySet<string> = new Set<KalshiFrameType>([
-  'subscribed', 'unsubscribed', 'ok', 'error', 'orderbook_snapshot', 'orderbook_delta', 'ticker', 'trade',
-  'fill', 'market_lifecycle_v2', 'event_lifecycle', 'event_fee_update',
-]);
+/** The `type` of every frame in {@link KalshiWsFrame} (read from the union, so the two cannot drift). */
+export const KALSHI_FRAME_TYPES: ReadonlySet<string> = new Set<KalshiFrameType>(KalshiWsFrame.options.map((o) => o.shape.type.value));
 
 export type OrderbookSnapshotMsg = z.output<typeof OrderbookSnapshotFrame>;
 export type OrderbookDeltaMsg = z.output<typeof OrderbookDeltaFrame>;

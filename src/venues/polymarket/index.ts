@@ -11,11 +11,11 @@ import { log } from '../../log.js';
 import type { FeeBook } from '../../fees/schedule.js';
 import { applyPolymarketWsMarket } from '../../matching/discovery.js';
 import { polyMarketRecord } from '../../matching/records.js';
-import { commonSimOptions, feedOf, marketRecords, type FeedMarket, type FeeRefreshStats, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeedMarket, type FeeRefreshStats, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
 import { buildContext, polyBookEvents, type PolyMarketRef } from './normalize.js';
 import { PolymarketRest, type PolyMarketInfo } from './rest.js';
 import { startPolymarketSimulator, type PolyMarketSpec, type PolySimLadders } from './simulator.js';
-import { PolymarketFeed } from './socket.js';
+import { PolymarketFeed, polymarketFeedOptions } from './socket.js';
 
 const VENUE = 'polymarket';
 
@@ -45,12 +45,8 @@ const metaOf = (m: PolyMarketInfo): MarketMeta => ({
 });
 
 function polymarketFeed(config: VenueConfig): VenueFeed {
-  const { feed } = config.venues;
-  const f = new PolymarketFeed({
-    url: config.venues.polymarket.wsUrl,
-    idleTimeoutMs: feed.idleTimeoutMs,
-    backoff: { baseMs: feed.backoffBaseMs, maxMs: feed.backoffMaxMs, stableMs: feed.stableMs },
-  });
+  // URL, freshness (idle timeout from RISK_MAX_BOOK_AGE_MS, probe interval) and backoff from the config
+  const f = new PolymarketFeed(polymarketFeedOptions(config));
   const lifecycle$: Observable<LifecycleEvent> = f.messages$.pipe(
     map((m): LifecycleEvent | undefined => (m.event_type === 'new_market' || m.event_type === 'market_resolved'
       ? { venue: VENUE, marketId: m.market, event: m.event_type, store: (pool) => applyPolymarketWsMarket(pool, m) }
@@ -98,15 +94,11 @@ async function startSimulator(o: VenueSimOptions = {}): Promise<VenueSimulator> 
     ...(o.scenario ? { markets: o.scenario.markets as readonly PolyMarketSpec[] } : {}),
   });
   const empty: PolySimLadders = { yesBid: [], yesAsk: [], noBid: [], noAsk: [] };
-  return {
-    venue: VENUE,
-    wsUrl: sim.wsUrl,
-    restUrl: sim.restUrl,
+  return simulatorOf(VENUE, sim, {
     configure: (c) => ({ ...c, venues: { ...c.venues, polymarket: { wsUrl: sim.wsUrl, gammaUrl: sim.restUrl, clobUrl: sim.restUrl } } }),
     env: () => ({ POLYMARKET_WS_URL: sim.wsUrl, POLYMARKET_GAMMA_URL: sim.restUrl, POLYMARKET_CLOB_URL: sim.restUrl }),
     setBook: (id: string, b: SimBook) => sim.setBook(id, { ...empty, ...b }),
-    stop: () => sim.stop(),
-  };
+  });
 }
 
 export const polymarketVenue: VenueModule = {

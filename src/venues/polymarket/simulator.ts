@@ -14,7 +14,10 @@
  * `POST /books`, `GET /prices-history`, `GET /clob-markets/:condition_id`.
  *
  * Faults on demand: dropConnections, stall (nothing sent, pings unanswered, the walk paused),
- * sendMalformed, sendTruncated, sendUnknownType, burst, tickSizeChange, replay.
+ * sendMalformed, sendTruncated, sendUnknownType, burst, tickSizeChange, replay; and `control`
+ * (../common/simFaults.ts), the faults of `arbstream simulate --faults`: drop, malformed, stall
+ * (really silent: no frame, book snapshot or pong; handshakes held), disconnect (then 503 on
+ * handshakes), http (429/5xx). No `gap` (the venue has no sequence numbers) and no `error` frames.
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -25,6 +28,7 @@ import { formatScaled } from '../../../schema/money.js';
 import { log } from '../../log.js';
 import { mulberry32, type Rng } from '../common/prng.js';
 import type { SimulatorOptions } from '../common/types.js';
+import { SimFaultState, simControl, type SimControl } from '../common/simFaults.js';
 import { generateLadders, MarketBook, walkStep, type SimChange } from './simulator/book.js';
 import { generateMarkets, type PolyMarketSpec, type PolySimLadders } from './simulator/markets.js';
 import { json, polyRest } from './simulator/rest.js';
@@ -56,6 +60,8 @@ export interface PolySim {
   readonly restUrl: string;
   readonly markets: readonly PolyMarketSpec[];
   readonly stats: Readonly<PolySimStats>;
+  /** Fault injection and walk control shared by the venue simulators. */
+  readonly control: SimControl;
   /** Current simulated ladders of a market (for assertions). */
   book(conditionId: string): PolySimLadders;
   /** Replaces a market's book and pushes fresh `book` snapshots of both tokens to subscribers. */
@@ -96,8 +102,8 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
   const books = new Map(markets.map((m) => [m.conditionId, new MarketBook(m.book ?? generateLadders(rng))]));
   const stats: PolySimStats = { connectionsOpen: 0, connectionsTotal: 0, messagesSent: 0, framesSent: 0, commandsReceived: 0, invalidCommands: 0, booksSent: 0, priceChangesSent: 0, pingsAnswered: 0, restRequests: 0 };
   const clients = new Set<Client>();
-  let stalledUntil = 0;
-  const stalled = (): boolean => now() < stalledUntil;
+  const faults = new SimFaultState(now, opts.seed ?? 1);
+  const stalled = (): boolean => faults.silent();
 
   const bookOf = (cid: string): MarketBook => {
     const b = books.get(cid);
@@ -116,16 +122,17 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
   };
 
   const sendRaw = (c: Client, data: string, messages = 1): void => {
-    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.readyState !== c.ws.OPEN || !faults.maySend()) return;
     c.ws.send(data);
     stats.framesSent++;
     stats.messagesSent += messages;
   };
   const sendBooks = (c: Client, assets: readonly string[]): void => {
     const msgs = assets.filter((a) => byToken.has(a)).map(bookMsg);
-    if (!msgs.length) return;
+    if (!msgs.length || faults.dropsFrame()) return;
     stats.booksSent += msgs.length;
     sendRaw(c, JSON.stringify(msgs), msgs.length);
+    if (faults.malformedNext()) sendMalformedFrame(c);
   };
 
   const broadcastChanges = (m: PolyMarketSpec, changes: readonly SimChange[]): void => {
@@ -147,9 +154,10 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
     const ts = String(now());
     for (const c of clients) {
       const mine = entries.filter((e) => c.assets.has(e.asset_id));
-      if (!mine.length) continue;
+      if (!mine.length || faults.dropsFrame()) continue;
       stats.priceChangesSent++;
       sendRaw(c, JSON.stringify({ market: m.conditionId, price_changes: mine, timestamp: ts, event_type: 'price_change' }));
+      if (faults.malformedNext()) sendMalformedFrame(c);
     }
   };
 
@@ -162,8 +170,25 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
     broadcastChanges(m, walkStep(bookOf(m.conditionId), rng, tick));
   };
 
+  /** One frame that fails the venue's schema, in turns: bad field types, truncated, unknown type, bids not a list. */
+  let malformedNo = 0;
+  const sendMalformedFrame = (c: Client): void => {
+    const assetId = [...c.assets][0] ?? '0';
+    const market = byToken.get(assetId)?.m.conditionId ?? '0x00';
+    const frames = [
+      JSON.stringify({ event_type: 'price_change', market, timestamp: String(now()), price_changes: [{ asset_id: assetId, price: 'abc', size: null, side: 'SIDEWAYS' }] }),
+      JSON.stringify([{ event_type: 'book', asset_id: assetId, market, bids: [], asks: [], timestamp: String(now()) }]).slice(0, 40),
+      JSON.stringify({ event_type: 'sim_unknown_event', market, timestamp: String(now()) }),
+      JSON.stringify({ event_type: 'book', asset_id: assetId, market, bids: 'none', asks: 7, timestamp: String(now()) }),
+    ];
+    faults.stats.malformedSent++;
+    sendRaw(c, frames[malformedNo++ % frames.length]!);
+  };
+
   const handle = polyRest({ markets, byCondition, byToken, bookOf, bookMsg, now, stats });
   const server = createServer((req, res) => {
+    const injected = faults.restStatus();
+    if (injected) return json(res, injected, { error: injected === 429 ? 'Too Many Requests (simulated)' : `simulated HTTP ${injected}` });
     handle(req, res).catch((err: unknown) => {
       log.warn({ err, venue: 'polymarket' }, 'simulator REST handler failed');
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
@@ -177,7 +202,18 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (faults.refusing()) {
+      faults.stats.handshakesRefused++;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    const upgrade = (): void => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (!stalled()) return upgrade();
+    // a stalled server does not answer the handshake either: held until the stall ends
+    faults.stats.handshakesHeld++;
+    setTimeout(() => {
+      if (!socket.destroyed) upgrade();
+    }, faults.stallLeftMs()).unref();
   });
 
   wss.on('connection', (ws: WebSocket) => {
@@ -186,8 +222,7 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
     stats.connectionsOpen++;
     stats.connectionsTotal++;
     ws.on('ping', (data: Buffer) => {
-      if (stalled()) return;
-      ws.pong(data);
+      if (faults.maySend()) ws.pong(data);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (stalled()) return;
@@ -242,7 +277,7 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
     const tickMs = Math.max(5, Math.min(100, Math.floor(1000 / rateHz)));
     let owed = 0;
     timer = setInterval(() => {
-      if (stalled()) return;
+      if (!faults.walks()) return;
       owed += (rateHz * tickMs) / 1000;
       for (; owed >= 1; owed--) step();
     }, tickMs);
@@ -257,7 +292,14 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
     for (const c of clients) sendRaw(c, data);
   };
 
+  const dropConnections = (): void => {
+    for (const c of clients) c.ws.terminate();
+  };
+  // no `gap` (no sequence numbers) and no `error` frames on this venue
+  const control = simControl('polymarket', faults, { malformedNow: () => [...clients].forEach(sendMalformedFrame), dropConnections });
+
   return {
+    control,
     wsUrl: `ws://127.0.0.1:${port}${POLY_WS_PATH}`,
     restUrl: `http://127.0.0.1:${port}`,
     markets,
@@ -274,11 +316,9 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
       for (const c of clients) for (const a of c.assets) s.add(a);
       return s;
     },
-    dropConnections() {
-      for (const c of clients) c.ws.terminate();
-    },
+    dropConnections,
     stall(ms) {
-      stalledUntil = now() + ms;
+      faults.stall(ms);
     },
     sendMalformed() {
       // a book-bearing message of a subscribed market with a price > 1 and a negative size

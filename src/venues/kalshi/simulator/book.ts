@@ -28,6 +28,11 @@ export function initialBook(rng: Rng, spec: KalshiMarketSpec): SimBook {
   if (spec.book) {
     for (const l of spec.book.yesBid) b.yes.set(l.price, l.qty);
     for (const l of spec.book.noBid) b.no.set(l.price, l.qty);
+    // the walk moves around `fair`: take it from the given book (between the YES bid and the YES
+    // ask implied by the NO bid), or the walk would add levels that cross it
+    const yb = bestOf(b.yes)?.[0];
+    const nb = bestOf(b.no)?.[0];
+    if (yb !== undefined && nb !== undefined) b.fair = Math.min(990_000, Math.max(10_000, Math.round((yb + SCALE - nb) / 2 / 10_000) * 10_000));
     return b;
   }
   for (let c = 1; c <= 5; c++) {

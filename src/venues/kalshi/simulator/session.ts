@@ -6,6 +6,7 @@
 import type { WebSocket } from 'ws';
 import { SCALE } from '../../../../schema/money.js';
 import { randInt } from '../../common/prng.js';
+import type { SimFaultState } from '../../common/simFaults.js';
 import { KalshiCommand } from '../wire.js';
 import { bestOf, levelsAsc } from './book.js';
 import { fp, iso, px } from './format.js';
@@ -35,7 +36,11 @@ export class SimSessions {
   /** Markets whose next snapshot is "lost" (a delta is sent instead). */
   readonly lostSnapshots = new Set<string>();
 
-  constructor(private readonly st: KalshiSimState) {}
+  /** which malformed frame `sendMalformedFrame` sends next (they take turns) */
+  private malformedNo = 0;
+
+  /** `faults` gates every send (stall: silent), drops deltas and adds malformed frames. */
+  constructor(private readonly st: KalshiSimState, private readonly faults?: SimFaultState) {}
 
   open(ws: WebSocket): Client {
     const c: Client = { ws, subs: new Map(), nextSid: 1 };
@@ -51,7 +56,7 @@ export class SimSessions {
   }
 
   send(c: Client, msg: unknown): void {
-    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.readyState !== c.ws.OPEN || (this.faults && !this.faults.maySend())) return;
     c.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
     this.st.stats.messagesSent++;
   }
@@ -78,8 +83,12 @@ export class SimSessions {
       this.st.stats.deltasSent++;
       return;
     }
-    this.send(c, this.snapshotMsg(s, ticker, id));
+    const msg = this.snapshotMsg(s, ticker, id);
+    // a dropped snapshot has used its seq: the client sees the gap
+    if (this.faults?.dropsFrame()) return;
+    this.send(c, msg);
     this.st.stats.snapshotsSent++;
+    if (this.faults?.malformedNext()) this.sendMalformedFrame(c);
   }
 
   onCommand(c: Client, text: string): void {
@@ -154,9 +163,31 @@ export class SimSessions {
 
   publishDelta(ticker: string, side: 'yes' | 'no', price: number, delta: number): void {
     for (const [c, s] of this.allSubs('orderbook_delta', ticker)) {
-      this.send(c, this.deltaMsg(s, ticker, side, price, delta));
+      const msg = this.deltaMsg(s, ticker, side, price, delta);
+      // a dropped delta has used its seq: the client sees the gap
+      if (this.faults?.dropsFrame()) continue;
+      this.send(c, msg);
       this.st.stats.deltasSent++;
+      if (this.faults?.malformedNext()) this.sendMalformedFrame(c);
     }
+  }
+
+  /**
+   * One frame that fails Kalshi's schema, in turns: an orderbook_delta with wrong field types, a
+   * truncated delta, an unknown message type, a ticker with wrong field types. None consumes a seq.
+   */
+  sendMalformedFrame(c: Client): void {
+    const s = this.subsOf(c, 'orderbook_delta')[0];
+    const ticker = s ? [...s.markets][0] ?? 'X' : 'X';
+    const sid = s?.sid ?? 1;
+    const frames = [
+      { type: 'orderbook_delta', sid, seq: 'next', msg: { market_ticker: ticker, price_dollars: 'abc', delta_fp: null, side: 'maybe' } },
+      JSON.stringify({ type: 'orderbook_delta', sid, seq: s?.seq ?? 1, msg: { market_ticker: ticker, price_dollars: '0.5000', delta_fp: '1.00', side: 'yes' } }).slice(0, 60),
+      { type: 'sim_unknown_channel', sid: 99, msg: { hello: 'world' } },
+      { type: 'ticker', sid, msg: { market_ticker: 42, price_dollars: 'abc' } },
+    ];
+    this.send(c, frames[this.malformedNo++ % frames.length]);
+    if (this.faults) this.faults.stats.malformedSent++;
   }
 
   publishTicker(ticker: string): void {
