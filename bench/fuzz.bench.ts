@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
+import { VENUE_IDS } from '../schema/venue.js';
 import { createLogger, limitedLog, log, setLogger } from '../src/log.js';
 import { feedHarness, frameArbitrary, type FuzzKind } from '../tests/venues/fuzzFrames.js';
 import { rate, type BenchRow } from './types.js';
@@ -25,7 +26,7 @@ export async function run(): Promise<BenchRow[]> {
   setLogger(createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, cb) => cb() }) }));
   const rows: BenchRow[] = [];
   try {
-    for (const venue of ['polymarket', 'kalshi'] as const) {
+    for (const venue of VENUE_IDS) {
       const arb = frameArbitrary(venue);
       const h = feedHarness(venue);
       const times = new Float64Array(N);

@@ -16,6 +16,7 @@ import { mulberry32, randInt } from '../src/venues/common/prng.js';
 import type { BookEvent, Level } from '../schema/book.js';
 import type { Pair } from '../schema/pair.js';
 import { pairedRow, type BenchRow } from './types.js';
+import { applyPolymarketMarket } from '../src/venues/polymarket/fees.js';
 
 const PAIRS = 50;
 const EVENTS = 200_000;
@@ -69,7 +70,7 @@ function measure(events: readonly BookEvent[], pairs: readonly Pair[], whole: bo
   const scheduler = new VirtualTimeScheduler();
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const fb = FeeBook.withDefaults();
-  for (let i = 0; i < PAIRS; i++) fb.applyPolymarketMarket({ conditionId: poly(i), feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+  for (let i = 0; i < PAIRS; i++) applyPolymarketMarket(fb, { conditionId: poly(i), feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
   let edges = 0;
   const t = performance.now();
   if (whole) {

@@ -29,7 +29,9 @@ import { startMarketSubscriptions } from '../src/app/marketSubscriptions.js';
 import { startFeeRefresh } from '../src/app/feeRefresh.js';
 import { followLifecycle } from '../src/app/lifecycle.js';
 import { mirrorFilePairs } from '../src/app/filePairs.js';
-import { buildPipeline, limitsFromConfig, sinkToStreams, type PipelineOutputs, type RiskControl } from './core.js';
+import { NO_EXPOSURE, buildPipeline, limitsFromConfig, sinkToStreams, type PipelineOutputs, type RiskControl } from './core.js';
+import type { Exposure } from '../operators/sizeToLimits.js';
+import { startExecution, type ExecutionHandle } from './execute.js';
 
 /** Where live results go besides the stream log (the API's LiveEvents fits this shape). */
 export interface LiveSink {
@@ -64,6 +66,8 @@ export interface LiveHandle {
   readonly control: BehaviorSubject<RiskControl>;
   readonly feeds: LiveFeeds;
   readonly persister?: Persister;
+  /** execution (EXECUTION_MODE paper or live; absent when off) */
+  readonly execution?: ExecutionHandle;
   /** The markets subscribed so far, every venue (what a recording's meta.json keeps for replay). */
   subscribedMarkets(): FeedMarket[];
   stop(): Promise<void>;
@@ -81,8 +85,10 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
 
   // the graph and its sinks first: the feeds' subjects are hot, the first snapshots must not be missed
   const feedStatus$ = merge(...feedList.map((f) => f.status$.pipe(map((s) => ({ ...s, counters: f.counters })))));
+  // exposure from execution's positions (stays zero with EXECUTION_MODE=off)
+  const exposure = new BehaviorSubject<Exposure>(NO_EXPOSURE);
   const outputs = buildPipeline(
-    { bookEvents$: merge(...feedList.map((f) => f.books$)), pairs$, feedStatus$, control$: control },
+    { bookEvents$: merge(...feedList.map((f) => f.books$)), pairs$, feedStatus$, control$: control, exposure$: exposure },
     { feeBook, risk: config.risk, scheduler: asyncScheduler },
   );
   o.onOutputs?.(outputs, feeds);
@@ -98,6 +104,9 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   // keep the graph hot even without other subscribers (decisions drive edges and books)
   subs.push(outputs.decisions$.subscribe({ error: (err: unknown) => log.fatal({ err }, 'pipeline failed') }));
   subs.push((outputs.leadLag$ ?? EMPTY).subscribe());
+  const execution = config.execution.mode === 'off'
+    ? undefined
+    : await startExecution({ decisions$: outputs.decisions$, books$: outputs.books$, control$: control }, { config, pool: o.pool, feeBook, feeds, exposure });
 
   // services beside the graph
   subs.push(followLifecycle(feedList, o.pool));
@@ -108,9 +117,10 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
 
   const persister = o.persister === false ? undefined : startPersister({ log: o.streamLog, pool: o.pool, sinks: pipelineSinks(config.redis.prefix), consumer: o.persister ?? `persister-${process.pid}` });
   return {
-    outputs, feeBook, control, feeds, ...(persister ? { persister } : {}),
+    outputs, feeBook, control, feeds, ...(persister ? { persister } : {}), ...(execution ? { execution } : {}),
     subscribedMarkets: () => markets.feeSources().flatMap((s) => s.markets.map(({ venue, marketId, feedRef }) => ({ venue, marketId, feedRef }))),
     async stop() {
+      await execution?.stop();
       fees.stop();
       for (const f of feedList) f.close();
       await markets.stop();

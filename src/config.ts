@@ -57,6 +57,10 @@ export const ENV = {
   POLYMARKET_WS_URL: { schema: url(['ws:', 'wss:']), default: 'wss://ws-subscriptions-clob.polymarket.com/ws/market', help: 'Polymarket CLOB market channel' },
   POLYMARKET_GAMMA_URL: { schema: url(['http:', 'https:']), default: 'https://gamma-api.polymarket.com', help: 'Polymarket Gamma REST' },
   POLYMARKET_CLOB_URL: { schema: url(['http:', 'https:']), default: 'https://clob.polymarket.com', help: 'Polymarket CLOB REST' },
+  POLYMARKET_PRIVATE_KEY: { schema: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be a 32-byte hex private key').optional(), default: undefined, help: 'Polymarket wallet key (EIP-712 order signing; live broker only)', secret: true },
+  POLYMARKET_API_KEY: { schema: z.string().min(1).optional(), default: undefined, help: 'Polymarket CLOB L2 API key (live broker)', secret: true },
+  POLYMARKET_API_SECRET: { schema: z.string().min(1).optional(), default: undefined, help: 'Polymarket CLOB L2 API secret (base64)', secret: true },
+  POLYMARKET_API_PASSPHRASE: { schema: z.string().min(1).optional(), default: undefined, help: 'Polymarket CLOB L2 API passphrase', secret: true },
   KALSHI_WS_URL: { schema: url(['ws:', 'wss:']), default: 'wss://api.elections.kalshi.com/trade-api/ws/v2', help: 'Kalshi WebSocket v2' },
   KALSHI_REST_URL: { schema: url(['http:', 'https:']), default: 'https://api.elections.kalshi.com/trade-api/v2', help: 'Kalshi Trade API v2 REST' },
   KALSHI_API_KEY_ID: { schema: z.string().min(1).optional(), default: undefined, help: 'Kalshi API key id (UUID)', secret: true },
@@ -116,6 +120,12 @@ export const ENV = {
   RISK_HYSTERESIS_USD: { schema: usd, default: '0.005', help: 'an opportunity is re-emitted only when its edge moves this much' },
   RISK_CAPITAL_APR: { schema: z.coerce.number().min(0).max(1), default: '0.05', help: 'annual cost of capital locked until resolution' },
   KILL_SWITCH: { schema: bool, default: 'false', help: 'start with the kill switch on (no new opportunities pass)' },
+  // execution
+  EXECUTION_MODE: { schema: z.enum(['off', 'paper', 'live']), default: 'off', help: 'off | paper (fills against the live book) | live (venue orders; also needs arming by an admin)' },
+  EXECUTION_LOSS_CAP_USD: { schema: usd, default: '5.00', help: 'the most unwinding a lone first leg may lose, per execution' },
+  PAPER_LATENCY_MS: { schema: int(0), default: '50', help: 'paper broker: order travel time to the book' },
+  PAPER_HAIRCUT: { schema: z.coerce.number().min(0).max(1), default: '0', help: 'paper broker: share of each displayed level assumed taken by others first' },
+  PAPER_CASH_USD: { schema: usd, default: '10000', help: 'paper broker: starting cash per venue' },
 } as const satisfies Record<string, { schema: z.ZodType; default: string | undefined; help: string; secret?: boolean }>;
 
 type EnvKey = keyof typeof ENV;
@@ -166,6 +176,8 @@ function crossChecks(v: Partial<EnvValues>, problems: string[]): string | undefi
   }
   freshnessChecks(v, problems);
   registerSecret(kalshiPem);
+  // the wallet key is written with and without its 0x prefix
+  if (v.POLYMARKET_PRIVATE_KEY) for (const k of [v.POLYMARKET_PRIVATE_KEY, v.POLYMARKET_PRIVATE_KEY.replace(/^0x/i, '')]) registerSecret(k);
   for (const u of [v.DATABASE_URL, v.REDIS_URL]) {
     if (!u) continue;
     try {
@@ -253,7 +265,14 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       ? { mode: 'redis' as const, url: v.REDIS_URL, maxLen: v.STREAM_MAXLEN, prefix: v.STREAM_PREFIX }
       : { mode: 'memory' as const, maxLen: v.STREAM_MAXLEN, prefix: v.STREAM_PREFIX },
     venues: {
-      polymarket: { wsUrl: v.POLYMARKET_WS_URL, gammaUrl: v.POLYMARKET_GAMMA_URL, clobUrl: v.POLYMARKET_CLOB_URL },
+      polymarket: {
+        wsUrl: v.POLYMARKET_WS_URL,
+        gammaUrl: v.POLYMARKET_GAMMA_URL,
+        clobUrl: v.POLYMARKET_CLOB_URL,
+        trading: v.POLYMARKET_PRIVATE_KEY && v.POLYMARKET_API_KEY && v.POLYMARKET_API_SECRET && v.POLYMARKET_API_PASSPHRASE
+          ? { privateKey: v.POLYMARKET_PRIVATE_KEY, apiKey: v.POLYMARKET_API_KEY, apiSecret: v.POLYMARKET_API_SECRET, apiPassphrase: v.POLYMARKET_API_PASSPHRASE }
+          : undefined,
+      },
       kalshi: {
         wsUrl: v.KALSHI_WS_URL,
         restUrl: v.KALSHI_REST_URL,
@@ -298,6 +317,11 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       maxSkewMs: v.RISK_MAX_SKEW_MS,
       capitalApr: v.RISK_CAPITAL_APR,
       killSwitch: v.KILL_SWITCH,
+    },
+    execution: {
+      mode: v.EXECUTION_MODE,
+      lossCapMicros: v.EXECUTION_LOSS_CAP_USD,
+      paper: { latencyMs: v.PAPER_LATENCY_MS, haircut: v.PAPER_HAIRCUT, cashMicros: v.PAPER_CASH_USD },
     },
     /** true when running under CI=true: a missing service is a failure, never a skip */
     ci: env.CI === 'true' || env.CI === '1',

@@ -19,6 +19,10 @@ const KALSHI_API_KEY_ID = 'canary-kalshi-key-id-0b8e2d44';
 const DEEPSEEK_API_KEY = 'sk-canary-deepseek-4c1e77aa';
 const OPENAI_API_KEY = 'sk-proj-canary-openai-9d2f11bb';
 const DISCORD_TOKEN = 'Canary.Discord.Token-e5a0c3d9';
+const POLYMARKET_PRIVATE_KEY = '0xca9a7e5ecf0000000000000000000000000000000000000000000000c0ffee01';
+const POLYMARKET_API_KEY = 'canary-poly-api-key-3e91f0aa';
+const POLYMARKET_API_SECRET = 'Q2FuYXJ5UG9seVNlY3JldC04ZDJj';
+const POLYMARKET_API_PASSPHRASE = 'canary-poly-passphrase-61b7';
 const PEM = generateKeyPairSync('rsa', {
   modulusLength: 2048,
   privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -34,6 +38,11 @@ const CANARIES = [
   DEEPSEEK_API_KEY,
   OPENAI_API_KEY,
   DISCORD_TOKEN,
+  POLYMARKET_PRIVATE_KEY,
+  POLYMARKET_PRIVATE_KEY.slice(2),
+  POLYMARKET_API_KEY,
+  POLYMARKET_API_SECRET,
+  POLYMARKET_API_PASSPHRASE,
   ...PEM_BODY_LINES.filter((l) => l.length >= 16),
   PEM_BODY_LINES.join(''),
 ];
@@ -75,6 +84,10 @@ beforeAll(() => {
     DEEPSEEK_API_KEY,
     OPENAI_API_KEY,
     DISCORD_TOKEN,
+    POLYMARKET_PRIVATE_KEY,
+    POLYMARKET_API_KEY,
+    POLYMARKET_API_SECRET,
+    POLYMARKET_API_PASSPHRASE,
   });
 });
 
@@ -83,6 +96,7 @@ describe('secrets never reach a log line', () => {
     expect(cfg.db).toMatchObject({ mode: 'server', url: DATABASE_URL });
     expect(cfg.venues.kalshi.auth).toEqual({ keyId: KALSHI_API_KEY_ID, privateKeyPem: PEM });
     expect(cfg.llm.primary.apiKey).toBe(DEEPSEEK_API_KEY);
+    expect(cfg.venues.polymarket.trading).toEqual({ privateKey: POLYMARKET_PRIVATE_KEY, apiKey: POLYMARKET_API_KEY, apiSecret: POLYMARKET_API_SECRET, apiPassphrase: POLYMARKET_API_PASSPHRASE });
     expect(JSON.stringify(cfg)).toContain(PEM_BODY_LINES[0]);
   });
 
@@ -91,7 +105,7 @@ describe('secrets never reach a log line', () => {
     logger.info({ cfg }, 'config loaded');
     logger.info(cfg, 'config at top level');
     logger.debug({ deep: { deeper: { deepest: cfg } } }, 'config nested');
-    logger.info({ kalshi: cfg.venues.kalshi, llm: cfg.llm, discord: cfg.discord }, 'parts');
+    logger.info({ kalshi: cfg.venues.kalshi, polymarket: cfg.venues.polymarket, llm: cfg.llm, discord: cfg.discord }, 'parts');
     expectNoCanary(text());
     expect(text()).toContain('[REDACTED]');
   });

@@ -16,9 +16,8 @@ import type { ControlEvents } from '../control/events.js';
 import { approvePair as approvePairControl, UnknownPairError } from '../control/pairs.js';
 import { readKillSwitch, setKillSwitch as setKillSwitchControl } from '../control/riskState.js';
 import { countPairsByStatus, listPairs } from '../store/repos/pairs.js';
-import { pageEdges } from '../store/repos/edges.js';
+import { edgeStatsSince, pageEdges } from '../store/repos/edges.js';
 import { latestFeedHealth } from '../store/repos/feedHealth.js';
-import { edgeStatsSince } from '../store/repos/status.js';
 import { code } from './alerts.js';
 
 export const COMMAND_NAMES = ['edges', 'pairs', 'status', 'kill', 'approve'] as const;

@@ -14,8 +14,7 @@ import { listPairs, type PairRecord } from '../store/repos/pairs.js';
 import { redactUrl } from '../store/db/index.js';
 import { withDb } from './withDb.js';
 import { textTable } from '../textTable.js';
-import { KalshiRest, kalshiRestOptions } from '../venues/kalshi/rest.js';
-import { PolymarketRest } from '../venues/polymarket/rest.js';
+import { perVenue, venueList } from '../venues/registry.js';
 import { PairStatus } from '../../schema/pair.js';
 
 /** The CLI door's actor: `--by`, else the OS user (decided_by `cli:<who>`). */
@@ -102,13 +101,9 @@ export function register(program: Command): void {
       if (maxM !== undefined && (!Number.isInteger(maxM) || maxM < 1)) throw new Error(`--max-markets: expected a positive integer`);
       await withDb(async (db, cfg) => {
         if (opts.discover) {
-          const d = await discoverMarkets({
-            pool: db.pool,
-            poly: new PolymarketRest({ gammaUrl: cfg.venues.polymarket.gammaUrl, clobUrl: cfg.venues.polymarket.clobUrl }),
-            kalshi: new KalshiRest(kalshiRestOptions(cfg)),
-            ...(maxM ? { maxPerVenue: maxM } : {}),
-          });
-          console.log(`discovery: ${d.polymarket} Polymarket, ${d.kalshi} Kalshi markets (${d.inserted} new, ${d.updated} updated, ${d.changed.length} rules changed, ${d.rejected} rejected)`);
+          const d = await discoverMarkets({ pool: db.pool, sources: perVenue((v) => v.rest(cfg)), ...(maxM ? { maxPerVenue: maxM } : {}) });
+          const counts = venueList.map((v) => `${d.counts[v.id] ?? 0} ${v.name}`).join(', ');
+          console.log(`discovery: ${counts} markets (${d.inserted} new, ${d.updated} updated, ${d.changed.length} rules changed, ${d.rejected} rejected)`);
         }
         const judge = llmJudgeFromConfig(cfg.llm, { pool: db.pool });
         const r = await runMatcher({

@@ -49,6 +49,7 @@ export function register(program: Command): void {
       const config = loadConfig();
       const table = new EdgeTable();
       const demo = await startDemo({ config, api: true, onOutputs: (out) => table.follow(out.edges$, out.decisions$, out.feed$) });
+      if (demo.live.execution) table.followExecutions(demo.live.execution.executions$, demo.live.execution.positions$);
       const token = await createToken(demo.db.pool, { name: `demo-operator-${Date.now()}`, role: 'operator' });
       const banner = demo.services.api ? `dashboard ${demo.services.api.url}/  GraphiQL ${demo.services.api.url}/graphql  demo operator token: ${token.token}` : '';
       table.banner = banner;

@@ -26,6 +26,8 @@ export interface DemoOptions {
   readonly onOutputs?: LiveOptions['onOutputs'];
   /** serve the GraphQL API and dashboard (default false; `arbstream demo` turns it on) */
   readonly api?: boolean;
+  /** execution mode (default: the config's, and paper when that is off: the demo shows paper trading) */
+  readonly execution?: Config['execution']['mode'];
   /** where the demo writes its pairs file (default: next to the embedded data dir) */
   readonly workDir?: string;
 }
@@ -50,7 +52,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   const sim = await startSimulation({ dir: workDir, ...(o.seed !== undefined ? { seed: o.seed } : {}), rateHz: o.rateHz ?? 20, fillerMarkets: o.fillerMarkets ?? 10 });
   const { sims, scenario, pairsFile } = sim;
   // the real adapters, pointed at the simulators (the defaults stay the real venue URLs)
-  const config: Config = sim.configure(o.config);
+  const configured = sim.configure(o.config);
+  const mode = o.execution ?? (configured.execution.mode === 'off' ? 'paper' : configured.execution.mode);
+  const config: Config = { ...configured, execution: { ...configured.execution, mode } };
   const services = await startAppServices(config, db.pool, { api: o.api ?? false });
   const live = await runLive({
     config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), control: services.control,

@@ -8,6 +8,9 @@ import { formatScaled } from '../../schema/money.js';
 import { textTable } from '../textTable.js';
 import type { FeedStatus } from '../../schema/feed.js';
 import { venues } from '../venues/registry.js';
+import type { Execution } from '../../schema/execution.js';
+import type { PositionsSnapshot } from '../execution/positions.js';
+import { lockedPnlMicros } from '../execution/stateMachine.js';
 
 interface Row {
   edge: Edge;
@@ -24,6 +27,8 @@ const usd = (micros: number, dp = 4) => `$${formatScaled(micros, 2).replace(/(\.
 export class EdgeTable {
   private readonly rows = new Map<string, Row>();
   private readonly feeds = new Map<string, FeedStatus>();
+  private readonly executions = new Map<string, Execution>();
+  private realizedMicros: number | undefined;
   private readonly subs: Subscription[] = [];
   /** a line shown under the title (e.g. the dashboard URL) */
   banner = '';
@@ -41,6 +46,27 @@ export class EdgeTable {
     }));
     this.subs.push(feed$.subscribe((s) => this.feeds.set(s.venue, s)));
     return this;
+  }
+
+  /** Also shows the latest executions (paper or live) and realised P&L from their fills. */
+  followExecutions(executions$: Observable<Execution>, positions$?: Observable<PositionsSnapshot>): this {
+    this.subs.push(executions$.subscribe((x) => {
+      this.executions.delete(x.executionId);
+      this.executions.set(x.executionId, x);
+      while (this.executions.size > 8) this.executions.delete(this.executions.keys().next().value!);
+    }));
+    if (positions$) this.subs.push(positions$.subscribe((p) => (this.realizedMicros = [...p.positions.values()].reduce((a, x) => a + x.realizedPnlMicros, 0))));
+    return this;
+  }
+
+  private renderExecutions(): string[] {
+    if (!this.executions.size && this.realizedMicros === undefined) return [];
+    const head = ['execution', 'pair', 'state', 'size', 'leg 1', 'leg 2', 'unwound', 'unhedged', 'P&L at resolution', 'reason'];
+    const rows = [...this.executions.values()].reverse().map((x) => [
+      x.executionId, x.pairId, x.state, formatScaled(x.sizeQty, 0), formatScaled(x.progress.leg1.filledQty, 0), formatScaled(x.progress.leg2.filledQty, 0),
+      formatScaled(x.progress.unwind.filledQty, 0), formatScaled(x.netQty, 0), usd(lockedPnlMicros(x.progress)), x.reason.slice(0, 60),
+    ]);
+    return ['', `Executions${this.realizedMicros !== undefined ? `   realised P&L so far ${usd(this.realizedMicros)} (fees paid; hedged pairs pay out at resolution)` : ''}`, ...textTable(head, rows, { rule: '─' })];
   }
 
   /** Current rows, oldest opportunity first; rows not refreshed within expireMs are gone. */
@@ -70,6 +96,7 @@ export class EdgeTable {
       '',
       ...textTable(head, rows, { rule: '─' }),
       ...(rows.length ? [] : ['(no edges right now)']),
+      ...this.renderExecutions(),
       '',
       'Ctrl-C to stop.',
     ].join('\n');

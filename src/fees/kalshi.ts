@@ -187,38 +187,3 @@ export function kalshiOrderFee(
   return { tradeFeeMicros: sum('tradeFeeMicros'), roundingFeeMicros: sum('roundingFeeMicros'), rebateMicros: sum('rebateMicros'), netFeeMicros: sum('netFeeMicros'), fills: out };
 }
 
-/** WS `event_fee_update` message body (nulls = override cleared). */
-export const KalshiEventFeeUpdate = z.object({
-  event_ticker: z.string().min(1),
-  fee_type_override: KalshiFeeType.nullable(),
-  fee_multiplier_override: z.number().nonnegative().nullable(),
-});
-export type KalshiEventFeeUpdate = z.infer<typeof KalshiEventFeeUpdate>;
-
-/** The fee fields of REST `GET /series/{ticker}`. */
-export const KalshiSeriesFee = z.object({
-  ticker: z.string().min(1),
-  fee_type: KalshiFeeType,
-  fee_multiplier: z.number().nonnegative(),
-});
-export type KalshiSeriesFee = z.infer<typeof KalshiSeriesFee>;
-
-/**
- * One row of REST `GET /series/fee_changes`. `scheduled_ts` is accepted as RFC3339 text or a unix
- * number (seconds when < 1e12, else ms) because the sources do not pin its type.
- */
-export const KalshiSeriesFeeChange = z.object({
-  id: z.union([z.string(), z.number()]).optional(),
-  series_ticker: z.string().min(1),
-  fee_type: KalshiFeeType,
-  fee_multiplier: z.number().nonnegative(),
-  scheduled_ts: z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const ms = typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : Date.parse(v);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: `bad scheduled_ts: ${String(v)}` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-});
-export type KalshiSeriesFeeChange = z.infer<typeof KalshiSeriesFeeChange>;

@@ -10,14 +10,16 @@
  * Polymarket market without `feeSchedule` fall back to its category table.
  * Kalshi: event override > series > default. Polymarket: market > category > default.
  *
- * The book is filled from REST (series, fee_changes, Gamma markets) and WS (event_fee_update)
- * through the `apply*` methods, or from the DB `fee_schedules` table through {@link FeeBook.add}.
+ * The book is filled by the venues' fee parsers (`src/venues/<venue>/fees.ts`: REST series, fee
+ * changes, Gamma markets, WS event_fee_update) through {@link FeeBook.add} / {@link FeeBook.putCurrent},
+ * or from the DB `fee_schedules` table through {@link FeeBook.add}. Venue specifics (defaults,
+ * category keys) come from the registry (`VenueModule.fees`).
  */
 import { z } from 'zod';
 import { VenueId, type Venue } from '../../schema/venue.js';
 import { log } from '../log.js';
-import { KalshiEventFeeUpdate, KalshiFeeType, KalshiSeriesFee, KalshiSeriesFeeChange } from './kalshi.js';
-import { GammaFeeSchedule, POLYMARKET_CATEGORY_FEES, POLYMARKET_EARLY_2026, polymarketCategory, type PolymarketCategory } from './polymarket.js';
+import { venueList, venues } from '../venues/registry.js';
+import { KalshiFeeType } from './kalshi.js';
 import { FeeInputError, zRate } from './rational.js';
 
 export const FeeScope = z.enum(['default', 'category', 'series', 'event', 'market']);
@@ -86,49 +88,10 @@ export interface MarketRef {
   readonly category?: string;
 }
 
+/** A category label as the venue's category fee table keys it (`VenueModule.fees.categoryKey`; as is when the venue has none). */
+const categoryKey = (venue: Venue, label: string): string => venues[venue].fees.categoryKey?.(label) ?? label;
+
 const FIELDS = ['feeType', 'rate', 'exponent', 'takerOnly', 'rebateRate', 'multiplier', 'flatTakerPerContractMicros', 'flatMakerPerContractMicros'] as const;
-
-/** Approximate era boundaries (PROTOCOLS §5.2); pass your own to {@link polymarketCategoryEntries}. */
-export const POLYMARKET_ERAS = {
-  /** first taker fees (15-min crypto) */
-  earlyFrom: Date.UTC(2026, 0, 1),
-  /** NCAAB / Serie A markets created from this day */
-  sportsEarlyFrom: Date.UTC(2026, 1, 18),
-  /** per-category taker-only fees "from about Mar/Apr 2026": an approximation */
-  currentFrom: Date.UTC(2026, 2, 30),
-} as const;
-
-/** Built-in category fallback entries for both Polymarket eras. */
-export function polymarketCategoryEntries(eras: { earlyFrom: number; sportsEarlyFrom: number; currentFrom: number } = POLYMARKET_ERAS): FeeScheduleEntry[] {
-  const out: FeeScheduleEntry[] = [{ venue: 'polymarket', scope: 'default', scopeId: '*', feeType: 'none', validFrom: 0, source: 'builtin:no-fee-default' }];
-  for (const c of Object.keys(POLYMARKET_CATEGORY_FEES) as PolymarketCategory[]) {
-    const t = POLYMARKET_CATEGORY_FEES[c];
-    out.push({ venue: 'polymarket', scope: 'category', scopeId: c, feeType: 'none', validFrom: eras.earlyFrom, validTo: eras.currentFrom, source: 'builtin:early-2026' });
-    out.push({
-      venue: 'polymarket', scope: 'category', scopeId: c, feeType: t.rate === '0' ? 'none' : 'polymarket',
-      rate: t.rate, exponent: 1, takerOnly: true, rebateRate: t.rebateRate, validFrom: eras.currentFrom, source: 'builtin:category-table',
-    });
-  }
-  const early = (c: PolymarketCategory, p: { rate: string; exponent: number; rebateRate: string }, from: number): FeeScheduleEntry => ({
-    venue: 'polymarket', scope: 'category', scopeId: c, feeType: 'polymarket_early_2026', rate: p.rate, exponent: p.exponent,
-    takerOnly: true, rebateRate: p.rebateRate, validFrom: from, validTo: eras.currentFrom, source: 'builtin:early-2026',
-  });
-  out.push(early('Crypto', POLYMARKET_EARLY_2026.crypto, eras.earlyFrom));
-  out.push(early('Sports', POLYMARKET_EARLY_2026.sports, eras.sportsEarlyFrom));
-  return out;
-}
-
-/** Kalshi default: a standard quadratic series with multiplier 1 (used when the series is unknown). */
-export const KALSHI_DEFAULT_ENTRY: FeeScheduleEntry = { venue: 'kalshi', scope: 'default', scopeId: '*', feeType: 'quadratic', multiplier: '1', validFrom: 0, source: 'builtin:kalshi-default' };
-
-/** The Gamma market fields the fee book reads. */
-export const GammaMarketFees = z.object({
-  conditionId: z.string().min(1),
-  feesEnabled: z.boolean().optional(),
-  feeSchedule: GammaFeeSchedule.nullable().optional(),
-  feeType: z.string().nullable().optional(),
-  category: z.string().nullable().optional(),
-});
 
 export class FeeBook {
   private readonly entries = new Map<string, FeeScheduleEntry[]>();
@@ -138,11 +101,10 @@ export class FeeBook {
   /** market → its resolved schedule and the time window [from, until) in which that stays true */
   private readonly resolved = new Map<string, { version: number; from: number; until: number; value: ResolvedFeeSchedule | undefined }>();
 
-  /** A book with the built-in defaults (Kalshi quadratic ×1; Polymarket category tables by era). */
+  /** A book with every registered venue's built-in defaults (`VenueModule.fees.defaults`). */
   static withDefaults(): FeeBook {
     const b = new FeeBook();
-    b.add(KALSHI_DEFAULT_ENTRY);
-    for (const e of polymarketCategoryEntries()) b.add(e);
+    for (const v of venueList) for (const e of v.fees.defaults()) b.add(e);
     return b;
   }
 
@@ -152,7 +114,7 @@ export class FeeBook {
     if (!parsed.success) throw new FeeInputError(`invalid fee schedule entry: ${z.prettifyError(parsed.error)}`, { input: JSON.stringify(input) });
     const e = parsed.data;
     if (e.validTo !== undefined && e.validTo <= e.validFrom) throw new FeeInputError('validTo must be after validFrom', { input: JSON.stringify(input) });
-    const scopeId = e.venue === 'polymarket' && e.scope === 'category' ? polymarketCategory(e.scopeId) : e.scopeId;
+    const scopeId = e.scope === 'category' ? categoryKey(e.venue, e.scopeId) : e.scopeId;
     const entry = { ...e, scopeId };
     const key = `${e.venue}|${e.scope}|${scopeId}`;
     const list = (this.entries.get(key) ?? []).filter((x) => x.validFrom !== entry.validFrom);
@@ -195,7 +157,7 @@ export class FeeBook {
   private resolve(venue: Venue, ref: MarketRef, tsMs: number): { value: ResolvedFeeSchedule | undefined; from: number; until: number } {
     const ids: Record<FeeScope, string | undefined> = {
       default: '*',
-      category: ref.category === undefined ? undefined : venue === 'polymarket' ? polymarketCategory(ref.category) : ref.category,
+      category: ref.category === undefined ? undefined : categoryKey(venue, ref.category),
       series: ref.seriesId,
       event: ref.eventId,
       market: ref.marketId,
@@ -245,67 +207,18 @@ export class FeeBook {
     return undefined;
   }
 
-  /** WS `event_fee_update` body: overrides from `tsMs` on; nulls clear (inherit the series). */
-  applyKalshiEventFeeUpdate(msg: unknown, tsMs: number): boolean {
-    const p = KalshiEventFeeUpdate.safeParse(msg);
-    if (!p.success) return this.reject('kalshi', msg, p.error);
-    const m = p.data;
-    this.add({
-      venue: 'kalshi', scope: 'event', scopeId: m.event_ticker, feeType: m.fee_type_override,
-      multiplier: m.fee_multiplier_override === null ? null : String(m.fee_multiplier_override), validFrom: tsMs, source: 'ws:event_fee_update',
-    });
-    return true;
-  }
-
-  /** REST `GET /series/{ticker}` fee fields, valid from `validFrom` (see {@link FeeBook.fetchedAt}). */
-  applyKalshiSeries(series: unknown, validFrom: number, o: FetchOptions = {}): boolean {
-    const p = KalshiSeriesFee.safeParse(series);
-    if (!p.success) return this.reject('kalshi', series, p.error);
-    this.put({ venue: 'kalshi', scope: 'series', scopeId: p.data.ticker, feeType: p.data.fee_type, multiplier: String(p.data.fee_multiplier), validFrom, source: 'rest:series' }, o);
-    return true;
-  }
-
-  /** One row of REST `GET /series/fee_changes` (valid from its scheduled_ts). */
-  applyKalshiSeriesFeeChange(change: unknown): boolean {
-    const p = KalshiSeriesFeeChange.safeParse(change);
-    if (!p.success) return this.reject('kalshi', change, p.error);
-    const c = p.data;
-    this.add({ venue: 'kalshi', scope: 'series', scopeId: c.series_ticker, feeType: c.fee_type, multiplier: String(c.fee_multiplier), validFrom: c.scheduled_ts, source: 'rest:series_fee_changes' });
-    return true;
-  }
-
-  /**
-   * A Gamma market: `feesEnabled:false` → no fee; `feeSchedule` → that schedule; fee-enabled without
-   * schedule → inherit the category table (category from `category`, else from `feeType`
-   * `crypto_*`/`sports_*`, else 'Other').
-   */
-  applyPolymarketMarket(market: unknown, validFrom: number, o: FetchOptions = {}): boolean {
-    const p = GammaMarketFees.safeParse(market);
-    if (!p.success) return this.reject('polymarket', market, p.error);
-    const m = p.data;
-    const fromType = m.feeType?.startsWith('crypto') ? 'Crypto' : m.feeType?.startsWith('sports') ? 'Sports' : undefined;
-    const category = m.category ?? fromType ?? (m.feesEnabled ? 'Other' : undefined);
-    this.setMarketRef('polymarket', { ...this.marketRef('polymarket', m.conditionId), marketId: m.conditionId, ...(category ? { category } : {}) });
-    const base = { venue: 'polymarket' as const, scope: 'market' as const, scopeId: m.conditionId, validFrom, source: 'rest:gamma' };
-    if (!m.feesEnabled) this.put({ ...base, feeType: 'none' }, o);
-    else if (m.feeSchedule) this.put({ ...base, feeType: m.feeSchedule.rate === '0' ? 'none' : 'polymarket', ...m.feeSchedule }, o);
-    else this.put({ ...base, feeType: null }, o);
-    return true;
-  }
-
   /**
    * A view of this book for one refresh fetched at `ts`: what the venues say their schedules are
-   * NOW (`applyKalshiSeries`, `applyPolymarketMarket`, which venue modules call with validFrom 0)
+   * NOW ({@link FeeBook.putCurrent}, which the venues' fee parsers call with validFrom 0)
    * is stored valid from `ts`, not from time 0, so a replay of an earlier session still sees the
    * schedules valid then; a schedule equal to the one already valid is not stored again (it stays
-   * valid from when it was first seen). Announced changes (`applyKalshiSeriesFeeChange`, at their
+   * valid from when it was first seen). Announced changes (added with {@link FeeBook.add} at their
    * scheduled time) and pushed updates (at their receive time) keep their own times. Everything
    * else reads and writes this book.
    */
   fetchedAt(ts: number): FeeBook {
     const stamped: Partial<FeeBook> = {
-      applyKalshiSeries: (series, validFrom) => this.applyKalshiSeries(series, Math.max(validFrom, ts), { fetched: true }),
-      applyPolymarketMarket: (market, validFrom) => this.applyPolymarketMarket(market, Math.max(validFrom, ts), { fetched: true }),
+      putCurrent: (input) => this.put({ ...input, validFrom: Math.max(input.validFrom, ts) }, { fetched: true }),
     };
     return new Proxy(this, {
       get: (target, key) => {
@@ -314,6 +227,14 @@ export class FeeBook {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+  }
+
+  /**
+   * A schedule a venue reports as current (e.g. a Kalshi series, a Gamma market): add() here; in a
+   * {@link FeeBook.fetchedAt} view stamped with the fetch time and stored only when it changed.
+   */
+  putCurrent(input: FeeScheduleEntryInput): void {
+    this.put(input, {});
   }
 
   /** add(), or for a fetched schedule: add only when it differs from the entry valid at its time. */
@@ -327,12 +248,13 @@ export class FeeBook {
     const p = FeeScheduleEntry.safeParse(input);
     if (!p.success) return false;
     const e = p.data;
-    const scopeId = e.venue === 'polymarket' && e.scope === 'category' ? polymarketCategory(e.scopeId) : e.scopeId;
+    const scopeId = e.scope === 'category' ? categoryKey(e.venue, e.scopeId) : e.scopeId;
     const current = this.validAt(`${e.venue}|${e.scope}|${scopeId}`, e.validFrom);
     return current !== undefined && current.validTo === undefined && FIELDS.every((f) => (current[f] ?? null) === (e[f] ?? null));
   }
 
-  private reject(venue: Venue, raw: unknown, err: z.ZodError): false {
+  /** A venue fee message its parser rejected: logged with the raw value and counted in {@link FeeBook.rejected}. */
+  reject(venue: Venue, raw: unknown, err: z.ZodError): false {
     this.rejected++;
     log.warn({ err: new FeeInputError(z.prettifyError(err), { input: 'fee update' }), venue, raw }, 'fee update rejected');
     return false;

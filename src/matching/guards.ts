@@ -77,19 +77,19 @@ export function statusGuard(a: Rec, b: Rec): GuardResult {
   return pass('status', 'both open');
 }
 
-function timeGuard(guard: 'closeTime' | 'resolutionTime', ta: number | undefined, tb: number | undefined, windowMs: number): GuardResult {
-  if (ta === undefined || tb === undefined) return flag(guard, `${guard} unknown on ${ta === undefined ? 'polymarket' : 'kalshi'}`);
+function timeGuard(guard: 'closeTime' | 'resolutionTime', venues: readonly [string, string], ta: number | undefined, tb: number | undefined, windowMs: number): GuardResult {
+  if (ta === undefined || tb === undefined) return flag(guard, `${guard} unknown on ${ta === undefined ? venues[0] : venues[1]}`);
   const d = Math.abs(ta - tb);
   if (d > windowMs) return fail(guard, `${guard} differs by ${hours(d)} (${iso(ta)} vs ${iso(tb)}; window ${hours(windowMs)})`);
   return pass(guard, `${guard} within ${hours(d)}`);
 }
 
 export function closeTimeGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
-  return timeGuard('closeTime', a.closeTime, b.closeTime, cfg.closeWindowMs);
+  return timeGuard('closeTime', [a.venue, b.venue], a.closeTime, b.closeTime, cfg.closeWindowMs);
 }
 
 export function resolutionTimeGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
-  return timeGuard('resolutionTime', a.expectedResolutionTime ?? a.closeTime, b.expectedResolutionTime ?? b.closeTime, cfg.resolutionWindowMs);
+  return timeGuard('resolutionTime', [a.venue, b.venue], a.expectedResolutionTime ?? a.closeTime, b.expectedResolutionTime ?? b.closeTime, cfg.resolutionWindowMs);
 }
 
 /** Dates named in the titles must agree (a day, a month-day without year, or a month). */
@@ -143,7 +143,7 @@ export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): G
   const ta = sorted(a.thresholds);
   const tb = sorted(b.thresholds);
   if (!ta.length && !tb.length) return pass('thresholds', 'no thresholds');
-  if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? 'polymarket' : 'kalshi'} only`);
+  if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? a.venue : b.venue} only`);
   const show = (ts: T[]): string => ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ');
   if (ta.length !== tb.length || !ta.every((t, i) => eq(t.value, tb[i]!.value))) {
     return fail('thresholds', `thresholds differ: ${show(ta)} vs ${show(tb)}`);
@@ -153,7 +153,7 @@ export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): G
     const ca = ta[i]!.comparator;
     const cb = tb[i]!.comparator;
     if (!ca || !cb) {
-      if (ca !== cb) notes.push(`comparator missing on ${ca ? 'kalshi' : 'polymarket'} at ${ta[i]!.value}`);
+      if (ca !== cb) notes.push(`comparator missing on ${ca ? b.venue : a.venue} at ${ta[i]!.value}`);
       continue;
     }
     const wantSame = mapping !== 'YES_NO';

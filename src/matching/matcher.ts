@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { MarketRecord } from '../../schema/market.js';
 import type { PairLeg, PairStatus } from '../../schema/pair.js';
+import { VENUE_IDS, type Venue } from '../../schema/venue.js';
 import { legsKey, matcherDecisions, recordMatcherDecision } from '../control/pairs.js';
 import { log } from '../log.js';
 import { CandidateIndex, type CandidateFeatures, type CandidateOptions } from './candidates.js';
@@ -102,6 +103,8 @@ export interface MatcherOptions {
   readonly concurrency?: number;
   /** stop judging after this many pairs in one run (cost cap; default unlimited) */
   readonly maxJudgements?: number;
+  /** the venues of leg A (whose markets are searched for) and leg B (searched in); default VENUE_IDS[0], VENUE_IDS[1] */
+  readonly legVenues?: readonly [Venue, Venue];
 }
 
 export interface MatcherResult {
@@ -116,7 +119,7 @@ export interface MatcherResult {
 }
 
 const hashesOf = (p: StoredMarket, k: StoredMarket): string => JSON.stringify({ poly: p.rulesHash, kalshi: k.rulesHash });
-/** The matcher pairs a Polymarket market (leg A) with a Kalshi market (leg B). */
+/** The matcher pairs a leg A market (default Polymarket) with a leg B market (default Kalshi). */
 const legsOf = (p: StoredMarket, k: StoredMarket): readonly [PairLeg, PairLeg] => [
   { venue: p.record.venue, marketId: p.record.marketId },
   { venue: k.record.venue, marketId: k.record.marketId },
@@ -125,9 +128,11 @@ const legsOf = (p: StoredMarket, k: StoredMarket): readonly [PairLeg, PairLeg] =
 /** One matcher run over the open markets in `venue_markets`. */
 export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
   const open = ['open', 'unopened'] as const;
+  const [venueA, venueB] = o.legVenues ?? [VENUE_IDS[0], VENUE_IDS[1]];
+  // names below: `poly` = leg A's markets, `kalshi` = leg B's (the matching rework, issue 14, renames them)
   const [poly, kalshi] = await Promise.all([
-    loadMarkets(o.pool, { venue: 'polymarket', statuses: [...open] }),
-    loadMarkets(o.pool, { venue: 'kalshi', statuses: [...open] }),
+    loadMarkets(o.pool, { venue: venueA, statuses: [...open] }),
+    loadMarkets(o.pool, { venue: venueB, statuses: [...open] }),
   ]);
   const byKalshi = new Map(kalshi.map((k) => [k.record.marketId, k]));
   const existing = await matcherDecisions(o.pool);

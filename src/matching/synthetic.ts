@@ -5,6 +5,7 @@
  * strike, another day). Seeded, so every run sees the same markets.
  */
 import { MarketRecord } from '../../schema/market.js';
+import type { Venue } from '../../schema/venue.js';
 import { mulberry32, pick, randInt, type Rng } from '../venues/common/prng.js';
 import { extractEntities } from './extract.js';
 import { recordThresholds } from './records.js';
@@ -195,7 +196,7 @@ export function syntheticUniverse(opts: { seed?: number; nPoly: number; nKalshi:
   const rng = mulberry32(opts.seed ?? 42);
   const base = opts.baseTimeMs ?? Date.UTC(2026, 0, 1);
   const days = opts.days ?? 365;
-  const mk = (venue: 'polymarket' | 'kalshi', id: string, t: Text, closeTs: number): MarketRecord =>
+  const mk = (venue: Venue, id: string, t: Text, closeTs: number): MarketRecord =>
     MarketRecord.parse({
       venue,
       marketId: id,

@@ -1,97 +1,92 @@
 /**
- * The broker slot of a {@link VenueModule}: order entry on one venue. Signatures only; the
- * Execution work (src/execution/: paper broker against the live book, live brokers on the venues'
- * order APIs) implements them. Money is integer micro-dollars, quantities integer millionths.
+ * The broker slot of a {@link VenueModule}: order entry on one venue, one interface for the
+ * paper broker (src/execution/paperBroker.ts, fills against the live or replayed book) and the
+ * live brokers (src/venues/<venue>/broker.ts, on the venues' order APIs). Shapes (zod) in
+ * `schema/execution.ts`. Money is integer micro-dollars, quantities integer millionths.
  *
- * Outcome semantics: a send that fails in transit is an UNKNOWN outcome (the order may rest at
- * the venue): callers reconcile with {@link Broker.status} by `clientOrderId`, never resend blindly.
+ * Orders are limit IOC/FOK only (never market orders, never resting). `clientOrderId` is the
+ * idempotency key: placing the same id twice must not create a second order (the venue refuses
+ * it, or the broker answers with the first order's status).
+ *
+ * Outcomes of {@link Broker.place}:
+ * - resolves with an {@link OrderAck}: the venue accepted the order (state filled / partially
+ *   filled / cancelled with `filledQty`, or open until its IOC remainder is cancelled);
+ * - rejects with {@link OrderRejectedError}: the venue refused it, nothing happened
+ *   (`reason`: insufficient balance, price moved, min size, tick…);
+ * - rejects with {@link OrderUnknownError}: the send failed or the ack was lost/timed out; the
+ *   order may exist at the venue. The caller reconciles with {@link Broker.status} by
+ *   `clientOrderId` (and may cancel), never resends blindly and never assumes it failed.
  */
 import type { Observable } from 'rxjs';
-import type { Micros, Qty } from '../../schema/money.js';
-import type { Outcome, Venue } from '../../schema/venue.js';
+import type { Balance, BrokerPosition, Fill, OrderAck, OrderRequest, RejectReason, TradingRules } from '../../schema/execution.js';
+import type { Venue } from '../../schema/venue.js';
 import type { Config } from '../config.js';
+import { NonRetryableError, UnknownOutcomeError } from '../errors.js';
 import type { VenueFeed } from './venue.js';
 
-export type OrderSide = 'buy' | 'sell';
-/** FOK: all or nothing now; IOC: what fills now, the rest cancelled; GTC: rests until filled or cancelled. */
-export type TimeInForce = 'FOK' | 'IOC' | 'GTC';
-export type OrderState = 'pending' | 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'unknown';
+export type { Balance, BrokerPosition, Fill, OrderAck, OrderRequest, OrderSide, OrderState, RejectReason, TimeInForce, TradingRules } from '../../schema/execution.js';
 
-export interface OrderRequest {
-  /** our idempotency key: the venue rejects a second order with the same id */
-  readonly clientOrderId: string;
-  readonly marketId: string;
-  readonly outcome: Outcome;
-  readonly side: OrderSide;
-  /** limit price, micro-dollars */
-  readonly limitPriceMicros: Micros;
-  readonly qty: Qty;
-  readonly timeInForce: TimeInForce;
+/** The venue refused the order (nothing rests, nothing filled). `venueText` keeps the venue's words. */
+export class OrderRejectedError extends NonRetryableError {
+  constructor(
+    readonly venue: Venue,
+    readonly clientOrderId: string,
+    readonly reason: RejectReason,
+    venueText?: string,
+  ) {
+    super(`${venue} rejected order ${clientOrderId}: ${reason}${venueText ? ` (${venueText})` : ''}`, { venue, clientOrderId, reason, venueText });
+  }
 }
 
-export interface OrderStatus {
-  readonly venue: Venue;
-  readonly clientOrderId: string;
-  /** absent while the venue has not acknowledged (state 'pending' or 'unknown') */
-  readonly venueOrderId?: string;
-  readonly state: OrderState;
-  readonly filledQty: Qty;
-  /** volume-weighted fill price, micro-dollars (absent before the first fill) */
-  readonly avgPriceMicros?: Micros;
-  readonly feesMicros: Micros;
-  /** the venue's reason for a rejection or cancellation */
-  readonly reason?: string;
-  /** unix ms */
-  readonly ts: number;
+/** The send failed in transit or the ack was lost: reconcile with `Broker.status(clientOrderId)`. */
+export class OrderUnknownError extends UnknownOutcomeError {
+  constructor(
+    readonly venue: Venue,
+    readonly clientOrderId: string,
+    cause?: unknown,
+  ) {
+    super(`${venue} order ${clientOrderId}: outcome unknown (ack lost or timed out)`, { venue, clientOrderId }, { cause });
+  }
 }
 
-export interface Fill {
-  readonly venue: Venue;
-  /** the venue's trade/fill id (fills are keyed by it: idempotent) */
-  readonly fillId: string;
-  readonly clientOrderId: string;
-  readonly venueOrderId: string;
-  readonly marketId: string;
-  readonly outcome: Outcome;
-  readonly side: OrderSide;
-  readonly priceMicros: Micros;
-  readonly qty: Qty;
-  readonly feeMicros: Micros;
-  readonly tsVenue: number;
-  readonly tsReceived: number;
+/** The venue does not know this order id (status/cancel of an id it never saw). */
+export class OrderNotFoundError extends NonRetryableError {
+  constructor(
+    readonly venue: Venue,
+    readonly orderId: string,
+  ) {
+    super(`${venue} does not know order ${orderId}`, { venue, orderId });
+  }
 }
 
-export interface Position {
-  readonly marketId: string;
-  readonly outcome: Outcome;
-  readonly qty: Qty;
-  /** average entry price, micro-dollars */
-  readonly avgPriceMicros: Micros;
-}
-
-export interface Balance {
-  /** cash at the venue, micro-dollars */
-  readonly cashMicros: Micros;
-  /** cash not reserved by open orders */
-  readonly availableMicros: Micros;
-  readonly ts: number;
-}
+/** Which id a status/cancel call names. */
+export type OrderRef = { readonly clientOrderId: string } | { readonly venueOrderId: string };
 
 export interface Broker {
   readonly venue: Venue;
-  /** Sends an order; resolves with the venue's acknowledgement (or state 'unknown' when the send failed in transit). */
-  place(order: OrderRequest): Promise<OrderStatus>;
-  /** Cancels the rest of an order; resolves with its final status. */
-  cancel(clientOrderId: string): Promise<OrderStatus>;
-  /** The order's current status at the venue (reconciliation). */
-  status(clientOrderId: string): Promise<OrderStatus>;
-  /** Every fill of our orders, as the venue reports them (live: the private channel; paper: against the book). */
+  /** Sends a limit IOC/FOK order. See the module comment for the three outcomes. */
+  place(order: OrderRequest): Promise<OrderAck>;
+  /** Cancels what is left of an order; resolves with its final status. OrderNotFoundError when unknown. */
+  cancel(ref: OrderRef): Promise<OrderAck>;
+  /**
+   * The order's current status at the venue (reconciliation of an unknown outcome, recovery).
+   * OrderNotFoundError when the venue never received it (then it is safe to place it again).
+   */
+  status(ref: OrderRef): Promise<OrderAck>;
+  /** Our orders still open at the venue. */
+  openOrders(): Promise<readonly OrderAck[]>;
+  /** Every fill of our orders as the venue reports them (live: the private channel; paper: against the book). Hot. */
   readonly fills$: Observable<Fill>;
-  positions(): Promise<readonly Position[]>;
+  positions(): Promise<readonly BrokerPosition[]>;
   balance(): Promise<Balance>;
-  /** Stops the private channel; open orders stay at the venue. */
+  /**
+   * The market's order-entry rules (tick, minimum size) when the broker knows better than the
+   * venue's defaults ({@link VenueModule.tradingRules}), e.g. Polymarket's per-market tick.
+   */
+  rules?(marketId: string): TradingRules | undefined;
+  /** Stops the private channel; fills$ completes. Open orders stay at the venue. */
   close(): Promise<void>;
 }
 
-/** Builds a venue's broker from the config; a paper broker fills against the venue's live feed. */
-export type BrokerFactory = (config: Pick<Config, 'venues'>, deps: { readonly feed?: VenueFeed; readonly paper?: boolean }) => Broker;
+/** Builds a venue's live broker from the config (credentials, URLs); the feed is there for brokers that need books. */
+export type BrokerFactory = (config: Pick<Config, 'venues'>, deps: { readonly feed?: VenueFeed }) => Broker;

@@ -10,9 +10,11 @@
  *                ├─ feed(config) → VenueFeed             books$, status$, frames$ (recorder), counters,
  *                │                                       feeUpdates$ (fee messages), lifecycle$ (market lifecycle)
  *                ├─ rest(config) → VenueRest             discovery (MarketRecord), pair-market metadata, fee schedules
+ *                ├─ fees                                 fee defaults, category keys (parsers: ./<id>/fees.ts)
  *                ├─ replay.bookEvents(markets)           recorded RawFrames → BookEvents (the live decoders)
  *                ├─ simulator.start(opts)                the venue simulator (wire-exact WS + REST)
- *                └─ broker?                              Execution fills this slot (./broker.ts)
+ *                ├─ broker?                              order entry (./broker.ts, schema/execution.ts)
+ *                └─ tradingRules?                        tick, minimum size (the executor rounds to them)
  * ```
  */
 import type { Observable, OperatorFunction } from 'rxjs';
@@ -23,12 +25,13 @@ import type { MarketRecord } from '../../schema/market.js';
 import { VenueId, type Venue } from '../../schema/venue.js';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
-import type { FeeBook, MarketRef } from '../fees/schedule.js';
-import type { ApplyResult } from '../matching/discovery.js';
+import type { FeeBook, FeeScheduleEntry, MarketRef } from '../fees/schedule.js';
+import type { ApplyResult, DiscoveredMarket, MarketSource } from '../matching/discovery.js';
 import type { FeedCounters, FeedStatus } from '../../schema/feed.js';
 import type { RawFrame } from './common/types.js';
 import type { SimControl } from './common/simFaults.js';
 import type { BrokerFactory } from './broker.js';
+import type { TradingRules } from '../../schema/execution.js';
 
 /** The part of the app config a venue reads (its URLs, credentials, feed timings). */
 export type VenueConfig = Pick<Config, 'venues'>;
@@ -123,9 +126,12 @@ export interface FeeRefreshStats {
   errors: number;
 }
 
-/** The venue's REST side: discovery, the metadata pairs need, fee schedules (wraps its REST client). */
-export interface VenueRest {
-  /** Discovery: the venue's open markets as MarketRecords (`max` caps paging for smoke runs). */
+/**
+ * The venue's REST side: discovery, the metadata pairs need, fee schedules (wraps its REST client).
+ * `discover` is discovery's source (src/matching/discovery.ts: markets with raw text and flags).
+ */
+export interface VenueRest extends MarketSource {
+  /** The venue's open markets as MarketRecords, without extra lookups (`max` caps paging for smoke runs). */
   listMarkets(o?: { readonly max?: number }): Promise<MarketRecord[]>;
   /** Metadata of these markets (subscription data, fee refs). Markets the venue does not know are left out and logged. */
   marketMeta(marketIds: readonly string[]): Promise<MarketMeta[]>;
@@ -136,14 +142,14 @@ export interface VenueRest {
   refreshFees(feeBook: FeeBook, markets: readonly MarketMeta[], o?: { readonly scheduled?: boolean }): Promise<FeeRefreshStats>;
 }
 
-/** The venue's market objects as MarketRecords; one that does not fit is logged with its id and left out. */
-export function marketRecords<T>(venue: Venue, items: readonly T[], toRecord: (m: T) => MarketRecord, idOf: (m: T) => string): MarketRecord[] {
+/** Discovered markets as MarketRecords; one that does not fit is logged and left out. */
+export function marketRecords(markets: readonly DiscoveredMarket[]): MarketRecord[] {
   const out: MarketRecord[] = [];
-  for (const m of items) {
+  for (const m of markets) {
     try {
-      out.push(toRecord(m));
+      out.push(m.record());
     } catch (err) {
-      log.warn({ err, venue, marketId: idOf(m) }, 'market rejected');
+      log.warn({ err, venue: m.venue, raw: JSON.stringify(m.raw)?.slice(0, 512) }, 'market rejected');
     }
   }
   return out;
@@ -216,6 +222,14 @@ export interface MarketLinkHint {
   readonly seriesId?: string;
 }
 
+/** The venue's fee specifics the FeeBook needs (parsing of its fee messages lives in `src/venues/<id>/fees.ts`). */
+export interface VenueFees {
+  /** built-in schedule entries (defaults, published tables), loaded by `FeeBook.withDefaults()` */
+  defaults(): FeeScheduleEntry[];
+  /** a category label as the venue's category table keys it (e.g. case-insensitive); as is when absent */
+  categoryKey?(label: string): string;
+}
+
 /** One venue. See the module comment; implementations in `src/venues/<id>/index.ts`. */
 export interface VenueModule {
   readonly id: Venue;
@@ -229,8 +243,16 @@ export interface VenueModule {
   feed(config: VenueConfig): VenueFeed;
   /** The REST client (discovery, metadata, fees), configured from the app config. */
   rest(config: VenueConfig): VenueRest;
+  /** Fee defaults and category keys (the FeeBook's venue specifics). */
+  readonly fees: VenueFees;
   readonly replay: VenueReplay;
   readonly simulator: VenueSimulatorFactory;
-  /** Order entry; filled by the Execution work (src/execution/), absent until then. */
+  /** Order entry (live broker on the venue's order API); absent until the venue has one. */
   readonly broker?: BrokerFactory;
+  /**
+   * The venue's default order-entry rules (tick, minimum size, size step); a broker's
+   * `rules(marketId)` overrides them per market. Absent: the executor uses a conservative
+   * default (1¢ tick, whole contracts, one contract minimum).
+   */
+  readonly tradingRules?: TradingRules;
 }

@@ -10,13 +10,15 @@ import { polymarketEarly2026Fee, polymarketFee, polymarketFeeExact } from '../..
 import { FeeInputError } from '../../src/fees/rational.js';
 import { FeeBook, FeeType, type ResolvedFeeSchedule } from '../../src/fees/schedule.js';
 import { KAL, lv, POLY, T0 } from './pairBooksFixture.js';
+import { applyKalshiSeries } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 /** Polymarket market with feeSchedule rate 0.04; Kalshi series quadratic ×1. */
 function plantedFeeBook(): FeeBook {
   const fb = FeeBook.withDefaults();
-  fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+  applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
   fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST', eventId: 'KXTEST-26' });
-  fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+  applyKalshiSeries(fb, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
   return fb;
 }
 
@@ -71,10 +73,10 @@ describe('legFee', () => {
   it('legFee: no-fee market, early era (shares on BUY), schedule/leg venue mismatch', () => {
     const fb = FeeBook.withDefaults();
     const leg = { venue: 'polymarket' as const, marketId: POLY, fills: [lv(0.5, 100)] };
-    fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: false }, 0);
+    applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: false }, 0);
     expect(legFee(leg, fb.feeScheduleAt('polymarket', POLY, T0)!)).toBe(0);
     // a fee-enabled crypto market without schedule in Feb 2026: 100 × 0.25 × 0.0625 = 1.5625 shares × 0.5 = 0.78125
-    fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeType: 'crypto_fees' }, 1);
+    applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: true, feeType: 'crypto_fees' }, 1);
     const feb = fb.feeScheduleAt('polymarket', POLY, Date.UTC(2026, 1, 10))!;
     expect(feb.feeType).toBe('polymarket_early_2026');
     expect(legFee(leg, feb)).toBe(781_250);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  KalshiEventFeeUpdate, KalshiFeeAccumulator, KalshiSeriesFeeChange, kalshiFeeCeilCent, kalshiFeeExact, kalshiOrderFee,
+  KalshiFeeAccumulator, kalshiFeeCeilCent, kalshiFeeExact, kalshiOrderFee,
   kalshiRevenue, kalshiTradeFee, KALSHI_DIRECT_PRECISION, type KalshiFeeParams,
 } from '../../src/fees/kalshi.js';
 import { parseRational } from '../../src/fees/rational.js';
+import { KalshiEventFeeUpdate, KalshiSeriesFeeChange } from '../../src/venues/kalshi/fees.js';
 import { fixture, usd } from './helpers.js';
 
 interface Row { role: 'taker' | 'maker'; rate: string; contracts: number; price: string; raw_fee: string; ceil_to_cent: string; ceil_to_centicent: string; third_party_published: string; agrees_with_ceil_to_cent: boolean }

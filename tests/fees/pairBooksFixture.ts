@@ -2,6 +2,8 @@
 import type { Book, Level } from '../../schema/book.js';
 import type { Pair, PairBooks } from '../../schema/pair.js';
 import { FeeBook } from '../../src/fees/schedule.js';
+import { applyKalshiSeries } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 export const POLY = '0x' + 'cd'.repeat(32);
 export const KAL = 'KXTEST-26-T1';
@@ -27,8 +29,8 @@ export function pairBooks(a: Book, b: Book, p: Pair = pair): PairBooks {
 /** Fee book of the sizing examples: the Polymarket market fee-free, the Kalshi series quadratic ×1 (7¢ × p × (1 − p)). */
 export function freePolyKalshiQuadratic(): FeeBook {
   const fb = FeeBook.withDefaults();
-  fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: false }, 0);
+  applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: false }, 0);
   fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST' });
-  fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+  applyKalshiSeries(fb, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
   return fb;
 }

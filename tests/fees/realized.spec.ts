@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { realizedArb } from '../../src/fees/realized.js';
 import { FeeBook } from '../../src/fees/schedule.js';
+import { applyKalshiSeries } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 const POLY = '0x' + 'ab'.repeat(32);
 const fb = FeeBook.withDefaults();
-fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
 fb.setMarketRef('kalshi', { marketId: 'KX-1', seriesId: 'KX' });
-fb.applyKalshiSeries({ ticker: 'KX', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+applyKalshiSeries(fb, { ticker: 'KX', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
 const T = Date.UTC(2026, 5, 1);
 
 describe('realizedArb', () => {

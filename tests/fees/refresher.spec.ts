@@ -8,6 +8,8 @@ import type { Venue } from '../../schema/venue.js';
 import { refreshFees, type VenueFeeSource } from '../../src/fees/refresher.js';
 import { FeeBook } from '../../src/fees/schedule.js';
 import type { MarketMeta } from '../../src/venues/venue.js';
+import { applyKalshiSeries, applyKalshiSeriesFeeChange } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 const KAL = 'KXTEST-26-T1';
 const POLY = '0x' + 'ab'.repeat(32);
@@ -21,8 +23,8 @@ function venues(now: { kalshiMultiplier: number; polyRate: number }, announced?:
       rest: {
         refreshFees: async (fb, markets, o) => {
           for (const m of markets) fb.setMarketRef('kalshi', { marketId: m.marketId, seriesId: 'KXTEST' });
-          fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: now.kalshiMultiplier }, 0);
-          if (o?.scheduled && announced) fb.applyKalshiSeriesFeeChange({ series_ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: announced.multiplier, scheduled_ts: announced.atSeconds });
+          applyKalshiSeries(fb, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: now.kalshiMultiplier }, 0);
+          if (o?.scheduled && announced) applyKalshiSeriesFeeChange(fb, { series_ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: announced.multiplier, scheduled_ts: announced.atSeconds });
           return { markets: markets.length, scopes: 1, errors: 0 };
         },
       },
@@ -31,7 +33,7 @@ function venues(now: { kalshiMultiplier: number; polyRate: number }, announced?:
       venue: 'polymarket', markets: [meta('polymarket', POLY)],
       rest: {
         refreshFees: async (fb, markets) => {
-          for (const m of markets) fb.applyPolymarketMarket({ conditionId: m.marketId, feesEnabled: true, feeSchedule: { rate: now.polyRate, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+          for (const m of markets) applyPolymarketMarket(fb, { conditionId: m.marketId, feesEnabled: true, feeSchedule: { rate: now.polyRate, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
           return { markets: markets.length, scopes: 0, errors: 0 };
         },
       },
@@ -81,7 +83,7 @@ describe('refreshFees: schedules valid from when they were fetched', () => {
     expect(fb.feeScheduleAt('kalshi', KAL, at - 1)).toMatchObject({ multiplier: '0.5' });
     expect(fb.feeScheduleAt('kalshi', KAL, at)).toMatchObject({ multiplier: '2' });
     // a direct call (DB load, tests) keeps the validFrom it is given
-    fb.applyKalshiSeries({ ticker: 'KXOTHER', fee_type: 'flat', fee_multiplier: 1 }, 0);
+    applyKalshiSeries(fb, { ticker: 'KXOTHER', fee_type: 'flat', fee_multiplier: 1 }, 0);
     expect(fb.all().find((e) => e.scopeId === 'KXOTHER')?.validFrom).toBe(0);
   });
 
@@ -90,11 +92,11 @@ describe('refreshFees: schedules valid from when they were fetched', () => {
     const view = fb.fetchedAt(T1);
     view.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST' });
     expect(fb.marketRef('kalshi', KAL)).toEqual({ marketId: KAL, seriesId: 'KXTEST' });
-    expect(view.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 3 }, 0)).toBe(true);
+    expect(applyKalshiSeries(view, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 3 }, 0)).toBe(true);
     expect(view.feeScheduleAt('kalshi', KAL, T1)).toMatchObject({ multiplier: '3' });
     expect(fb.feeScheduleAt('kalshi', KAL, T1 - 1)).toMatchObject({ multiplier: '1' });
     // invalid input is still rejected and counted on the book
-    expect(view.applyKalshiSeries({ ticker: 'X' }, 0)).toBe(false);
+    expect(applyKalshiSeries(view, { ticker: 'X' }, 0)).toBe(false);
     expect(fb.rejected).toBe(1);
   });
 });

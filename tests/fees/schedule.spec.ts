@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FeeBook, POLYMARKET_ERAS } from '../../src/fees/schedule.js';
+import { FeeBook } from '../../src/fees/schedule.js';
 import { fixture } from './helpers.js';
+import { applyKalshiEventFeeUpdate, applyKalshiSeries, applyKalshiSeriesFeeChange } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket, POLYMARKET_ERAS } from '../../src/venues/polymarket/fees.js';
 
 const EVT = 'KXBTCD-26MAY2018';
 const MKT = 'KXBTCD-26MAY2018-T100000';
@@ -8,11 +10,11 @@ const MKT = 'KXBTCD-26MAY2018-T100000';
 describe('FeeBook (Kalshi): event override > series > default', () => {
   const fb = FeeBook.withDefaults();
   fb.setMarketRef('kalshi', { marketId: MKT, eventId: EVT, seriesId: 'KXBTCD' });
-  fb.applyKalshiSeries({ ticker: 'KXBTCD', fee_type: 'quadratic_with_maker_fees', fee_multiplier: 1 }, 1_000);
-  fb.applyKalshiSeriesFeeChange({ series_ticker: 'KXBTCD', fee_type: 'quadratic_with_maker_fees', fee_multiplier: 0.5, scheduled_ts: 5 }); // 5 s = 5000 ms
+  applyKalshiSeries(fb, { ticker: 'KXBTCD', fee_type: 'quadratic_with_maker_fees', fee_multiplier: 1 }, 1_000);
+  applyKalshiSeriesFeeChange(fb, { series_ticker: 'KXBTCD', fee_type: 'quadratic_with_maker_fees', fee_multiplier: 0.5, scheduled_ts: 5 }); // 5 s = 5000 ms
   const [set, cleared] = fixture<{ msg: unknown }[]>('kalshi/docs/ws_event_fee_update.json');
-  fb.applyKalshiEventFeeUpdate(set!.msg, 10_000);
-  fb.applyKalshiEventFeeUpdate(cleared!.msg, 20_000);
+  applyKalshiEventFeeUpdate(fb, set!.msg, 10_000);
+  applyKalshiEventFeeUpdate(fb, cleared!.msg, 20_000);
 
   it('default before the series is known', () => {
     expect(fb.feeScheduleAt('kalshi', MKT, 500)).toMatchObject({ feeType: 'quadratic', multiplier: '1' });
@@ -31,8 +33,8 @@ describe('FeeBook (Kalshi): event override > series > default', () => {
   });
   it('rejects malformed updates, counts them, keeps the book', () => {
     const before = fb.rejected;
-    expect(fb.applyKalshiEventFeeUpdate({ event_ticker: EVT, fee_type_override: 'bogus', fee_multiplier_override: 1 }, 30_000)).toBe(false);
-    expect(fb.applyKalshiSeries({ ticker: 'X' }, 0)).toBe(false);
+    expect(applyKalshiEventFeeUpdate(fb, { event_ticker: EVT, fee_type_override: 'bogus', fee_multiplier_override: 1 }, 30_000)).toBe(false);
+    expect(applyKalshiSeries(fb, { ticker: 'X' }, 0)).toBe(false);
     expect(fb.rejected).toBe(before + 2);
     expect(fb.feeScheduleAt('kalshi', MKT, 30_000)).toMatchObject({ feeType: 'quadratic_with_maker_fees', multiplier: '0.5' });
   });
@@ -49,9 +51,9 @@ describe('FeeBook (Polymarket): market > category, by era', () => {
   const cryptoMarket = Array.isArray(crypto) ? crypto[0]! : crypto;
   const closed = fixture<{ conditionId: string }>('polymarket/rest_gamma_market_closed_resolved.json');
   const fb = FeeBook.withDefaults();
-  fb.applyPolymarketMarket(sportsMarket, 0);
-  fb.applyPolymarketMarket(cryptoMarket, 0);
-  fb.applyPolymarketMarket(closed, 0);
+  applyPolymarketMarket(fb, sportsMarket, 0);
+  applyPolymarketMarket(fb, cryptoMarket, 0);
+  applyPolymarketMarket(fb, closed, 0);
   const june = Date.UTC(2026, 5, 1);
 
   it("a market's own feeSchedule wins (sports fixture: 0.03 / 25 %)", () => {

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverMarkets } from '../../src/matching/discovery.js';
 import { PolymarketRest } from '../../src/venues/polymarket/rest.js';
 import { KalshiRest } from '../../src/venues/kalshi/rest.js';
+import { kalshiDiscovery } from '../../src/venues/kalshi/market.js';
+import { polymarketDiscovery } from '../../src/venues/polymarket/market.js';
 import { startPolymarketSimulator, type PolySim } from '../../src/venues/polymarket/simulator.js';
 import { startKalshiSimulator, type KalshiSim } from '../../src/venues/kalshi/simulator.js';
 import { pgTestPool, type PgTestDb } from '../helpers/db.js';
@@ -29,8 +31,10 @@ describe('discovery against the venue simulators', () => {
   it('stores every open market of both venues in one normal form, idempotently', async () => {
     const clients = () => ({
       pool: db.pool,
-      poly: new PolymarketRest({ gammaUrl: poly.restUrl, clobUrl: poly.restUrl }),
-      kalshi: new KalshiRest({ baseUrl: kalshi.restUrl, ...(kalshi.auth ? { auth: kalshi.auth } : {}) }),
+      sources: {
+        polymarket: polymarketDiscovery(new PolymarketRest({ gammaUrl: poly.restUrl, clobUrl: poly.restUrl })),
+        kalshi: kalshiDiscovery(new KalshiRest({ baseUrl: kalshi.restUrl, ...(kalshi.auth ? { auth: kalshi.auth } : {}) })),
+      },
     });
     const first = await discoverMarkets(clients());
     const { rows } = await db.pool.query<{ venue: string; n: number; with_rules: number; with_close: number }>(
@@ -42,10 +46,10 @@ describe('discovery against the venue simulators', () => {
       { venue: 'kalshi', n: openKalshi, with_rules: openKalshi, with_close: openKalshi },
       { venue: 'polymarket', n: openPoly, with_rules: openPoly, with_close: openPoly },
     ]);
-    expect(first).toMatchObject({ polymarket: openPoly, kalshi: openKalshi, rejected: 0 });
+    expect(first).toMatchObject({ counts: { polymarket: openPoly, kalshi: openKalshi }, rejected: 0 });
     const before = (await db.pool.query('SELECT venue, market_id, rules_hash, updated_at FROM venue_markets ORDER BY 1, 2')).rows;
     const second = await discoverMarkets(clients());
-    expect(second).toMatchObject({ polymarket: openPoly, kalshi: openKalshi });
+    expect(second).toMatchObject({ counts: { polymarket: openPoly, kalshi: openKalshi } });
     const after = (await db.pool.query('SELECT venue, market_id, rules_hash, updated_at FROM venue_markets ORDER BY 1, 2')).rows;
     expect(after.map((r) => r.rules_hash)).toEqual(before.map((r) => r.rules_hash));
   });

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { polarityGuard, runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
 import { decidePair } from '../../src/matching/matcher.js';
-import { kalshiMarketRecord, polyMarketRecord, rawTextFlags } from '../../src/matching/records.js';
+import { kalshiMarketRecord, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
+import { polyMarketRecord, polyTextFlags } from '../../src/venues/polymarket/market.js';
 import type { Verdict } from '../../src/matching/verdict.js';
 import { CLOSE, kalshiInfo, polyInfo } from './helpers.js';
 
 const poly = (o: Parameters<typeof polyInfo>[0] = {}) => {
   const i = polyInfo(o);
-  return { ...polyMarketRecord(i), textFlags: rawTextFlags(i) };
+  return { ...polyMarketRecord(i), textFlags: polyTextFlags(i) };
 };
 const kalshi = (o: Parameters<typeof kalshiInfo>[0] = {}) => {
   const i = kalshiInfo(o);
-  return { ...kalshiMarketRecord(i), textFlags: rawTextFlags(i) };
+  return { ...kalshiMarketRecord(i), textFlags: kalshiTextFlags(i) };
 };
 const byName = (gs: GuardResult[]) => Object.fromEntries(gs.map((g) => [g.guard, g.outcome]));
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmJudge } from '../../src/matching/llm/client.js';
 import { MemoryLedger } from '../../src/matching/cost.js';
 import { evaluatePair, type JudgeFn, type MatchSide } from '../../src/matching/matcher.js';
-import { kalshiMarketRecord, polyMarketRecord, rawTextFlags } from '../../src/matching/records.js';
+import { kalshiMarketRecord, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
+import { polyMarketRecord, polyTextFlags } from '../../src/venues/polymarket/market.js';
 import { alwaysEquivalent, startLlmServer, type LlmServer } from '../../tools/llmserver/server.js';
 import type { KalshiMarketInfo } from '../../src/venues/kalshi/rest.js';
 import type { PolyMarketInfo } from '../../src/venues/polymarket/rest.js';
@@ -116,7 +117,7 @@ afterAll(async () => {
 const side = (p: Partial<PolyMarketInfo>, k: Partial<KalshiMarketInfo> = {}): [MatchSide, MatchSide] => {
   const pi = polyInfo(p);
   const ki = kalshiInfo(k);
-  return [{ ...polyMarketRecord(pi), textFlags: rawTextFlags(pi) }, { ...kalshiMarketRecord(ki), textFlags: rawTextFlags(ki) }];
+  return [{ ...polyMarketRecord(pi), textFlags: polyTextFlags(pi) }, { ...kalshiMarketRecord(ki), textFlags: kalshiTextFlags(ki) }];
 };
 
 describe('hostile market texts vs an always-equivalent judge', () => {

@@ -4,12 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/matching/verdict.js';
-import { applyKalshiLifecycle, applyPolymarketWsMarket, discoverMarkets, loadMarkets, upsertMarkets } from '../../src/matching/discovery.js';
+import { discoverMarkets, loadMarkets, upsertMarkets } from '../../src/matching/discovery.js';
+import { applyKalshiLifecycle, kalshiDiscovery, kalshiMarketRecord } from '../../src/venues/kalshi/market.js';
+import { applyPolymarketWsMarket, polymarketDiscovery, polyMarketRecord } from '../../src/venues/polymarket/market.js';
 import { runMatcher, type JudgeFn } from '../../src/matching/matcher.js';
 import { approvePair, rejectPair } from '../../src/control/pairs.js';
 import { loadApprovedPairs } from '../../src/matching/pairs.js';
 import { listPairs, type PairRecord } from '../../src/store/repos/pairs.js';
-import { kalshiMarketRecord, polyMarketRecord } from '../../src/matching/records.js';
 import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { CLOSE, kalshiInfo, POLY_ID, polyInfo } from './helpers.js';
 import { readFileSync } from 'node:fs';
@@ -42,9 +43,10 @@ describe('discovery + matcher on PostgreSQL', () => {
       listMarkets: async () => [kalshiInfo(), kalshiInfo({ ticker: 'KXBTCD-26MAR01-T105000', floorStrike: 105000, yesSubTitle: 'Above $105,000' })],
       getEvent: async () => ({ event: { eventTicker: 'KXBTCD-26MAR01', seriesTicker: 'KXBTCD', title: 'Bitcoin price on Mar 1, 2026', subTitle: '', mutuallyExclusive: false, raw: {} }, marketTickers: [] }),
     };
-    const r1 = await discoverMarkets({ pool: db.pool, poly, kalshi });
-    expect(r1).toMatchObject({ polymarket: 2, kalshi: 2, inserted: 4, updated: 0, changed: [] });
-    const r2 = await discoverMarkets({ pool: db.pool, poly, kalshi });
+    const sources = { polymarket: polymarketDiscovery(poly), kalshi: kalshiDiscovery(kalshi) };
+    const r1 = await discoverMarkets({ pool: db.pool, sources });
+    expect(r1).toMatchObject({ counts: { polymarket: 2, kalshi: 2 }, inserted: 4, updated: 0, changed: [] });
+    const r2 = await discoverMarkets({ pool: db.pool, sources });
     expect(r2).toMatchObject({ inserted: 0, updated: 4, changed: [] });
     const stored = await loadMarkets(db.pool, { venue: 'kalshi' });
     expect(stored.map((s) => s.record.title)).toContain('Bitcoin price on Mar 1, 2026 — Above $100,000');

@@ -6,12 +6,14 @@ import { depthCandidate, vwap } from '../../operators/vwap.js';
 import { friction, frictionFor, marginalFeeFromFeeBook } from '../../operators/friction.js';
 import { FeeBook } from '../../src/fees/schedule.js';
 import { book, KAL, lv, pair, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
+import { applyKalshiSeries } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 function feeBook(): FeeBook {
   const fb = FeeBook.withDefaults();
-  fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+  applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
   fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST', eventId: 'KXTEST-26' });
-  fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+  applyKalshiSeries(fb, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
   return fb;
 }
 const fb = feeBook();

@@ -4,15 +4,17 @@ import { capitalCost, friction, frictionFor, marginalFeeFromFeeBook, YEAR_MS } f
 import { depthCandidate, vwap, type DepthCandidate } from '../../operators/vwap.js';
 import { FeeBook } from '../../src/fees/schedule.js';
 import { book, C, DAY, KAL, lv, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
+import { applyKalshiSeries } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
 
 /** Polymarket market with feeSchedule rate 0.04; Kalshi series quadratic ×1. */
 function plantedFeeBook(): FeeBook {
   const fb = FeeBook.withDefaults();
-  fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+  applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
   fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST', eventId: 'KXTEST-26' });
-  fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+  applyKalshiSeries(fb, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
   return fb;
 }
 

@@ -9,12 +9,14 @@ import { riskReasons, type RiskState } from '../../operators/riskGate.js';
 import { toEdge } from '../../operators/edge.js';
 import { FeeBook } from '../../src/fees/schedule.js';
 import { book, C, DAY, KAL, pair, pairBooks, POLY, T0 } from '../fees/pairBooksFixture.js';
+import { applyKalshiSeries } from '../../src/venues/kalshi/fees.js';
+import { applyPolymarketMarket } from '../../src/venues/polymarket/fees.js';
 
 // both venues charge: Polymarket rate .04 (per-fill rounding to 5 dp), Kalshi quadratic ×1 (per-order cent rounding)
 const fb = FeeBook.withDefaults();
-fb.applyPolymarketMarket({ conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
+applyPolymarketMarket(fb, { conditionId: POLY, feesEnabled: true, feeSchedule: { rate: 0.04, exponent: 1, takerOnly: true, rebateRate: 0.25 } }, 0);
 fb.setMarketRef('kalshi', { marketId: KAL, seriesId: 'KXTEST' });
-fb.applyKalshiSeries({ ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
+applyKalshiSeries(fb, { ticker: 'KXTEST', fee_type: 'quadratic', fee_multiplier: 1 }, 0);
 const marginalFee = marginalFeeFromFeeBook(fb);
 const cfg = { feeBook: fb, capitalApr: '0.05' };
 

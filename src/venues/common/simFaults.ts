@@ -14,6 +14,14 @@
  * - `disconnect` every connection cut; handshakes refused with HTTP 503 for `refuseMs`
  * - `error`      a venue error frame on every book subscription (`code`: the venue's own)
  * - `http`       every REST request answered with `status` (429, 5xx) for `ms`
+ *
+ * Order faults ({@link OrderFault}, armed by the simulators' `orders.fault`), each for the next `count` orders (default 1):
+ * - `reject`      the order is refused with the venue's error (`insufficient_balance`, or `price_moved`:
+ *                 the liquidity at the limit is gone, so an IOC/FAK fills nothing and a FOK is killed)
+ * - `ackLost`     the order is placed (matched, fills published) but its HTTP answer never arrives:
+ *                 the connection is cut after `holdMs` (default 0)
+ * - `partial`     at most `ratio` (0..1) of the requested quantity can fill
+ * - `slowFill`    the order is matched, and answered, only after `ms`
  */
 import { mulberry32, type Rng } from './prng.js';
 
@@ -28,6 +36,13 @@ export type FaultAction =
   | { readonly kind: 'disconnect'; readonly refuseMs: number }
   | { readonly kind: 'error'; readonly code?: number }
   | { readonly kind: 'http'; readonly status: number; readonly ms: number };
+
+/** A fault on the next `count` orders sent to a simulator (see the header). */
+export type OrderFault =
+  | { readonly kind: 'reject'; readonly reason: 'insufficient_balance' | 'price_moved'; readonly count?: number }
+  | { readonly kind: 'ackLost'; readonly holdMs?: number; readonly count?: number }
+  | { readonly kind: 'partial'; readonly ratio: number; readonly count?: number }
+  | { readonly kind: 'slowFill'; readonly ms: number; readonly count?: number };
 
 /** What the faults did so far (for assertions and logs). */
 export interface SimFaultStats {
@@ -74,6 +89,8 @@ export class SimFaultState {
     framesDropped: 0, framesSilenced: 0, malformedSent: 0, gapsInjected: 0, errorFramesSent: 0, disconnects: 0,
     handshakesRefused: 0, handshakesHeld: 0, restFaulted: 0,
   };
+  /** armed order faults with the orders each has left */
+  private readonly orderFaults: { fault: OrderFault; left: number }[] = [];
   /** own PRNG, so that faults never change the random walk's sequence */
   private readonly rng: Rng;
 
@@ -139,6 +156,20 @@ export class SimFaultState {
   }
   lastSentAt(): number {
     return this.lastSent;
+  }
+  /** Arms an order fault for the next `count` orders (they stack, first armed first used). */
+  armOrderFault(fault: OrderFault): void {
+    const n = fault.count ?? 1;
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`order fault count must be a positive integer, got ${n}`);
+    if (fault.kind === 'partial' && !(fault.ratio >= 0 && fault.ratio <= 1)) throw new RangeError(`partial ratio must be in [0, 1], got ${fault.ratio}`);
+    this.orderFaults.push({ fault, left: n });
+  }
+  /** The fault the next order meets (consumed), if one is armed. */
+  takeOrderFault(): OrderFault | undefined {
+    const head = this.orderFaults[0];
+    if (!head) return undefined;
+    if (--head.left <= 0) this.orderFaults.shift();
+    return head.fault;
   }
 }
 

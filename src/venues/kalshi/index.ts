@@ -12,9 +12,10 @@ import type { MarketRecord } from '../../../schema/market.js';
 import { VenueAuthError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { FeeBook } from '../../fees/schedule.js';
-import { applyKalshiLifecycle } from '../../matching/discovery.js';
-import { kalshiMarketRecord } from '../../matching/records.js';
-import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeeRefreshStats, type FeeUpdate, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeeUpdate, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { applyKalshiEventFeeUpdate, kalshiFees, refreshKalshiFees } from './fees.js';
+import { applyKalshiLifecycle, kalshiDiscovery } from './market.js';
+import { kalshiBroker } from './broker.js';
 import { kalshiBookEvents } from './normalize.js';
 import { KalshiRest, kalshiRestOptions, type KalshiMarketInfo } from './rest.js';
 import { startKalshiSimulator, type KalshiMarketSpec, type KalshiSeriesSpec } from './simulator.js';
@@ -37,7 +38,7 @@ function kalshiFeed(config: VenueConfig): VenueFeed {
   const f = new KalshiFeed(kalshiFeedOptions(config, []));
   const feeUpdates$: Observable<FeeUpdate> = f.messages$.pipe(
     map((m): FeeUpdate | undefined => (m.frame.type === 'event_fee_update'
-      ? { venue: VENUE, tsReceived: m.tsReceived, apply: (fb: FeeBook) => fb.applyKalshiEventFeeUpdate(m.frame.msg, m.tsReceived) }
+      ? { venue: VENUE, tsReceived: m.tsReceived, apply: (fb: FeeBook) => applyKalshiEventFeeUpdate(fb, m.frame.msg, m.tsReceived) }
       : undefined)),
     filter((u): u is FeeUpdate => u !== undefined),
   );
@@ -52,11 +53,10 @@ function kalshiFeed(config: VenueConfig): VenueFeed {
 
 function kalshiRest(config: VenueConfig): VenueRest {
   const rest = new KalshiRest(kalshiRestOptions(config));
+  const discovery = kalshiDiscovery(rest);
   return {
-    async listMarkets(o = {}): Promise<MarketRecord[]> {
-      const markets = await rest.listMarkets({ status: 'open' }, o.max ? Math.max(1, Math.ceil(o.max / 100)) : Infinity);
-      return marketRecords(VENUE, o.max ? markets.slice(0, o.max) : markets, (m) => kalshiMarketRecord(m), (m) => m.ticker);
-    },
+    discover: (o) => discovery.discover(o),
+    listMarkets: async (o = {}): Promise<MarketRecord[]> => marketRecords(await discovery.discover({ ...o, details: false })),
     async marketMeta(ids) {
       const out: MarketMeta[] = [];
       for (const t of ids) {
@@ -71,31 +71,6 @@ function kalshiRest(config: VenueConfig): VenueRest {
     },
     refreshFees: (feeBook, markets, o = {}) => refreshKalshiFees(feeBook, markets, rest, o.scheduled ?? false),
   };
-}
-
-/** Registers the markets' series/event refs, loads their series' fee schedules (and scheduled changes). */
-export async function refreshKalshiFees(feeBook: FeeBook, markets: readonly MarketMeta[], rest: Pick<KalshiRest, 'getSeries' | 'getSeriesFeeChanges'>, scheduled: boolean): Promise<FeeRefreshStats> {
-  const stats: FeeRefreshStats = { markets: 0, scopes: 0, errors: 0 };
-  const series = new Set<string>();
-  for (const m of markets) {
-    feeBook.setMarketRef(VENUE, m.ref);
-    if (m.ref.seriesId) series.add(m.ref.seriesId);
-    stats.markets++;
-  }
-  for (const ticker of series) {
-    try {
-      const s = await rest.getSeries(ticker);
-      if (s.feeType && s.feeMultiplier !== null && feeBook.applyKalshiSeries({ ticker: s.ticker, fee_type: s.feeType, fee_multiplier: s.feeMultiplier }, 0)) stats.scopes++;
-      else stats.errors++;
-      for (const c of scheduled ? await rest.getSeriesFeeChanges(ticker) : []) {
-        if (c.scheduledTs !== null) feeBook.applyKalshiSeriesFeeChange({ id: c.id, series_ticker: c.seriesTicker, fee_type: c.feeType, fee_multiplier: c.feeMultiplier, scheduled_ts: c.scheduledTs });
-      }
-    } catch (err) {
-      stats.errors++;
-      log.warn({ err, series: ticker }, 'kalshi series fee refresh failed; the default schedule applies');
-    }
-  }
-  return stats;
 }
 
 async function startSimulator(o: VenueSimOptions = {}): Promise<VenueSimulator> {
@@ -126,6 +101,8 @@ export const kalshiVenue: VenueModule = {
   marketUrl: (ticker, hint) => `https://kalshi.com/markets/${encodeURIComponent((hint?.seriesId ?? ticker.split('-')[0] ?? ticker).toLowerCase())}`,
   feed: kalshiFeed,
   rest: kalshiRest,
+  fees: kalshiFees,
   replay: { bookEvents: () => kalshiBookEvents() },
   simulator: { start: startSimulator },
+  broker: (config) => kalshiBroker(config.venues.kalshi),
 };

@@ -32,12 +32,14 @@ import { KALSHI_ERROR_CODES, TERMINAL_ERROR_CODES } from './wire.js';
 import { authCheck, simulatorKeys } from './simulator/auth.js';
 import { bestOf, initialBook, laddersOf, setLadders, walkDelta } from './simulator/book.js';
 import { completeUniverse, generateUniverse, type KalshiEventSpec, type KalshiMarketSpec, type KalshiSeriesSpec, type KalshiSimLadders } from './simulator/markets.js';
+import { simOrders, type KalshiSimOrders } from './simulator/orders.js';
 import { REST_PREFIX, simRest } from './simulator/rest.js';
 import { SimSessions } from './simulator/session.js';
 import { bookOf, newStats, type KalshiSimState, type KalshiSimStats } from './simulator/state.js';
 
 export type { KalshiEventSpec, KalshiFeeType, KalshiMarketSpec, KalshiSeriesSpec, KalshiSimLadders } from './simulator/markets.js';
 export type { KalshiSimStats } from './simulator/state.js';
+export type { KalshiSimOrders } from './simulator/orders.js';
 export { REST_PREFIX } from './simulator/rest.js';
 
 export const WS_PATH = '/trade-api/ws/v2';
@@ -52,6 +54,8 @@ export interface KalshiSimOptions extends SimulatorOptions<KalshiMarketSpec> {
   readonly publicKeys?: Readonly<Record<string, string>>;
   /** Largest accepted |now − KALSHI-ACCESS-TIMESTAMP|, ms. Default 30_000. */
   readonly maxClockSkewMs?: number;
+  /** Starting cash of the simulated account, micro-dollars. Default $10,000. */
+  readonly balanceMicros?: number;
 }
 
 export interface KalshiSim {
@@ -65,6 +69,8 @@ export interface KalshiSim {
   readonly stats: Readonly<KalshiSimStats>;
   /** Fault injection and walk control shared by the venue simulators. */
   readonly control: SimControl;
+  /** Order endpoints, account state and order faults (./simulator/orders.ts). */
+  readonly orders: KalshiSimOrders;
   /** The simulator's current book of a market (for assertions). */
   book(ticker: string): KalshiSimLadders;
   setBook(ticker: string, ladders: KalshiSimLadders): void;
@@ -112,6 +118,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   const sessions = new SimSessions(st, faults);
   const { clients } = sessions;
   const rest = simRest(st, checkAuth);
+  const orders = simOrders(st, sessions, faults, checkAuth, { prefix: REST_PREFIX, ...(opts.balanceMicros !== undefined ? { balanceMicros: opts.balanceMicros } : {}) });
   const stalled = () => faults.silent();
 
   // ------------------------------------------------------------ random walk
@@ -168,6 +175,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
       return;
     }
     try {
+      if (orders.handle(req, res, new URL(req.url ?? '/', 'http://sim').pathname)) return;
       rest.handle(req, res);
     } catch (err) {
       log.error({ err, venue: 'kalshi', url: req.url }, 'simulator REST handler failed');
@@ -246,6 +254,7 @@ export async function startKalshiSimulator(opts: KalshiSimOptions = {}): Promise
   });
   const sim: KalshiSim = {
     control,
+    orders,
     wsUrl: `ws://127.0.0.1:${port}${WS_PATH}`,
     restUrl: `http://127.0.0.1:${port}${REST_PREFIX}`,
     markets, series, events, stats, commandLog: sessions.commandLog,

@@ -8,10 +8,10 @@ import { EMPTY, filter, map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { MarketRecord } from '../../../schema/market.js';
 import { log } from '../../log.js';
-import type { FeeBook } from '../../fees/schedule.js';
-import { applyPolymarketWsMarket } from '../../matching/discovery.js';
-import { polyMarketRecord } from '../../matching/records.js';
-import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeedMarket, type FeeRefreshStats, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeedMarket, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { polymarketBroker } from './broker.js';
+import { polymarketFees, refreshPolymarketFees } from './fees.js';
+import { applyPolymarketWsMarket, polymarketDiscovery } from './market.js';
 import { buildContext, polyBookEvents, type PolyMarketRef } from './normalize.js';
 import { PolymarketRest, type PolyMarketInfo } from './rest.js';
 import { startPolymarketSimulator, type PolyMarketSpec, type PolySimLadders } from './simulator.js';
@@ -59,11 +59,10 @@ function polymarketFeed(config: VenueConfig): VenueFeed {
 
 function polymarketRest(config: VenueConfig): VenueRest {
   const rest = new PolymarketRest({ gammaUrl: config.venues.polymarket.gammaUrl, clobUrl: config.venues.polymarket.clobUrl });
+  const discovery = polymarketDiscovery(rest);
   return {
-    async listMarkets(o = {}): Promise<MarketRecord[]> {
-      const markets = await rest.listMarkets({ query: { closed: 'false', active: 'true' }, ...(o.max ? { max: o.max } : {}) });
-      return marketRecords(VENUE, markets, polyMarketRecord, (m) => m.conditionId);
-    },
+    discover: (o) => discovery.discover(o),
+    listMarkets: async (o = {}): Promise<MarketRecord[]> => marketRecords(await discovery.discover(o)),
     async marketMeta(ids) {
       if (!ids.length) return [];
       const want = new Set(ids);
@@ -76,17 +75,6 @@ function polymarketRest(config: VenueConfig): VenueRest {
   };
 }
 
-/** Gamma market objects carry the fee facts (feesEnabled / feeSchedule / category). */
-export async function refreshPolymarketFees(feeBook: FeeBook, markets: readonly MarketMeta[]): Promise<FeeRefreshStats> {
-  const stats: FeeRefreshStats = { markets: 0, scopes: 0, errors: 0 };
-  for (const m of markets) {
-    const raw = (m.raw ?? {}) as Record<string, unknown>;
-    if (feeBook.applyPolymarketMarket({ ...raw, conditionId: m.marketId, category: m.ref.category ?? raw.category ?? null }, 0)) stats.markets++;
-    else stats.errors++;
-  }
-  return stats;
-}
-
 async function startSimulator(o: VenueSimOptions = {}): Promise<VenueSimulator> {
   const sim = await startPolymarketSimulator({
     ...commonSimOptions(o),
@@ -95,7 +83,7 @@ async function startSimulator(o: VenueSimOptions = {}): Promise<VenueSimulator> 
   });
   const empty: PolySimLadders = { yesBid: [], yesAsk: [], noBid: [], noAsk: [] };
   return simulatorOf(VENUE, sim, {
-    configure: (c) => ({ ...c, venues: { ...c.venues, polymarket: { wsUrl: sim.wsUrl, gammaUrl: sim.restUrl, clobUrl: sim.restUrl } } }),
+    configure: (c) => ({ ...c, venues: { ...c.venues, polymarket: { ...c.venues.polymarket, wsUrl: sim.wsUrl, gammaUrl: sim.restUrl, clobUrl: sim.restUrl } } }),
     env: () => ({ POLYMARKET_WS_URL: sim.wsUrl, POLYMARKET_GAMMA_URL: sim.restUrl, POLYMARKET_CLOB_URL: sim.restUrl }),
     setBook: (id: string, b: SimBook) => sim.setBook(id, { ...empty, ...b }),
   });
@@ -109,6 +97,8 @@ export const polymarketVenue: VenueModule = {
   marketUrl: (id, hint) => (hint?.slug ? `https://polymarket.com/market/${encodeURIComponent(hint.slug)}` : `https://polymarket.com/search?q=${encodeURIComponent(id)}`),
   feed: polymarketFeed,
   rest: polymarketRest,
+  fees: polymarketFees,
   replay: { bookEvents: (markets) => polyBookEvents(buildContext(polyMarketRefs(markets))) },
   simulator: { start: startSimulator },
+  broker: (config) => polymarketBroker(config.venues.polymarket),
 };

@@ -31,6 +31,7 @@ import type { SimulatorOptions } from '../common/types.js';
 import { SimFaultState, simControl, type SimControl } from '../common/simFaults.js';
 import { generateLadders, MarketBook, walkStep, type SimChange } from './simulator/book.js';
 import { generateMarkets, type PolyMarketSpec, type PolySimLadders } from './simulator/markets.js';
+import { POLY_USER_WS_PATH, polySimOrders, type PolyApiCreds, type PolySimOrders } from './simulator/orders.js';
 import { json, polyRest } from './simulator/rest.js';
 
 export type { PolyMarketSpec, PolySimLadders, PolySimFeeSchedule } from './simulator/markets.js';
@@ -39,7 +40,12 @@ export { generateMarkets } from './simulator/markets.js';
 
 export const POLY_WS_PATH = '/ws/market';
 
-export type PolySimOptions = SimulatorOptions<PolyMarketSpec>;
+export interface PolySimOptions extends SimulatorOptions<PolyMarketSpec> {
+  /** L2 API credentials the order routes accept; generated (and exposed as `sim.orders.creds`) when absent. */
+  readonly creds?: PolyApiCreds;
+  /** Starting collateral of the simulated account, micro-dollars. Default $10,000. */
+  readonly balanceMicros?: number;
+}
 
 export interface PolySimStats {
   connectionsOpen: number;
@@ -62,6 +68,8 @@ export interface PolySim {
   readonly stats: Readonly<PolySimStats>;
   /** Fault injection and walk control shared by the venue simulators. */
   readonly control: SimControl;
+  /** Order endpoints, account state and order faults (./simulator/orders.ts). */
+  readonly orders: PolySimOrders;
   /** Current simulated ladders of a market (for assertions). */
   book(conditionId: string): PolySimLadders;
   /** Replaces a market's book and pushes fresh `book` snapshots of both tokens to subscribers. */
@@ -186,10 +194,11 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
   };
 
   const handle = polyRest({ markets, byCondition, byToken, bookOf, bookMsg, now, stats });
+  const orders = polySimOrders({ byToken, bookOf, broadcast: broadcastChanges, now }, faults, { ...(opts.creds ? { creds: opts.creds } : {}), ...(opts.balanceMicros !== undefined ? { balanceMicros: opts.balanceMicros } : {}) });
   const server = createServer((req, res) => {
     const injected = faults.restStatus();
     if (injected) return json(res, injected, { error: injected === 429 ? 'Too Many Requests (simulated)' : `simulated HTTP ${injected}` });
-    handle(req, res).catch((err: unknown) => {
+    orders.handle(req, res, new URL(req.url ?? '/', 'http://sim').pathname).then((done) => (done ? undefined : handle(req, res))).catch((err: unknown) => {
       log.warn({ err, venue: 'polymarket' }, 'simulator REST handler failed');
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
     });
@@ -198,6 +207,7 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
   // ------------------------------------------------------------------------------- WebSocket
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
   server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === POLY_USER_WS_PATH && !faults.refusing()) return orders.upgrade(req, socket, head);
     if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== POLY_WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
@@ -300,6 +310,7 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
 
   return {
     control,
+    orders,
     wsUrl: `ws://127.0.0.1:${port}${POLY_WS_PATH}`,
     restUrl: `http://127.0.0.1:${port}`,
     markets,
@@ -351,6 +362,7 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
       if (timer) clearInterval(timer);
       for (const c of clients) c.ws.terminate();
       wss.close();
+      orders.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -27,7 +27,7 @@ export interface Client {
   nextSid: number;
 }
 
-const CHANNELS = new Set(['orderbook_delta', 'ticker', 'trade', 'market_lifecycle_v2', 'fill', 'market_positions']);
+const CHANNELS = new Set(['orderbook_delta', 'ticker', 'trade', 'market_lifecycle_v2', 'fill', 'market_positions', 'user_orders']);
 
 export class SimSessions {
   readonly clients = new Set<Client>();

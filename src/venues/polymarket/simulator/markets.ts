@@ -230,6 +230,8 @@ export function clobMarketParams(m: PolyMarketSpec): Record<string, unknown> {
     ],
     mts: Number(m.tickSize),
     mos: m.orderMinSize,
+    // neg-risk flag: the V2 SDK signs neg-risk orders for the neg-risk exchange
+    nr: m.negRisk,
     mbf: m.feesEnabled ? 1000 : 0,
     tbf: m.feesEnabled ? 1000 : 0,
     ...(m.feeSchedule ? { fd: { r: m.feeSchedule.rate, e: m.feeSchedule.exponent, to: m.feeSchedule.takerOnly } } : {}),

@@ -1,0 +1,96 @@
+/**
+ * `executions`, `execution_events` and execution `fills` SQL. Columns derive from the zod shapes
+ * (src/store/columns.ts; tests/schema/columns.int.spec.ts catches drift). The executor writes an
+ * execution's row and its new events in ONE transaction before it acts on them (write-ahead).
+ */
+import type pg from 'pg';
+import { Execution, ExecutionEvent, type Fill } from '../../../schema/execution.js';
+import { rowMapper } from '../columns.js';
+import { inTransaction, type Queryable } from './types.js';
+
+export const executionRows = rowMapper({ schema: Execution });
+export const executionEventRows = rowMapper({ schema: ExecutionEvent });
+
+const placeholders = (n: number, offset = 0): string => Array.from({ length: n }, (_, i) => `$${i + 1 + offset}`).join(', ');
+
+const EXEC_COLS = executionRows.columns;
+const UPSERT_EXECUTION = `INSERT INTO executions (${EXEC_COLS.join(', ')}) VALUES (${placeholders(EXEC_COLS.length)})
+  ON CONFLICT (execution_id) DO UPDATE SET ${EXEC_COLS.filter((c) => c !== 'execution_id' && c !== 'ts_planned')
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`;
+const EVENT_COLS = executionEventRows.columns;
+const INSERT_EVENT = `INSERT INTO execution_events (${EVENT_COLS.join(', ')}) VALUES (${placeholders(EVENT_COLS.length)}) ON CONFLICT (execution_id, seq) DO NOTHING`;
+
+/** Writes the execution's current row and its new events, atomically (the write-ahead record). */
+export async function writeExecution(pool: pg.Pool, exec: Execution, events: readonly ExecutionEvent[]): Promise<void> {
+  await inTransaction(pool, async (db) => {
+    await db.query(UPSERT_EXECUTION, executionRows.toRow(exec, ''));
+    for (const e of events) await db.query(INSERT_EVENT, executionEventRows.toRow(e, ''));
+  });
+}
+
+interface ExecutionRow {
+  execution_id: string;
+  pair_id: string;
+  edge_id: string;
+  state: string;
+  size_qty: string;
+  plan: unknown;
+  progress: unknown;
+  net_qty: string;
+  reason: string;
+  ts_planned: Date;
+  ts_updated: Date;
+}
+
+const toExecution = (r: ExecutionRow): Execution =>
+  Execution.parse({
+    executionId: r.execution_id,
+    pairId: r.pair_id,
+    edgeId: r.edge_id,
+    state: r.state,
+    sizeQty: Number(r.size_qty),
+    plan: r.plan,
+    progress: r.progress,
+    netQty: Number(r.net_qty),
+    reason: r.reason,
+    tsPlanned: r.ts_planned.getTime(),
+    tsUpdated: r.ts_updated.getTime(),
+  });
+
+/** Executions not yet hedged, unwound or failed (recovery reloads them), oldest first. */
+export async function openExecutions(db: Queryable): Promise<Execution[]> {
+  const r = await db.query<ExecutionRow>(`SELECT * FROM executions WHERE state NOT IN ('hedged', 'unwound', 'failed') ORDER BY ts_planned, execution_id`);
+  return r.rows.map(toExecution);
+}
+
+export async function getExecution(db: Queryable, executionId: string): Promise<Execution | undefined> {
+  const r = await db.query<ExecutionRow>('SELECT * FROM executions WHERE execution_id = $1', [executionId]);
+  return r.rows[0] ? toExecution(r.rows[0]) : undefined;
+}
+
+/** The most recent executions (newest first). */
+export async function recentExecutions(db: Queryable, limit = 50): Promise<Execution[]> {
+  const r = await db.query<ExecutionRow>('SELECT * FROM executions ORDER BY ts_planned DESC, execution_id LIMIT $1', [limit]);
+  return r.rows.map(toExecution);
+}
+
+/** The execution's events in order. */
+export async function executionEvents(db: Queryable, executionId: string): Promise<ExecutionEvent[]> {
+  const r = await db.query<{ execution_id: string; seq: number; from_state: string; to_state: string; reason: string; client_order_ids: string[]; venue_order_ids: string[]; ts: Date }>(
+    'SELECT * FROM execution_events WHERE execution_id = $1 ORDER BY seq',
+    [executionId],
+  );
+  return r.rows.map((x) =>
+    ExecutionEvent.parse({ executionId: x.execution_id, seq: x.seq, fromState: x.from_state, toState: x.to_state, reason: x.reason, clientOrderIds: x.client_order_ids, venueOrderIds: x.venue_order_ids, ts: x.ts.getTime() }),
+  );
+}
+
+/** Stores a fill (idempotent by venue, fill id and time). */
+export async function writeFill(db: Queryable, f: Fill): Promise<void> {
+  await db.query(
+    `INSERT INTO fills (ts, fill_id, venue, order_id, market_id, price_micros, qty, fee_micros, side, outcome, client_order_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+    [new Date(f.tsVenue), f.fillId, f.venue, f.venueOrderId, f.marketId, f.priceMicros, f.qty, f.feeMicros ?? 0, f.side, f.outcome, f.clientOrderId ?? null],
+  );
+}

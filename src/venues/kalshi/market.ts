@@ -1,0 +1,190 @@
+/**
+ * Kalshi markets in arbstream's normal form: Trade API market (+ its event title) →
+ * {@link MarketRecord} (discovery), and `market_lifecycle_v2` messages as `venue_markets` writes.
+ */
+import type pg from 'pg';
+import { MarketRecord } from '../../../schema/market.js';
+import { log } from '../../log.js';
+import { entryOf, ignored, loadOne, storeEntry, type ApplyResult, type DiscoveredMarket, type MarketSource } from '../../matching/discovery.js';
+import { extractEntities } from '../../matching/extract.js';
+import { recordThresholds, textFlags } from '../../matching/records.js';
+import { sanitizeText } from '../../matching/sanitize.js';
+import { toMarketRecord as kalshiAdapterRecord, type KalshiMarketInfo, type KalshiRest } from './rest.js';
+import type { MarketLifecycleMsg } from './wire.js';
+
+const VENUE = 'kalshi';
+
+/**
+ * Kalshi market → MarketRecord: the venue adapter's record (status, tick, strike thresholds, fee
+ * facts), with text sanitised, the title made of the event title (when given, else the market
+ * title) plus the YES subtitle when it adds something, and the strike thresholds given the unit
+ * the text names.
+ */
+export function kalshiMarketRecord(i: KalshiMarketInfo, event?: { title?: string }): MarketRecord {
+  const rec = kalshiAdapterRecord(i);
+  const base = sanitizeText(event?.title || i.title);
+  const sub = sanitizeText(i.yesSubTitle);
+  const title = sub && !base.toLowerCase().includes(sub.toLowerCase()) ? `${base} — ${sub}` : base;
+  const rules = sanitizeText(i.rulesPrimary);
+  const fromText = recordThresholds(title, rules);
+  // the strike fields are the venue's own structured threshold: their values and comparators win;
+  // the unit comes from the text when the text names the same number
+  const thresholds = rec.thresholds.length
+    ? rec.thresholds.map((s) => {
+        const t = fromText.find((x) => x.value === s.value);
+        return { value: s.value, ...(t?.unit ? { unit: t.unit } : {}), ...(s.comparator ? { comparator: s.comparator } : {}) };
+      })
+    : fromText;
+  return MarketRecord.parse({
+    ...rec,
+    title,
+    rulesText: rules,
+    rulesSecondary: sanitizeText(i.rulesSecondary),
+    outcomes: rec.outcomes.map(sanitizeText),
+    ...(rec.resolutionSource ? { resolutionSource: sanitizeText(rec.resolutionSource) } : {}),
+    thresholds,
+    entities: extractEntities(`${title}\n${rules}`),
+  });
+}
+
+/** Sanitiser flags on the market's raw text (title, subtitles, rules). */
+export const kalshiTextFlags = (i: KalshiMarketInfo) => textFlags([i.title, i.yesSubTitle, i.noSubTitle, i.rulesPrimary, i.rulesSecondary]);
+
+/** A Kalshi market (with its event's title when known) as discovery takes it. */
+export const discovered = (m: KalshiMarketInfo, event?: { title?: string }): DiscoveredMarket => ({
+  venue: VENUE,
+  raw: m.raw,
+  textFlags: kalshiTextFlags(m),
+  record: () => kalshiMarketRecord(m, event),
+});
+
+/**
+ * Discovery over the Trade API: the open markets (`max` caps paging); with `details` (default)
+ * each market's title is made of its event's title (one request per event, cached per run).
+ */
+export function kalshiDiscovery(rest: Pick<KalshiRest, 'listMarkets' | 'getEvent'>): MarketSource {
+  return {
+    async discover(o = {}) {
+      const markets = await rest.listMarkets({ status: 'open' }, o.max ? Math.max(1, Math.ceil(o.max / 100)) : Infinity);
+      const titles = new Map<string, Promise<string | undefined>>();
+      const eventTitle = (t: string): Promise<string | undefined> => {
+        let p = titles.get(t);
+        if (!p) {
+          p = rest.getEvent(t).then(
+            (r) => r.event.title || undefined,
+            (err: unknown) => {
+              log.warn({ err, venue: VENUE, eventTicker: t }, 'event title lookup failed; using the market title');
+              return undefined;
+            },
+          );
+          titles.set(t, p);
+        }
+        return p;
+      };
+      const out: DiscoveredMarket[] = [];
+      for (const m of o.max ? markets.slice(0, o.max) : markets) {
+        const title = o.details === false ? undefined : await eventTitle(m.eventTicker);
+        out.push(discovered(m, title ? { title } : undefined));
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Kalshi `market_lifecycle_v2`: created (insert from the metadata), activated/deactivated
+ * (open/paused), close_date_updated, determined/settled (resolved), metadata_updated and
+ * price_level_structure_updated (fields replaced). A change to the rules hash sends the
+ * market's approved pairs back to pending.
+ */
+export async function applyKalshiLifecycle(pool: pg.Pool, frame: MarketLifecycleMsg): Promise<ApplyResult> {
+  const m = frame.msg;
+  const md = m.additional_metadata;
+  const existing = await loadOne(pool, VENUE, m.market_ticker);
+  const sec = (s: number | undefined): number | undefined => (s === undefined ? undefined : s * 1000);
+  if (!existing) {
+    if (m.event_type !== 'created' || !md) return ignored('unknown market', { venue: VENUE, marketId: m.market_ticker, event: m.event_type });
+    const info: KalshiMarketInfo = {
+      ticker: m.market_ticker,
+      eventTicker: md.event_ticker ?? m.market_ticker.split('-').slice(0, -1).join('-'),
+      seriesTicker: (md.event_ticker ?? m.market_ticker).split('-')[0]!,
+      title: md.title ?? md.name ?? '',
+      yesSubTitle: md.yes_sub_title ?? '',
+      noSubTitle: md.no_sub_title ?? '',
+      rulesPrimary: md.rules_primary ?? '',
+      rulesSecondary: md.rules_secondary ?? '',
+      openTime: sec(m.open_ts) ?? null,
+      closeTime: sec(m.close_ts) ?? null,
+      expectedExpirationTime: sec(md.expected_expiration_ts) ?? null,
+      status: 'initialized',
+      strikeType: md.strike_type ?? m.strike_type ?? null,
+      floorStrike: md.floor_strike ?? m.floor_strike ?? null,
+      capStrike: md.cap_strike ?? m.cap_strike ?? null,
+      priceLevelStructure: m.price_level_structure ?? null,
+      fractionalTradingEnabled: false,
+      category: null,
+      settlementSources: [],
+      feeType: null,
+      feeMultiplier: null,
+      raw: m,
+    };
+    const now = Date.now();
+    // "created" markets open at open_ts
+    const status = info.openTime !== null && info.openTime <= now ? 'active' : 'initialized';
+    const entry = entryOf(discovered({ ...info, status }));
+    if (!entry) return ignored('metadata rejected', { venue: VENUE, marketId: m.market_ticker });
+    return storeEntry(pool, entry);
+  }
+  let r: MarketRecord = existing.record;
+  switch (m.event_type) {
+    case 'created':
+    case 'activated':
+      r = { ...r, status: 'open' };
+      break;
+    case 'deactivated':
+      r = { ...r, status: m.is_deactivated === false ? 'open' : 'paused' };
+      break;
+    case 'close_date_updated':
+      if (m.close_ts === undefined) return ignored('close_date_updated without close_ts', { venue: VENUE, marketId: m.market_ticker });
+      r = { ...r, closeTime: m.close_ts * 1000 };
+      break;
+    case 'determined':
+    case 'settled':
+      r = { ...r, status: 'resolved' };
+      break;
+    case 'price_level_structure_updated': {
+      const tick = m.price_level_structure === 'deci_cent' ? 1_000 : m.price_level_structure === 'linear_cent' ? 10_000 : undefined;
+      r = { ...r, ...(tick ? { tickSizeMicros: tick } : {}) };
+      break;
+    }
+    case 'metadata_updated': {
+      const title = md?.title !== undefined ? sanitizeText(md.title) : r.title;
+      const rules = md?.rules_primary !== undefined ? sanitizeText(md.rules_primary) : r.rulesText;
+      const strikeType = md?.strike_type ?? m.strike_type;
+      const floor = md?.floor_strike ?? m.floor_strike;
+      const cap = md?.cap_strike ?? m.cap_strike;
+      let thresholds = recordThresholds(title, rules);
+      if (strikeType === 'between' && floor !== undefined && cap !== undefined) {
+        thresholds = [{ value: floor, comparator: 'between' }, { value: cap, comparator: 'between' }];
+      } else if ((strikeType === 'greater' || strikeType === 'greater_or_equal') && floor !== undefined) {
+        thresholds = [{ value: floor, comparator: strikeType === 'greater' ? '>' : '>=' }];
+      } else if ((strikeType === 'less' || strikeType === 'less_or_equal') && cap !== undefined) {
+        thresholds = [{ value: cap, comparator: strikeType === 'less' ? '<' : '<=' }];
+      }
+      r = {
+        ...r,
+        title,
+        rulesText: rules,
+        ...(md?.rules_secondary !== undefined ? { rulesSecondary: sanitizeText(md.rules_secondary) } : {}),
+        ...(md?.expected_expiration_ts !== undefined ? { expectedResolutionTime: md.expected_expiration_ts * 1000 } : {}),
+        thresholds,
+        feeInfo: { ...r.feeInfo, strikeType: strikeType ?? null, floorStrike: floor ?? null, capStrike: cap ?? null },
+        entities: extractEntities(`${title}\n${rules}`),
+      };
+      break;
+    }
+    default:
+      return ignored(`event type ${m.event_type}`, { venue: VENUE, marketId: m.market_ticker });
+  }
+  return storeEntry(pool, { record: r, raw: m, textFlags: existing.textFlags });
+}

@@ -1,0 +1,174 @@
+/**
+ * The executor on real PostgreSQL with paper brokers: write-ahead, idempotent ids, unknown
+ * outcomes reconciled, unwind, recovery by a fresh executor over the same database, kill switch.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BehaviorSubject } from 'rxjs';
+import type { Book, Level } from '../../schema/book.js';
+import type { OrderAck, OrderRequest } from '../../schema/execution.js';
+import type { Venue } from '../../schema/venue.js';
+import { Executor, executionIdOf } from '../../src/execution/executor.js';
+import { PaperBroker } from '../../src/execution/paperBroker.js';
+import { DEFAULT_TRADING_RULES } from '../../src/execution/plan.js';
+import { DEFAULT_MACHINE_CONFIG } from '../../src/execution/stateMachine.js';
+import { executionEvents, getExecution } from '../../src/store/repos/executions.js';
+import type { Broker } from '../../src/venues/broker.js';
+import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
+
+const pgUp = isCI || (await pgReachable());
+
+function book(venue: Venue, marketId: string, o: { yesAsks?: Level[]; noAsks?: Level[]; yesBids?: Level[]; noBids?: Level[] }): Book {
+  return { venue, marketId, yes: { bids: o.yesBids ?? [], asks: o.yesAsks ?? [] }, no: { bids: o.noBids ?? [], asks: o.noAsks ?? [] }, tsVenue: 0, tsReceived: 0, issues: [] };
+}
+const POLY = book('polymarket', '0xabc', { yesAsks: [{ price: 460_000, qty: 20 * ONE }] });
+const KALSHI = book('kalshi', 'KX-1', { noAsks: [{ price: 500_000, qty: 20 * ONE }], noBids: [{ price: 490_000, qty: 20 * ONE }] });
+
+const fast = { ...DEFAULT_MACHINE_CONFIG, timeoutsMs: { planned: 200, leg1Submitted: 300, leg1Filled: 200, leg1Partial: 200, leg2Submitted: 300, unwinding: 300 } };
+
+function setup(db: PgTestDb, books: Book[] = [POLY, KALSHI], latencyMs = 0) {
+  const books$ = new BehaviorSubject<Book>(books[0]!);
+  const brokers = { polymarket: new PaperBroker({ venue: 'polymarket', books$, latencyMs }), kalshi: new PaperBroker({ venue: 'kalshi', books$, latencyMs }) };
+  for (const b of books.slice(1)) books$.next(b);
+  const alerts: string[] = [];
+  const mk = (bs: Partial<Record<Venue, Broker>> = brokers, machine = fast) => new Executor({ pool: db.pool, brokers: bs, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: 500_000, machine, onAlert: (m) => alerts.push(m) });
+  return { books$, brokers, alerts, mk };
+}
+
+/** A broker that forwards to another but can stop answering (a crash mid-call) or drop the order. */
+function crashing(inner: Broker, when: (o: OrderRequest) => 'hang' | 'hang-after-send' | 'pass'): Broker {
+  return {
+    venue: inner.venue, fills$: inner.fills$,
+    place: async (o) => {
+      const w = when(o);
+      if (w === 'pass') return inner.place(o);
+      if (w === 'hang-after-send') await inner.place(o);
+      return new Promise<OrderAck>(() => undefined);
+    },
+    cancel: (r) => inner.cancel(r), status: (r) => inner.status(r), openOrders: () => inner.openOrders(),
+    positions: () => inner.positions(), balance: () => inner.balance(), close: () => inner.close(),
+  };
+}
+
+describe.skipIf(!pgUp)('executor (PostgreSQL, paper brokers)', () => {
+  let db: PgTestDb;
+  beforeAll(async () => {
+    db = await pgTestPool({ migrate: true });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  let n = 0;
+  const decision = (o: Parameters<typeof edgeFixture>[0] = {}) => decisionFixture(edgeFixture({ edgeId: `edge-${++n}`, ...o }));
+
+  it('hedges both legs, harder leg first, every transition written before its order', async () => {
+    const { brokers, mk } = setup(db);
+    const placed: string[] = [];
+    const checking = (b: Broker): Broker => ({
+      ...b, venue: b.venue, fills$: b.fills$,
+      place: async (o) => {
+        // write-ahead: the event naming this order is already in the database
+        const evs = await executionEvents(db.pool, o.clientOrderId.split(':')[0]!);
+        expect(evs.some((e) => e.clientOrderIds.includes(o.clientOrderId))).toBe(true);
+        placed.push(o.clientOrderId);
+        return b.place(o);
+      },
+      status: (r) => b.status(r), cancel: (r) => b.cancel(r), openOrders: () => b.openOrders(), positions: () => b.positions(), balance: () => b.balance(), close: () => b.close(),
+    });
+    const ex = mk({ polymarket: checking(brokers.polymarket), kalshi: checking(brokers.kalshi) });
+    await ex.start();
+    const d = decision();
+    const rec = await ex.submit(d);
+    expect(rec).toMatchObject({ state: 'hedged', netQty: 0 });
+    const id = executionIdOf(d.edge.edgeId);
+    expect(placed).toEqual([`${id}:leg1:1`, `${id}:leg2:1`]);
+    expect((await executionEvents(db.pool, id)).map((e) => e.toState)).toEqual(['leg1Submitted', 'leg1Filled', 'leg2Submitted', 'hedged']);
+    expect(await brokers.kalshi.positions()).toEqual([{ marketId: 'KX-1', outcome: 'no', qty: 10 * ONE, avgPriceMicros: 500_000 }]);
+    // the same decision again is the same execution: no new orders
+    expect(await ex.submit(d)).toBeUndefined();
+    expect(placed).toHaveLength(2);
+  });
+
+  it('leg 2 with no liquidity: leg 1 is unwound within the loss cap', async () => {
+    const { brokers, mk, alerts } = setup(db, [book('polymarket', '0xabc', {}), KALSHI]);
+    const ex = mk();
+    await ex.start();
+    const rec = await ex.submit(decision());
+    expect(rec).toMatchObject({ state: 'unwound', netQty: 0 });
+    expect(rec!.progress.unwind.costMicros).toBe(4_900_000);
+    expect(await brokers.kalshi.positions()).toEqual([]);
+    expect(alerts).toEqual([]);
+  });
+
+  it('a lost ack is reconciled with status: one order, no duplicate', async () => {
+    const { brokers, mk } = setup(db);
+    brokers.kalshi.faults.loseAckNext = true;
+    const ex = mk();
+    await ex.start();
+    const rec = await ex.submit(decision());
+    expect(rec).toMatchObject({ state: 'hedged' });
+    expect((await brokers.kalshi.positions())[0]!.qty).toBe(10 * ONE);
+    const evs = await executionEvents(db.pool, rec!.executionId);
+    expect(evs.some((e) => e.reason.includes('asking kalshi'))).toBe(true);
+  });
+
+  it.each([
+    ['leg 2 never reached the venue', 'hang' as const, 2],
+    ['leg 2 executed, the ack lost in the crash', 'hang-after-send' as const, 1],
+  ])('recovery: %s; a fresh executor reconciles before any new trade', async (_name, mode, leg2Orders) => {
+    const { brokers, mk } = setup(db);
+    // the crashed process never gets past its leg 2 call (its deadlines never come)
+    const dead = { ...fast, timeoutsMs: { ...fast.timeoutsMs, leg2Submitted: 1e9 } };
+    const a = mk({ kalshi: brokers.kalshi, polymarket: crashing(brokers.polymarket, () => mode) }, dead);
+    await a.start();
+    const d = decision();
+    void a.submit(d);
+    const id = executionIdOf(d.edge.edgeId);
+    await expect.poll(async () => (await getExecution(db.pool, id))?.state, { timeout: 2000 }).toBe('leg2Submitted');
+    await new Promise((r) => setTimeout(r, 20));
+    // "restart": a new executor over the same database and venues
+    const b = mk();
+    const pending = b.submit(decision());
+    expect(await pending).toBeUndefined(); // not started yet: blocked
+    expect(await b.start()).toBeGreaterThanOrEqual(1);
+    const rec = await getExecution(db.pool, id);
+    expect(rec).toMatchObject({ state: 'hedged', netQty: 0 });
+    expect(rec!.progress.leg2.attempts).toBe(leg2Orders);
+    expect((await brokers.polymarket.positions())[0]!.qty).toBe(10 * ONE);
+    expect(b.counters.blocked).toBe(1);
+  });
+
+  it('recovery cancels and alerts our orders left open at a venue by no execution', async () => {
+    const { brokers, mk, alerts } = setup(db, [POLY, KALSHI], 5_000);
+    const orphan = brokers.kalshi.place({ clientOrderId: 'ex_orphan:leg1:1', marketId: 'KX-1', outcome: 'no', side: 'buy', limitPriceMicros: 500_000, qty: ONE, timeInForce: 'IOC' });
+    await mk().start();
+    expect(alerts).toEqual([expect.stringContaining('orphan order ex_orphan:leg1:1')]);
+    expect(await brokers.kalshi.openOrders()).toEqual([]);
+    expect(await orphan).toMatchObject({ state: 'cancelled', filledQty: 0 });
+  }, 10_000);
+
+  it('write-ahead: when the transition cannot be written, no order is sent and it is alerted', async () => {
+    const { brokers, alerts } = setup(db);
+    const down = { query: db.pool.query.bind(db.pool), connect: () => Promise.reject(new Error('db down')) } as unknown as typeof db.pool;
+    const ex = new Executor({ pool: down, brokers, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: 500_000, machine: fast, onAlert: (m) => alerts.push(m) });
+    await ex.start();
+    await expect(ex.submit(decision())).rejects.toThrow('db down');
+    expect(await brokers.kalshi.positions()).toEqual([]);
+    expect(await brokers.polymarket.positions()).toEqual([]);
+    expect(alerts).toEqual([expect.stringContaining('write-ahead failed')]);
+  });
+
+  it('kill switch: open orders cancelled and new executions blocked within 1 s', async () => {
+    const { brokers, mk } = setup(db, [POLY, KALSHI], 5_000);
+    const ex = mk();
+    await ex.start();
+    const run = ex.submit(decision());
+    await expect.poll(async () => (await brokers.kalshi.openOrders()).length, { timeout: 1000 }).toBe(1);
+    const t0 = Date.now();
+    await ex.setKillSwitch(true);
+    expect(await brokers.kalshi.openOrders()).toEqual([]);
+    expect(await ex.submit(decision())).toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await run).toMatchObject({ state: 'failed', netQty: 0 });
+  }, 10_000);
+});
