@@ -86,3 +86,16 @@ export interface SimulatorOptions<Spec> {
   readonly port?: number;
   readonly now?: () => number;
 }
+
+/** The socket faults both venue simulators offer (tests and `arbstream simulate --faults`). */
+export interface SimulatorSocketFaults {
+  /** Closes every client connection (clients reconnect). */
+  dropConnections(): void;
+  /** Goes silent for `ms`: no frames, no pings, no pongs, no command answers. */
+  stall(ms: number): void;
+  sendMalformed(): void;
+  sendTruncated(): void;
+  sendUnknownType(): void;
+  /** Sends `n` random-walk book changes at once. */
+  burst(n: number): void;
+}

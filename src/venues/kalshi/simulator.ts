@@ -25,7 +25,7 @@ import { WebSocketServer } from 'ws';
 import { SCALE } from '../../../schema/money.js';
 import { log } from '../../log.js';
 import { mulberry32, pick } from '../common/prng.js';
-import type { SimulatorOptions } from '../common/types.js';
+import type { SimulatorOptions, SimulatorSocketFaults } from '../common/types.js';
 import { SimFaultState, simControl, type SimControl } from '../common/simFaults.js';
 import type { KalshiAuthConfig } from './auth.js';
 import { KALSHI_ERROR_CODES, TERMINAL_ERROR_CODES } from './wire.js';
@@ -58,7 +58,7 @@ export interface KalshiSimOptions extends SimulatorOptions<KalshiMarketSpec> {
   readonly balanceMicros?: number;
 }
 
-export interface KalshiSim {
+export interface KalshiSim extends SimulatorSocketFaults {
   readonly wsUrl: string;
   readonly restUrl: string;
   readonly markets: readonly KalshiMarketSpec[];
@@ -74,12 +74,6 @@ export interface KalshiSim {
   /** The simulator's current book of a market (for assertions). */
   book(ticker: string): KalshiSimLadders;
   setBook(ticker: string, ladders: KalshiSimLadders): void;
-  dropConnections(): void;
-  stall(ms: number): void;
-  sendMalformed(): void;
-  sendTruncated(): void;
-  sendUnknownType(): void;
-  burst(n: number): void;
   injectSeqGap(): void;
   /** The next snapshot of `ticker` (subscribe, add_markets, get_snapshot) is lost: a delta is sent instead. */
   deltaBeforeSnapshot(ticker: string): void;

@@ -27,7 +27,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { formatScaled } from '../../../schema/money.js';
 import { log } from '../../log.js';
 import { mulberry32, type Rng } from '../common/prng.js';
-import type { SimulatorOptions } from '../common/types.js';
+import type { SimulatorOptions, SimulatorSocketFaults } from '../common/types.js';
 import { SimFaultState, simControl, type SimControl } from '../common/simFaults.js';
 import { generateLadders, MarketBook, walkStep, type SimChange } from './simulator/book.js';
 import { generateMarkets, type PolyMarketSpec, type PolySimLadders } from './simulator/markets.js';
@@ -60,7 +60,7 @@ export interface PolySimStats {
   restRequests: number;
 }
 
-export interface PolySim {
+export interface PolySim extends SimulatorSocketFaults {
   readonly wsUrl: string;
   /** Base URL of both Gamma and CLOB REST. */
   readonly restUrl: string;
@@ -76,12 +76,6 @@ export interface PolySim {
   setBook(conditionId: string, ladders: PolySimLadders): void;
   /** Asset ids the connected clients are subscribed to (union). */
   subscribedAssets(): Set<string>;
-  dropConnections(): void;
-  stall(ms: number): void;
-  sendMalformed(): void;
-  sendTruncated(): void;
-  sendUnknownType(): void;
-  burst(n: number): void;
   /** Sends a tick_size_change for the market's YES token (0.01 → 0.001). */
   tickSizeChange(conditionId: string): void;
   /** Sends frames verbatim to every connected client. */
