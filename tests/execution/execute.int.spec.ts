@@ -17,6 +17,7 @@ import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
 
 const pgUp = isCI || (await pgReachable());
+if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
 const book = (venue: 'polymarket' | 'kalshi', marketId: string, yesAsk: number, noAsk: number): Book => ({
   venue, marketId, yes: { bids: [], asks: [{ price: yesAsk, qty: 100 * ONE }] }, no: { bids: [{ price: noAsk - 10_000, qty: 100 * ONE }], asks: [{ price: noAsk, qty: 100 * ONE }] }, tsVenue: 0, tsReceived: 0, issues: [],
 });

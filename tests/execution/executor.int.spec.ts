@@ -17,6 +17,7 @@ import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
 
 const pgUp = isCI || (await pgReachable());
+if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
 
 function book(venue: Venue, marketId: string, o: { yesAsks?: Level[]; noAsks?: Level[]; yesBids?: Level[]; noBids?: Level[] }): Book {
   return { venue, marketId, yes: { bids: o.yesBids ?? [], asks: o.yesAsks ?? [] }, no: { bids: o.noBids ?? [], asks: o.noAsks ?? [] }, tsVenue: 0, tsReceived: 0, issues: [] };

@@ -17,6 +17,7 @@ import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
 
 const pgUp = isCI || (await pgReachable());
+if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
 const RUNS = 200;
 
 /** mulberry32: a seeded generator, so a failure replays */
