@@ -14,6 +14,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import type { Observable } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
 import type { BookEvent } from '../../schema/book.js';
@@ -124,6 +125,32 @@ describe('managedSocket freshness', () => {
   });
 });
 
+/**
+ * Stalls a running simulator and checks the feed goes stale within the 900 ms book age limit of its
+ * last frame, with every one of `marketIds` reset between the stall and the stale status.
+ */
+async function expectStallStaleWithinLimit(
+  feed: { readonly frames$: Observable<unknown>; readonly books$: Observable<BookEvent>; readonly status$: Observable<FeedStatus> },
+  sim: { stall(ms: number): void },
+  subscribe: () => void,
+  marketIds: readonly string[],
+): Promise<void> {
+  const books: (BookEvent & { at: number })[] = [];
+  let lastFrameAt = 0;
+  feed.frames$.subscribe(() => (lastFrameAt = performance.now()));
+  feed.books$.subscribe((e) => books.push({ ...e, at: performance.now() }));
+  const statuses = statusLog(feed.status$);
+  subscribe();
+  await wait(() => expect(books.filter((e) => e.kind === 'delta').length).toBeGreaterThan(5));
+  const stallAt = performance.now();
+  sim.stall(3_000);
+  await wait(() => expect(statuses.some((s) => s.state === 'stale')).toBe(true), 5_000);
+  const stale = statuses.find((s) => s.state === 'stale')!;
+  expect(stale.at - lastFrameAt).toBeLessThan(900);
+  const resets = books.filter((e) => e.kind === 'reset' && e.at >= stallAt && e.at <= stale.at + 50);
+  expect(new Set(resets.map((e) => e.marketId))).toEqual(new Set(marketIds));
+}
+
 describe('venue simulators: a stalled feed goes stale within RISK_MAX_BOOK_AGE_MS (feed options from the config)', () => {
   const config = loadConfig({ RISK_MAX_BOOK_AGE_MS: '900', LOG_LEVEL: 'silent' });
 
@@ -136,19 +163,7 @@ describe('venue simulators: a stalled feed goes stale within RISK_MAX_BOOK_AGE_M
     cleanups.push(() => sim.stop());
     const feed = new KalshiFeed({ ...kalshiFeedOptions(config, sim.markets.map((m) => m.ticker)), url: sim.wsUrl, auth: sim.auth!, backoff: FAST, commandTimeoutMs: 5_000 });
     cleanups.push(() => feed.close());
-    const books: (BookEvent & { at: number })[] = [];
-    let lastFrameAt = 0;
-    feed.frames$.subscribe(() => (lastFrameAt = performance.now()));
-    feed.books$.subscribe((e) => books.push({ ...e, at: performance.now() }));
-    const statuses = statusLog(feed.status$);
-    await wait(() => expect(books.filter((e) => e.kind === 'delta').length).toBeGreaterThan(5));
-    const stallAt = performance.now();
-    sim.stall(3_000);
-    await wait(() => expect(statuses.some((s) => s.state === 'stale')).toBe(true), 5_000);
-    const stale = statuses.find((s) => s.state === 'stale')!;
-    expect(stale.at - lastFrameAt).toBeLessThan(900);
-    const resets = books.filter((e) => e.kind === 'reset' && e.at >= stallAt && e.at <= stale.at + 50);
-    expect(new Set(resets.map((e) => e.marketId))).toEqual(new Set(sim.markets.map((m) => m.ticker)));
+    await expectStallStaleWithinLimit(feed, sim, () => undefined, sim.markets.map((m) => m.ticker));
   });
 
   it('Polymarket: stall → stale within the limit after the last frame, every market reset', async () => {
@@ -156,20 +171,8 @@ describe('venue simulators: a stalled feed goes stale within RISK_MAX_BOOK_AGE_M
     cleanups.push(() => sim.stop());
     const feed = new PolymarketFeed({ ...polymarketFeedOptions(config), url: sim.wsUrl, backoff: FAST });
     cleanups.push(() => feed.close());
-    const books: (BookEvent & { at: number })[] = [];
-    let lastFrameAt = 0;
-    feed.frames$.subscribe(() => (lastFrameAt = performance.now()));
-    feed.books$.subscribe((e) => books.push({ ...e, at: performance.now() }));
-    const statuses = statusLog(feed.status$);
-    feed.subscribe(sim.markets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId })));
-    await wait(() => expect(books.filter((e) => e.kind === 'delta').length).toBeGreaterThan(5));
-    const stallAt = performance.now();
-    sim.stall(3_000);
-    await wait(() => expect(statuses.some((s) => s.state === 'stale')).toBe(true), 5_000);
-    const stale = statuses.find((s) => s.state === 'stale')!;
-    expect(stale.at - lastFrameAt).toBeLessThan(900);
-    const resets = books.filter((e) => e.kind === 'reset' && e.at >= stallAt && e.at <= stale.at + 50);
-    expect(new Set(resets.map((e) => e.marketId))).toEqual(new Set(sim.markets.map((m) => m.conditionId)));
+    const subscribe = () => feed.subscribe(sim.markets.map((m) => ({ conditionId: m.conditionId, yesTokenId: m.yesTokenId, noTokenId: m.noTokenId })));
+    await expectStallStaleWithinLimit(feed, sim, subscribe, sim.markets.map((m) => m.conditionId));
   });
 });
 
