@@ -17,6 +17,7 @@ import type { Book } from '../schema/book.js';
 import type { Venue } from '../schema/venue.js';
 import type { FeedStatus } from '../schema/feed.js';
 import type { Edge, RiskDecision } from '../schema/edge.js';
+import type { Execution } from '../schema/execution.js';
 import type { Config } from '../src/config.js';
 import { log } from '../src/log.js';
 import { FeeBook } from '../src/fees/schedule.js';
@@ -39,6 +40,10 @@ export interface LiveSink {
   publishDecision?(d: RiskDecision): void;
   publishFeedStatus?(s: FeedStatus): void;
   publishBook?(pairId: string, book: Book): void;
+  /** every written state of an execution (GraphQL executionUpdated, Discord alerts) */
+  publishExecution?(e: Execution): void;
+  /** the running execution for this process's doors (the API's LiveEvents: `live.execution`); undefined on stop */
+  attachExecution?(h: ExecutionHandle | undefined, mode?: 'paper' | 'live'): void;
 }
 
 /** The running feeds, by venue id. */
@@ -107,6 +112,8 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   const execution = config.execution.mode === 'off'
     ? undefined
     : await startExecution({ decisions$: outputs.decisions$, books$: outputs.books$, control$: control }, { config, pool: o.pool, feeBook, feeds, exposure });
+  if (execution && sink?.publishExecution) subs.push(execution.executions$.subscribe((e) => sink.publishExecution?.(e)));
+  if (execution) sink?.attachExecution?.(execution, config.execution.mode === 'live' ? 'live' : 'paper');
 
   // services beside the graph
   subs.push(followLifecycle(feedList, o.pool));
@@ -120,6 +127,7 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
     outputs, feeBook, control, feeds, ...(persister ? { persister } : {}), ...(execution ? { execution } : {}),
     subscribedMarkets: () => markets.feeSources().flatMap((s) => s.markets.map(({ venue, marketId, feedRef }) => ({ venue, marketId, feedRef }))),
     async stop() {
+      sink?.attachExecution?.(undefined);
       await execution?.stop();
       fees.stop();
       for (const f of feedList) f.close();

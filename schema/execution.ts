@@ -224,3 +224,94 @@ export const ExecutionEvent = z.object({
   ts: UnixMs,
 });
 export type ExecutionEvent = Infer<typeof ExecutionEvent>;
+
+// ── orders, positions and settlements as stored (issue 12 point 5) ───────────────────────────
+
+/** Which part of an execution sent an order. */
+export const OrderRole = z.enum(['leg1', 'leg2', 'unwind']);
+export type OrderRole = z.infer<typeof OrderRole>;
+
+/**
+ * A row of `orders`: one venue order we sent, derived from the execution progress the executor
+ * writes ahead (src/execution/orderRows.ts). Keyed by (venue, clientOrderId).
+ */
+export const OrderRecord = z.object({
+  executionId: z.string().min(1),
+  role: OrderRole,
+  /** our idempotency key (`<executionId>:<role>:<attempt>`) */
+  clientOrderId: z.string().min(1),
+  /** absent until the venue acknowledged the order */
+  venueOrderId: z.string().min(1).optional(),
+  venue: VenueId,
+  marketId: z.string().min(1),
+  outcome: Outcome,
+  side: OrderSide,
+  /** limit price, micro-dollars */
+  limitPriceMicros: MicrosZ,
+  /** ordered quantity, millionths */
+  qty: QtyZ.positive(),
+  timeInForce: TimeInForce,
+  /** pending/open while in flight; filled, cancelled (IOC rest) or rejected once ended */
+  state: OrderState,
+  /** filled quantity, millionths */
+  filledQty: QtyZ.nonnegative(),
+  /** cash of the fills at fill prices, micro-dollars */
+  costMicros: MicrosZ.nonnegative(),
+  /** venue-reported fees of the fills, micro-dollars */
+  feesMicros: MicrosZ.nonnegative(),
+  /** the execution's reason when the order was last updated */
+  reason: z.string(),
+  /** unix ms */
+  createdAt: UnixMs,
+  /** unix ms */
+  updatedAt: UnixMs,
+});
+export type OrderRecord = Infer<typeof OrderRecord>;
+
+/**
+ * A row of `positions`: one outcome held on one venue for one pair (`pairId` '' = fills of orders
+ * no execution sent). Money in micro-dollars, quantities in millionths.
+ */
+export const PositionRecord = z.object({
+  venue: VenueId,
+  marketId: z.string().min(1),
+  outcome: Outcome,
+  /** '' for fills of orders no execution sent */
+  pairId: z.string(),
+  qty: QtyZ,
+  /** cost basis of what is held (fill prices, fees excluded) */
+  costMicros: MicrosZ,
+  /** cost / qty, micro-dollars per contract (0 when flat) */
+  avgPriceMicros: MicrosZ,
+  realizedPnlMicros: MicrosZ,
+  feesMicros: MicrosZ,
+  /** mark value − cost; absent when no book of the market was seen */
+  unrealizedPnlMicros: MicrosZ.optional(),
+  /** the best bid of the outcome (its settlement price once settled) */
+  markMicros: MicrosZ.optional(),
+  /** when the market settled, unix ms (the position is closed) */
+  settledAt: UnixMs.optional(),
+  /** what one contract of this outcome paid at settlement, micro-dollars */
+  settlementMicros: MicrosZ.optional(),
+  /** unix ms */
+  updatedAt: UnixMs,
+});
+export type PositionRecord = Infer<typeof PositionRecord>;
+
+/**
+ * A market's resolution as the venue announced it (Polymarket `market_resolved`, Kalshi
+ * `market_lifecycle_v2` determined/settled): what one YES contract pays; a NO pays the rest.
+ */
+export const MarketSettlement = z.object({
+  venue: VenueId,
+  marketId: z.string().min(1),
+  /** the winning outcome; absent for a scalar settlement (see yesPayoutMicros) */
+  winner: Outcome.optional(),
+  /** what one YES contract pays, micro-dollars (1_000_000 when YES wins, 0 when NO wins) */
+  yesPayoutMicros: MicrosZ.min(0).max(1_000_000),
+  /** the venue's event name ('market_resolved', 'determined', 'settled') */
+  event: z.string().min(1),
+  /** the venue's resolution time, unix ms */
+  ts: UnixMs,
+});
+export type MarketSettlement = Infer<typeof MarketSettlement>;

@@ -9,6 +9,7 @@ import type { Principal } from './auth.js';
 import { apiError } from './errors.js';
 import { assertStorableStrings } from './input.js';
 import type { LiveEventsHandle } from './events.js';
+import type { ExecutionSlot } from './executionSlot.js';
 import type { Loaders } from './loaders.js';
 
 /** What server.ts passes: for a graphql-ws operation its principal; for HTTP the address (the plugin authenticates). */
@@ -27,6 +28,8 @@ export interface ApiContext {
   readonly risk: Config['risk'];
   /** per-request batch loaders (./loaders.ts) */
   readonly loaders: Loaders;
+  /** the execution running in this process, if any (`live.execution`; ./executionSlot.ts) */
+  readonly execution: ExecutionSlot;
 }
 
 /** Resolver arguments as graphql-js hands them over (validated with `parseArgs`). */

@@ -33,9 +33,11 @@ import { log } from '../log.js';
 import { liveChannelPrefix } from '../store/streams/namespace.js';
 import { Book } from '../../schema/book.js';
 import { Edge, RiskDecision } from '../../schema/edge.js';
+import { Execution } from '../../schema/execution.js';
 import { FeedStatus } from '../../schema/feed.js';
 import { PairStatus } from '../../schema/pair.js';
 import { RiskLimits } from '../../schema/risk.js';
+import { createExecutionSlot, type ExecutionMode, type ExecutionSlot, type RunningExecution } from './executionSlot.js';
 import { createLiveHubs, UNPARSEABLE, type LiveCounters, type LiveSubscription, type LiveViewOptions, type MinimalTarget } from './liveHub.js';
 
 export { LiveQueue, type LiveCounters, type LiveQueueOptions, type LiveSubscription, type LiveViewOptions } from './liveHub.js';
@@ -76,6 +78,13 @@ export interface LiveEvents {
   publishKillSwitch(on: boolean, by: string): void;
   publishRiskLimits(limits: RiskLimits, by: string): void;
   publishPairStatus(e: Omit<PairStatusEvent, 'ts'>): void;
+  /** every written state of an execution (the executor's executions$) */
+  publishExecution(e: Execution): void;
+  /**
+   * The running execution of THIS process for the doors (`live.execution`, ./executionSlot.ts);
+   * undefined detaches it. Not carried over Redis: another process's doors see only the events.
+   */
+  attachExecution(h: RunningExecution | undefined, mode?: ExecutionMode): void;
 }
 
 /** Topic → payload (`book` is keyed by pair id: channel `book:<pairId>`). */
@@ -88,6 +97,7 @@ export type LiveTopics = {
   killSwitch: [KillSwitchEvent];
   riskLimits: [RiskLimitsEvent];
   pairStatus: [PairStatusEvent];
+  execution: [Execution];
 };
 export type LiveTopic = keyof LiveTopics;
 type Payload<T extends LiveTopic> = LiveTopics[T] extends [infer P] ? P : LiveTopics[T] extends [string, infer P] ? P : never;
@@ -103,6 +113,7 @@ export const LivePayload = {
   killSwitch: z.object({ on: z.boolean(), by: z.string(), ts: z.number() }),
   riskLimits: z.object({ limits: RiskLimits, by: z.string(), ts: z.number() }),
   pairStatus: z.object({ pairId: z.string(), status: PairStatus, by: z.string(), ts: z.number() }),
+  execution: Execution,
 } as const satisfies Record<LiveTopic, z.ZodType>;
 
 export interface LiveEventsHandle {
@@ -119,6 +130,8 @@ export interface LiveEventsHandle {
   view<T extends LiveTopic, V>(topic: T, opts: LiveViewOptions<Payload<T>, V>): LiveSubscription<V>;
   readonly counters: Readonly<LiveCounters>;
   readonly mode: 'memory' | 'redis';
+  /** The execution running in this process, if any (attached by the pipeline: `events.attachExecution`). */
+  readonly execution: ExecutionSlot;
   /** Unsubscribes everything and closes the Redis connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -199,6 +212,7 @@ export async function createLiveEvents(
       log.warn({ err, what }, 'live events: publish failed');
     }
   };
+  const execution = createExecutionSlot();
   const events: LiveEvents = {
     publishEdge: (e) => safe('edge', () => pubsub.publish('edge', e)),
     publishDecision: (d) => safe('decision', () => pubsub.publish('decision', d)),
@@ -208,6 +222,8 @@ export async function createLiveEvents(
     publishKillSwitch: (on, by) => safe('killSwitch', () => pubsub.publish('killSwitch', { on, by, ts: now() })),
     publishRiskLimits: (limits, by) => safe('riskLimits', () => pubsub.publish('riskLimits', { limits, by, ts: now() })),
     publishPairStatus: (e) => safe('pairStatus', () => pubsub.publish('pairStatus', { ...e, ts: now() })),
+    publishExecution: (e) => safe('execution', () => pubsub.publish('execution', e)),
+    attachExecution: (h, mode = 'paper') => (h ? execution.attach(h, mode) : execution.detach()),
   };
 
   const hubs = createLiveHubs(target, counters, bufferSize);
@@ -231,8 +247,10 @@ export async function createLiveEvents(
     view,
     counters,
     mode: cfg.redis.mode,
+    execution,
     close: () =>
       (closed ??= (async () => {
+        execution.detach();
         await hubs.closeAll();
         await closeRedis();
       })()),

@@ -7,11 +7,13 @@
  */
 import { type Book, type BookTop, toBookTop } from '../../schema/book.js';
 import type { Edge, EdgeLeg, RiskDecision } from '../../schema/edge.js';
+import type { Execution, ExecutionEvent, RoleProgress } from '../../schema/execution.js';
 import type { FeedStatus } from '../../schema/feed.js';
 import type { LeadLagStat } from '../../schema/leadLag.js';
 import type { PairLeg } from '../../schema/pair.js';
 import type { LegIndex } from '../../schema/venue.js';
 import type { RiskControlDetail } from '../control/riskState.js';
+import type { PairPositionsRecord, PnlRecord, PositionRecord, PositionsReport, StoredFill } from './executionReads.js';
 import type { StoredEdge, StoredEdgeLeg } from '../store/repos/edges.js';
 import type { StoredFeedStatus } from '../store/repos/feedHealth.js';
 import type { LlmUsageRecord } from '../store/repos/llmUsage.js';
@@ -100,3 +102,47 @@ export const limitsView = (c: RiskControlDetail) => ({
   updatedAt: c.limitsUpdatedAt,
   updatedBy: c.limitsBy,
 });
+
+// ── executions, positions, P&L ───────────────────────────────────────────────────────────────
+/** RoleProgress: `current` (the order in flight) not served; Usd twins added. */
+const roleView = (r: RoleProgress) => ({ attempts: r.attempts, filledQty: r.filledQty, costMicros: r.costMicros, cost: r.costMicros, feesMicros: r.feesMicros, fees: r.feesMicros, venueOrderIds: r.venueOrderIds });
+
+/**
+ * Execution: times as Date; `plan` served as direction, legs, expectedProfitMicros and lossCapMicros
+ * (the rest of the plan repeats the row); `progress` with its roles; `events` and `fills` are
+ * relations (./resolvers/types.ts).
+ */
+export function executionView(e: Execution) {
+  const { plan, progress, tsPlanned, tsUpdated, ...rest } = e;
+  return {
+    ...rest,
+    tsPlanned: new Date(tsPlanned),
+    tsUpdated: new Date(tsUpdated),
+    direction: plan.direction,
+    legs: plan.legs,
+    expectedProfitMicros: plan.expectedProfitMicros,
+    expectedProfit: plan.expectedProfitMicros,
+    lossCapMicros: plan.lossCapMicros,
+    lossCap: plan.lossCapMicros,
+    progress: {
+      leg1: roleView(progress.leg1), leg2: roleView(progress.leg2), unwind: roleView(progress.unwind),
+      leg2TargetQty: progress.leg2TargetQty, unwindTargetQty: progress.unwindTargetQty, unwindLimitMicros: progress.unwindLimitMicros,
+      deadline: new Date(progress.deadline), alerts: progress.alerts,
+    },
+  };
+}
+export type ExecutionView = ReturnType<typeof executionView>;
+
+export const executionEventView = (e: ExecutionEvent) => ({ ...e, ts: new Date(e.ts) });
+/** Fill as stored: `tsVenue` as Date; no receive time is stored. */
+export const fillView = (f: StoredFill) => ({ ...f, clientOrderId: f.clientOrderId ?? null, feeMicros: f.feeMicros ?? null, tsVenue: new Date(f.tsVenue) });
+
+/** Position: the Usd twins added. */
+export const positionView = (p: PositionRecord) => ({
+  ...p, cost: p.costMicros, realizedPnl: p.realizedPnlMicros, unrealizedPnl: p.unrealizedPnlMicros, fees: p.feesMicros,
+});
+export const pairPositionsView = (p: PairPositionsRecord) => ({
+  ...p, legs: p.legs.map(positionView), cost: p.costMicros, realizedPnl: p.realizedPnlMicros, unrealizedPnl: p.unrealizedPnlMicros, fees: p.feesMicros,
+});
+export const positionsView = (r: PositionsReport) => ({ ...r, markets: r.markets.map(positionView), pairs: r.pairs.map(pairPositionsView) });
+export const pnlView = (p: PnlRecord) => ({ ...p, realizedPnl: p.realizedPnlMicros, unrealizedPnl: p.unrealizedPnlMicros, fees: p.feesMicros, exposure: p.exposureMicros });

@@ -23,7 +23,7 @@ import { type ArmorLimits, armorPlugins, DEFAULT_ARMOR, GRAPHQL_PATH, useErrorCo
 import { Mutation } from './resolvers/mutation.js';
 import { Query } from './resolvers/query.js';
 import { Subscription } from './resolvers/subscription.js';
-import { Edge, Market, Pair, PairLeg } from './resolvers/types.js';
+import { Edge, Execution, Market, Pair, PairLeg } from './resolvers/types.js';
 import { scalars } from './scalars.js';
 
 export type { ApiContext, ApiServerContext } from './context.js';
@@ -47,7 +47,7 @@ export interface CreateApiOptions {
 
 export type ApiYoga = YogaServerInstance<ApiServerContext, ApiContext>;
 
-export const resolvers = () => ({ ...scalars, Query, Mutation, Subscription, Edge, Pair, PairLeg, Market });
+export const resolvers = () => ({ ...scalars, Query, Mutation, Subscription, Edge, Pair, PairLeg, Market, Execution });
 
 export const GRAPHIQL_DEFAULT_QUERY = `# Every operation needs your API token: put it in the Headers tab below
 # as {"Authorization": "Bearer arb_..."}.
@@ -121,7 +121,7 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
       const p = principal ?? principals.get(request);
       // unreachable through the server (the guard answered 401 already); kept as a hard stop
       if (!p) throw apiError('missing or invalid API token', 'UNAUTHENTICATED');
-      return { principal: p, pool: opts.pool, live: opts.live, risk: opts.config.risk, loaders: createLoaders(opts.pool) };
+      return { principal: p, pool: opts.pool, live: opts.live, risk: opts.config.risk, loaders: createLoaders(opts.pool), execution: opts.live.execution };
     },
     plugins: [
       useHttpGuard({ pool: opts.pool, maxBodyBytes: opts.config.api.maxBodyBytes, limiter, addresses, principals }),

@@ -5,6 +5,7 @@
  */
 import { Observable, filter, map, merge } from 'rxjs';
 import { z } from 'zod';
+import { ExecutionState, type Execution } from '../../schema/execution.js';
 import { FeedState } from '../../schema/feed.js';
 import { formatScaled } from '../../schema/money.js';
 import { VenueId } from '../../schema/venue.js';
@@ -39,10 +40,31 @@ export const AlertEvent = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('kill'), ts, on: z.boolean(), by: z.string() }),
   z.object({ kind: z.literal('error'), ts, level: z.enum(['info', 'warn', 'critical']).default('warn'), message: z.string(), source: z.string().optional() }),
+  /** an execution that filled both legs, started or ended an unwind, or left a residual */
+  z.object({
+    kind: z.literal('execution'),
+    ts,
+    executionId: z.string().min(1),
+    pairId: z.string().min(1),
+    state: ExecutionState,
+    reason: z.string(),
+    /** contracts per leg as planned (millionths) */
+    sizeQty: int,
+    /** filled per role (millionths) and the cash of those fills (micro-dollars) */
+    leg1FilledQty: int,
+    leg2FilledQty: int,
+    unwindFilledQty: int,
+    costMicros: int,
+    feesMicros: int,
+    /** contracts of leg 1 held without hedge */
+    netQty: int,
+    /** the executor's alerts (unhedged residual, unknown outcome) */
+    alerts: z.array(z.string()),
+  }),
 ]);
 export type AlertEvent = z.infer<typeof AlertEvent>;
 export type AlertKind = AlertEvent['kind'];
-export const ALERT_KINDS: readonly AlertKind[] = ['edge', 'feed', 'kill', 'error'];
+export const ALERT_KINDS: readonly AlertKind[] = ['edge', 'feed', 'kill', 'error', 'execution'];
 
 /** Deduplication key: the same key within the window is sent once. */
 export function alertKey(a: AlertEvent): string {
@@ -55,6 +77,8 @@ export function alertKey(a: AlertEvent): string {
       return `kill:${a.on ? 'on' : 'off'}`;
     case 'error':
       return `error:${a.source ?? ''}:${a.message}`;
+    case 'execution':
+      return `execution:${a.executionId}:${a.state}:${a.netQty}`;
     default: {
       const never: never = a;
       return never;
@@ -78,10 +102,46 @@ export function formatAlert(a: AlertEvent): string {
       return `${a.on ? '🛑' : '✅'} **kill switch ${a.on ? 'ON' : 'OFF'}** by ${code(a.by)} · ${at}`;
     case 'error':
       return `${a.level === 'critical' ? '🚨' : '⚠️'} **${a.level}**${a.source ? ` ${code(a.source)}` : ''}: ${code(a.message, 800)} · ${at}`;
+    case 'execution':
+      return formatExecutionAlert(a, at);
     default: {
       const never: never = a;
       return never;
     }
+  }
+}
+
+/** Is this execution state worth an alert? Both legs filled, an unwind started or ended, a failure, or a residual / executor alert. */
+export function isExecutionAlert(e: Pick<Execution, 'state' | 'netQty' | 'progress'>): boolean {
+  return e.state === 'hedged' || e.state === 'unwinding' || e.state === 'unwound' || e.state === 'failed' || e.progress.alerts.length > 0;
+}
+
+/** The alert of an execution record. */
+export function executionAlert(e: Execution): AlertEvent {
+  const p = e.progress;
+  return {
+    kind: 'execution', ts: e.tsUpdated, executionId: e.executionId, pairId: e.pairId, state: e.state, reason: e.reason, sizeQty: e.sizeQty,
+    leg1FilledQty: p.leg1.filledQty, leg2FilledQty: p.leg2.filledQty, unwindFilledQty: p.unwind.filledQty,
+    costMicros: p.leg1.costMicros + p.leg2.costMicros, feesMicros: p.leg1.feesMicros + p.leg2.feesMicros + p.unwind.feesMicros, netQty: e.netQty, alerts: [...p.alerts],
+  };
+}
+
+function formatExecutionAlert(a: Extract<AlertEvent, { kind: 'execution' }>, at: string): string {
+  const c = (q: number): string => formatScaled(q, 6).replace(/\.?0+$/, '');
+  const head = `${code(a.executionId, 40)} pair ${code(a.pairId, 60)}`;
+  const residual = a.netQty > 0 ? ` · 🚨 **${c(a.netQty)} contracts unhedged**` : '';
+  const extra = a.alerts.length ? ` · ${a.alerts.map((x) => code(x, 200)).join(' ')}` : '';
+  switch (a.state) {
+    case 'hedged':
+      return `✅ **filled** ${head}: both legs, ${c(a.leg1FilledQty)} + ${c(a.leg2FilledQty)} contracts for ${usd(a.costMicros)} (fees ${usd(a.feesMicros)})${extra} · ${at}`;
+    case 'unwinding':
+      return `↩️ **unwinding** ${head}: leg 1 filled ${c(a.leg1FilledQty)}, leg 2 ${c(a.leg2FilledQty)} (${code(a.reason)})${residual}${extra} · ${at}`;
+    case 'unwound':
+      return `↩️ **unwound** ${head}: sold back ${c(a.unwindFilledQty)} contracts (${code(a.reason)})${residual}${extra} · ${at}`;
+    case 'failed':
+      return `🚨 **execution failed** ${head}: ${code(a.reason)}${residual}${extra} · ${at}`;
+    default:
+      return `⚠️ **execution ${a.state}** ${head}: ${code(a.reason)}${residual}${extra} · ${at}`;
   }
 }
 
@@ -112,7 +172,8 @@ function topic$<T>(subscribe: () => AsyncIterable<T> & { return(value?: unknown)
 
 /**
  * Alerts from the live bus: edges at or above the profit threshold, feeds going stale /
- * reconnecting / closed, kill switch flips, and warn/critical alerts published by the pipeline.
+ * reconnecting / closed, kill switch flips, warn/critical alerts published by the pipeline, and
+ * executions (both legs filled, unwinds, failures and unhedged residuals).
  * (The bus validates every payload before it gets here.)
  */
 export function alertsFromLive(live: LiveEventsHandle, opts: AlertsFromLiveOptions): Observable<AlertEvent> {
@@ -133,5 +194,6 @@ export function alertsFromLive(live: LiveEventsHandle, opts: AlertsFromLiveOptio
     filter((a) => a.level !== 'info'),
     map((a): AlertEvent => ({ kind: 'error', ts: a.ts, level: a.level, message: a.message })),
   );
-  return merge(edges$, feeds$, kills$, errors$);
+  const executions$ = topic$(() => live.subscribe('execution'), 'execution').pipe(filter((e) => isExecutionAlert(e)), map(executionAlert));
+  return merge(edges$, feeds$, kills$, errors$, executions$);
 }

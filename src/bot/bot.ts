@@ -21,7 +21,7 @@ import { FatalError } from '../errors.js';
 import { log, registerSecret, scrub } from '../log.js';
 import { AlertEvent, formatAlert } from './alerts.js';
 import {
-  CommandArgs, actorOf, approvePair, auditRefusal, authorize, commandDefinitions, edgesReply, pairsReply, setKillSwitch, statusReply,
+  CommandArgs, actorOf, approvePair, auditRefusal, authorize, commandDefinitions, edgesReply, pairsReply, positionsReply, setKillSwitch, statusReply,
   type CommandName, type Invoker,
 } from './commands.js';
 import { formatSummary, newThrottleCounters, throttleAlerts, type OutgoingAlert, type ThrottleAlertsConfig, type ThrottleCounters } from './throttleAlerts.js';
@@ -146,6 +146,9 @@ export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
           break;
         case 'status':
           text = await statusReply(pool);
+          break;
+        case 'positions':
+          text = await positionsReply(pool, CommandArgs.positions.parse(rawArgs));
           break;
         case 'kill': {
           const a = CommandArgs.kill.parse(rawArgs);

@@ -18,9 +18,11 @@ import { readKillSwitch, setKillSwitch as setKillSwitchControl } from '../contro
 import { countPairsByStatus, listPairs } from '../store/repos/pairs.js';
 import { edgeStatsSince, pageEdges } from '../store/repos/edges.js';
 import { latestFeedHealth } from '../store/repos/feedHealth.js';
+import { readPositions, pnlOf, type PositionRecord } from '../api/executionReads.js';
+import { textTable } from '../textTable.js';
 import { code } from './alerts.js';
 
-export const COMMAND_NAMES = ['edges', 'pairs', 'status', 'kill', 'approve'] as const;
+export const COMMAND_NAMES = ['edges', 'pairs', 'status', 'kill', 'approve', 'positions'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 /** Commands that change state: operator role required. */
 export const OPERATOR_COMMANDS: ReadonlySet<CommandName> = new Set(['kill', 'approve']);
@@ -49,6 +51,10 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
       .setName('approve')
       .setDescription('Approve a matched pair for trading (operators only)')
       .addStringOption((o) => o.setName('pair_id').setDescription('the pair id').setRequired(true).setMaxLength(200)),
+    new SlashCommandBuilder()
+      .setName('positions')
+      .setDescription('Positions and P&L per pair and venue')
+      .addStringOption((o) => o.setName('pair').setDescription('only this pair id').setMaxLength(200)),
   ].map((b) => b.toJSON());
 }
 
@@ -95,6 +101,7 @@ export const CommandArgs = {
   status: z.object({}),
   kill: z.object({ state: z.enum(['on', 'off']), reason: z.string().max(300).nullish() }),
   approve: z.object({ pair_id: z.string().min(1).max(200) }),
+  positions: z.object({ pair: z.string().min(1).max(200).nullish() }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 const MAX_REPLY = 1900;
@@ -145,6 +152,38 @@ export async function statusReply(pool: pg.Pool): Promise<string> {
       `**Pairs**: ${pairs.length ? pairs.map((p) => `${p.n} ${p.status}`).join(', ') : 'none'}`,
     ].join('\n'),
   );
+}
+
+const signedUsd = (m: number | null): string => (m === null ? 'n/a' : m < 0 ? `-$${formatScaled(-m, 2)}` : `$${formatScaled(m, 2)}`);
+const contracts = (q: number): string => formatScaled(q, 6).replace(/\.?0+$/, '') || '0';
+
+/**
+ * Positions and P&L as a fixed-width table in a code block (per pair, each leg's venue, outcome,
+ * quantity, cost, realised and unrealised P&L), then the totals. Read from the stored fills
+ * (src/api/executionReads.ts), marked at the latest stored best bid.
+ */
+export async function positionsReply(pool: pg.Pool, args: z.infer<(typeof CommandArgs)['positions']>): Promise<string> {
+  const r = await readPositions(pool, undefined);
+  const pairs = r.pairs.filter((p) => !args.pair || p.pairId === args.pair);
+  const paired = new Set(r.pairs.flatMap((p) => p.legs.map((l) => `${l.venue}|${l.marketId}|${l.outcome}`)));
+  const orphans = args.pair ? [] : r.markets.filter((m) => !paired.has(`${m.venue}|${m.marketId}|${m.outcome}`));
+  if (pairs.length === 0 && orphans.length === 0) return args.pair ? `No positions for pair ${code(args.pair)}.` : 'No positions yet (no fills recorded).';
+  // table cells are inside a code block: backticks replaced, long ids shortened
+  const id = (s: string, n = 18): string => (s.length > n ? s.slice(0, n - 1) + '…' : s).replace(/`/g, 'ˋ');
+  const row = (pair: string, p: PositionRecord): string[] => [id(pair), p.venue, id(p.marketId), p.outcome.toUpperCase(), contracts(p.qty), signedUsd(p.costMicros), signedUsd(p.realizedPnlMicros), signedUsd(p.unrealizedPnlMicros)];
+  const rows = [
+    ...pairs.flatMap((p) => [...p.legs.map((l) => row(p.pairId, l)), [`${id(p.pairId)} total`, '', '', '', '', signedUsd(p.costMicros), signedUsd(p.realizedPnlMicros), signedUsd(p.unrealizedPnlMicros)]]),
+    ...orphans.map((m) => row('(no execution)', m)),
+  ];
+  const table = textTable(['pair', 'venue', 'market', 'side', 'qty', 'cost', 'realised', 'unrealised'], rows, { align: ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right'], rule: '-' });
+  const t = pnlOf(r);
+  const totals = args.pair
+    ? ''
+    : `\n**P&L**: realised **${signedUsd(t.realizedPnlMicros)}** · unrealised **${signedUsd(t.unrealizedPnlMicros)}** · fees ${signedUsd(t.feesMicros)} · exposure ${signedUsd(t.exposureMicros)}${t.unknownFills ? ` · ⚠️ ${t.unknownFills} fill(s) of orders no execution sent` : ''}`;
+  const head = `**Positions**${args.pair ? ` of ${code(args.pair)}` : ''} (from ${r.fills} stored fill${r.fills === 1 ? '' : 's'}; unrealised at the latest stored best bid)`;
+  const body = '```\n' + table.join('\n') + '\n```';
+  const text = `${head}\n${body}${totals}`;
+  return text.length <= MAX_REPLY ? text : `${head}\n\`\`\`\n${table.slice(0, 25).join('\n')}\n… (${table.length - 25} more rows)\n\`\`\`${totals}`;
 }
 
 /** Sets the kill switch through the control layer (stored, audited, published). Returns the reply text. */

@@ -10,3 +10,5 @@ import { register as registerMatch } from './match.js'; commandModules.push(regi
 import { register as registerPairs } from './pairs.js'; commandModules.push(registerPairs);
 import { register as registerPipeline } from './pipeline.js'; commandModules.push(registerPipeline);
 import { register as registerServe } from './serve.js'; commandModules.push(registerServe);
+import { register as registerBackfill } from './backfill.js'; commandModules.push(registerBackfill);
+import { register as registerDataset } from './dataset.js'; commandModules.push(registerDataset);

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import type pg from 'pg';
 import type { RiskDecision } from '../../schema/edge.js';
-import type { Execution, ExecutionEvent, Fill, TradingRules } from '../../schema/execution.js';
+import type { Execution, ExecutionEvent, ExecutionState, Fill, OrderAck, OrderRequest, TradingRules } from '../../schema/execution.js';
 import type { Micros } from '../../schema/money.js';
 import type { LegIndex, Venue } from '../../schema/venue.js';
 import { log } from '../log.js';
@@ -44,6 +44,37 @@ export interface ExecutorOptions {
   readonly onAlert?: (message: string) => void;
   /** false: nothing is sent until {@link Executor.arm} (live mode waits for an admin); default true */
   readonly armed?: boolean;
+  /**
+   * Tests only (the crash soak, tests/execution/crash.int.spec.ts): called synchronously after a
+   * step's transitions are written ('written', before its orders are sent) and after a venue
+   * answered a command ('sent', before the answer is fed back and written). Production leaves it unset.
+   */
+  readonly onTransition?: (m: Machine, phase: 'written' | 'sent', detail: TransitionDetail) => void;
+}
+
+export interface TransitionDetail {
+  readonly transitions: readonly Transition[];
+  /** 'sent': the command the venue answered */
+  readonly command?: OrderCommand;
+}
+
+/**
+ * A broker that can sign an order before it is sent and tell its venue order id (Polymarket: the
+ * order hash; there is no client order id to look it up by after a restart). Optional: the
+ * executor writes that id ahead, with the transition that names the order.
+ */
+interface PreparingBroker {
+  prepare?(order: OrderRequest): Promise<string | undefined>;
+  /** fills the venue reported while we were not listening, emitted on fills$ (Polymarket) */
+  reconcileFills?(sinceMs: number): Promise<number>;
+}
+
+/** What recovery found, per execution and in total ({@link Executor.start}). */
+export interface RecoveryReport {
+  readonly recovered: readonly { readonly executionId: string; readonly from: ExecutionState; readonly to: ExecutionState; readonly netQty: number }[];
+  /** venue positions that do not match what the executions hold (alerted) */
+  readonly mismatches: readonly string[];
+  readonly orphansCancelled: number;
 }
 
 export interface ExecutorCounters {
@@ -77,6 +108,8 @@ export class Executor {
   /** execution id and venue order id → pair id (fills to pairs) */
   private readonly pairs = new Map<string, string>();
   private readonly busyPairs = new Set<string>();
+  /** place calls not yet answered, by client order id (a late answer may still land) */
+  private readonly placing = new Map<string, Promise<unknown>>();
   private killed = false;
   private armed: boolean;
   private ready = false;
@@ -94,33 +127,95 @@ export class Executor {
     this.armed = on;
   }
 
-  /** Reloads open executions and drives each to its end (reconciled with the brokers) before new decisions are taken. */
+  /**
+   * Recovery, before any new decision is taken. Each open execution is reloaded and carried on
+   * from its written record ({@link MachineEvent} `resume`): an order in flight is asked about at
+   * its venue (status by venue order id when one was written ahead, else by client order id),
+   * so a leg that filled while we were down is booked and hedged or unwound; a state with no
+   * order in flight takes its next step. Each is driven to its end. Then fills the venues
+   * reported meanwhile are fetched (brokers that can), open orders of ours that belong to no
+   * execution are cancelled, and the venues' positions in the recovered markets are compared
+   * with what the executions hold (a mismatch is alerted). Resolves with the number recovered.
+   */
   async start(): Promise<number> {
+    return (await this.recover()).recovered.length;
+  }
+
+  /** {@link start}, with what it found. */
+  async recover(): Promise<RecoveryReport> {
     const open = await openExecutions(this.o.pool);
+    const recovered: { executionId: string; from: ExecutionState; to: ExecutionState; netQty: number }[] = [];
     for (const x of open) {
       this.counters.recovered++;
       const m: Machine = { plan: x.plan, state: x.state, progress: x.progress, reason: x.reason };
       this.seqs.set(x.executionId, await this.lastSeq(x.executionId));
       log.warn({ executionId: x.executionId, state: x.state }, 'execution recovered: reconciling with the venues');
-      const role = x.state === 'leg1Submitted' ? 'leg1' : x.state === 'leg2Submitted' ? 'leg2' : x.state === 'unwinding' ? 'unwind' : undefined;
-      // an order in flight: ask the venue; none (or not started): the deadline decides
-      const first: MachineEvent = role && m.progress[role].current ? { type: 'unknown', role, now: this.now() } : { type: 'timeout', now: Number.MAX_SAFE_INTEGER };
-      await this.drive(m, first);
+      const end = await this.drive(m, { type: 'resume', now: this.now() });
+      recovered.push({ executionId: x.executionId, from: x.state, to: end.state, netQty: end.netQty });
     }
-    await this.cancelOrphans();
+    if (open.length) await this.reconcileFills(Math.min(...open.map((x) => x.tsPlanned)));
+    const orphansCancelled = await this.cancelOrphans();
+    const mismatches = open.length ? await this.checkPositions(open.map((x) => x.plan)) : [];
     this.ready = true;
-    return open.length;
+    return { recovered, mismatches, orphansCancelled };
+  }
+
+  /** Fills reported while we were down, for brokers that can fetch them (emitted on their fills$ for the ledger). */
+  private async reconcileFills(sinceMs: number): Promise<void> {
+    for (const b of Object.values(this.o.brokers) as (Broker & PreparingBroker)[]) {
+      if (!b.reconcileFills) continue;
+      await b.reconcileFills(sinceMs).catch((err: unknown) => log.error({ err, venue: b.venue }, 'recovery: fills unavailable'));
+    }
   }
 
   /** Our orders still open at a venue after recovery belong to no live execution (we only send IOC): cancel and alert. */
-  private async cancelOrphans(): Promise<void> {
+  private async cancelOrphans(): Promise<number> {
+    let n = 0;
     for (const b of Object.values(this.o.brokers)) {
       const open = await b.openOrders().catch((err: unknown) => (log.error({ err, venue: b.venue }, 'recovery: open orders unavailable'), []));
-      for (const a of open.filter((x) => x.clientOrderId.startsWith('ex_'))) {
+      for (const a of open.filter((x) => x.clientOrderId.startsWith('ex_') || (x.venueOrderId !== undefined && this.pairs.has(x.venueOrderId)))) {
+        n++;
         this.alert(`orphan order ${a.clientOrderId} open at ${b.venue} after recovery: cancelling`);
-        await b.cancel({ clientOrderId: a.clientOrderId }).catch((err: unknown) => log.error({ err, venue: b.venue, clientOrderId: a.clientOrderId }, 'recovery: cancel failed'));
+        const ref = a.venueOrderId ? { venueOrderId: a.venueOrderId } : { clientOrderId: a.clientOrderId };
+        await b.cancel(ref).catch((err: unknown) => log.error({ err, venue: b.venue, clientOrderId: a.clientOrderId }, 'recovery: cancel failed'));
       }
     }
+    return n;
+  }
+
+  /**
+   * The venues' positions in the recovered executions' markets against what every execution on
+   * record holds there (leg fills, less the unwinds). A venue that reports a different quantity is
+   * alerted: contracts we hold without a record, or a record without contracts. A market the
+   * venue does not list is not compared (a broker may only list markets it traded since start).
+   */
+  private async checkPositions(plans: readonly Execution['plan'][]): Promise<string[]> {
+    const key = (venue: Venue, marketId: string, outcome: string) => `${venue}|${marketId}|${outcome}`;
+    const wanted = new Set(plans.flatMap((p) => p.legs.map((l) => key(l.venue, l.marketId, l.outcome))));
+    const r = await this.o.pool.query<{ plan: Execution['plan']; progress: Execution['progress'] }>('SELECT plan, progress FROM executions');
+    const held = new Map<string, number>();
+    const add = (k: string, q: number) => held.set(k, (held.get(k) ?? 0) + q);
+    for (const { plan, progress } of r.rows) {
+      const [l1, l2] = plan.legs;
+      add(key(l1.venue, l1.marketId, l1.outcome), progress.leg1.filledQty - progress.unwind.filledQty);
+      add(key(l2.venue, l2.marketId, l2.outcome), progress.leg2.filledQty);
+    }
+    const out: string[] = [];
+    for (const b of Object.values(this.o.brokers)) {
+      const pos = await b.positions().catch((err: unknown) => (log.error({ err, venue: b.venue }, 'recovery: positions unavailable'), undefined));
+      if (!pos) {
+        out.push(`${b.venue}: positions unavailable, not compared`);
+        continue;
+      }
+      for (const p of pos) {
+        const k = key(b.venue, p.marketId, p.outcome);
+        if (!wanted.has(k)) continue;
+        const mine = held.get(k) ?? 0;
+        if (p.qty !== mine) out.push(`${b.venue} ${p.marketId} ${p.outcome}: venue holds ${p.qty}, executions on record ${mine}`);
+      }
+    }
+    for (const m of out) this.alert(`recovery: position mismatch: ${m}`);
+    return out;
   }
 
   private async lastSeq(executionId: string): Promise<number> {
@@ -238,16 +333,19 @@ export class Executor {
     let rec = toRecord(m, this.now());
     for (;;) {
       const s = step(m, ev, this.cfg);
-      m = s.machine;
+      m = await this.prepare(s.machine, s.commands);
       // write-ahead: a failed write stops here, before any order is sent
-      if (s.transitions.length) rec = await this.persist(m, s.transitions);
+      if (s.transitions.length) {
+        rec = await this.persist(m, s.transitions);
+        this.o.onTransition?.(m, 'written', { transitions: s.transitions });
+      }
       const acts: OrderCommand[] = [];
       for (const c of s.commands) {
         if (c.type === 'alert') this.alert(c.message);
         else acts.push(c);
       }
       if (isTerminal(m)) {
-        for (const c of acts) void this.act(c, m.progress.deadline);
+        for (const c of acts) void this.act(c, m);
         this.counters[m.state as 'hedged' | 'unwound' | 'failed']++;
         log.info({ executionId: m.plan.executionId, state: m.state, reason: m.reason, netQty: netQty(m.progress) }, 'execution ended');
         return rec;
@@ -259,9 +357,27 @@ export class Executor {
         ev = { type: 'timeout', now: Math.max(this.now(), m.progress.deadline) };
         continue;
       }
-      for (const c of acts.slice(0, -1)) await this.act(c, m.progress.deadline);
-      ev = await this.act(last, m.progress.deadline);
+      for (const c of acts.slice(0, -1)) await this.act(c, m);
+      ev = await this.act(last, m);
     }
+  }
+
+  /**
+   * Venue order ids known before the send (brokers with `prepare`: Polymarket's order hash),
+   * put on the machine so that they are written ahead with the transition naming the order.
+   */
+  private async prepare(m: Machine, commands: readonly Command[]): Promise<Machine> {
+    for (const c of commands) {
+      if (c.type !== 'place') continue;
+      const b = this.o.brokers[c.venue] as (Broker & PreparingBroker) | undefined;
+      if (!b?.prepare) continue;
+      // a failure here is the place's to report (the same checks run again there)
+      const id = await b.prepare(c.order).catch(() => undefined);
+      const r = m.progress[c.role];
+      if (!id || r.current?.clientOrderId !== c.order.clientOrderId) continue;
+      m = { ...m, progress: { ...m.progress, [c.role]: { ...r, current: { ...r.current, venueOrderId: id }, venueOrderIds: r.venueOrderIds.includes(id) ? r.venueOrderIds : [...r.venueOrderIds, id] } } };
+    }
+    return m;
   }
 
   private alert(message: string): void {
@@ -270,16 +386,57 @@ export class Executor {
     this.o.onAlert?.(message);
   }
 
-  /** Sends one command; its answer as a machine event (timeouts and transport errors = unknown). */
-  private async act(c: OrderCommand, deadline: number): Promise<MachineEvent> {
+  /**
+   * Sends one command; its answer as a machine event (timeouts and transport errors = unknown).
+   * Status and cancel name the order by its venue id when one is on record (a venue without
+   * client order ids cannot look ours up after a restart), else by our client order id.
+   */
+  private async act(c: OrderCommand, m: Machine): Promise<MachineEvent> {
     const broker = this.o.brokers[c.venue];
     const role = c.role;
     if (!broker) return { type: 'rejected', role, reason: `no broker for ${c.venue}`, now: this.now() };
-    const call = c.type === 'place' ? broker.place(c.order) : c.type === 'status' ? broker.status({ clientOrderId: c.clientOrderId }) : broker.cancel({ clientOrderId: c.clientOrderId });
+    const cur = m.progress[role].current;
+    const venueOrderId = c.type !== 'place' && cur?.clientOrderId === c.clientOrderId ? cur.venueOrderId : undefined;
+    const ref = venueOrderId ? { venueOrderId } : { clientOrderId: c.type === 'place' ? c.order.clientOrderId : c.clientOrderId };
+    if (c.type !== 'place') await this.settled(c.clientOrderId);
+    const call = c.type === 'place' ? this.track(c.order.clientOrderId, broker.place(c.order)) : c.type === 'status' ? broker.status(ref) : broker.cancel(ref);
+    const ev = await this.answer(c, call, m.progress.deadline);
+    this.o.onTransition?.(m, 'sent', { transitions: [], command: c });
+    return ev;
+  }
+
+  private track(clientOrderId: string, p: Promise<OrderAck>): Promise<OrderAck> {
+    const done = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.placing.set(clientOrderId, done);
+    void done.then(() => this.placing.get(clientOrderId) === done && this.placing.delete(clientOrderId));
+    return p;
+  }
+
+  /**
+   * A status or cancel of an order whose place call timed out here waits until that call is
+   * answered or fails (the broker's own HTTP timeout bounds it, {@link PLACE_SETTLE_MS} at most):
+   * asked while the order is still on its way, a venue says "not found" and the order would be
+   * sent again under a new attempt, then filled twice (found by the crash soak under load).
+   */
+  private async settled(clientOrderId: string): Promise<void> {
+    const p = this.placing.get(clientOrderId);
+    if (!p) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, PLACE_SETTLE_MS)))]);
+    clearTimeout(timer);
+  }
+
+  private async answer(c: OrderCommand, call: Promise<OrderAck>, deadline: number): Promise<MachineEvent> {
+    const role = c.role;
+    const clientOrderId = c.type === 'place' ? c.order.clientOrderId : c.clientOrderId;
     try {
       const ack = await withDeadline(call, Math.max(1, deadline - this.now()));
       if (ack === TIMED_OUT) return { type: 'unknown', role, now: this.now() };
-      return { type: 'ack', role, ack, now: this.now() };
+      // asked by venue id, a venue without client ids answers with its own: it is this order
+      return { type: 'ack', role, ack: ack.clientOrderId === clientOrderId ? ack : { ...ack, clientOrderId }, now: this.now() };
     } catch (err) {
       if (err instanceof OrderRejectedError) return { type: 'rejected', role, reason: err.reason, now: this.now() };
       if (err instanceof OrderNotFoundError) return { type: 'notFound', role, now: this.now() };
@@ -289,8 +446,10 @@ export class Executor {
   }
 }
 
-type OrderCommand = Exclude<Command, { type: 'alert' }>;
+export type OrderCommand = Exclude<Command, { type: 'alert' }>;
 const WRITE_ATTEMPTS = 3;
+/** the longest a status waits for the same order's unanswered place call, ms */
+const PLACE_SETTLE_MS = 30_000;
 const TIMED_OUT = Symbol('timed out');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -16,6 +16,8 @@
  * - **Cash and positions**: a starting cash balance; a buy beyond the cash, or a sell beyond
  *   the position, is rejected `insufficient_balance`.
  * - **Idempotency**: a repeated `clientOrderId` answers the first order's status, never a second fill.
+ * - **Anomalies**: the book cannot answer wrongly; `anomalies$` carries only venue order ids this
+ *   broker never issued (status/cancel by such an id).
  * - **Faults** (tests): `faults.rejectNext`, `faults.loseAckNext` (the order executes, `place`
  *   rejects with OrderUnknownError: reconcile with `status`).
  */
@@ -27,7 +29,8 @@ import type { Venue } from '../../schema/venue.js';
 import { legFee } from '../fees/engine.js';
 import type { FeeBook } from '../fees/schedule.js';
 import { log } from '../log.js';
-import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Broker, type OrderRef } from '../venues/broker.js';
+import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Broker, type BrokerAnomaly, type BrokerAnomalyKind, type OrderRef } from '../venues/broker.js';
+import { BrokerAnomalies } from '../venues/common/brokerAnomaly.js';
 
 export interface PaperBrokerOptions {
   readonly venue: Venue;
@@ -54,6 +57,9 @@ export class PaperBroker implements Broker {
   readonly faults: { rejectNext?: RejectReason; loseAckNext?: boolean } = {};
   private readonly fillsSubject = new Subject<Fill>();
   readonly fills$: Observable<Fill> = this.fillsSubject.asObservable();
+  private readonly anomalies: BrokerAnomalies;
+  readonly anomalies$: Observable<BrokerAnomaly>;
+  readonly anomalyCounts: Readonly<Record<BrokerAnomalyKind, number>>;
   private readonly books = new Map<string, Book>();
   /** what our fills took per level, until the market's next book: `${marketId}|${ladder}|${price}` → qty */
   private readonly taken = new Map<string, Qty>();
@@ -68,6 +74,9 @@ export class PaperBroker implements Broker {
 
   constructor(private readonly o: PaperBrokerOptions) {
     this.venue = o.venue;
+    this.anomalies = new BrokerAnomalies(o.venue, o.now ?? Date.now);
+    this.anomalies$ = this.anomalies.anomalies$;
+    this.anomalyCounts = this.anomalies.counts;
     this.cash = o.cashMicros ?? 10_000 * SCALE;
     this.now = o.now ?? Date.now;
     this.sub = o.books$.subscribe((b) => {
@@ -163,6 +172,7 @@ export class PaperBroker implements Broker {
   private find(ref: OrderRef): PaperOrder {
     const id = 'clientOrderId' in ref ? ref.clientOrderId : this.byVenueId.get(ref.venueOrderId);
     const o = id === undefined ? undefined : this.orders.get(id);
+    if (!o && 'venueOrderId' in ref) this.anomalies.report('unknown_order', 'status', `no paper order ${ref.venueOrderId}`);
     if (!o) throw new OrderNotFoundError(this.venue, 'clientOrderId' in ref ? ref.clientOrderId : ref.venueOrderId);
     return o;
   }
@@ -200,5 +210,6 @@ export class PaperBroker implements Broker {
   async close(): Promise<void> {
     this.sub.unsubscribe();
     this.fillsSubject.complete();
+    this.anomalies.complete();
   }
 }

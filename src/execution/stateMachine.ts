@@ -60,7 +60,12 @@ export type MachineEvent =
   | { readonly type: 'unknown'; readonly role: Role; readonly now: number }
   /** status: the venue never received the order (safe to treat as not placed) */
   | { readonly type: 'notFound'; readonly role: Role; readonly now: number }
-  | { readonly type: 'timeout'; readonly now: number };
+  | { readonly type: 'timeout'; readonly now: number }
+  /**
+   * Recovery after a restart: carry on from the written record. An order in flight is asked
+   * about (status), never assumed; a state with no order in flight takes its next step.
+   */
+  | { readonly type: 'resume'; readonly now: number };
 
 export type Command =
   | { readonly type: 'place'; readonly role: Role; readonly venue: Venue; readonly order: OrderRequest }
@@ -253,6 +258,23 @@ function reconcile(b: Builder, role: Role, why: string): void {
   b.go(b.m.state, `${why}; asking ${b.venueOf(role)} for ${cur.clientOrderId}`, [{ type: 'status', ...cmd }]);
 }
 
+/** After a restart: ask the venue about the order in flight, or take the state's next step (see {@link MachineEvent}). */
+function resume(b: Builder): void {
+  const m = b.m;
+  const why = `recovered in ${m.state} after a restart`;
+  if (m.state === 'planned') {
+    const l1 = m.plan.legs[0];
+    return b.go('leg1Submitted', `${why}: leg 1 first (${l1.venue})`, [b.place('leg1', m.plan.sizeQty, l1.limitPriceMicros, 'buy')]);
+  }
+  if (m.state === 'leg1Filled' || m.state === 'leg1Partial') return afterLeg1(b);
+  const role = roleOfState(m.state);
+  if (!role) return;
+  if (m.progress[role].current) return reconcile(b, role, why);
+  if (role === 'leg1') return afterLeg1(b);
+  if (role === 'leg2') return afterLeg2(b, why);
+  return afterUnwind(b, why);
+}
+
 /** One event in, the next machine out (see the module comment). Terminal machines ignore events. */
 export function step(m: Machine, e: MachineEvent, cfg: MachineConfig = DEFAULT_MACHINE_CONFIG): Step {
   const b = new Builder(m, cfg, e.now);
@@ -266,8 +288,14 @@ export function step(m: Machine, e: MachineEvent, cfg: MachineConfig = DEFAULT_M
   if (e.type === 'timeout') {
     if (e.now < m.progress.deadline) return b.step();
     const role = roleOfState(m.state);
-    if (!role || !m.progress[role].current) b.go('failed', `timed out in ${m.state}`);
+    // leg 1 holds contracts: never give up on them, hedge (or unwind) them
+    if (m.state === 'leg1Filled' || m.state === 'leg1Partial') afterLeg1(b);
+    else if (!role || !m.progress[role].current) b.go('failed', `timed out in ${m.state}`);
     else reconcile(b, role, `timed out in ${m.state}`);
+    return b.step();
+  }
+  if (e.type === 'resume') {
+    resume(b);
     return b.step();
   }
   // answers for an order that is not in flight (stale or duplicate) change nothing

@@ -167,36 +167,110 @@ async function* venueFrames(dir: string, files: readonly RecordingFile[], opts: 
   }
 }
 
+/** Something with a receive time and (optionally) a venue: a RawFrame or a BookEvent. */
+export interface Timed {
+  readonly tsReceived: number;
+  readonly venue?: Venue;
+}
+
+const venueRank = (v: Venue | undefined): number => (v === undefined ? VENUE_IDS.length : VENUE_IDS.indexOf(v));
+
+interface Head<T> {
+  readonly value: T;
+  readonly rank: number;
+  readonly source: number;
+  readonly seq: number;
+}
+
+const headBefore = <T extends Timed>(a: Head<T>, b: Head<T>): boolean =>
+  a.value.tsReceived !== b.value.tsReceived
+    ? a.value.tsReceived < b.value.tsReceived
+    : a.rank !== b.rank
+      ? a.rank < b.rank
+      : a.source !== b.source
+        ? a.source < b.source
+        : a.seq < b.seq;
+
+/**
+ * k-way merge of sources that are each in receive order into one stream in receive order.
+ * Ties (same tsReceived) are broken by venue (VENUE_IDS order), then by the source's position in
+ * `sources`, then by position within the source, so the order never depends on I/O timing.
+ * Holds one item per source (a heap of heads); closes every source when stopped early.
+ */
+export async function* mergeByReceiveTime<T extends Timed>(sources: readonly (AsyncIterable<T> | Iterable<T>)[]): AsyncGenerator<T> {
+  const its = sources.map((s) => (Symbol.asyncIterator in s ? s[Symbol.asyncIterator]() : (s as Iterable<T>)[Symbol.iterator]()));
+  const seqs = its.map(() => 0);
+  const heap: Head<T>[] = [];
+  const push = (h: Head<T>): void => {
+    heap.push(h);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!headBefore(heap[i]!, heap[p]!)) break;
+      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      i = p;
+    }
+  };
+  const pop = (): Head<T> | undefined => {
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length && last) {
+      heap[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < heap.length && headBefore(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && headBefore(heap[r]!, heap[m]!)) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        i = m;
+      }
+    }
+    return top;
+  };
+  const pull = async (k: number): Promise<void> => {
+    const r = await its[k]!.next();
+    if (!r.done) push({ value: r.value, rank: venueRank(r.value.venue), source: k, seq: seqs[k]!++ });
+  };
+  try {
+    // first heads in source order (then the heap decides)
+    for (let k = 0; k < its.length; k++) await pull(k);
+    for (let h = pop(); h; h = pop()) {
+      yield h.value;
+      await pull(h.source);
+    }
+  } finally {
+    await Promise.all(its.map((it) => it.return?.(undefined)));
+  }
+}
+
+/** Groups an (async) iterable into arrays of up to `size` items, so a consumer can work synchronously on each. */
+export async function* chunksOf<T>(source: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
+  if (!(size >= 1)) throw new NonRetryableError(`chunk size must be at least 1, got ${size}`, { size });
+  let chunk: T[] = [];
+  for await (const x of source) {
+    chunk.push(x);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
 /**
  * All frames of the recording, venues merged by receive time (ties: venue order of VENUE_IDS),
- * each venue's frames in recorded order.
+ * each venue's frames in recorded order. Streams: holds one frame per venue plus the file
+ * reader's buffer, whatever the recording's size.
  */
 export async function* recordedFrames(dir: string, opts: ReplayOptions = {}): AsyncGenerator<RawFrame> {
   const counters = opts.counters ?? newReplayCounters();
   const wanted: readonly Venue[] = opts.venue === undefined ? VENUE_IDS : typeof opts.venue === 'string' ? [opts.venue] : opts.venue;
   const listing = await listRecording(dir, counters);
   const its = VENUE_IDS.filter((v) => wanted.includes(v)).map((v) => venueFrames(dir, listing.get(v) ?? [], opts, counters));
-  const pull = async (it: AsyncGenerator<RawFrame>): Promise<RawFrame | undefined> => {
-    const r = await it.next();
-    return r.done ? undefined : r.value;
-  };
-  const heads = await Promise.all(its.map(pull));
-  try {
-    for (;;) {
-      let k = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h && (k < 0 || h.tsReceived < heads[k]!.tsReceived)) k = i;
-      }
-      if (k < 0) return;
-      const frame = heads[k]!;
-      counters.frames += 1;
-      yield frame;
-      heads[k] = await pull(its[k]!);
-    }
-  } finally {
-    // stopped early: close the files still open
-    await Promise.all(its.map((it) => it.return(undefined)));
+  for await (const frame of mergeByReceiveTime(its)) {
+    counters.frames += 1;
+    yield frame;
   }
 }
 

@@ -22,7 +22,11 @@ import type { Balance, BrokerPosition, Fill, OrderAck, OrderRequest, RejectReaso
 import type { Venue } from '../../schema/venue.js';
 import type { Config } from '../config.js';
 import { NonRetryableError, UnknownOutcomeError } from '../errors.js';
+import type { BrokerAnomaly, BrokerAnomalyKind } from './common/brokerAnomaly.js';
 import type { VenueFeed } from './venue.js';
+
+export type { BrokerAnomaly, BrokerAnomalyKind } from './common/brokerAnomaly.js';
+export { BROKER_ANOMALY_KINDS } from './common/brokerAnomaly.js';
 
 export type { Balance, BrokerPosition, Fill, OrderAck, OrderRequest, OrderSide, OrderState, RejectReason, TimeInForce, TradingRules } from '../../schema/execution.js';
 
@@ -79,6 +83,14 @@ export interface Broker {
   readonly fills$: Observable<Fill>;
   positions(): Promise<readonly BrokerPosition[]>;
   balance(): Promise<Balance>;
+  /**
+   * Bad input on the order side, never ignored: a venue answer that does not validate, an order
+   * id the venue does not know, a fill for an order we never sent, the fill channel lost. Each is
+   * also logged and counted ({@link Broker.anomalyCounts}). Hot; completes on {@link Broker.close}.
+   */
+  readonly anomalies$: Observable<BrokerAnomaly>;
+  /** How many anomalies of each kind so far. */
+  readonly anomalyCounts: Readonly<Record<BrokerAnomalyKind, number>>;
   /**
    * The market's order-entry rules (tick, minimum size) when the broker knows better than the
    * venue's defaults ({@link VenueModule.tradingRules}), e.g. Polymarket's per-market tick.

@@ -13,7 +13,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { isCI } from '../helpers/db.js';
-import { apiFixture, insertEdge, insertPair, makeEdge, testConfig, type ApiFixture } from './helpers.js';
+import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
+import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, testConfig, type ApiFixture } from './helpers.js';
+import { fillsOf, makeExecution } from './executionFixtures.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -32,6 +34,10 @@ describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
     await insertPair(f.pool, 'btc-100k', 'approved');
     await insertEdge(f.pool, { edgeId: 'stored-1', ts: new Date(), netEdgeMicros: 7_000 });
     await f.pool.query("INSERT INTO feed_health (ts, venue, state, attempt) VALUES (now(), 'kalshi', 'live', 0), (now(), 'polymarket', 'live', 0)");
+    await writeExecution(f.pool, makeExecution({ executionId: 'ex_stored', state: 'hedged' }), []);
+    await writeExecution(f.pool, makeExecution({ executionId: 'ex_failed', state: 'failed', tsPlanned: Date.parse('2026-11-27T12:05:00Z'), reason: 'unwind beyond the loss cap', netQty: 3_000_000 }), []);
+    for (const fill of fillsOf('ex_stored')) await writeFill(f.pool, fill);
+    await f.pool.query(`INSERT INTO book_tops (ts, venue, market_id, no_bid, no_bid_qty) VALUES (now(), 'kalshi', $1, 500000, 1000000)`, [KALSHI_ID]);
     api = await startApiServer({ config: testConfig(), pool: f.pool, events: f.live, host: '127.0.0.1', port: 0 });
     profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));
     // a fresh user-data-dir per run (playwright passes it as --user-data-dir)
@@ -86,6 +92,46 @@ describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
     mkdirSync('tests/artifacts', { recursive: true });
     await page.screenshot({ path: 'tests/artifacts/dashboard.png', fullPage: true });
     expect(existsSync('tests/artifacts/dashboard.png')).toBe(true);
+    await page.close();
+  });
+
+  it('executions and positions/P&L render; a published execution appears live and positions follow', async () => {
+    const page = await login(f.viewer.token);
+    const stored = await page.waitForSelector('#executions tr[data-execution-id="ex_stored"]');
+    expect(await stored.textContent()).toContain('hedged');
+    expect(await stored.textContent()).toContain('1 kalshi NO ≤$0.54 (10 filled) → 2 polymarket YES ≤$0.44 (10 filled)');
+    const failed = await page.textContent('#executions tr[data-execution-id="ex_failed"]');
+    expect(failed).toContain('unwind beyond the loss cap');
+    expect(failed).toContain('failed');
+    // newest first
+    expect(await page.getAttribute('#executions tr:first-child', 'data-execution-id')).toBe('ex_failed');
+    expect(await page.textContent('#exec-status')).toBe('execution off in this process');
+
+    // positions per pair and venue: Kalshi NO 10 @ 0.54 marked at 0.50 (−$0.40), fee $0.07; Polymarket YES has no stored book (no mark)
+    expect(await page.textContent('#positions-source')).toBe('(from stored fills)');
+    const kalshi = await page.textContent(`#positions tr[data-position="btc-100k|kalshi|${KALSHI_ID}|no"]`);
+    expect(kalshi).toContain('$5.40');
+    expect(kalshi).toContain('-$0.40');
+    expect(kalshi).toContain('-$0.07');
+    expect(await page.textContent('#positions tr[data-pair-total="btc-100k"]')).toContain('n/a');
+    expect(await page.textContent('#pnl-realized')).toBe('-$0.07');
+    expect(await page.textContent('#pnl-exposure')).toBe('$9.80');
+
+    // live: an execution published through LiveEvents appears without reload (republished until the subscription is up)
+    const publish = () => f.live.events.publishExecution(makeExecution({ executionId: 'ex_live', state: 'unwinding', tsPlanned: Date.now(), reason: 'leg 2 rejected: price moved' }));
+    publish();
+    const timer = setInterval(publish, 300);
+    const row = await page.waitForSelector('#executions tr[data-execution-id="ex_live"]').finally(() => clearInterval(timer));
+    expect(await row.textContent()).toContain('unwinding');
+    expect(await row.textContent()).toContain('leg 2 rejected: price moved');
+    expect(await page.getAttribute('#executions tr:first-child', 'data-execution-id')).toBe('ex_live');
+    // a new fill lands in the table; the execution update makes the page re-read positions
+    await writeFill(f.pool, { ...fillsOf('ex_stored')[0]!, fillId: 'kf-more', side: 'sell', qty: 4_000_000, priceMicros: 600_000, feeMicros: 0 });
+    f.live.events.publishExecution(makeExecution({ executionId: 'ex_live', state: 'unwound', tsPlanned: Date.now(), reason: 'unwound within the loss cap' }));
+    // sold 4 of 10 at 0.60 against an average cost of 0.54: +$0.24, minus the $0.07 fee
+    await expect.poll(() => page.textContent('#pnl-realized'), { timeout: 10_000 }).toBe('$0.17');
+    mkdirSync('tests/artifacts', { recursive: true });
+    await page.screenshot({ path: 'tests/artifacts/dashboard-executions.png', fullPage: true });
     await page.close();
   });
 

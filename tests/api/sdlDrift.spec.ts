@@ -13,11 +13,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BookTop } from '../../schema/book.js';
 import { Edge, EdgeDirection, EdgeLeg, RiskDecision } from '../../schema/edge.js';
+import { Execution, ExecutionEvent, ExecutionProgress, ExecutionState, Fill, OrderSide, PlannedLeg, RoleProgress } from '../../schema/execution.js';
 import { FeedState, FeedStatus } from '../../schema/feed.js';
 import { LeadLagStat } from '../../schema/leadLag.js';
 import { Pair, PairLeg, PairStatus } from '../../schema/pair.js';
 import { RiskLimits } from '../../schema/risk.js';
 import { Outcome, VENUE_IDS } from '../../schema/venue.js';
+import { applyFill } from '../../src/execution/positions.js';
 
 const SDL = readFileSync(new URL('../../schema/api.graphql', import.meta.url), 'utf8');
 
@@ -33,6 +35,20 @@ interface ViewDiff {
 }
 
 const RELATION = 'relation, resolved through the per-request loaders (src/api/loaders.ts)';
+
+/**
+ * HeldPosition (src/execution/positions.ts) is a TypeScript interface, not a zod schema: its
+ * fields are taken from a real position (one fill applied), so a field the fold adds reaches
+ * this check. Fields the execution may add later are served already, computed by the API when absent.
+ */
+const heldSample = applyFill(undefined, { venue: 'kalshi', fillId: 'f', venueOrderId: 'o', marketId: 'M', outcome: 'yes', side: 'buy', priceMicros: 400_000, qty: 1_000_000, tsVenue: 1, tsReceived: 1 }, 0);
+const HeldPositionShape = z.object(Object.fromEntries(Object.keys(heldSample).map((k) => [k, z.unknown()])));
+const COMPUTED_WHEN_ABSENT = 'computed by the API (src/api/executionReads.ts) when the execution does not provide it';
+const positionExtras: Record<string, string> = {
+  pairId: 'the pair of the per-pair rows (PositionsSnapshot.byPair key); null on per-market rows',
+  unrealizedPnl: 'Usd twin of unrealizedPnlMicros',
+  ...Object.fromEntries(['unrealizedPnlMicros', 'markMicros', 'settledAt'].filter((k) => !(k in heldSample)).map((k) => [k, COMPUTED_WHEN_ABSENT])),
+};
 const POSITION = "the leg's index: 0 = leg A, 1 = leg B";
 
 /** SDL type → its domain schema and the documented differences (mirrors src/api/views.ts). */
@@ -66,6 +82,17 @@ const VIEWS: Readonly<Record<string, ViewDiff>> = {
     renamed: { tsReceived: 'ts', yesBid: ['yesBid', 'yesBidQty'], yesAsk: ['yesAsk', 'yesAskQty'], noBid: ['noBid', 'noBidQty'], noAsk: ['noAsk', 'noAskQty'] },
   },
   LeadLag: { zod: LeadLagStat },
+  Execution: {
+    zod: Execution,
+    renamed: { plan: ['direction', 'legs', 'expectedProfitMicros', 'lossCapMicros'] },
+    apiOnly: { events: 'relation: execution_events of the execution', fills: 'relation: fills of its orders' },
+  },
+  ExecutionLeg: { zod: PlannedLeg },
+  ExecutionProgress: { zod: ExecutionProgress },
+  ExecutionRole: { zod: RoleProgress, notServed: { current: 'the order in flight: internal to the state machine (its ids are in venueOrderIds and the events)' } },
+  ExecutionEvent: { zod: ExecutionEvent },
+  Fill: { zod: Fill, notServed: { tsReceived: 'not stored in fills (the venue time is)' } },
+  Position: { zod: HeldPositionShape, apiOnly: positionExtras },
 };
 
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
@@ -74,6 +101,8 @@ const ENUMS: Readonly<Record<string, readonly string[]>> = {
   PairStatus: PairStatus.options,
   FeedState: FeedState.options,
   Outcome: Outcome.options,
+  ExecutionState: ExecutionState.options,
+  OrderSide: OrderSide.options,
 };
 
 /** Every difference between an SDL object type and its domain schema that the exceptions do not explain. */

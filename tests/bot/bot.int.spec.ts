@@ -11,6 +11,9 @@ import { createLogger, log, setLogger } from '../../src/log.js';
 import { startBot, type BotHandle } from '../../src/bot/bot.js';
 import type { AlertEvent } from '../../src/bot/alerts.js';
 import { FakeDiscord, snowflake } from './fakeDiscord.js';
+import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
+import { fillsOf, makeExecution } from '../api/executionFixtures.js';
+import { KALSHI_ID } from '../api/helpers.js';
 import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
 
 const TOKEN = 'MTest.discord-token.' + 'T'.repeat(40);
@@ -73,11 +76,11 @@ describe.skipIf(!pgUp)('discord bot (fake Discord, PostgreSQL)', () => {
     setLogger(previousLog);
   });
 
-  it('registers the five slash commands through REST with the bot token', () => {
+  it('registers the six slash commands through REST with the bot token', () => {
     const put = fake.find('PUT', /^\/applications\/\d+\/commands$/);
     expect(put).toHaveLength(1);
     expect(put[0]!.authorization).toBe(`Bot ${TOKEN}`);
-    expect((put[0]!.body as { name: string }[]).map((c) => c.name).sort()).toEqual(['approve', 'edges', 'kill', 'pairs', 'status']);
+    expect((put[0]!.body as { name: string }[]).map((c) => c.name).sort()).toEqual(['approve', 'edges', 'kill', 'pairs', 'positions', 'status']);
   });
 
   it('sends alerts to the alert channel, suppresses duplicates and summarises a burst', async () => {
@@ -118,6 +121,26 @@ describe.skipIf(!pgUp)('discord bot (fake Discord, PostgreSQL)', () => {
     const one = await run('edges', { options: { pair: 'fed-cut-june' } });
     expect(one.content).toContain('Latest 1 edge');
     expect(one.content).not.toContain('btc-100k');
+  });
+
+  it('/positions: a table of positions and P&L per pair and venue from the stored fills; one pair; none', async () => {
+    const empty = await run('positions');
+    expect(empty.content).toBe('No positions yet (no fills recorded).');
+    await writeExecution(db.pool, makeExecution({ executionId: 'ex_bot', state: 'hedged', pairId: 'btc-100k' }), []);
+    for (const f of fillsOf('ex_bot')) await writeFill(db.pool, f);
+    await db.pool.query(`INSERT INTO book_tops (ts, venue, market_id, no_bid, no_bid_qty) VALUES (now(), 'kalshi', $1, 500000, 1000000)`, [KALSHI_ID]);
+    const r = await run('positions');
+    expect(r.content).toContain('**Positions** (from 2 stored fills');
+    const lines = r.content!.split('\n');
+    // header, rule, the pair's two legs and its total, inside a code block
+    expect(lines.find((l) => l.startsWith('pair'))).toMatch(/^pair\s+venue\s+market\s+side\s+qty\s+cost\s+realised\s+unrealised$/);
+    expect(lines.find((l) => l.includes('kalshi'))).toMatch(/^btc-100k\s+kalshi\s+KXBTC-25DEC31-T10…\s+NO\s+10\s+\$5\.40\s+-\$0\.07\s+-\$0\.40$/);
+    // Polymarket YES has no stored book: no mark, unrealised n/a (never a guess)
+    expect(lines.find((l) => l.includes('polymarket'))).toMatch(/YES\s+10\s+\$4\.40\s+\$0\.00\s+n\/a$/);
+    expect(lines.find((l) => l.startsWith('btc-100k total'))).toMatch(/\$9\.80\s+-\$0\.07\s+n\/a$/);
+    expect(r.content).toContain('**P&L**: realised **-$0.07** · unrealised **n/a** · fees $0.07 · exposure $9.80');
+    const other = await run('positions', { options: { pair: 'nope' } });
+    expect(other.content).toBe('No positions for pair `nope`.');
   });
 
   it('/kill on by an operator flips risk_state, writes audit_log and tells the pipeline', async () => {

@@ -39,7 +39,7 @@ function setup(db: PgTestDb, books: Book[] = [POLY, KALSHI], latencyMs = 0) {
 /** A broker that forwards to another but can stop answering (a crash mid-call) or drop the order. */
 function crashing(inner: Broker, when: (o: OrderRequest) => 'hang' | 'hang-after-send' | 'pass'): Broker {
   return {
-    venue: inner.venue, fills$: inner.fills$,
+    venue: inner.venue, fills$: inner.fills$, anomalies$: inner.anomalies$, anomalyCounts: inner.anomalyCounts,
     place: async (o) => {
       const w = when(o);
       if (w === 'pass') return inner.place(o);
@@ -66,7 +66,7 @@ describe.skipIf(!pgUp)('executor (PostgreSQL, paper brokers)', () => {
     const { brokers, mk } = setup(db);
     const placed: string[] = [];
     const checking = (b: Broker): Broker => ({
-      ...b, venue: b.venue, fills$: b.fills$,
+      ...b, venue: b.venue, fills$: b.fills$, anomalies$: b.anomalies$, anomalyCounts: b.anomalyCounts,
       place: async (o) => {
         // write-ahead: the event naming this order is already in the database
         const evs = await executionEvents(db.pool, o.clientOrderId.split(':')[0]!);
@@ -111,6 +111,28 @@ describe.skipIf(!pgUp)('executor (PostgreSQL, paper brokers)', () => {
     expect((await brokers.kalshi.positions())[0]!.qty).toBe(10 * ONE);
     const evs = await executionEvents(db.pool, rec!.executionId);
     expect(evs.some((e) => e.reason.includes('asking kalshi'))).toBe(true);
+  });
+
+  it('a place slower than its deadline: the status waits for it, so a late fill is not sent again under a new attempt', async () => {
+    const { brokers, mk } = setup(db);
+    let placed = 0;
+    // leg 2 reaches the venue only after its state's deadline (300 ms); asked before, the venue knows nothing
+    const slow: Broker = {
+      ...brokers.polymarket, venue: 'polymarket', fills$: brokers.polymarket.fills$, anomalies$: brokers.polymarket.anomalies$, anomalyCounts: brokers.polymarket.anomalyCounts,
+      place: async (o) => {
+        placed++;
+        await new Promise((r) => setTimeout(r, 700));
+        return brokers.polymarket.place(o);
+      },
+      status: (r) => brokers.polymarket.status(r), cancel: (r) => brokers.polymarket.cancel(r), openOrders: () => brokers.polymarket.openOrders(),
+      positions: () => brokers.polymarket.positions(), balance: () => brokers.polymarket.balance(), close: () => brokers.polymarket.close(),
+    };
+    const ex = mk({ kalshi: brokers.kalshi, polymarket: slow });
+    await ex.start();
+    const rec = await ex.submit(decision());
+    expect(rec).toMatchObject({ state: 'hedged', netQty: 0 });
+    expect(placed).toBe(1);
+    expect((await brokers.polymarket.positions())[0]!.qty).toBe(10 * ONE);
   });
 
   it.each([

@@ -48,7 +48,7 @@ describe.skipIf(!pgUp)(`${RUNS} arbitrages with injected second-leg failures`, (
     const placed = new Set<string>();
     let dupes = 0;
     const counting = (b: PaperBroker): Broker => ({
-      venue: b.venue, fills$: b.fills$,
+      venue: b.venue, fills$: b.fills$, anomalies$: b.anomalies$, anomalyCounts: b.anomalyCounts,
       place: (o: OrderRequest) => {
         if (placed.has(o.clientOrderId)) dupes++;
         placed.add(o.clientOrderId);

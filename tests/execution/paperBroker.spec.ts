@@ -4,7 +4,7 @@ import type { Book } from '../../schema/book.js';
 import type { Fill, OrderRequest } from '../../schema/execution.js';
 import { PaperBroker } from '../../src/execution/paperBroker.js';
 import { FeeBook } from '../../src/fees/schedule.js';
-import { OrderNotFoundError, OrderRejectedError, OrderUnknownError } from '../../src/venues/broker.js';
+import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type BrokerAnomaly } from '../../src/venues/broker.js';
 import { ONE } from './fixtures.js';
 
 const kalshiBook = (asks: [number, number][], bids: [number, number][] = []): Book => ({
@@ -79,5 +79,19 @@ describe('PaperBroker', () => {
     expect(await placing).toMatchObject({ state: 'cancelled', filledQty: 0 });
     expect(fills).toEqual([]);
     expect(await p.openOrders()).toEqual([]);
+  });
+
+  it('anomalies$: a venue order id it never issued is reported and counted; a client id it never saw is just not found', async () => {
+    const { p } = broker(kalshiBook([[500_000, 4]]));
+    const seen: BrokerAnomaly[] = [];
+    p.anomalies$.subscribe((a) => seen.push(a));
+    await expect(p.status({ venueOrderId: 'paper-nope' })).rejects.toBeInstanceOf(OrderNotFoundError);
+    await expect(p.status({ clientOrderId: 'never-sent' })).rejects.toBeInstanceOf(OrderNotFoundError);
+    expect(seen).toEqual([expect.objectContaining({ venue: 'kalshi', kind: 'unknown_order', where: 'status' })]);
+    expect(p.anomalyCounts).toMatchObject({ unknown_order: 1, invalid_answer: 0, unknown_fill: 0, channel_down: 0 });
+    let done = false;
+    p.anomalies$.subscribe({ complete: () => (done = true) });
+    await p.close();
+    expect(done).toBe(true);
   });
 });

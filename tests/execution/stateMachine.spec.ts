@@ -117,6 +117,56 @@ describe('stateMachine transitions', () => {
   });
 });
 
+describe('stateMachine resume (recovery after a restart)', () => {
+  const resume = (now = 5) => (): MachineEvent => ({ type: 'resume', now });
+
+  it('an order in flight is asked about at its venue (status), with a fresh deadline; never re-sent', () => {
+    const { m, commands } = run([start, resume(5)]);
+    expect(m.state).toBe('leg1Submitted');
+    expect(commands.at(-1)).toMatchObject({ type: 'status', role: 'leg1', clientOrderId: 'ex1:leg1:1' });
+    expect(commands.filter((c) => c.type === 'place')).toHaveLength(1);
+    expect(m.progress.deadline).toBe(5 + DEFAULT_MACHINE_CONFIG.timeoutsMs.leg1Submitted);
+  });
+
+  it('a leg 1 that filled while we were down is hedged; leg 2 sized to that fill', () => {
+    // record: leg 1 in flight; the venue's status says 6 of 10 filled
+    const { m, commands } = run([start, resume(), fill('leg1', 6 * ONE, 500_000)]);
+    expect(m.state).toBe('leg2Submitted');
+    expect(commands.at(-1)).toMatchObject({ type: 'place', role: 'leg2', order: { qty: 6 * ONE, clientOrderId: 'ex1:leg2:1' } });
+  });
+
+  it('leg 2 unknown to the venue after a restart: a new attempt, not the same id again', () => {
+    const { m, commands } = run([start, fill('leg1', 10 * ONE, 500_000), resume(), notFound('leg2')]);
+    expect(m.state).toBe('leg2Submitted');
+    expect(commands.filter((c) => c.type === 'place').map((c) => (c.type === 'place' ? c.order.clientOrderId : ''))).toEqual(['ex1:leg1:1', 'ex1:leg2:1', 'ex1:leg2:2']);
+  });
+
+  it('an unwind in flight that filled while we were down ends unwound and flat', () => {
+    const { m } = run([start, fill('leg1', 10 * ONE, 500_000), reject('leg2'), reject('leg2'), reject('leg2'), resume(), fill('unwind', 10 * ONE, 490_000)]);
+    expect(m.state).toBe('unwound');
+    expect(netQty(m.progress)).toBe(0);
+  });
+
+  it('leg1Filled / leg1Partial on record (no order in flight): resume and timeout hedge, never fail with contracts held', () => {
+    const base = run([start, fill('leg1', 10 * ONE, 500_000)]).m;
+    const held: Machine = { ...base, state: 'leg1Partial', progress: { ...base.progress, leg2: { ...base.progress.leg2, attempts: 0, current: undefined } } } as Machine;
+    for (const e of [{ type: 'resume', now: 9 }, { type: 'timeout', now: 1e12 }] as const) {
+      const s = step(held, e);
+      expect(s.machine.state).toBe('leg2Submitted');
+      expect(s.commands.at(-1)).toMatchObject({ type: 'place', role: 'leg2', order: { qty: 10 * ONE } });
+    }
+  });
+
+  it('planned on record: leg 1 is sent; a terminal record changes nothing', () => {
+    const { m, commands } = run([resume()]);
+    expect(m.state).toBe('leg1Submitted');
+    expect(commands).toHaveLength(1);
+    const done = run([start, fill('leg1', 0)]).m;
+    expect(done.state).toBe('failed');
+    expect(step(done, { type: 'resume', now: 1 }).commands).toHaveLength(0);
+  });
+});
+
 describe('stateMachine property', () => {
   type Answer = { kind: 'fill'; frac: number } | { kind: 'reject' } | { kind: 'unknown' } | { kind: 'timeout' } | { kind: 'notFound' };
   const answer: fc.Arbitrary<Answer> = fc.oneof(

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { parse } from 'yaml';
 import { defaultVars, expandMacros, intervalSeconds, panelQueries, type Dashboard, type PanelQuery } from './macros.js';
+import { writeExecution } from '../../src/store/repos/executions.js';
+import { makeExecution } from '../api/executionFixtures.js';
 import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../helpers/db.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -51,13 +53,19 @@ async function seed(pool: pg.Pool): Promise<void> {
     INSERT INTO llm_calls (ts, call_id, provider, model, pair_id, prompt_tokens, completion_tokens, cost_micros, latency_ms, status, cache_hit)
       VALUES (now() - interval '1 minute', 'c1', 'deepseek', 'deepseek-chat', 'p1', 1200, 150, 490, 2100, 'ok', false),
              (now() - interval '1 minute', 'c2', 'openai', 'gpt-4o', 'p1', 1200, 0, 0, 900, 'error', false);
-    INSERT INTO orders (order_id, venue, market_id, opportunity_id, side, outcome, price_micros, qty, filled_qty, status, created_at)
-      VALUES ('o1', 'kalshi', 'KXTEST-1', 'op1', 'buy', 'no', 540000, 10000000, 10000000, 'filled', now() - interval '3 minutes');
-    INSERT INTO fills (ts, fill_id, venue, order_id, market_id, price_micros, qty, fee_micros)
-      VALUES (now() - interval '3 minutes', 'f1', 'kalshi', 'o1', 'KXTEST-1', 540000, 10000000, 170000);
-    INSERT INTO positions (venue, market_id, outcome, qty, avg_price_micros, realized_pnl_micros)
-      VALUES ('kalshi', 'KXTEST-1', 'no', 10000000, 540000, 0);
+    INSERT INTO orders (execution_id, role, client_order_id, venue_order_id, venue, market_id, outcome, side, limit_price_micros, qty, time_in_force, state, filled_qty, cost_micros, fees_micros, created_at, updated_at)
+      VALUES ('ex_g1', 'leg1', 'ex_g1:leg1:1', 'o1', 'kalshi', 'KXTEST-1', 'no', 'buy', 540000, 10000000, 'FOK', 'filled', 10000000, 5400000, 170000, now() - interval '3 minutes', now() - interval '3 minutes');
+    INSERT INTO fills (ts, fill_id, venue, order_id, market_id, price_micros, qty, fee_micros, side, outcome, client_order_id)
+      VALUES (now() - interval '3 minutes', 'f1', 'kalshi', 'o1', 'KXTEST-1', 540000, 10000000, 170000, 'buy', 'no', 'ex_g1:leg1:1');
+    INSERT INTO positions (venue, market_id, outcome, pair_id, qty, cost_micros, avg_price_micros, realized_pnl_micros, fees_micros, unrealized_pnl_micros, mark_micros)
+      VALUES ('kalshi', 'KXTEST-1', 'no', 'p1', 10000000, 5400000, 540000, -170000, 170000, -400000, 500000);
   `);
+  // executions as the executor writes them (one hedged, one unwound, one in flight)
+  const now = Date.now();
+  await writeExecution(pool, makeExecution({ executionId: 'ex_g1', pairId: 'p1', state: 'hedged', tsPlanned: now - 4 * 60_000 }), []);
+  const unwound = makeExecution({ executionId: 'ex_g2', pairId: 'p1', state: 'unwound', tsPlanned: now - 2 * 60_000, filled: true });
+  await writeExecution(pool, { ...unwound, progress: { ...unwound.progress, leg2: { ...unwound.progress.leg2, filledQty: 0, costMicros: 0 }, unwind: { attempts: 1, filledQty: 10_000_000, costMicros: 5_100_000, feesMicros: 20_000, venueOrderIds: ['k-u'] } } }, []);
+  await writeExecution(pool, makeExecution({ executionId: 'ex_g3', pairId: 'p1', state: 'leg1Submitted', tsPlanned: now - 60_000 }), []);
 }
 
 async function runAll(pool: pg.Pool, timescale: boolean): Promise<{ q: PanelQuery; error?: string; rows: number }[]> {
@@ -90,9 +98,15 @@ describe('grafana dashboards: static checks and the macro expander', () => {
     expect(queries.length).toBeGreaterThanOrEqual(30);
     for (const q of queries) expect(q.datasourceUids, `${q.dashboard} / ${q.panel}`).toEqual([datasourceUid, datasourceUid]);
     const tables = queries.map((q) => q.rawSql).join('\n');
-    for (const t of ['edges', 'edges_per_minute', 'risk_decisions', 'book_tops', 'feed_health', 'lead_lag', 'llm_calls', 'fills', 'positions', 'orders']) {
+    for (const t of ['edges', 'edges_per_minute', 'risk_decisions', 'book_tops', 'feed_health', 'lead_lag', 'llm_calls', 'fills', 'positions', 'orders', 'executions']) {
       expect(tables).toMatch(new RegExp(`FROM ${t}\\b`));
     }
+  });
+
+  it('has the execution panels: executions by state, fills, realized P&L over time', () => {
+    const titles = queries.filter((q) => q.dashboard === 'arbstream-pnl').map((q) => q.panel);
+    for (const t of ['Executions by state (range)', 'Executions per interval by state', 'Fills per interval by venue and side', 'Realized P&L over time (cumulative, by execution end)', 'Recent executions']) expect(titles).toContain(t);
+    expect(queries.find((q) => q.panel.startsWith('Realized P&L over time'))!.rawSql).toMatch(/FROM executions/);
   });
 
   it('provisioning points Grafana at the mounted dashboards folder', () => {
@@ -128,6 +142,15 @@ describe.skipIf(!pgUp)('every panel runs on PostgreSQL (plain)', () => {
 
   it('runs every panel query and gets rows', async () => {
     expectAllGood(await runAll(db.pool, false));
+  });
+
+  it('realized P&L over time adds up the finished executions exactly', async () => {
+    const q = queries.find((x) => x.panel.startsWith('Realized P&L over time'))!;
+    const now = Date.now();
+    const sql = expandMacros(q.rawSql, { from: new Date(now - 6 * 3600_000), to: new Date(now + 60_000), interval: '1h', timescale: false, vars: q.vars });
+    const rows = (await db.pool.query(sql)).rows as { realized_pnl_usd: string }[];
+    // hedged: $10 payout − $5.40 − $4.40 − $0.07 fees = +$0.13; unwound: $5.10 − $5.40 − $0.09 fees = −$0.39
+    expect(Number(rows.at(-1)!.realized_pnl_usd)).toBeCloseTo(-0.26, 9);
   });
 });
 

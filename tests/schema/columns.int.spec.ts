@@ -9,6 +9,8 @@ import type pg from 'pg';
 import { pipelineSinks, rows } from '../../src/store/sinks.js';
 import { PAIR_TABLE_ONLY_COLUMNS, pairRows } from '../../src/store/pairRows.js';
 import { executionEventRows, executionRows } from '../../src/store/repos/executions.js';
+import { orderRows } from '../../src/store/repos/orders.js';
+import { positionRows } from '../../src/store/repos/positions.js';
 import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../helpers/db.js';
 
 async function tableColumns(pool: pg.Pool, table: string): Promise<string[]> {
@@ -25,11 +27,13 @@ const persisted = (): { table: string; columns: readonly string[]; tableOnly?: r
   { table: 'market_pairs', columns: pairRows.columns, tableOnly: PAIR_TABLE_ONLY_COLUMNS },
   { table: 'executions', columns: executionRows.columns },
   { table: 'execution_events', columns: executionEventRows.columns },
+  { table: 'orders', columns: orderRows.columns },
+  { table: 'positions', columns: positionRows.columns },
 ];
 
 async function expectNoDrift(pool: pg.Pool): Promise<void> {
   const shapes = persisted();
-  expect(shapes.map((s) => s.table).sort()).toEqual(['book_depth', 'book_tops', 'edges', 'execution_events', 'executions', 'feed_health', 'lead_lag', 'market_pairs', 'risk_decisions']);
+  expect(shapes.map((s) => s.table).sort()).toEqual(['book_depth', 'book_tops', 'edges', 'execution_events', 'executions', 'feed_health', 'lead_lag', 'market_pairs', 'orders', 'positions', 'risk_decisions']);
   for (const s of shapes) {
     const expected = [...s.columns, ...(s.tableOnly ?? [])].sort();
     expect({ table: s.table, columns: await tableColumns(pool, s.table) }).toEqual({ table: s.table, columns: expected });

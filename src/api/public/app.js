@@ -91,6 +91,85 @@ function renderPairs(pairs) {
   }));
 }
 
+// ── executions, positions and P&L ──
+const MAX_EXECUTIONS = 100;
+// kept small: a page of 50 executions must stay under the API's query cost limit
+const EXEC_FIELDS = 'executionId pairId state reason sizeQty netQty tsUpdated legs { venue outcome limitPriceMicros } progress { leg1 { filledQty } leg2 { filledQty } }';
+const POSITION_FIELDS = 'venue marketId outcome pairId qty costMicros markMicros realizedPnlMicros unrealizedPnlMicros feesMicros settledAt';
+// two requests: each stays under the API's query cost limit
+const PAIR_POSITIONS_QUERY = `{ positions { source pairs { pairId realizedPnlMicros unrealizedPnlMicros legs { ${POSITION_FIELDS} } } } pnl { realizedPnlMicros unrealizedPnlMicros feesMicros exposureMicros } }`;
+const MARKET_POSITIONS_QUERY = `{ positions { markets { ${POSITION_FIELDS} } } }`;
+async function loadPositions() {
+  const [a, b] = await Promise.all([gql(PAIR_POSITIONS_QUERY), gql(MARKET_POSITIONS_QUERY)]);
+  renderPositions({ ...a.positions, markets: b.positions.markets }, a.pnl);
+}
+const money = (m) => (m == null ? 'n/a' : usd(m));
+const shortId = (id) => (id && id.length > 24 ? `${id.slice(0, 12)}…` : id ?? '');
+/** "1 kalshi NO ≤$0.54 (10 filled) → 2 polymarket YES ≤$0.44 (10 filled)": legs in order of execution. */
+function execLegs(x) {
+  const filled = [x.progress?.leg1?.filledQty, x.progress?.leg2?.filledQty];
+  return (x.legs ?? []).map((l, i) => `${i + 1} ${l.venue} ${l.outcome.toUpperCase()} ≤${usd(l.limitPriceMicros)} (${contracts(filled[i] ?? 0)} filled)`).join(' → ');
+}
+function execRow(x, fresh) {
+  const tr = document.createElement('tr');
+  tr.dataset.executionId = x.executionId;
+  if (fresh) tr.className = 'new';
+  tr.append(cell(time(x.tsUpdated)), cell(x.executionId), cell(x.pairId), cell(x.state, `state-${x.state}`), cell(x.reason), cell(execLegs(x)), cell(contracts(x.sizeQty), 'num'), cell(contracts(x.netQty), x.netQty > 0 ? 'num on' : 'num'));
+  return tr;
+}
+function addExecution(x, fresh) {
+  const tbody = $('executions');
+  tbody.querySelector(`tr[data-execution-id="${CSS.escape(x.executionId)}"]`)?.remove();
+  tbody.prepend(execRow(x, fresh));
+  while (tbody.rows.length > MAX_EXECUTIONS) tbody.deleteRow(-1);
+}
+function positionRow(p, pairLabel) {
+  const tr = document.createElement('tr');
+  tr.dataset.position = `${p.pairId ?? ''}|${p.venue}|${p.marketId}|${p.outcome}`;
+  tr.append(
+    cell(pairLabel), cell(p.venue), cell(shortId(p.marketId)), cell(p.outcome.toUpperCase()), cell(contracts(p.qty), 'num'), cell(usd(p.costMicros), 'num'),
+    cell(p.markMicros == null ? '' : usd(p.markMicros), 'num'), cell(usd(p.realizedPnlMicros), 'num'), cell(money(p.unrealizedPnlMicros), 'num'), cell(usd(p.feesMicros), 'num'),
+    cell(p.settledAt ? time(p.settledAt) : ''),
+  );
+  return tr;
+}
+function renderPositions(positions, pnl) {
+  $('positions-source').textContent = positions.source === 'execution' ? '(running execution)' : '(from stored fills)';
+  const rows = [];
+  for (const pair of positions.pairs) {
+    for (const l of pair.legs) rows.push(positionRow(l, pair.pairId));
+    const total = document.createElement('tr');
+    total.className = 'total';
+    total.dataset.pairTotal = pair.pairId;
+    total.append(cell(`${pair.pairId} total`), cell(''), cell(''), cell(''), cell(''), cell(''), cell(''), cell(usd(pair.realizedPnlMicros), 'num'), cell(money(pair.unrealizedPnlMicros), 'num'), cell(''), cell(''));
+    rows.push(total);
+  }
+  // positions of orders no execution sent (no pair): by market only
+  const paired = new Set(positions.pairs.flatMap((p) => p.legs.map((l) => `${l.venue}|${l.marketId}|${l.outcome}`)));
+  for (const m of positions.markets) if (!paired.has(`${m.venue}|${m.marketId}|${m.outcome}`)) rows.push(positionRow(m, '(no execution)'));
+  $('positions').replaceChildren(...rows);
+  $('pnl-realized').textContent = usd(pnl.realizedPnlMicros);
+  $('pnl-unrealized').textContent = money(pnl.unrealizedPnlMicros);
+  $('pnl-fees').textContent = usd(pnl.feesMicros);
+  $('pnl-exposure').textContent = usd(pnl.exposureMicros);
+}
+let positionsTimer = null;
+/** Positions change with fills: re-read them (at most every 500 ms) when an execution changes. */
+function refreshPositionsSoon() {
+  if (positionsTimer) return;
+  positionsTimer = setTimeout(async () => {
+    positionsTimer = null;
+    try {
+      await loadPositions();
+    } catch (err) {
+      console.warn('positions refresh failed', err);
+    }
+  }, 500);
+}
+function renderExecStatus(s) {
+  $('exec-status').textContent = s.mode === 'off' ? 'execution off in this process' : `${s.mode}${s.mode === 'live' ? (s.armed ? ', ARMED' : ', not armed') : ''}${s.killSwitch ? ', kill switch on' : ''}`;
+}
+
 const EDGE_FIELDS = 'edgeId pairId direction ts sizeQty netEdgePerContractMicros profitMicros legs { position venue outcome }';
 async function loadAll() {
   const d = await gql(`{
@@ -107,6 +186,11 @@ async function loadAll() {
   for (const e of [...d.topEdges].reverse()) addEdge(e, false);
   renderFeeds(d.feedHealth);
   renderPairs(d.pairs);
+  // separate requests: each stays under the API's query cost limit
+  const [x, s] = await Promise.all([gql(`{ executions(first: 50) { edges { node { ${EXEC_FIELDS} } } } }`), gql('{ executionStatus { mode armed killSwitch } }'), loadPositions()]);
+  $('executions').replaceChildren();
+  for (const { node } of [...x.executions.edges].reverse()) addExecution(node, false);
+  renderExecStatus(s.executionStatus);
 }
 
 function connectLive() {
@@ -117,6 +201,7 @@ function connectLive() {
     e: [`subscription { edgeAdded { ${EDGE_FIELDS} } }`, (d) => addEdge(d.edgeAdded, true)],
     f: ['subscription { feedStatus { venue state reason ts } }', (d) => renderFeeds([d.feedStatus])],
     k: ['subscription { killSwitchChanged { on updatedAt updatedBy } }', (d) => renderKill(d.killSwitchChanged)],
+    x: [`subscription { executionUpdated { ${EXEC_FIELDS} } }`, (d) => { addExecution(d.executionUpdated, true); refreshPositionsSoon(); }],
   };
   sock.onopen = () => sock.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
   sock.onmessage = (ev) => {

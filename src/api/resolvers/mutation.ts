@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { RiskLimits } from '../../../schema/risk.js';
 import { recordAudit, ControlError, errorCode, type Actor } from '../../control/audit.js';
+import { ExecutionControlError, setExecutionArmed } from '../../control/execution.js';
 import { approvePair, rejectPair } from '../../control/pairs.js';
 import { loadRiskControl, setKillSwitch, setRiskLimits } from '../../control/riskState.js';
 import { log } from '../../log.js';
@@ -45,7 +46,7 @@ async function control<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ControlError) throw apiError(err.message, err.code);
+    if (err instanceof ControlError || err instanceof ExecutionControlError) throw apiError(err.message, err.code);
     throw err;
   }
 }
@@ -72,5 +73,13 @@ export const Mutation = {
     const { input } = await door(ctx, 'setRiskLimits', 'admin', schema, given);
     await control(() => setRiskLimits(ctx.pool, input, ctx.risk, { actor: actorOf(ctx), events: ctx.live.events }));
     return limitsView(await loadRiskControl(ctx.pool, ctx.risk));
+  },
+  async armExecution(_: unknown, args: Args, ctx: ApiContext) {
+    await door(ctx, 'armExecution', 'admin', z.object({}), args);
+    return control(() => setExecutionArmed(ctx.pool, true, { actor: actorOf(ctx), running: ctx.execution.current(), events: ctx.live.events }));
+  },
+  async disarmExecution(_: unknown, args: Args, ctx: ApiContext) {
+    await door(ctx, 'disarmExecution', 'admin', z.object({}), args);
+    return control(() => setExecutionArmed(ctx.pool, false, { actor: actorOf(ctx), running: ctx.execution.current(), events: ctx.live.events }));
   },
 };

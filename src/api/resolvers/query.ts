@@ -1,9 +1,12 @@
 /** Query resolvers: validate the arguments, read through the repositories, map to views. */
 import { z } from 'zod';
 import { EdgeDirection } from '../../../schema/edge.js';
+import { ExecutionState } from '../../../schema/execution.js';
 import { PairStatus } from '../../../schema/pair.js';
 import { VenueId } from '../../../schema/venue.js';
+import { executionStatus } from '../../control/execution.js';
 import { loadRiskControl } from '../../control/riskState.js';
+import { getExecution } from '../../store/repos/executions.js';
 import { latestBookTops } from '../../store/repos/books.js';
 import { pageEdges, topEdges } from '../../store/repos/edges.js';
 import { latestFeedHealth } from '../../store/repos/feedHealth.js';
@@ -14,7 +17,9 @@ import { getPair, listPairs } from '../../store/repos/pairs.js';
 import { marketKey } from '../../store/repos/types.js';
 import { type ApiContext, type Args, first, id, parseArgs } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { bookTopView, edgeView, feedView, killSwitchView, leadLagView, limitsView, llmUsageView, pairView } from '../views.js';
+import { apiError } from '../errors.js';
+import { pageExecutions, pnlOf, readPositions, type ExecutionAfter } from '../executionReads.js';
+import { bookTopView, edgeView, executionView, pnlView, positionsView, feedView, killSwitchView, leadLagView, limitsView, llmUsageView, pairView } from '../views.js';
 
 const EdgesArgs = z.object({
   filter: z
@@ -24,6 +29,21 @@ const EdgesArgs = z.object({
   first: first(200).default(50),
   after: z.string().max(1000).nullish(),
 });
+
+/** Cursor of an executions page: base64url JSON of [tsPlanned ms, executionId] of the last row. */
+const ExecutionCursor = z.tuple([z.literal('EXEC'), z.number().int().nonnegative().refine(Number.isSafeInteger), z.string().min(1).max(200)]);
+const encodeExecutionCursor = (a: ExecutionAfter): string => Buffer.from(JSON.stringify(['EXEC', a.tsPlanned, a.executionId])).toString('base64url');
+function decodeExecutionCursor(s: string): ExecutionAfter {
+  let raw: unknown;
+  try {
+    raw = /^[A-Za-z0-9_-]{1,1000}$/.test(s) ? JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) : undefined;
+  } catch {
+    raw = undefined;
+  }
+  const c = ExecutionCursor.safeParse(raw);
+  if (!c.success) throw apiError('invalid cursor (not a cursor this API returned)', 'BAD_USER_INPUT');
+  return { tsPlanned: c.data[1], executionId: c.data[2] };
+}
 
 export const Query = {
   async edges(_: unknown, args: Args, ctx: ApiContext) {
@@ -74,4 +94,18 @@ export const Query = {
   riskLimits: async (_: unknown, __: Args, ctx: ApiContext) => limitsView(await loadRiskControl(ctx.pool, ctx.risk)),
   killSwitch: async (_: unknown, __: Args, ctx: ApiContext) => killSwitchView(await loadRiskControl(ctx.pool, ctx.risk)),
   me: (_: unknown, __: Args, ctx: ApiContext) => ({ name: ctx.principal.name, role: ctx.principal.role }),
+  async executions(_: unknown, args: Args, ctx: ApiContext) {
+    const a = parseArgs(z.object({ first: first(200).default(50), after: z.string().max(1000).nullish(), state: ExecutionState.nullish() }), args);
+    const rows = await pageExecutions(ctx.pool, { state: a.state ?? null, after: a.after ? decodeExecutionCursor(a.after) : null, limit: a.first + 1 });
+    const edges = rows.slice(0, a.first).map((e) => ({ cursor: encodeExecutionCursor(e), node: executionView(e) }));
+    return { edges, pageInfo: { hasNextPage: rows.length > a.first, endCursor: edges.at(-1)?.cursor ?? null } };
+  },
+  async execution(_: unknown, args: Args, ctx: ApiContext) {
+    const a = parseArgs(z.object({ executionId: id }), args);
+    const e = await getExecution(ctx.pool, a.executionId);
+    return e ? executionView(e) : null;
+  },
+  positions: async (_: unknown, __: Args, ctx: ApiContext) => positionsView(await readPositions(ctx.pool, ctx.execution.current())),
+  pnl: async (_: unknown, __: Args, ctx: ApiContext) => pnlView(pnlOf(await readPositions(ctx.pool, ctx.execution.current()))),
+  executionStatus: (_: unknown, __: Args, ctx: ApiContext) => executionStatus(ctx.execution.current()),
 };

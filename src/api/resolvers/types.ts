@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { type ApiContext, type Args, first, parseArgs } from '../context.js';
+import { executionEvents, getExecution } from '../../store/repos/executions.js';
 import type { MarketRecord } from '../../store/repos/markets.js';
-import { type EdgeView, edgeView, type PairLegView, type PairView, pairView } from '../views.js';
+import { executionFills } from '../executionReads.js';
+import { type EdgeView, edgeView, executionEventView, type ExecutionView, fillView, type PairLegView, type PairView, pairView } from '../views.js';
 
 export const Edge = {
   netEdgePerContract: (e: EdgeView) => e.netEdgePerContractMicros,
@@ -29,4 +31,13 @@ export const PairLeg = {
 
 export const Market = {
   pairs: async (m: MarketRecord, _: Args, ctx: ApiContext) => (await ctx.loaders.pairsByMarket.load(m)).map(pairView),
+};
+
+/** An execution's transitions and fills (one query each per execution asked for). */
+export const Execution = {
+  events: async (e: ExecutionView, _: Args, ctx: ApiContext) => (await executionEvents(ctx.pool, e.executionId)).map(executionEventView),
+  fills: async (e: ExecutionView, _: Args, ctx: ApiContext) => {
+    const x = await getExecution(ctx.pool, e.executionId);
+    return x ? (await executionFills(ctx.pool, x)).map(fillView) : [];
+  },
 };

@@ -4,7 +4,8 @@
  * execution's row and its new events in ONE transaction before it acts on them (write-ahead).
  */
 import type pg from 'pg';
-import { Execution, ExecutionEvent, type Fill } from '../../../schema/execution.js';
+import { Execution, ExecutionEvent, Fill as FillZ, type Fill } from '../../../schema/execution.js';
+import type { Micros } from '../../../schema/money.js';
 import { rowMapper } from '../columns.js';
 import { inTransaction, type Queryable } from './types.js';
 
@@ -86,11 +87,65 @@ export async function executionEvents(db: Queryable, executionId: string): Promi
   );
 }
 
-/** Stores a fill (idempotent by venue, fill id and time). */
-export async function writeFill(db: Queryable, f: Fill): Promise<void> {
+/**
+ * Stores a fill (idempotent by venue, fill id and time). `bookedFeeMicros`: the fee positions
+ * booked for it (the venue's when reported, else the fee engine's): stored with its source, so
+ * positions re-seeded from the fills ({@link storedFills}) book the same fee.
+ */
+export async function writeFill(db: Queryable, f: Fill, bookedFeeMicros?: Micros): Promise<void> {
+  const source = f.feeMicros !== undefined ? 'venue' : bookedFeeMicros !== undefined ? 'computed' : null;
   await db.query(
-    `INSERT INTO fills (ts, fill_id, venue, order_id, market_id, price_micros, qty, fee_micros, side, outcome, client_order_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-    [new Date(f.tsVenue), f.fillId, f.venue, f.venueOrderId, f.marketId, f.priceMicros, f.qty, f.feeMicros ?? 0, f.side, f.outcome, f.clientOrderId ?? null],
+    `INSERT INTO fills (ts, fill_id, venue, order_id, market_id, price_micros, qty, fee_micros, side, outcome, client_order_id, fee_source)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+    [new Date(f.tsVenue), f.fillId, f.venue, f.venueOrderId, f.marketId, f.priceMicros, f.qty, f.feeMicros ?? bookedFeeMicros ?? 0, f.side, f.outcome, f.clientOrderId ?? null, source],
   );
+}
+
+interface FillRow {
+  ts: Date;
+  fill_id: string;
+  venue: string;
+  order_id: string;
+  market_id: string | null;
+  price_micros: string;
+  qty: string;
+  fee_micros: string;
+  side: string | null;
+  outcome: string | null;
+  client_order_id: string | null;
+  fee_source: string | null;
+}
+
+/**
+ * Every stored execution fill, oldest first (restart re-seeds positions and exposure from them).
+ * The stored fee is the booked one (`fee_source` set) and is kept; a row without a source (written
+ * before fees were booked on write) with fee 0 gets the fee engine's again. Rows without a side,
+ * outcome or market (not written by execution) are skipped and counted.
+ */
+export async function storedFills(db: Queryable): Promise<{ fills: Fill[]; skipped: number }> {
+  const r = await db.query<FillRow>('SELECT ts, fill_id, venue, order_id, market_id, price_micros, qty, fee_micros, side, outcome, client_order_id, fee_source FROM fills ORDER BY ts, venue, fill_id');
+  const fills: Fill[] = [];
+  let skipped = 0;
+  for (const x of r.rows) {
+    const fee = Number(x.fee_micros);
+    const parsed = FillZ.safeParse({
+      venue: x.venue, fillId: x.fill_id, venueOrderId: x.order_id, marketId: x.market_id, outcome: x.outcome, side: x.side, priceMicros: Number(x.price_micros), qty: Number(x.qty),
+      ...(x.client_order_id ? { clientOrderId: x.client_order_id } : {}), ...(x.fee_source !== null || fee !== 0 ? { feeMicros: fee } : {}),
+      tsVenue: x.ts.getTime(), tsReceived: x.ts.getTime(),
+    });
+    if (parsed.success) fills.push(parsed.data);
+    else skipped++;
+  }
+  return { fills, skipped };
+}
+
+/** Execution id and venue order id → pair id, from every stored execution (attributes stored fills to pairs). */
+export async function executionPairIndex(db: Queryable): Promise<Map<string, string>> {
+  const r = await db.query<{ execution_id: string; pair_id: string; progress: Execution['progress'] }>('SELECT execution_id, pair_id, progress FROM executions');
+  const out = new Map<string, string>();
+  for (const x of r.rows) {
+    out.set(x.execution_id, x.pair_id);
+    for (const role of [x.progress.leg1, x.progress.leg2, x.progress.unwind]) for (const v of role?.venueOrderIds ?? []) out.set(v, x.pair_id);
+  }
+  return out;
 }

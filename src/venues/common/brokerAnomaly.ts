@@ -7,7 +7,14 @@ import { Subject, type Observable } from 'rxjs';
 import type { Venue } from '../../../schema/venue.js';
 import { log } from '../../log.js';
 
-export type BrokerAnomalyKind = 'invalid_answer' | 'unknown_order' | 'unknown_fill';
+/**
+ * - `invalid_answer`  a venue answer (REST body or private-channel frame) that fails its schema
+ * - `unknown_order`   an order id the venue does not know (status/cancel answered 404)
+ * - `unknown_fill`    a fill for an order we never sent (a foreign fill)
+ * - `channel_down`    the private fill channel went silent or closed: reconnecting, missed fills fetched over REST
+ */
+export type BrokerAnomalyKind = 'invalid_answer' | 'unknown_order' | 'unknown_fill' | 'channel_down';
+export const BROKER_ANOMALY_KINDS: readonly BrokerAnomalyKind[] = ['invalid_answer', 'unknown_order', 'unknown_fill', 'channel_down'];
 
 export interface BrokerAnomaly {
   readonly venue: Venue;
@@ -24,7 +31,7 @@ export interface BrokerAnomaly {
 export class BrokerAnomalies {
   private readonly subject = new Subject<BrokerAnomaly>();
   readonly anomalies$: Observable<BrokerAnomaly> = this.subject.asObservable();
-  readonly counts: Record<BrokerAnomalyKind, number> = { invalid_answer: 0, unknown_order: 0, unknown_fill: 0 };
+  readonly counts: Record<BrokerAnomalyKind, number> = { invalid_answer: 0, unknown_order: 0, unknown_fill: 0, channel_down: 0 };
 
   constructor(private readonly venue: Venue, private readonly now: () => number = Date.now) {}
 

@@ -21,7 +21,8 @@
  * - `ackLost`     the order is placed (matched, fills published) but its HTTP answer never arrives:
  *                 the connection is cut after `holdMs` (default 0)
  * - `partial`     at most `ratio` (0..1) of the requested quantity can fill
- * - `slowFill`    the order is matched, and answered, only after `ms`
+ * - `slowFill`    the order is matched, and answered, only after `ms`; meanwhile it rests at the venue
+ *                 (an open order: listed, cancellable; cancelled before `ms`, it matches nothing)
  */
 import { mulberry32, type Rng } from './prng.js';
 

@@ -2,8 +2,15 @@
  * Kalshi live broker ({@link Broker}) on the Trade API v2 order endpoints (ORDERS.md section 2):
  * `POST /portfolio/events/orders` (V2; the legacy `/portfolio/orders` writes are deprecated),
  * `DELETE /portfolio/events/orders/{id}`, reads of `/portfolio/{orders,fills,positions,balance}`,
- * every request RSA-PSS signed (./auth.ts). Fills come from the private `fill` channel, and after
- * every reconnect from `GET /portfolio/fills` (deduplicated by trade id).
+ * every request RSA-PSS signed (./auth.ts). Fills come from the private `fill` channel (one
+ * managed socket, ../common/socket.ts: signed handshake, probes and an idle timeout, reconnect with
+ * backoff, resubscribe on every open), and after every reconnect from `GET /portfolio/fills` since
+ * the last fill seen (deduplicated by trade id), so no fill is lost across a disconnect. A channel
+ * that goes stale or drops is a `channel_down` anomaly. The same socket follows `user_orders` (an
+ * order's venue id learnt early, so a fill that beats the HTTP answer is matched) and
+ * `market_positions` (`channelPosition`); frames that fail their schema are `invalid_answer`s.
+ * Trading rules per market (`rules`, `loadRules`): from the market's `price_level_structure` /
+ * `price_ranges` and `fractional_trading_enabled` (`GET /markets/{ticker}`).
  * Mapping of sides and prices: ./ordersMap.ts.
  *
  * Idempotency: `client_order_id` = our `clientOrderId`; Kalshi answers 409 to a second order with
@@ -14,17 +21,18 @@
  * `client_order_id`, since Kalshi has no lookup by it). Bad input is reported on `anomalies$`.
  */
 import { Observable, Subject, share, type Subscription } from 'rxjs';
-import WebSocket from 'ws';
 import type { z } from 'zod';
 import { SCALE, formatScaled, parseScaled } from '../../../schema/money.js';
 import type { Outcome } from '../../../schema/venue.js';
 import { VenueAuthError } from '../../errors.js';
 import { log } from '../../log.js';
-import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Balance, type Broker, type BrokerPosition, type Fill, type OrderAck, type OrderRef, type OrderRequest } from '../broker.js';
-import { BrokerAnomalies, type BrokerAnomaly } from '../common/brokerAnomaly.js';
+import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Balance, type Broker, type BrokerPosition, type Fill, type OrderAck, type OrderRef, type OrderRequest, type TradingRules } from '../broker.js';
+import { BrokerAnomalies, type BrokerAnomaly, type BrokerAnomalyKind } from '../common/brokerAnomaly.js';
+import { managedSocket } from '../common/socket.js';
+import type { ManagedSocket } from '../common/types.js';
 import { createKalshiSigner, type KalshiAuthConfig, type KalshiSigner } from './auth.js';
-import { KalshiBalance, KalshiCancelOrderV2Response, KalshiCreateOrderV2Response, KalshiErrorBody, KalshiFillsPage, KalshiOrderResponse, KalshiOrdersPage, KalshiPositionsPage, type KalshiFill, type KalshiOrder } from './orders.js';
-import { KALSHI_REJECT_REASONS, kalshiOrderAck, kalshiSideOf, scaledOr0 } from './ordersMap.js';
+import { KalshiBalance, KalshiCancelOrderV2Response, KalshiCreateOrderV2Response, KalshiErrorBody, KalshiFillsPage, KalshiMarketPositionFrame, KalshiMarketRulesResponse, KalshiOrderResponse, KalshiOrdersPage, KalshiPositionsPage, KalshiUserOrderFrame, type KalshiFill, type KalshiOrder } from './orders.js';
+import { KALSHI_REJECT_REASONS, kalshiOrderAck, kalshiRulesOf, kalshiSideOf, scaledOr0 } from './ordersMap.js';
 import { KalshiWsFrame } from './wire.js';
 
 export interface KalshiBrokerOptions {
@@ -37,11 +45,21 @@ export interface KalshiBrokerOptions {
   readonly timeoutMs?: number;
   /** How long a fill for an order we do not know yet waits for an in-flight order's ack, ms. Default 2_000. */
   readonly fillGraceMs?: number;
-  /** WS reconnect delay, ms. Default 500. */
+  /** First WS reconnect delay (backoff base), ms. Default 250. */
   readonly reconnectMs?: number;
+  /** The fill channel silent (no frame, no pong to our probes) this long is stale and reconnected, ms. Default 10_000. */
+  readonly idleTimeoutMs?: number;
+  /** Market lifecycle (the feed's `lifecycle$`): `price_level_structure_updated` refetches that market's rules. */
+  readonly lifecycle$?: Observable<{ readonly marketId: string; readonly event: string }>;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
 }
+
+/** The private channels the broker follows: fills (booked), our order updates and net positions (kept as the venue's view). */
+const PRIVATE_CHANNELS = ['fill', 'user_orders', 'market_positions'] as const;
+
+/** The REST catch-up overlaps the last fill seen by this much (fills are deduplicated by trade id). */
+const FILL_OVERLAP_S = 5;
 
 interface Sent { readonly req: OrderRequest; venueOrderId?: string; readonly sentMs: number }
 interface ParsedFill {
@@ -62,6 +80,7 @@ export class KalshiBroker implements Broker {
   readonly venue = 'kalshi' as const;
   readonly anomalies = new BrokerAnomalies('kalshi');
   readonly anomalies$: Observable<BrokerAnomaly> = this.anomalies.anomalies$;
+  readonly anomalyCounts: Readonly<Record<BrokerAnomalyKind, number>> = this.anomalies.counts;
   readonly fills$: Observable<Fill>;
   readonly stats = { requests: 0, unknownOutcomes: 0, rejects: 0, fills: 0, reconnects: 0 };
 
@@ -75,10 +94,18 @@ export class KalshiBroker implements Broker {
   /** fills that arrived before their order's ack, by fill id */
   private readonly parked = new Map<string, { f: ParsedFill; raw: string; timer: NodeJS.Timeout }>();
   private readonly fillSubject = new Subject<Fill>();
-  private ws: WebSocket | undefined;
+  private sock: ManagedSocket | undefined;
+  private sockSubs: Subscription[] = [];
+  private opens = 0;
   private closed = false;
   private startedMs: number;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** venue time of the newest fill seen (channel or REST), unix ms: the REST catch-up starts there */
+  private lastFillMs: number;
+  private readonly marketRules = new Map<string, TradingRules>();
+  private readonly rulesLoading = new Map<string, Promise<TradingRules | undefined>>();
+  private readonly lifecycleSub: Subscription | undefined;
+  /** net positions (millionths, +YES/−NO) as the `market_positions` channel last reported them */
+  private readonly channelPositions = new Map<string, number>();
 
   constructor(private readonly opts: KalshiBrokerOptions) {
     this.now = opts.now ?? Date.now;
@@ -86,12 +113,23 @@ export class KalshiBroker implements Broker {
     this.basePath = new URL(opts.restUrl).pathname.replace(/\/+$/, '');
     this.fetchFn = opts.fetch ?? fetch;
     this.startedMs = this.now();
+    this.lastFillMs = this.startedMs;
     const source = new Observable<Fill>((sub) => {
       this.connect();
       const s: Subscription = this.fillSubject.subscribe(sub);
       return () => s.unsubscribe();
     });
     this.fills$ = source.pipe(share());
+    this.lifecycleSub = opts.lifecycle$?.subscribe((e) => {
+      if (e.event !== 'price_level_structure_updated') return;
+      this.marketRules.delete(e.marketId);
+      void this.loadRules(e.marketId);
+    });
+  }
+
+  /** The net position (millionths, +YES/−NO) the `market_positions` channel last reported for a market. */
+  channelPosition(ticker: string): number | undefined {
+    return this.channelPositions.get(ticker);
   }
 
   // ------------------------------------------------------------ orders
@@ -201,20 +239,68 @@ export class KalshiBroker implements Broker {
     return { cashMicros: cash, availableMicros: cash, ts: b.updated_ts ? b.updated_ts * 1000 : this.now() };
   }
 
-  /** Fills since the broker started (or `sinceMs`) that the channel did not deliver; emits them on fills$. */
-  async reconcileFills(sinceMs = this.startedMs): Promise<number> {
+  /**
+   * Fills since the last one seen (or `sinceMs`, e.g. the oldest open execution after a restart)
+   * that the channel did not deliver; emits them on fills$. Runs after every reconnect.
+   */
+  async reconcileFills(sinceMs = this.lastFillMs): Promise<number> {
     let n = 0;
-    for await (const f of this.pages('/portfolio/fills', { min_ts: Math.floor(sinceMs / 1000) - 1 }, KalshiFillsPage, (p) => p.fills)) {
+    for await (const f of this.pages('/portfolio/fills', { min_ts: Math.floor(sinceMs / 1000) - FILL_OVERLAP_S }, KalshiFillsPage, (p) => p.fills)) {
       if (this.emitRestFill(f)) n++;
     }
     return n;
   }
 
+  /** The market's order-entry rules once learnt ({@link loadRules}); a first call starts learning them. */
+  rules(marketId: string): TradingRules | undefined {
+    const r = this.marketRules.get(marketId);
+    if (!r && !this.closed) void this.loadRules(marketId);
+    return r;
+  }
+
+  /** Fetches a market's rules (`GET /markets/{ticker}`); undefined (logged) when the venue cannot say. */
+  loadRules(marketId: string): Promise<TradingRules | undefined> {
+    const known = this.marketRules.get(marketId);
+    if (known) return Promise.resolve(known);
+    let p = this.rulesLoading.get(marketId);
+    if (!p) {
+      p = (async () => {
+        try {
+          const res = await this.request('GET', `/markets/${encodeURIComponent(marketId)}`);
+          if (res.status !== 200) {
+            log.warn({ venue: 'kalshi', marketId, status: res.status }, 'market rules unavailable: venue defaults apply');
+            return undefined;
+          }
+          const m = this.parse(KalshiMarketRulesResponse, res.text, 'GET /markets/{ticker}');
+          if (!m) return undefined;
+          const r = kalshiRulesOf(m.market);
+          this.marketRules.set(marketId, r);
+          return r;
+        } catch (err) {
+          log.warn({ err, venue: 'kalshi', marketId }, 'market rules unavailable: venue defaults apply');
+          return undefined;
+        } finally {
+          this.rulesLoading.delete(marketId);
+        }
+      })();
+      this.rulesLoading.set(marketId, p);
+    }
+    return p;
+  }
+
+  /** A market's rules as the venue announced them (lifecycle `price_level_structure_updated`). */
+  setRules(marketId: string, market: Parameters<typeof kalshiRulesOf>[0]): TradingRules {
+    const r = kalshiRulesOf(market);
+    this.marketRules.set(marketId, r);
+    return r;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
     for (const p of this.parked.values()) clearTimeout(p.timer);
-    this.ws?.terminate();
+    for (const s of this.sockSubs) s.unsubscribe();
+    this.lifecycleSub?.unsubscribe();
+    this.sock?.close();
     this.fillSubject.complete();
     this.anomalies.complete();
   }
@@ -222,25 +308,30 @@ export class KalshiBroker implements Broker {
   // ------------------------------------------------------------ fills channel
 
   private connect(): void {
-    if (this.ws || this.closed) return;
+    if (this.sock || this.closed) return;
     const path = new URL(this.opts.wsUrl).pathname;
-    const ws = new WebSocket(this.opts.wsUrl, { headers: this.signer.headers('GET', path) });
-    this.ws = ws;
-    let opened = false;
-    ws.on('open', () => {
-      opened = true;
-      ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: ['fill'] } }));
-      if (this.stats.reconnects > 0) void this.reconcileFills().catch((err: unknown) => log.warn({ err, venue: 'kalshi' }, 'fill reconciliation failed'));
+    const sock = managedSocket({
+      venue: 'kalshi', url: this.opts.wsUrl, headers: () => this.signer.headers('GET', path),
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? 10_000,
+      backoff: { baseMs: this.opts.reconnectMs ?? 250, maxMs: 10_000, stableMs: 60_000 },
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      onOpen: (send) => {
+        send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: PRIVATE_CHANNELS } }));
+        if (this.opens++ === 0) return;
+        // a reconnect: what filled while the channel was down comes from REST
+        this.stats.reconnects++;
+        void this.reconcileFills().catch((err: unknown) => log.warn({ err, venue: 'kalshi' }, 'fill reconciliation failed'));
+      },
     });
-    ws.on('message', (data) => this.onFrame(String(data)));
-    ws.on('error', (err) => log.warn({ err, venue: 'kalshi' }, 'broker fill channel error'));
-    ws.on('close', () => {
-      this.ws = undefined;
-      if (this.closed) return;
-      if (opened) this.stats.reconnects++;
-      this.reconnectTimer = setTimeout(() => this.connect(), this.opts.reconnectMs ?? 500);
-      this.reconnectTimer.unref();
-    });
+    this.sock = sock;
+    this.sockSubs.push(
+      sock.frames$.subscribe((f) => this.onFrame(f.data)),
+      sock.status$.subscribe((st) => {
+        if (this.opens > 0 && (st.state === 'stale' || st.state === 'reconnecting')) {
+          this.anomalies.report('channel_down', 'fills$', `fill channel ${st.state}${st.reason ? `: ${st.reason}` : ''}; missed fills are fetched after the reconnect`);
+        }
+      }),
+    );
   }
 
   private onFrame(text: string): void {
@@ -251,7 +342,14 @@ export class KalshiBroker implements Broker {
       this.anomalies.report('invalid_answer', 'fills$', 'frame is not JSON', text);
       return;
     }
-    if ((json as { type?: unknown }).type !== 'fill') return;
+    const type = (json as { type?: unknown }).type;
+    if (type === 'user_order') return this.onUserOrder(json, text);
+    if (type === 'market_position') return this.onMarketPosition(json, text);
+    if (type === 'error') {
+      log.warn({ venue: 'kalshi', raw: text.slice(0, 500) }, 'private channel error');
+      return;
+    }
+    if (type !== 'fill') return;
     const p = KalshiWsFrame.safeParse(json);
     if (!p.success || p.data.type !== 'fill') {
       this.anomalies.report('invalid_answer', 'fills$', p.success ? 'not a fill' : p.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), text);
@@ -266,6 +364,27 @@ export class KalshiBroker implements Broker {
     }
     const bookSide = m.book_side ?? ((m.outcome_side ?? m.side) === 'no' ? 'ask' : 'bid');
     this.emitFill({ fillId: m.trade_id, orderId: m.order_id, clientOrderId: m.client_order_id, ticker: m.market_ticker, bookSide, yes, qty, fee: m.fee_cost, tsVenue: m.ts_ms ?? (m.ts ?? 0) * 1000 }, text);
+  }
+
+  /** Our order's update: learns its venue id early (a fill can beat the HTTP answer). */
+  private onUserOrder(json: unknown, text: string): void {
+    const p = KalshiUserOrderFrame.safeParse(json);
+    if (!p.success) {
+      this.anomalies.report('invalid_answer', 'user_orders', p.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), text);
+      return;
+    }
+    const m = p.data.msg;
+    const clientId = m.client_order_id ?? this.byVenueId.get(m.order_id);
+    if (clientId && this.sent.has(clientId) && !this.sent.get(clientId)!.venueOrderId) this.remember(clientId, m.order_id);
+  }
+
+  private onMarketPosition(json: unknown, text: string): void {
+    const p = KalshiMarketPositionFrame.safeParse(json);
+    if (!p.success) {
+      this.anomalies.report('invalid_answer', 'market_positions', p.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), text);
+      return;
+    }
+    this.channelPositions.set(p.data.msg.market_ticker, parseScaled(p.data.msg.position_fp));
   }
 
   private emitRestFill(f: KalshiFill): boolean {
@@ -292,6 +411,7 @@ export class KalshiBroker implements Broker {
 
   private emitFill(f: ParsedFill, raw: string): boolean {
     if (this.seenFills.has(f.fillId)) return false;
+    if (f.tsVenue > this.lastFillMs) this.lastFillMs = f.tsVenue;
     const clientId = this.byVenueId.get(f.orderId) ?? (f.clientOrderId && this.sent.has(f.clientOrderId) ? f.clientOrderId : undefined);
     const s = clientId ? this.sent.get(clientId) : undefined;
     if (!clientId || !s) {
@@ -393,7 +513,7 @@ export class KalshiBroker implements Broker {
 }
 
 /** A broker from the app config (needs KALSHI_API_KEY_ID and the private key). */
-export function kalshiBroker(cfg: { readonly restUrl: string; readonly wsUrl: string; readonly auth?: KalshiAuthConfig }): KalshiBroker {
+export function kalshiBroker(cfg: { readonly restUrl: string; readonly wsUrl: string; readonly auth?: KalshiAuthConfig }, lifecycle$?: KalshiBrokerOptions['lifecycle$']): KalshiBroker {
   if (!cfg.auth) throw new VenueAuthError('kalshi', 401, { reason: 'KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH/PEM are required for the live broker' });
-  return new KalshiBroker({ restUrl: cfg.restUrl, wsUrl: cfg.wsUrl, auth: cfg.auth });
+  return new KalshiBroker({ restUrl: cfg.restUrl, wsUrl: cfg.wsUrl, auth: cfg.auth, ...(lifecycle$ ? { lifecycle$ } : {}) });
 }

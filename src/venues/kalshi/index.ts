@@ -16,6 +16,7 @@ import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeeUpdate, t
 import { applyKalshiEventFeeUpdate, kalshiFees, refreshKalshiFees } from './fees.js';
 import { applyKalshiLifecycle, kalshiDiscovery } from './market.js';
 import { kalshiBroker } from './broker.js';
+import { KALSHI_TRADING_RULES } from './ordersMap.js';
 import { kalshiBookEvents } from './normalize.js';
 import { KalshiRest, kalshiRestOptions, type KalshiMarketInfo } from './rest.js';
 import { startKalshiSimulator, type KalshiMarketSpec, type KalshiSeriesSpec } from './simulator.js';
@@ -104,5 +105,7 @@ export const kalshiVenue: VenueModule = {
   fees: kalshiFees,
   replay: { bookEvents: () => kalshiBookEvents() },
   simulator: { start: startSimulator },
-  broker: (config) => kalshiBroker(config.venues.kalshi),
+  // the feed's lifecycle messages (price_level_structure_updated) refresh a market's rules
+  broker: (config, deps) => kalshiBroker(config.venues.kalshi, deps.feed?.lifecycle$),
+  tradingRules: KALSHI_TRADING_RULES,
 };

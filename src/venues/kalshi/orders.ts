@@ -153,3 +153,13 @@ export const KalshiMarketPositionFrame = z.object({
     volume_fp: countFp.optional(),
   }),
 });
+
+/** The order-entry part of `GET /markets/{ticker}` (price level structure, ranges, fractional trading). */
+export const KalshiMarketRulesResponse = z.object({
+  market: z.looseObject({
+    ticker: z.string().min(1),
+    price_level_structure: z.string().nullish(),
+    price_ranges: z.array(z.object({ start: dollars, end: dollars, step: dollars })).nullish(),
+    fractional_trading_enabled: z.boolean().nullish(),
+  }),
+});

@@ -7,7 +7,7 @@
  */
 import { SCALE, parseScaled } from '../../../schema/money.js';
 import type { Outcome } from '../../../schema/venue.js';
-import type { OrderAck, OrderRequest, RejectReason } from '../broker.js';
+import type { OrderAck, OrderRequest, RejectReason, TradingRules } from '../broker.js';
 import type { KalshiOrder } from './orders.js';
 
 /** Kalshi error code → our reject reason (REST codes beyond the two seen live are guesses in lower case: ORDERS.md 2.7). */
@@ -48,4 +48,33 @@ export function kalshiOrderAck(o: KalshiOrder, clientId: string, reqOutcome: Out
     ...(state === 'cancelled' && remaining === 0 ? { reason: filled ? 'remainder cancelled' : 'cancelled without fill' } : {}),
     ts,
   };
+}
+
+/**
+ * Kalshi's default order-entry rules: 1¢ tick (`linear_cent`), whole contracts, one contract
+ * minimum, no minimum notional (ORDERS.md 2.2, PROTOCOLS.md "Price level structures").
+ */
+export const KALSHI_TRADING_RULES: TradingRules = { tickMicros: 10_000, minQty: SCALE, qtyStep: SCALE, minNotionalMicros: 0 };
+
+/** Ticks of the documented price level structures when a market gives no `price_ranges`. */
+const STRUCTURE_TICK: Readonly<Record<string, number>> = { linear_cent: 10_000, deci_cent: 1_000, tapered_deci_cent: 10_000 };
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * A market's rules from its `price_level_structure` / `price_ranges` and
+ * `fractional_trading_enabled`. One tick serves the whole market, so a banded structure
+ * (`tapered_deci_cent`: 0.001 at the tails, 0.01 between) gets the least common multiple of its
+ * steps, a grid valid in every band (0.01). Fractional markets trade in 0.01 contracts (`count_fp`
+ * has 2 dp), with 0.01 as the minimum [unverified: the docs give no fractional minimum].
+ */
+export function kalshiRulesOf(m: {
+  readonly price_level_structure?: string | null | undefined;
+  readonly price_ranges?: readonly { readonly step: string }[] | null | undefined;
+  readonly fractional_trading_enabled?: boolean | null | undefined;
+}): TradingRules {
+  const steps = (m.price_ranges ?? []).map((r) => parseScaled(r.step, 'half-up')).filter((x) => x > 0);
+  const tick = steps.length ? steps.reduce((a, b) => (a / gcd(a, b)) * b) : (STRUCTURE_TICK[m.price_level_structure ?? ''] ?? KALSHI_TRADING_RULES.tickMicros);
+  const step = m.fractional_trading_enabled ? 10_000 : SCALE;
+  return { tickMicros: tick, minQty: step, qtyStep: step, minNotionalMicros: 0 };
 }

@@ -15,23 +15,33 @@
  * {@link OrderRejectedError} with its reason; a timeout, a dropped connection, a 5xx or an answer
  * that does not validate → {@link OrderUnknownError}, reconciled with `status` (`GET
  * /data/order/{hash}`; not found = never arrived, safe to re-post the same signed order).
- * Fills: the user channel's `trade` events (booked at their first status, deduplicated by trade
- * id), the trades of each order (`GET /data/trades?id=…`) after its ack or status, and
+ * Fills: the user channel's `trade` events (one managed socket: PING heartbeat, idle timeout,
+ * reconnect with backoff; a stale or dropped channel is a `channel_down` anomaly and the trades
+ * since the last one booked are fetched after the reconnect; booked at their first status,
+ * deduplicated by trade id), the trades of each order (`GET /data/trades?id=…`) after its ack or status, and
  * `reconcileFills()` for everything since start. We only take liquidity, so our fill is the
  * trade's taker side (maker fills in `maker_orders` are not read).
- * Positions: conditional-token balances (`/balance-allowance`) of the tokens traded here.
+ * Positions: the account's tokens come from its own trades (`GET /data/trades`, every page), so
+ * they survive a restart without any in-memory list; each token's balance from
+ * `/balance-allowance?asset_type=CONDITIONAL`, its average entry from those trades.
+ * Trading rules per market (`rules`, `loadRules`): tick `mts` and minimum size `mos` of
+ * `GET /clob-markets/{condition_id}`, the tick kept current by the market channel's
+ * `tick_size_change` frames (`tickFrames$`, the feed's raw frames); $1 minimum notional
+ * for marketable orders, sizes in 0.01 shares.
  */
 import { AssetType, ClobClient, OrderType, Side, type SignedOrder } from '@polymarket/clob-client-v2';
-import { Observable, Subject, share } from 'rxjs';
-import WebSocket from 'ws';
+import { Observable, Subject, share, type Subscription } from 'rxjs';
 import { createWalletClient, custom, hashTypedData, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { polygon } from 'viem/chains';
 import type { z } from 'zod';
 import { SCALE, parseScaled } from '../../../schema/money.js';
 import type { Outcome } from '../../../schema/venue.js';
-import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Balance, type Broker, type BrokerPosition, type Fill, type OrderAck, type OrderRef, type OrderRequest, type RejectReason } from '../broker.js';
-import { BrokerAnomalies, type BrokerAnomaly } from '../common/brokerAnomaly.js';
+import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Balance, type Broker, type BrokerPosition, type Fill, type OrderAck, type OrderRef, type OrderRequest, type RejectReason, type TradingRules } from '../broker.js';
+import { BrokerAnomalies, type BrokerAnomaly, type BrokerAnomalyKind } from '../common/brokerAnomaly.js';
+import { managedSocket } from '../common/socket.js';
+import type { ManagedSocket, RawFrame } from '../common/types.js';
+import { log as rootLog } from '../../log.js';
 import { FAK_TEXT, FOK_TEXT, ORDER_V2_TYPES, PolyBalanceAllowance, PolyErrorBody, PolyOpenOrder, PolyPostOrderResponse, PolyTrade, PolyUserTradeEvent, orderDomain } from './orders.js';
 
 export interface PolymarketBrokerOptions {
@@ -44,10 +54,26 @@ export interface PolymarketBrokerOptions {
   readonly userWsUrl?: string;
   /** A send that takes longer is an unknown outcome, ms. Default 5_000. */
   readonly timeoutMs?: number;
+  /** The user channel silent (no frame, no PONG to our probes) this long is stale and reconnected, ms. Default 30_000. */
+  readonly idleTimeoutMs?: number;
+  /** The market channel's raw frames (the feed's `frames$`): `tick_size_change` keeps each market's tick current. */
+  readonly tickFrames$?: Observable<RawFrame>;
   readonly now?: () => number;
 }
 
-interface MarketInfo { readonly tokens: readonly [string, string]; readonly tick: string; readonly negRisk: boolean }
+interface MarketInfo { readonly tokens: readonly [string, string]; readonly tick: string; readonly negRisk: boolean; readonly minSize: number }
+
+/**
+ * Polymarket's default order-entry rules (ORDERS.md 1.4): 0.01 tick, sizes in 0.01 shares (the SDK
+ * rounds sizes down to 2 dp), 5 shares minimum (the usual `minimum_order_size`; per market in
+ * `rules`), $1 minimum notional for marketable orders (all of ours are).
+ */
+export const POLYMARKET_TRADING_RULES: TradingRules = { tickMicros: 10_000, minQty: 5 * SCALE, qtyStep: 10_000, minNotionalMicros: SCALE };
+
+/** The rules of a market with tick `tick` (decimal string) and minimum size `minSize` (shares). */
+export function polyRulesOf(tick: string, minSize: number): TradingRules {
+  return { ...POLYMARKET_TRADING_RULES, tickMicros: parseScaled(tick, 'half-up'), minQty: Math.round(minSize * SCALE) };
+}
 interface Sent { readonly req: OrderRequest; readonly signed: SignedOrder; readonly hash: string; readonly tokenId: string }
 
 const dec = (s: string | undefined): number => (s ? parseScaled(s, 'half-up') : 0);
@@ -65,23 +91,34 @@ export function polyRejectReason(text: string): RejectReason {
 
 class Timeout extends Error {}
 
+/** The REST catch-up overlaps the last trade booked by this much (trades are deduplicated by id). */
+const FILL_OVERLAP_S = 5;
+
 export class PolymarketBroker implements Broker {
   readonly venue = 'polymarket' as const;
   readonly anomalies = new BrokerAnomalies('polymarket');
   readonly anomalies$: Observable<BrokerAnomaly> = this.anomalies.anomalies$;
+  readonly anomalyCounts: Readonly<Record<BrokerAnomalyKind, number>> = this.anomalies.counts;
   private readonly fillSubject = new Subject<Fill>();
   readonly fills$: Observable<Fill> = new Observable<Fill>((sub) => {
     this.connectUser();
     const s = this.fillSubject.subscribe(sub);
     return () => s.unsubscribe();
   }).pipe(share());
-  private ws: WebSocket | undefined;
+  private sock: ManagedSocket | undefined;
+  private readonly sockSubs: Subscription[] = [];
+  private opens = 0;
+  /** match time of the newest trade booked, unix ms: the REST catch-up after a reconnect starts there */
+  private lastFillMs: number;
   private closed = false;
   readonly stats = { unknownOutcomes: 0, rejects: 0, fills: 0 };
 
   private readonly client: ClobClient;
   private readonly now: () => number;
   private readonly markets = new Map<string, Promise<MarketInfo>>();
+  /** learnt market info (rules), with ticks updated by tick_size_change */
+  private readonly known = new Map<string, MarketInfo>();
+  private readonly tickSub: Subscription | undefined;
   private readonly sent = new Map<string, Sent>();
   private readonly byHash = new Map<string, string>();
   private readonly seenTrades = new Set<string>();
@@ -90,10 +127,50 @@ export class PolymarketBroker implements Broker {
   constructor(private readonly opts: PolymarketBrokerOptions) {
     this.now = opts.now ?? Date.now;
     this.startedMs = this.now();
+    this.lastFillMs = this.startedMs;
     const key = (opts.privateKey.startsWith('0x') ? opts.privateKey : `0x${opts.privateKey}`) as Hex;
     // a local account signs; the transport refuses every RPC call, so nothing leaves the process
     const signer = createWalletClient({ account: privateKeyToAccount(key), chain: polygon, transport: custom({ request: () => Promise.reject(new Error('no RPC in the broker')) }) });
     this.client = new ClobClient({ host: opts.clobUrl.replace(/\/+$/, ''), chain: 137, signer, creds: opts.creds, signatureType: 0, throwOnError: false, retryOnError: false });
+    this.tickSub = opts.tickFrames$?.subscribe((f) => {
+      // cheap filter first: nearly every frame is a book update
+      if (f.data.includes('tick_size_change')) this.onTickFrame(f.data);
+    });
+  }
+
+  /** The market's order-entry rules once learnt ({@link loadRules}, or any order on it); a first call starts learning them. */
+  rules(marketId: string): TradingRules | undefined {
+    const m = this.known.get(marketId);
+    if (!m && !this.closed) this.market(marketId).catch((err: unknown) => rootLog.warn({ err, venue: 'polymarket', marketId }, 'market rules unavailable: venue defaults apply'));
+    return m ? polyRulesOf(m.tick, m.minSize) : undefined;
+  }
+
+  /** Fetches a market's rules (`GET /clob-markets/{condition_id}`). */
+  async loadRules(marketId: string): Promise<TradingRules> {
+    const m = await this.market(marketId);
+    const cur = this.known.get(marketId) ?? m;
+    return polyRulesOf(cur.tick, cur.minSize);
+  }
+
+  /** A `tick_size_change` frame (object or array): the market's tick from now on. */
+  private onTickFrame(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return; // the feed reports frames that are not JSON
+    }
+    for (const ev of Array.isArray(json) ? json : [json]) {
+      const e = ev as { event_type?: unknown; market?: unknown; new_tick_size?: unknown };
+      if (e?.event_type !== 'tick_size_change') continue;
+      if (typeof e.market !== 'string' || typeof e.new_tick_size !== 'string' || !/^0\.\d+$/.test(e.new_tick_size)) {
+        this.anomalies.report('invalid_answer', 'tick_size_change', 'tick_size_change without market or new_tick_size', text);
+        continue;
+      }
+      const m = this.known.get(e.market);
+      if (m) this.known.set(e.market, { ...m, tick: e.new_tick_size });
+      rootLog.info({ venue: 'polymarket', marketId: e.market, tick: e.new_tick_size }, 'tick size changed');
+    }
   }
 
   /** The venue order id (order hash) of an order placed through this broker. */
@@ -104,7 +181,7 @@ export class PolymarketBroker implements Broker {
   async place(order: OrderRequest): Promise<OrderAck> {
     let s = this.sent.get(order.clientOrderId);
     if (!s) {
-      const info = await this.market(order.marketId);
+      const info = this.known.get(order.marketId) ?? (await this.market(order.marketId));
       const tick = parseScaled(info.tick);
       if (order.limitPriceMicros % tick !== 0) throw new OrderRejectedError('polymarket', order.clientOrderId, 'tick', `price off the ${info.tick} tick`);
       if (order.qty % 10_000 !== 0) throw new OrderRejectedError('polymarket', order.clientOrderId, 'min_size', 'size must have at most 2 decimals');
@@ -176,13 +253,26 @@ export class PolymarketBroker implements Broker {
   }
 
   async positions(): Promise<readonly BrokerPosition[]> {
+    // the account's tokens and entry prices from its own trades: nothing kept in memory is needed
+    const res: unknown = await this.withTimeout(this.client.getTrades());
+    const byToken = new Map<string, { market: string; qty: number; cost: number }>();
+    for (const raw of Array.isArray(res) ? res : []) {
+      const t = this.parse(PolyTrade, raw, 'positions: GET /data/trades');
+      if (!t || t.status.toUpperCase() === 'FAILED') continue;
+      const e = byToken.get(t.asset_id) ?? { market: t.market, qty: 0, cost: 0 };
+      const qty = dec(t.size);
+      const cost = Math.round((dec(t.price) * qty) / SCALE);
+      if (t.side === 'BUY') byToken.set(t.asset_id, { market: t.market, qty: e.qty + qty, cost: e.cost + cost });
+      else byToken.set(t.asset_id, { market: t.market, qty: e.qty - qty, cost: e.qty > 0 ? e.cost - Math.round((e.cost * Math.min(qty, e.qty)) / e.qty) : e.cost });
+    }
     const out: BrokerPosition[] = [];
-    const tokens = new Map<string, { marketId: string; outcome: Outcome }>();
-    for (const s of this.sent.values()) tokens.set(s.tokenId, { marketId: s.req.marketId, outcome: s.req.outcome });
-    for (const [tokenId, t] of tokens) {
+    for (const [tokenId, t] of byToken) {
       const b = this.parse(PolyBalanceAllowance, await this.withTimeout(this.client.getBalanceAllowance({ asset_type: AssetType.CONDITIONAL, token_id: tokenId })), 'positions');
       const qty = b ? Number(b.balance) : 0;
-      if (qty > 0) out.push({ marketId: t.marketId, outcome: t.outcome, qty, avgPriceMicros: this.avgEntry(tokenId) });
+      if (!(qty > 0)) continue;
+      const info = await this.market(t.market);
+      const outcome: Outcome = info.tokens[0] === tokenId ? 'yes' : 'no';
+      out.push({ marketId: t.market, outcome, qty, avgPriceMicros: t.qty > 0 ? Math.round((t.cost * SCALE) / t.qty) : this.avgEntry(tokenId) });
     }
     return out;
   }
@@ -195,13 +285,15 @@ export class PolymarketBroker implements Broker {
 
   /** Our trades since start that were not emitted yet (after a restart: pass the time of the oldest open execution). */
   async reconcileFills(sinceMs = this.startedMs): Promise<number> {
-    const res: unknown = await this.withTimeout(this.client.getTrades({ after: String(Math.floor(sinceMs / 1000) - 1) } as never));
+    const res: unknown = await this.withTimeout(this.client.getTrades({ after: String(Math.floor(sinceMs / 1000) - FILL_OVERLAP_S) } as never));
     return this.emitTrades(Array.isArray(res) ? res : [], true);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.ws?.terminate();
+    this.tickSub?.unsubscribe();
+    for (const x of this.sockSubs) x.unsubscribe();
+    this.sock?.close();
     this.fillSubject.complete();
     this.anomalies.complete();
   }
@@ -210,23 +302,27 @@ export class PolymarketBroker implements Broker {
 
   private connectUser(): void {
     const url = this.opts.userWsUrl;
-    if (!url || this.ws || this.closed) return;
-    const ws = new WebSocket(url);
-    this.ws = ws;
-    const ping = setInterval(() => ws.readyState === ws.OPEN && ws.send('PING'), 10_000).unref();
-    ws.on('open', () => ws.send(JSON.stringify({ auth: { apiKey: this.opts.creds.key, secret: this.opts.creds.secret, passphrase: this.opts.creds.passphrase }, markets: [], type: 'user' })));
-    ws.on('message', (d) => this.onUserFrame(String(d)));
-    ws.on('error', () => undefined);
-    ws.on('close', () => {
-      clearInterval(ping);
-      this.ws = undefined;
-      if (this.closed) return;
-      // reconnect, then fetch what the channel missed
-      setTimeout(() => {
-        this.connectUser();
-        void this.reconcileFills().catch(() => undefined);
-      }, 500).unref();
+    if (!url || this.sock || this.closed) return;
+    // one managed socket (../common/socket.ts): PING heartbeat and probes, idle timeout, reconnect with backoff
+    const sock = managedSocket({
+      venue: 'polymarket', url, heartbeat: { intervalMs: 10_000, payload: 'PING' }, probePayload: 'PING',
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? 30_000,
+      onOpen: (send) => {
+        send(JSON.stringify({ auth: { apiKey: this.opts.creds.key, secret: this.opts.creds.secret, passphrase: this.opts.creds.passphrase }, markets: [], type: 'user' }));
+        if (this.opens++ === 0) return;
+        // a reconnect: what matched while the channel was down comes from REST
+        void this.reconcileFills(this.lastFillMs).catch((err: unknown) => rootLog.warn({ err, venue: 'polymarket' }, 'fill reconciliation failed'));
+      },
     });
+    this.sock = sock;
+    this.sockSubs.push(
+      sock.frames$.subscribe((f) => this.onUserFrame(f.data)),
+      sock.status$.subscribe((st) => {
+        if (this.opens > 0 && (st.state === 'stale' || st.state === 'reconnecting')) {
+          this.anomalies.report('channel_down', 'fills$', `user channel ${st.state}${st.reason ? `: ${st.reason}` : ''}; missed trades are fetched after the reconnect`);
+        }
+      }),
+    );
   }
 
   private onUserFrame(text: string): void {
@@ -290,6 +386,7 @@ export class PolymarketBroker implements Broker {
       this.stats.fills++;
       n++;
       const ts = Number(t.match_time ?? t.matchtime ?? 0) * 1000;
+      if (ts > this.lastFillMs) this.lastFillMs = ts;
       this.fillSubject.next({
         venue: 'polymarket', fillId: t.id, clientOrderId: clientId, venueOrderId: t.taker_order_id, marketId: s.req.marketId, outcome: s.req.outcome,
         side: s.req.side, priceMicros: price, qty, tsVenue: ts || this.now(), tsReceived: this.now(),
@@ -354,10 +451,14 @@ export class PolymarketBroker implements Broker {
     let p = this.markets.get(conditionId);
     if (!p) {
       p = this.withTimeout(this.client.getClobMarketInfo(conditionId)).then((r: unknown) => {
-        const m = r as { t?: ({ t: string } | null)[]; mts?: number; nr?: boolean };
+        const m = r as { t?: ({ t: string } | null)[]; mts?: number; mos?: number; nr?: boolean };
         const [yes, no] = (m.t ?? []).filter((x): x is { t: string } => !!x);
         if (!yes || !no || m.mts === undefined) throw new OrderRejectedError('polymarket', conditionId, 'market_closed', 'market not found');
-        return { tokens: [yes.t, no.t] as const, tick: String(m.mts), negRisk: m.nr ?? false };
+        const info: MarketInfo = { tokens: [yes.t, no.t] as const, tick: String(m.mts), negRisk: m.nr ?? false, minSize: m.mos ?? POLYMARKET_TRADING_RULES.minQty / SCALE };
+        // a tick_size_change seen before the first fetch wins
+        const seen = this.known.get(conditionId);
+        this.known.set(conditionId, seen ? { ...info, tick: seen.tick } : info);
+        return info;
       });
       p.catch(() => this.markets.delete(conditionId));
       this.markets.set(conditionId, p);
@@ -380,8 +481,8 @@ export class PolymarketBroker implements Broker {
 }
 
 /** A broker from the app config (needs POLYMARKET_PRIVATE_KEY and the L2 API credentials). */
-export function polymarketBroker(cfg: { readonly clobUrl: string; readonly wsUrl: string; readonly trading?: { readonly privateKey: string; readonly apiKey: string; readonly apiSecret: string; readonly apiPassphrase: string } | undefined }): PolymarketBroker {
+export function polymarketBroker(cfg: { readonly clobUrl: string; readonly wsUrl: string; readonly trading?: { readonly privateKey: string; readonly apiKey: string; readonly apiSecret: string; readonly apiPassphrase: string } | undefined }, tickFrames$?: Observable<RawFrame>): PolymarketBroker {
   if (!cfg.trading) throw new OrderRejectedError('polymarket', 'config', 'other', 'POLYMARKET_PRIVATE_KEY and POLYMARKET_API_KEY/SECRET/PASSPHRASE are required for the live broker');
   const t = cfg.trading;
-  return new PolymarketBroker({ clobUrl: cfg.clobUrl, userWsUrl: cfg.wsUrl.replace(/\/market\/?$/, '/user'), privateKey: t.privateKey, creds: { key: t.apiKey, secret: t.apiSecret, passphrase: t.apiPassphrase } });
+  return new PolymarketBroker({ clobUrl: cfg.clobUrl, userWsUrl: cfg.wsUrl.replace(/\/market\/?$/, '/user'), privateKey: t.privateKey, creds: { key: t.apiKey, secret: t.apiSecret, passphrase: t.apiPassphrase }, ...(tickFrames$ ? { tickFrames$ } : {}) });
 }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { MarketRecord } from '../../../schema/market.js';
 import { log } from '../../log.js';
 import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeedMarket, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
-import { polymarketBroker } from './broker.js';
+import { POLYMARKET_TRADING_RULES, polymarketBroker } from './broker.js';
 import { polymarketFees, refreshPolymarketFees } from './fees.js';
 import { applyPolymarketWsMarket, polymarketDiscovery } from './market.js';
 import { buildContext, polyBookEvents, type PolyMarketRef } from './normalize.js';
@@ -100,5 +100,7 @@ export const polymarketVenue: VenueModule = {
   fees: polymarketFees,
   replay: { bookEvents: (markets) => polyBookEvents(buildContext(polyMarketRefs(markets))) },
   simulator: { start: startSimulator },
-  broker: (config) => polymarketBroker(config.venues.polymarket),
+  // the feed's raw frames carry tick_size_change: the broker keeps each market's tick current
+  broker: (config, deps) => polymarketBroker(config.venues.polymarket, deps.feed?.frames$),
+  tradingRules: POLYMARKET_TRADING_RULES,
 };

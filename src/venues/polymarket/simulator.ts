@@ -298,6 +298,8 @@ export async function startPolymarketSimulator(opts: PolySimOptions = {}): Promi
 
   const dropConnections = (): void => {
     for (const c of clients) c.ws.terminate();
+    // the user channel is cut too (the broker's fills then come from REST after its reconnect)
+    orders.dropUsers();
   };
   // no `gap` (no sequence numbers) and no `error` frames on this venue
   const control = simControl('polymarket', faults, { malformedNow: () => [...clients].forEach(sendMalformedFrame), dropConnections });

@@ -6,13 +6,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { firstValueFrom, take, toArray, timeout } from 'rxjs';
+import { Subject, firstValueFrom, take, toArray, timeout } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SCALE } from '../../../schema/money.js';
 import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Fill, type OrderRequest } from '../../../src/venues/broker.js';
 import type { BrokerAnomaly } from '../../../src/venues/common/brokerAnomaly.js';
 import { KalshiBroker } from '../../../src/venues/kalshi/broker.js';
-import { kalshiOrderAck, kalshiSideOf } from '../../../src/venues/kalshi/ordersMap.js';
+import { KALSHI_TRADING_RULES, kalshiOrderAck, kalshiRulesOf, kalshiSideOf } from '../../../src/venues/kalshi/ordersMap.js';
 import { createKalshiSigner } from '../../../src/venues/kalshi/auth.js';
 import { KalshiBalance, KalshiCancelOrderV2Response, KalshiCreateOrderV2Response, KalshiErrorBody, KalshiFillsPage, KalshiMarketPositionFrame, KalshiOrderResponse, KalshiOrdersPage, KalshiPositionsPage, KalshiUserOrderFrame } from '../../../src/venues/kalshi/orders.js';
 import { startKalshiSimulator, type KalshiSim } from '../../../src/venues/kalshi/simulator.js';
@@ -199,6 +199,128 @@ describe('KalshiBroker against the simulator', () => {
     expect(await b.reconcileFills()).toBe(2);
     expect(await b.reconcileFills()).toBe(0);
     expect(got.filter((f) => f.venueOrderId === ack.venueOrderId).reduce((q, f) => q + f.qty, 0)).toBe(6 * C);
+    await b.close();
+  });
+});
+
+describe('KalshiBroker: trading rules, slow orders, the fill channel across disconnects', () => {
+  it('rules from the price level structure: linear cent, deci-cent, tapered (a grid valid in every band), fractional', () => {
+    expect(KALSHI_TRADING_RULES).toEqual({ tickMicros: 10_000, minQty: C, qtyStep: C, minNotionalMicros: 0 });
+    expect(kalshiRulesOf({ price_level_structure: 'linear_cent', price_ranges: [{ step: '0.0100' }] }).tickMicros).toBe(10_000);
+    expect(kalshiRulesOf({ price_level_structure: 'deci_cent', price_ranges: [{ step: '0.0010' }] }).tickMicros).toBe(1_000);
+    expect(kalshiRulesOf({ price_level_structure: 'deci_cent' }).tickMicros).toBe(1_000);
+    expect(kalshiRulesOf({ price_level_structure: 'tapered_deci_cent', price_ranges: [{ step: '0.001' }, { step: '0.01' }, { step: '0.001' }] }).tickMicros).toBe(10_000);
+    expect(kalshiRulesOf({ price_level_structure: 'something_new' }).tickMicros).toBe(10_000);
+    expect(kalshiRulesOf({ fractional_trading_enabled: true })).toMatchObject({ minQty: 10_000, qtyStep: 10_000 });
+  });
+
+  it('learns a market\'s rules from GET /markets/{ticker}; unknown market: undefined (venue defaults apply)', async () => {
+    const b = new KalshiBroker({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, auth: sim.auth! });
+    expect(b.rules(ticker)).toBeUndefined(); // starts learning
+    expect(await b.loadRules(ticker)).toEqual({ tickMicros: 10_000, minQty: C, qtyStep: C, minNotionalMicros: 0 });
+    expect(b.rules(ticker)).toEqual(KALSHI_TRADING_RULES);
+    expect(await b.loadRules('NO-SUCH-MARKET')).toBeUndefined();
+    expect(b.setRules(ticker, { price_level_structure: 'deci_cent' }).tickMicros).toBe(1_000);
+    expect(b.rules(ticker)!.tickMicros).toBe(1_000);
+    await b.close();
+  });
+
+  it('a deci-cent market: rules learnt from the venue (0.1¢ tick), a sub-penny limit accepted and filled, off-grid refused', async () => {
+    const spec = { ...sim.markets.find((m) => m.status === 'active')!, priceLevelStructure: 'deci_cent', frozen: true };
+    const dsim = await startKalshiSimulator({ seed: 9, markets: [spec], series: sim.series, balanceMicros: 100 * C });
+    const b = new KalshiBroker({ restUrl: dsim.restUrl, wsUrl: dsim.wsUrl, auth: dsim.auth!, timeoutMs: 1_000 });
+    try {
+      expect(await b.loadRules(spec.ticker)).toEqual({ tickMicros: 1_000, minQty: C, qtyStep: C, minNotionalMicros: 0 });
+      dsim.setBook(spec.ticker, { yesBid: [{ price: 400_000, qty: 5 * C }], noBid: [{ price: 495_000, qty: 5 * C }] });
+      const ack = await b.place({ clientOrderId: cid(), marketId: spec.ticker, outcome: 'yes', side: 'buy', limitPriceMicros: 505_000, qty: 2 * C, timeInForce: 'IOC' });
+      expect(ack).toMatchObject({ state: 'filled', filledQty: 2 * C, avgPriceMicros: 505_000 });
+      const off = b.place({ clientOrderId: cid(), marketId: spec.ticker, outcome: 'yes', side: 'buy', limitPriceMicros: 505_500, qty: 1 * C, timeInForce: 'IOC' });
+      await expect(off).rejects.toMatchObject({ reason: 'tick' });
+      // the linear-cent market of the main simulator still refuses a sub-penny price
+      await expect(broker.place(order({ limitPriceMicros: 505_000 }))).rejects.toMatchObject({ reason: 'tick' });
+    } finally {
+      await b.close();
+      await dsim.stop();
+    }
+  });
+
+  it('price_level_structure_updated on the feed\'s lifecycle refetches the market\'s rules', async () => {
+    const lifecycle$ = new Subject<{ marketId: string; event: string }>();
+    const b = new KalshiBroker({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, auth: sim.auth!, lifecycle$ });
+    await b.loadRules(ticker);
+    b.setRules(ticker, { price_level_structure: 'deci_cent' });
+    lifecycle$.next({ marketId: ticker, event: 'activated' });
+    expect(b.rules(ticker)!.tickMicros).toBe(1_000);
+    lifecycle$.next({ marketId: ticker, event: 'price_level_structure_updated' });
+    await expect.poll(() => b.rules(ticker)?.tickMicros, { timeout: 1000 }).toBe(10_000);
+    await b.close();
+  });
+
+  it('user_orders and market_positions channels: positions as the venue reports them; a frame that does not validate is an anomaly', async () => {
+    plant();
+    const b = new KalshiBroker({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, auth: sim.auth! });
+    const anomalies: BrokerAnomaly[] = [];
+    b.anomalies$.subscribe((a) => anomalies.push(a));
+    b.fills$.subscribe();
+    await new Promise((r) => setTimeout(r, 150));
+    await b.place(order({ qty: 2 * C, limitPriceMicros: 520_000 }));
+    await expect.poll(() => b.channelPosition(ticker), { timeout: 1000 }).toBe(sim.orders.position(ticker));
+    await sim.replay([
+      JSON.stringify({ type: 'user_order', sid: 9, msg: { order_id: 'x', ticker, status: 'sideways' } }),
+      JSON.stringify({ type: 'market_position', sid: 9, msg: { market_ticker: ticker, position_fp: 'lots' } }),
+    ]);
+    await expect.poll(() => anomalies.map((a) => `${a.kind}:${a.where}`).sort(), { timeout: 1000 }).toEqual(['invalid_answer:market_positions', 'invalid_answer:user_orders']);
+    expect(b.channelPosition(ticker)).toBe(sim.orders.position(ticker));
+    await b.close();
+  });
+
+  it('a slow order rests at the venue until it matches: listed as open, cancellable, then answered unfilled', async () => {
+    plant();
+    sim.orders.fault({ kind: 'slowFill', ms: 600 });
+    const o = order({ qty: 2 * C, limitPriceMicros: 520_000 });
+    const placing = broker.place(o);
+    await expect.poll(async () => (await broker.openOrders()).map((a) => a.clientOrderId), { timeout: 500 }).toContain(o.clientOrderId);
+    expect(await broker.cancel({ clientOrderId: o.clientOrderId })).toMatchObject({ state: 'cancelled', filledQty: 0 });
+    expect(await placing).toMatchObject({ state: 'cancelled', filledQty: 0 });
+    expect(sim.orders.ordersWithClientId(o.clientOrderId)).toHaveLength(1);
+    expect(sim.book(ticker).noBid[0]).toEqual({ price: 500_000, qty: 5 * C });
+  });
+
+  it('fill channel: a dropped connection is a channel_down anomaly; it reconnects, resubscribes, and the fills it missed come from REST once', async () => {
+    plant();
+    const b = new KalshiBroker({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, auth: sim.auth!, reconnectMs: 20, idleTimeoutMs: 3_000 });
+    const got: Fill[] = [];
+    const anomalies: BrokerAnomaly[] = [];
+    b.anomalies$.subscribe((a) => anomalies.push(a));
+    b.fills$.subscribe((f) => got.push(f));
+    await new Promise((r) => setTimeout(r, 150));
+    const first = await b.place(order({ qty: 1 * C, limitPriceMicros: 520_000 }));
+    await expect.poll(() => got.filter((f) => f.venueOrderId === first.venueOrderId).length, { timeout: 1000 }).toBe(1);
+    // the channel is cut, and the venue refuses to reconnect for a while: this order fills meanwhile
+    sim.control.inject({ kind: 'disconnect', refuseMs: 400 });
+    await new Promise((r) => setTimeout(r, 50));
+    const missed = await b.place(order({ qty: 6 * C, limitPriceMicros: 520_000 }));
+    expect(got.some((f) => f.venueOrderId === missed.venueOrderId)).toBe(false);
+    await expect.poll(() => got.filter((f) => f.venueOrderId === missed.venueOrderId).reduce((q, f) => q + f.qty, 0), { timeout: 3000 }).toBe(6 * C);
+    expect(b.stats.reconnects).toBeGreaterThanOrEqual(1);
+    expect(anomalies.some((a) => a.kind === 'channel_down')).toBe(true);
+    expect(b.anomalyCounts.channel_down).toBeGreaterThanOrEqual(1);
+    // resubscribed: a fill after the reconnect arrives on the channel again, and nothing twice
+    const after = await b.place(order({ qty: 1 * C, limitPriceMicros: 520_000 }));
+    await expect.poll(() => got.filter((f) => f.venueOrderId === after.venueOrderId).length, { timeout: 1000 }).toBe(1);
+    expect(new Set(got.map((f) => f.fillId)).size).toBe(got.length);
+    await b.close();
+  });
+
+  it('fill channel: a silent connection (stalled venue) is detected by the idle timeout and replaced', async () => {
+    const b = new KalshiBroker({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, auth: sim.auth!, reconnectMs: 20, idleTimeoutMs: 300 });
+    const anomalies: BrokerAnomaly[] = [];
+    b.anomalies$.subscribe((a) => anomalies.push(a));
+    b.fills$.subscribe();
+    await new Promise((r) => setTimeout(r, 150));
+    sim.control.inject({ kind: 'stall', ms: 700 });
+    await expect.poll(() => anomalies.filter((a) => a.kind === 'channel_down').map((a) => a.detail).join(), { timeout: 2000 }).toContain('stale');
+    await expect.poll(() => b.stats.reconnects, { timeout: 3000 }).toBeGreaterThanOrEqual(1);
     await b.close();
   });
 });

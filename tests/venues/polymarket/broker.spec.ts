@@ -9,11 +9,13 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generatePrivateKey } from 'viem/accounts';
+import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCALE } from '../../../schema/money.js';
 import { OrderNotFoundError, OrderRejectedError, OrderUnknownError, type Fill, type OrderRequest } from '../../../src/venues/broker.js';
 import type { BrokerAnomaly } from '../../../src/venues/common/brokerAnomaly.js';
-import { PolymarketBroker, polyRejectReason } from '../../../src/venues/polymarket/broker.js';
+import { POLYMARKET_TRADING_RULES, PolymarketBroker, polyRejectReason, polyRulesOf } from '../../../src/venues/polymarket/broker.js';
+import type { RawFrame } from '../../../src/venues/common/types.js';
 import { FAK_TEXT, FOK_TEXT, PolyBalanceAllowance, PolyCancelResponse, PolyErrorBody, PolyOpenOrder, PolyOpenOrdersPage, PolyPostOrderResponse, PolyTrade, PolyTradesPage, PolyUserOrderEvent, PolyUserTradeEvent } from '../../../src/venues/polymarket/orders.js';
 import { startPolymarketSimulator, type PolySim } from '../../../src/venues/polymarket/simulator.js';
 import { mirrorLadders } from '../../../src/venues/polymarket/simulator/book.js';
@@ -155,6 +157,78 @@ describe('PolymarketBroker against the simulator', () => {
     expect(oSeen.every((a) => a.kind === 'unknown_fill')).toBe(true);
     await other.close();
     await bad.close();
+  });
+});
+
+describe('PolymarketBroker: trading rules, tick size changes, positions after a restart, slow orders', () => {
+  it('rules: venue defaults; per market from /clob-markets (tick, minimum size); a tick_size_change frame moves the tick', async () => {
+    expect(POLYMARKET_TRADING_RULES).toEqual({ tickMicros: 10_000, minQty: 5 * S, qtyStep: 10_000, minNotionalMicros: S });
+    expect(polyRulesOf('0.001', 15)).toEqual({ tickMicros: 1_000, minQty: 15 * S, qtyStep: 10_000, minNotionalMicros: S });
+    const frames$ = new Subject<RawFrame>();
+    const b = new PolymarketBroker({ clobUrl: sim.restUrl, privateKey: generatePrivateKey(), creds: sim.orders.creds, tickFrames$: frames$ });
+    const spec = sim.markets.find((m) => m.conditionId === market)!;
+    expect(b.rules(market)).toBeUndefined(); // starts learning
+    expect(await b.loadRules(market)).toEqual(polyRulesOf(spec.tickSize, spec.orderMinSize));
+    const frame = (data: string): RawFrame => ({ venue: 'polymarket', connId: 'c1', tsReceived: Date.now(), data });
+    frames$.next(frame(JSON.stringify({ event_type: 'book', market, asset_id: yesToken, bids: [], asks: [] })));
+    expect(b.rules(market)!.tickMicros).toBe(10_000);
+    frames$.next(frame(JSON.stringify([{ event_type: 'tick_size_change', asset_id: yesToken, market, old_tick_size: '0.01', new_tick_size: '0.001', timestamp: '1' }])));
+    expect(b.rules(market)).toMatchObject({ tickMicros: 1_000, minQty: spec.orderMinSize * S });
+    // a malformed one is an anomaly, and changes nothing
+    const anomalies: BrokerAnomaly[] = [];
+    b.anomalies$.subscribe((a) => anomalies.push(a));
+    frames$.next(frame(JSON.stringify({ event_type: 'tick_size_change', market, new_tick_size: 7 })));
+    expect(anomalies.map((a) => a.kind)).toEqual(['invalid_answer']);
+    expect(b.rules(market)!.tickMicros).toBe(1_000);
+    await b.close();
+  });
+
+  it('positions after a restart: a fresh broker (nothing in memory) finds the account\'s tokens from its trades', async () => {
+    plant();
+    await broker.place(order({ qty: 6 * S, limitPriceMicros: 500_000 }));
+    const held = sim.orders.position(yesToken);
+    expect(held).toBeGreaterThan(0);
+    const fresh = newBroker();
+    const pos = await fresh.positions();
+    expect(pos.find((p) => p.marketId === market && p.outcome === 'yes')).toMatchObject({ qty: held });
+    expect(pos.find((p) => p.marketId === market && p.outcome === 'yes')!.avgPriceMicros).toBeGreaterThan(0);
+    expect(pos).toEqual(await broker.positions());
+    await fresh.close();
+  });
+
+  it('user channel: a dropped connection is a channel_down anomaly; it reconnects and the trades it missed come from REST once', async () => {
+    plant();
+    const b = new PolymarketBroker({ clobUrl: sim.restUrl, userWsUrl: sim.wsUrl.replace(/\/market$/, '/user'), privateKey: generatePrivateKey(), creds: sim.orders.creds, timeoutMs: 1_000 });
+    const got: Fill[] = [];
+    const anomalies: BrokerAnomaly[] = [];
+    b.anomalies$.subscribe((a) => anomalies.push(a));
+    b.fills$.subscribe((f) => got.push(f));
+    await new Promise((r) => setTimeout(r, 150));
+    sim.control.inject({ kind: 'disconnect', refuseMs: 500 });
+    await new Promise((r) => setTimeout(r, 50));
+    const o = order({ qty: 6 * S, limitPriceMicros: 500_000 });
+    const ack = await b.place(o);
+    // the order's own trades are fetched after its ack; the channel is down, so wait for the reconnect's catch-up to be a no-op
+    await expect.poll(() => got.filter((f) => f.venueOrderId === ack.venueOrderId).reduce((q, f) => q + f.qty, 0), { timeout: 3000 }).toBe(6 * S);
+    await expect.poll(() => anomalies.some((a) => a.kind === 'channel_down'), { timeout: 3000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(got.filter((f) => f.venueOrderId === ack.venueOrderId).reduce((q, f) => q + f.qty, 0)).toBe(6 * S);
+    expect(new Set(got.map((f) => f.fillId)).size).toBe(got.length);
+    expect(await b.reconcileFills(0)).toBe(0);
+    await b.close();
+  });
+
+  it('a slow order is live at the venue until it matches: listed as open, cancellable, then answered unfilled', async () => {
+    plant();
+    sim.orders.fault({ kind: 'slowFill', ms: 600 });
+    const o = order({ qty: 5 * S });
+    const placing = broker.place(o);
+    await expect.poll(async () => (await broker.openOrders()).map((a) => a.clientOrderId), { timeout: 500 }).toContain(o.clientOrderId);
+    expect(sim.orders.liveOrders()).toHaveLength(1);
+    expect(await broker.cancel({ clientOrderId: o.clientOrderId })).toMatchObject({ state: 'cancelled', filledQty: 0 });
+    expect(sim.orders.liveOrders()).toHaveLength(0);
+    expect(await placing).toMatchObject({ state: 'cancelled', filledQty: 0 });
+    expect(sim.book(market).yesAsk[0]).toEqual({ price: 500_000, qty: 10 * S });
   });
 });
 

@@ -152,9 +152,30 @@ export const marketJson = (m: KalshiMarketSpec, b: SimBook) => {
     volume_fp: '0.00', volume_24h_fp: '0.00', open_interest_fp: '0.00', notional_value_dollars: '1.0000', result: '',
     can_close_early: true, fractional_trading_enabled: m.fractionalTradingEnabled,
     ...(m.strikeType ? { strike_type: m.strikeType } : {}), ...(m.floorStrike === undefined ? {} : { floor_strike: m.floorStrike }), ...(m.capStrike === undefined ? {} : { cap_strike: m.capStrike }),
-    price_level_structure: m.priceLevelStructure, price_ranges: [{ start: '0.0000', end: '1.0000', step: '0.0100' }],
+    price_level_structure: m.priceLevelStructure, price_ranges: priceRangesOf(m.priceLevelStructure),
   };
 };
+
+/** The documented price level structures (PROTOCOLS.md, fixed_point_migration 2026-04-02); unknown ones read as linear_cent. */
+export function priceRangesOf(structure: string): { start: string; end: string; step: string }[] {
+  switch (structure) {
+    case 'deci_cent':
+      return [{ start: '0.0000', end: '1.0000', step: '0.0010' }];
+    case 'tapered_deci_cent':
+      return [{ start: '0.0000', end: '0.1000', step: '0.0010' }, { start: '0.1000', end: '0.9000', step: '0.0100' }, { start: '0.9000', end: '1.0000', step: '0.0010' }];
+    default:
+      return [{ start: '0.0000', end: '1.0000', step: '0.0100' }];
+  }
+}
+
+/** Whether a YES price (micro-dollars) is a valid order price under the market's structure (in (0, 1), on its band's step). */
+export function onPriceGrid(structure: string, price: number): boolean {
+  if (price <= 0 || price >= 1_000_000) return false;
+  return priceRangesOf(structure).some((r) => {
+    const [start, end, step] = [r.start, r.end, r.step].map((x) => Math.round(Number(x) * 1_000_000)) as [number, number, number];
+    return price >= start && price <= end && price % step === 0;
+  });
+}
 
 /** An event; `nestedMarkets` (its markets' REST shapes) are included when given. */
 export const eventJson = (e: KalshiEventSpec, nestedMarkets?: readonly unknown[]) => ({

@@ -20,6 +20,7 @@ import type { OrderFault, SimFaultState } from '../../common/simFaults.js';
 import type { AuthCheck } from './auth.js';
 import { fp, iso, px } from './format.js';
 import type { SimSessions } from './session.js';
+import { onPriceGrid } from './markets.js';
 import { bookOf, type KalshiSimState } from './state.js';
 
 export interface SimOrder {
@@ -68,6 +69,10 @@ export interface KalshiSimOrders {
   /** Net position of a market, millionths (+YES / −NO). */
   position(ticker: string): number;
   order(orderId: string): Readonly<SimOrder> | undefined;
+  /** Every order placed with this client order id (at most one: a second place is refused with 409). */
+  ordersWithClientId(clientOrderId: string): readonly Readonly<SimOrder>[];
+  /** Orders still resting (a slowFill order before it matches, GTC remainders). */
+  restingOrders(): readonly Readonly<SimOrder>[];
   readonly stats: Readonly<KalshiSimOrderStats>;
 }
 
@@ -225,7 +230,7 @@ export function simOrders(st: KalshiSimState, sessions: SimSessions, faults: Sim
     } catch {
       return reject(400, 'invalid_parameters', 'price and count must be decimal strings');
     }
-    if (price < CENT || price > SCALE - CENT || price % CENT !== 0) return reject(400, 'invalid_price', 'price must be on the 0.01 tick within [0.01, 0.99]');
+    if (!onPriceGrid(m.priceLevelStructure, price)) return reject(400, 'invalid_price', `price ${px(price)} is not on the market's ${m.priceLevelStructure} price grid`);
     if (count <= 0 || count % CENT !== 0) return reject(400, 'invalid_parameters', 'count must be a positive multiple of 0.01');
     const clientId = typeof body.client_order_id === 'string' && body.client_order_id ? body.client_order_id : newId('c');
     if (byClient.has(clientId)) return reject(409, 'order_already_exists', 'client_order_id already used');
@@ -243,11 +248,13 @@ export function simOrders(st: KalshiSimState, sessions: SimSessions, faults: Sim
       order_id: newId(''), client_order_id: clientId, ticker, book_side: side, price, initial: count, filled: 0, remaining: count,
       status: 'resting', cost: 0, fees: 0, feeBase: 0n, createdMs: now, updatedMs: now,
     };
+    // the order exists (and its client id is taken) from here on; a slow fill rests meanwhile (cancellable)
+    orders.set(o.order_id, o);
+    byClient.set(clientId, o.order_id);
+    stats.ordersPlaced++;
     const run = () => {
-      orders.set(o.order_id, o);
-      byClient.set(clientId, o.order_id);
-      stats.ordersPlaced++;
-      execute(o, tif, fault);
+      // cancelled while it waited (slowFill): nothing matches, the answer says so
+      if (o.status === 'resting') execute(o, tif, fault);
       if (fault?.kind === 'ackLost') {
         // placed, but the answer never arrives
         stats.acksDropped++;
@@ -261,8 +268,10 @@ export function simOrders(st: KalshiSimState, sessions: SimSessions, faults: Sim
         ts_ms: o.updatedMs,
       });
     };
-    if (fault?.kind === 'slowFill') setTimeout(run, fault.ms).unref();
-    else run();
+    if (fault?.kind === 'slowFill') {
+      publishOrder(o);
+      setTimeout(run, fault.ms).unref();
+    } else run();
   }
 
   function page<T>(items: readonly T[], q: URLSearchParams): { items: T[]; cursor: string } {
@@ -346,6 +355,8 @@ export function simOrders(st: KalshiSimState, sessions: SimSessions, faults: Sim
     setCash: (m) => void (cash = m),
     position: (t) => positions.get(t)?.pos ?? 0,
     order: (id) => orders.get(id),
+    ordersWithClientId: (c) => [...orders.values()].filter((o) => o.client_order_id === c),
+    restingOrders: () => [...orders.values()].filter((o) => o.status === 'resting'),
     handle(req, res, pathname) {
       const base = `${opts.prefix}/portfolio/`;
       if (!pathname.startsWith(base)) return false;

@@ -9,6 +9,7 @@ import { mulberry32, randInt } from '../../common/prng.js';
 import type { AuthCheck } from './auth.js';
 import { levelsAsc } from './book.js';
 import { fp, iso, px } from './format.js';
+import { kalshiHistoryRoute } from './history.js';
 import { eventJson, marketJson, seriesJson, type KalshiEventSpec, type KalshiMarketSpec } from './markets.js';
 import { bookOf, type KalshiSimState } from './state.js';
 
@@ -89,6 +90,7 @@ export function simRest(st: KalshiSimState, checkAuth: AuthCheck): SimRest {
     const q = url.searchParams;
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     const badCursor = () => json(400, { error: { code: 'invalid_parameters', message: 'invalid cursor' } });
+    if (kalshiHistoryRoute(st, parts, q, json)) return; // trades and candlesticks: ./history.ts
     if (parts[0] === 'markets' && parts.length === 1) {
       let list = markets;
       const sts = q.get('status');

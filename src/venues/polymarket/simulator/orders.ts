@@ -45,7 +45,13 @@ export interface PolySimOrders {
   setCash(micros: number): void;
   /** Shares held of a token, millionths. */
   position(tokenId: string): number;
+  /** Orders still live (a slowFill order before it matches). */
+  liveOrders(): readonly { readonly id: string; readonly status: string }[];
+  /** Orders accepted so far (one per signed order: a re-post is refused as a duplicate). */
+  orderCount(): number;
   readonly stats: { ordersPlaced: number; ordersRejected: number; trades: number; acksDropped: number; authRejected: number };
+  /** Cuts every user-channel connection (the `disconnect` fault). */
+  dropUsers(): void;
   /** Takes a WebSocket upgrade of the user channel. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): void;
@@ -188,8 +194,25 @@ export function polySimOrders(ctx: PolyOrdersContext, faults: SimFaultState, opt
     if ((fault?.kind === 'reject' && fault.reason === 'insufficient_balance') || (side === 'BUY' ? coll > cash : size > held)) {
       return reject(400, 'not enough balance / allowance', 'INVALID_ORDER_NOT_ENOUGH_BALANCE');
     }
+    const slow = fault?.kind === 'slowFill';
+    const ord: SimOrder = {
+      id: hash, owner: creds.key, maker: String(o.maker), market: m.conditionId, assetId: tokenId, outcome: token === 'yes' ? m.outcomes[0] : m.outcomes[1],
+      side, originalSize: size, matched: 0, price, orderType, status: slow ? 'LIVE' : 'MATCHED', trades: [], createdS: Math.floor(ctx.now() / 1000),
+    };
+    // a slow order is known (live, cancellable, a re-post is a duplicate) while it waits to match
+    if (slow) {
+      orders.set(hash, ord);
+      toUsers(m.conditionId, { ...openOrderJson(ord), event_type: 'order', type: 'PLACEMENT', timestamp: String(ctx.now()) });
+    }
     const run = () => {
+      if (slow && ord.status !== 'LIVE') {
+        // cancelled while it waited: nothing matches
+        stats.ordersPlaced++;
+        return send(400, { error: orderType === 'FOK' ? FOK_TEXT : FAK_TEXT, code: orderType === 'FOK' ? 'FOK_ORDER_NOT_FILLED_ERROR' : 'EXECUTION_ERROR', orderID: hash });
+      }
+      ord.status = 'MATCHED';
       const book = ctx.bookOf(m.conditionId);
+      const heldNow = positions.get(tokenId) ?? 0;
       let levels = fault?.kind === 'reject' && fault.reason === 'price_moved' ? [] : crossing(book, token, side, price);
       let want = size;
       if (fault?.kind === 'partial') want = Math.floor((size * fault.ratio) / 10_000) * 10_000;
@@ -197,10 +220,6 @@ export function polySimOrders(ctx: PolyOrdersContext, faults: SimFaultState, opt
       if (orderType === 'FOK' && (avail < size || want < size)) levels = [];
       const other = token === 'yes' ? 'no' : 'yes';
       const changes: SimChange[] = [];
-      const ord: SimOrder = {
-        id: hash, owner: creds.key, maker: String(o.maker), market: m.conditionId, assetId: tokenId, outcome: token === 'yes' ? m.outcomes[0] : m.outcomes[1],
-        side, originalSize: size, matched: 0, price, orderType, status: 'MATCHED', trades: [], createdS: Math.floor(ctx.now() / 1000),
-      };
       let notional = 0;
       for (const [p, q] of levels) {
         if (want <= 0) break;
@@ -225,10 +244,10 @@ export function polySimOrders(ctx: PolyOrdersContext, faults: SimFaultState, opt
       ctx.broadcast(m, changes);
       if (side === 'BUY') {
         cash -= notional;
-        positions.set(tokenId, held + ord.matched);
+        positions.set(tokenId, heldNow + ord.matched);
       } else {
         cash += notional;
-        positions.set(tokenId, held - ord.matched);
+        positions.set(tokenId, heldNow - ord.matched);
       }
       if (ord.matched === 0) ord.status = orderType === 'FOK' ? `CANCELED_${FOK_TEXT}` : 'CANCELED';
       orders.set(hash, ord);
@@ -258,6 +277,9 @@ export function polySimOrders(ctx: PolyOrdersContext, faults: SimFaultState, opt
   return {
     creds, stats,
     upgrade: (req, socket, head) => userWss.handleUpgrade(req, socket, head, (ws) => userWss.emit('connection', ws, req)),
+    dropUsers() {
+      for (const ws of users.keys()) ws.terminate();
+    },
     close() {
       for (const ws of users.keys()) ws.terminate();
       userWss.close();
@@ -266,6 +288,8 @@ export function polySimOrders(ctx: PolyOrdersContext, faults: SimFaultState, opt
     cashMicros: () => cash,
     setCash: (v) => void (cash = v),
     position: (t) => positions.get(t) ?? 0,
+    liveOrders: () => [...orders.values()].filter((o) => o.status === 'LIVE').map((o) => ({ id: o.id, status: o.status })),
+    orderCount: () => orders.size,
     async handle(req, res, path) {
       const send = (code: number, b: unknown) => {
         if (res.headersSent || req.socket.destroyed) return;
@@ -301,6 +325,12 @@ export function polySimOrders(ctx: PolyOrdersContext, faults: SimFaultState, opt
           id = String((JSON.parse(raw) as { orderID?: unknown }).orderID ?? '');
         } catch { /* answered below */ }
         const o = orders.get(id);
+        if (o?.status === 'LIVE') {
+          o.status = 'CANCELED';
+          toUsers(o.market, { ...openOrderJson(o), event_type: 'order', type: 'CANCELLATION', timestamp: String(ctx.now()) });
+          send(200, { canceled: [id], not_canceled: {} });
+          return true;
+        }
         send(200, { canceled: [], not_canceled: { [id]: o ? 'order can not be canceled: already matched or canceled' : 'order not found' } });
         return true;
       }

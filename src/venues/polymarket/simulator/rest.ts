@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatScaled } from '../../../../schema/money.js';
 import { mulberry32 } from '../../common/prng.js';
 import type { MarketBook } from './book.js';
+import { polyHistoryRoute } from './history.js';
 import { clobMarketParams, gammaEvent, gammaMarket, type PolyMarketSpec } from './markets.js';
 
 /** What the REST routes read of the simulator. */
@@ -67,6 +68,7 @@ export function polyRest(ctx: PolyRestContext): (req: IncomingMessage, res: Serv
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const q = u.searchParams;
     const path = u.pathname.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET' && polyHistoryRoute(ctx, path, q, (status, body) => json(res, status, body))) return; // prices-history, data-API trades: ./history.ts
     if (req.method === 'GET' && (path === '/markets' || path === '/events')) {
       const limit = intParam(q.get('limit'), 100, 500);
       const offset = intParam(q.get('offset'), 0, 1_000_000);
