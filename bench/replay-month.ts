@@ -30,20 +30,32 @@ r.outputs.tops$.subscribe(() => counts.tops++);
 r.outputs.depth$.subscribe(() => counts.depth++);
 let peakRss = 0;
 const rssAt: number[] = [];
+const liveAt: number[] = [];
+// with --expose-gc: the live heap after a full collection, per chunk (RSS alone also shows V8's lazy growth)
+const gc = (globalThis as { gc?: () => void }).gc;
 function sample(): void {
   const rss = process.memoryUsage().rss;
   peakRss = Math.max(peakRss, rss);
   rssAt.push(rss);
+  if (gc) {
+    gc();
+    liveAt.push(process.memoryUsage().heapUsed);
+  }
 }
 sample();
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 const stats = await r.run();
 const ms = performance.now() - t;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 sample();
 const spanMs = (stats.lastTs ?? fromMs) - (stats.firstTs ?? fromMs);
 // RSS after the first and the last quarter of the chunks: flat when memory is bounded
 const q = Math.max(1, Math.floor(rssAt.length / 4));
 console.log(JSON.stringify({
-  frames: stats.frames, bookEvents: stats.bookEvents, ms, eventsPerSec: (stats.frames * 1000) / ms, spanMs, speed: spanMs / ms, ratePerMarketPerHour,
-  peakRssSampled: peakRss, maxRssOs: process.resourceUsage().maxRSS * 1024, rssFirstQuarter: Math.max(...rssAt.slice(0, q)), rssLastQuarter: Math.max(...rssAt.slice(-q)), counts,
+  frames: stats.frames, bookEvents: stats.bookEvents, ms, cpuMs, eventsPerSec: (stats.frames * 1000) / ms, eventsPerCpuSec: (stats.frames * 1000) / cpuMs, spanMs, speed: spanMs / ms, ratePerMarketPerHour,
+  peakRssSampled: peakRss, maxRssOs: process.resourceUsage().maxRSS * 1024, rssFirstQuarter: Math.max(...rssAt.slice(0, q)), rssLastQuarter: Math.max(...rssAt.slice(-q)),
+  liveHeapFirstQuarter: liveAt.length ? Math.max(...liveAt.slice(0, Math.max(1, Math.floor(liveAt.length / 4)))) : undefined,
+  liveHeapLastQuarter: liveAt.length ? Math.max(...liveAt.slice(-Math.max(1, Math.floor(liveAt.length / 4)))) : undefined, counts,
 }));

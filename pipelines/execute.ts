@@ -137,6 +137,9 @@ export async function startExecution(src: ExecutionSources, s: ExecutionSettings
   log.info({ fills: seeded.snapshot.fills, positions: seeded.snapshot.positions.size }, 'positions re-seeded from stored fills');
   const storedPairOf = pairFromIndex(await executionPairIndex(s.pool));
 
+  // what a venue said that we cannot account for (invalid answers, unknown orders, fills we never sent, private channel down): alerted;
+  // the fills are held in positions (unattributed) and the unknown outcomes reconciled by the executor
+  subs.push(merge(...Object.values(brokers).map((b) => b.anomalies$)).subscribe((a) => alert(`${a.venue} broker ${a.kind} (${a.where}): ${a.detail}`)));
   const fills$ = merge(...Object.values(brokers).map((b) => b.fills$)).pipe(share());
   const events$: Observable<PositionEvent> = merge(
     fills$.pipe(map((f): PositionEvent => ({ type: 'fill', fill: f, pairId: executor.pairOf(f) ?? storedPairOf(f) }))),

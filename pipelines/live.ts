@@ -32,6 +32,7 @@ import { followLifecycle } from '../src/app/lifecycle.js';
 import { mirrorFilePairs } from '../src/app/filePairs.js';
 import { NO_EXPOSURE, buildPipeline, limitsFromConfig, sinkToStreams, type PipelineOutputs, type RiskControl } from './core.js';
 import type { Exposure } from '../operators/sizeToLimits.js';
+import type { Alert } from '../src/api/events.js';
 import { startExecution, type ExecutionHandle } from './execute.js';
 
 /** Where live results go besides the stream log (the API's LiveEvents fits this shape). */
@@ -42,6 +43,8 @@ export interface LiveSink {
   publishBook?(pairId: string, book: Book): void;
   /** every written state of an execution (GraphQL executionUpdated, Discord alerts) */
   publishExecution?(e: Execution): void;
+  /** operational alerts (the executor's residuals, unknown outcomes, broker anomalies) */
+  publishAlert?(a: Alert): void;
   /** the running execution for this process's doors (the API's LiveEvents: `live.execution`); undefined on stop */
   attachExecution?(h: ExecutionHandle | undefined, mode?: 'paper' | 'live'): void;
 }
@@ -111,7 +114,8 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   subs.push((outputs.leadLag$ ?? EMPTY).subscribe());
   const execution = config.execution.mode === 'off'
     ? undefined
-    : await startExecution({ decisions$: outputs.decisions$, books$: outputs.books$, control$: control }, { config, pool: o.pool, feeBook, feeds, exposure });
+    : await startExecution({ decisions$: outputs.decisions$, books$: outputs.books$, control$: control, lifecycle$: merge(...feedList.map((f) => f.lifecycle$)) },
+      { config, pool: o.pool, feeBook, feeds, exposure, onAlert: (message) => sink?.publishAlert?.({ ts: Date.now(), level: 'critical', message }) });
   if (execution && sink?.publishExecution) subs.push(execution.executions$.subscribe((e) => sink.publishExecution?.(e)));
   if (execution) sink?.attachExecution?.(execution, config.execution.mode === 'live' ? 'live' : 'paper');
 

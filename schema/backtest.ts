@@ -97,6 +97,8 @@ export const SweepRow = z.object({
   trades: Int,
   pnlMicros: Int,
   sharpeDaily: Ratio,
+  /** the parameter picked on this fold's train split (best train P&L); its test row is the walk-forward result */
+  chosen: z.boolean().optional(),
 });
 export type SweepRow = Infer<typeof SweepRow>;
 
@@ -122,5 +124,22 @@ export const BacktestResult = z.object({
   latency: z.array(LatencyPoint),
   perPair: z.array(PairRow),
   sweep: z.array(SweepRow),
+  /** what became of the main run's accepted decisions (optional: added after the report's first version) */
+  execution: z
+    .object({
+      accepted: Int,
+      executed: Int,
+      /** the pair had an execution in flight */
+      busy: Int,
+      /** the capital it needed was locked in open trades */
+      noCash: Int,
+      /** below a venue's minimum size or notional, or a limit below the tick */
+      unplannable: Int,
+      /** quoted on a book we had already traded against */
+      consumed: Int,
+      /** unhedged residuals alerted by the state machine */
+      alerts: Int,
+    })
+    .optional(),
 });
 export type BacktestResult = Infer<typeof BacktestResult>;

@@ -22,7 +22,26 @@ export const MarketRecord = z.object({
   outcomes: z.array(z.string()).default(['Yes', 'No']),
   /** unix ms; absent when the venue does not say */
   openTime: z.number().int().optional(),
+  /**
+   * Trading close, unix ms (Kalshi `close_time`; Polymarket `closedTime` once closed, else `endDate`).
+   * NOT the event date: Kalshi often sets it to a backstop a year or two after the event.
+   */
   closeTime: z.number().int().optional(),
+  /**
+   * When the event the question is about happens or is decided, unix ms: Kalshi
+   * `expected_expiration_time` (else the event's `strike_date` or a day in its `sub_title`);
+   * Polymarket the game start for sports, else `endDate`. Absent when the venue does not say
+   * (the date guard then holds the pair for a human). Guards and the candidate window compare this.
+   */
+  eventTime: z.number().int().optional(),
+  /** which venue field `eventTime` came from (e.g. `expected_expiration_time`, `endDate`, `gameStartTime`) */
+  eventTimeSource: z.string().optional(),
+  /**
+   * Latest time the market can settle, unix ms (Kalshi `latest_expiration_time`; absent on
+   * Polymarket). Used only as a bound: an event after the other venue's backstop cannot be what it settles on.
+   */
+  backstopTime: z.number().int().optional(),
+  /** legacy name of `eventTime` for existing readers (same value when the mapping sets both) */
   expectedResolutionTime: z.number().int().optional(),
   resolutionSource: z.string().optional(),
   category: z.string().optional(),

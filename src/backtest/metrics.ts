@@ -12,7 +12,7 @@
  * - **Max drawdown**: largest fall of equity from a running peak, micro-dollars and % of that peak.
  * - Undefined ratios (fewer than two returns, zero deviation) are null.
  */
-import type { EquityPoint } from '../../schema/backtest.js';
+import type { BacktestMetrics, EquityPoint } from '../../schema/backtest.js';
 
 export const DAY_MS = 86_400_000;
 export const YEAR_DAYS = 365;
@@ -145,4 +145,56 @@ export function verdict(sharpeDaily: number | null, days: number, trades: number
   const s = sharpeDaily.toFixed(2);
   const head = holds ? `Sharpe ≥ ${SHARPE_TARGET.toFixed(1)} holds on this data: daily Sharpe ${s} (${span}).` : `Sharpe ≥ ${SHARPE_TARGET.toFixed(1)} does NOT hold on this data: daily Sharpe ${s} (${span}).`;
   return { holds, text: few ? `${head} Too few days to tell: ${days} < ${MIN_DAYS_FOR_VERDICT}, so this is not evidence either way.` : head };
+}
+
+/** What {@link summarize} needs of a finished trade. */
+export interface TradeFacts {
+  readonly t: number;
+  /** when its P&L is booked (the execution's end), unix ms */
+  readonly endedAt: number;
+  readonly pnlMicros: number;
+  readonly capitalMicros: number;
+  readonly quotedQty: number;
+  readonly filledQty: number;
+  readonly slippageMicros: number;
+}
+
+export interface Summary {
+  readonly metrics: BacktestMetrics;
+  readonly equity: EquityPoint[];
+  readonly days: number;
+}
+
+/** Every metric of one run (see the module comment for the method). */
+export function summarize(trades: readonly TradeFacts[], o: { readonly cashMicros: number; readonly fromMs: number; readonly toMs: number }): Summary {
+  const bookings = trades.map((t) => ({ t: t.endedAt, pnlMicros: t.pnlMicros }));
+  const equity = equityCurve(bookings, o.cashMicros, o.fromMs, o.toMs);
+  const dd = maxDrawdown(equity.map((p) => p.equityMicros));
+  const days = utcDays(o.fromMs, o.toMs);
+  const daily = dailyReturns(bookings, o.cashMicros, o.fromMs, o.toMs);
+  const sharpeDaily = sharpe(daily, YEAR_DAYS);
+  const quoted = trades.reduce((a, t) => a + t.quotedQty, 0);
+  const filled = trades.reduce((a, t) => a + t.filledQty, 0);
+  const slips = trades.filter((t) => t.filledQty > 0).map((t) => t.slippageMicros);
+  const v = verdict(sharpeDaily, days.length, trades.length);
+  return {
+    days: days.length,
+    equity,
+    metrics: {
+      pnlMicros: trades.reduce((a, t) => a + t.pnlMicros, 0),
+      trades: trades.length,
+      fillRate: quoted > 0 ? filled / quoted : null,
+      sharpeDaily,
+      sharpePerTrade: sharpePerTrade(trades, o.toMs - o.fromMs),
+      sortinoDaily: sortino(daily, YEAR_DAYS),
+      maxDrawdownMicros: dd.micros,
+      maxDrawdownPct: dd.pct,
+      slippageMeanMicros: mean(slips),
+      slippageP50Micros: percentile(slips, 0.5),
+      slippageP90Micros: percentile(slips, 0.9),
+      method: METHOD,
+      sharpeTargetHolds: v.holds,
+      verdict: v.text,
+    },
+  };
 }

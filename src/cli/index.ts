@@ -12,3 +12,4 @@ import { register as registerPipeline } from './pipeline.js'; commandModules.pus
 import { register as registerServe } from './serve.js'; commandModules.push(registerServe);
 import { register as registerBackfill } from './backfill.js'; commandModules.push(registerBackfill);
 import { register as registerDataset } from './dataset.js'; commandModules.push(registerDataset);
+import { register as registerBacktest } from './backtest.js'; commandModules.push(registerBacktest);

@@ -1,11 +1,15 @@
 /**
  * `arbstream match cost [--since <when>]`: LLM usage per provider (calls, tokens, cost, p50 latency)
- * from llm_calls, on the configured database. Part B's `match run` lives in src/cli/pairs.ts and
+ * from llm_calls, on the configured database.
+ * `arbstream match eval --labels FILE|DIR [--model always-yes|oracle|recorded] [--json] [--auto-approve 0.9]`:
+ * the real matcher over a labelled set, against the local LLM server (no database, no network);
+ * exit 2 when the label set has errors (each named by file:line and field). Part B's `match run` lives in src/cli/pairs.ts and
  * attaches to the same `match` command (both look it up before creating it).
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { formatUsageTable, usageSummary, utcDayStart } from '../matching/cost.js';
+import { EVAL_MODELS, formatEvalReport, LabelSetError, loadLabels, runEval, type EvalModel } from '../matching/eval.js';
 import { openDb, redactUrl } from '../store/db/index.js';
 
 /** "today" (UTC), "24h", "7d", "90m", or an ISO date/time. */
@@ -42,5 +46,39 @@ export function register(program: Command): void {
       } finally {
         await db.close();
       }
+    });
+
+  match
+    .command('eval')
+    .description('run the real matcher over a labelled set against the local LLM server: precision, recall, confusion by class, cost')
+    .requiredOption('--labels <path>', 'a label file (JSONL) or a directory of *.jsonl')
+    .option('--model <model>', `the local server's answers: ${EVAL_MODELS.join(' | ')}`, 'always-yes')
+    .option('--auto-approve <confidence>', 'auto-approval confidence (default: MATCH_AUTO_APPROVE_CONFIDENCE)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { labels: string; model: string; autoApprove?: string; json?: boolean }) => {
+      if (!(EVAL_MODELS as readonly string[]).includes(opts.model)) {
+        console.error(`--model: expected ${EVAL_MODELS.join(', ')}, got "${opts.model}"`);
+        process.exitCode = 2;
+        return;
+      }
+      const auto = opts.autoApprove === undefined ? undefined : Number(opts.autoApprove);
+      if (auto !== undefined && !(auto > 0 && auto <= 1)) {
+        console.error(`--auto-approve: expected a number in (0, 1], got "${opts.autoApprove}"`);
+        process.exitCode = 2;
+        return;
+      }
+      let pairs;
+      try {
+        pairs = loadLabels(opts.labels);
+      } catch (err) {
+        if (!(err instanceof LabelSetError)) throw err;
+        for (const p of err.problems) console.error(p);
+        console.error(`${err.problems.length} error(s) in the label set; nothing evaluated`);
+        process.exitCode = 2;
+        return;
+      }
+      const cfg = loadConfig();
+      const report = await runEval({ pairs, model: opts.model as EvalModel, llm: cfg.llm, autoApproveConfidence: auto ?? cfg.llm.autoApproveConfidence });
+      console.log(opts.json ? JSON.stringify(report) : formatEvalReport(report));
     });
 }

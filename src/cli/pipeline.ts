@@ -2,7 +2,7 @@
  * `arbstream demo` (the default `npm start`), `arbstream run` (live venues), `arbstream record`
  * (raw frames to disk) and `arbstream replay` (a recording through the same pipeline, virtual time).
  */
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { of, type Subscription } from 'rxjs';
 import { approvedPairs$, mergePairSources } from '../matching/pairs.js';
@@ -14,7 +14,9 @@ import { loadPairsFile, pairsFromFile$ } from '../pairs/file.js';
 import { formatScaled } from '../../schema/money.js';
 import { startRecording } from '../app/record.js';
 import { runLive } from '../../pipelines/live.js';
-import { feeBookFromMeta, loadFrames, readRecordingMeta, replayPipeline } from '../../pipelines/replay.js';
+import { feeBookFromMeta, outputLines, readRecordingMeta, recordedFrames, streamReplay, type ReplayStats, type StreamReplay } from '../../pipelines/replay.js';
+import { bookRowsSource } from '../history/bookSource.js';
+import { FeeBook } from '../fees/schedule.js';
 import { startDemo } from '../demo/run.js';
 import { startSimulation } from '../demo/simulate.js';
 import { FAULTS_HELP, parseFaultSpec, type FaultSpec } from '../demo/faults.js';
@@ -122,21 +124,69 @@ export function register(program: Command): void {
 
   program
     .command('replay')
-    .description('replay a recording through the same pipeline on virtual time; prints the edges')
-    .requiredOption('--dir <dir>', 'recording directory (with meta.json)')
-    .action(async (opts: { dir: string }) => {
+    .description('replay a recording (or stored books) through the same pipeline on virtual time, streaming; prints the decisions')
+    .option('--dir <dir>', 'recording directory (with meta.json)')
+    .option('--books', 'replay the books stored in the database (book_depth) instead; pairs from PAIRS_FILE, default fee schedules')
+    .option('--from <time>', 'first receive time (ISO 8601 or unix ms)')
+    .option('--to <time>', 'end receive time, exclusive (ISO 8601 or unix ms)')
+    .option('--out <file>', 'write every output (edges, decisions, lead-lag, tops, depth) as JSON lines')
+    .option('--chunk <n>', 'frames per synchronous chunk', '10000')
+    .action(async (opts: { dir?: string; books?: boolean; from?: string; to?: string; out?: string; chunk: string }) => {
+      const time = (v: string | undefined, name: string): number | undefined => {
+        if (v === undefined) return undefined;
+        const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+        if (!Number.isFinite(t)) throw new InvalidArgumentError(`--${name}: not a time: ${v}`);
+        return t;
+      };
+      const from = time(opts.from, 'from');
+      const to = time(opts.to, 'to');
+      const chunkSize = Number(opts.chunk);
+      if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new InvalidArgumentError(`--chunk: a positive integer, got ${opts.chunk}`);
+      if (!opts.books && !opts.dir) throw new InvalidArgumentError('give --dir <recording> or --books');
       const config = loadConfig();
-      const meta = readRecordingMeta(opts.dir);
-      const frames = await loadFrames(opts.dir);
-      const r = replayPipeline({ frames, pairs: meta.pairs, markets: meta.markets, feeBook: feeBookFromMeta(meta), risk: config.risk });
+      let db: Awaited<ReturnType<typeof openDb>> | undefined;
+      let r: StreamReplay;
+      if (opts.books) {
+        if (from === undefined || to === undefined) throw new InvalidArgumentError('--books needs --from and --to');
+        db = await openDb(config.db);
+        const pairs = loadPairsFile(pairsFileOrExit(config));
+        const markets = pairs.flatMap((p) => p.legs.map((l) => ({ venue: l.venue, marketId: l.marketId })));
+        r = streamReplay({ bookEvents: bookRowsSource(db.pool, { from, to, markets }), pairs, markets: [], feeBook: FeeBook.withDefaults(), risk: config.risk, chunkSize });
+      } else {
+        const dir = opts.dir!;
+        const meta = readRecordingMeta(dir);
+        r = streamReplay({ frames: recordedFrames(dir, { ...(from !== undefined && { from }), ...(to !== undefined && { to }) }), pairs: meta.pairs, markets: meta.markets, feeBook: feeBookFromMeta(meta), risk: config.risk, chunkSize });
+      }
       const subs: Subscription[] = [];
+      const out = opts.out ? createWriteStream(opts.out) : undefined;
+      // the graph runs synchronously per chunk: lines are buffered and written once per chunk
+      let buffered: string[] = [];
+      if (out) subs.push(outputLines(r.outputs, (l) => buffered.push(l)));
       let n = 0;
       subs.push(r.outputs.decisions$.subscribe((d) => {
         n++;
-        console.log(`${new Date(d.ts).toISOString()} ${d.edge.pairId} ${d.edge.direction} size ${formatScaled(d.edge.sizeQty, 0)} net ${formatScaled(d.edge.netEdgePerContractMicros)}/ct ${d.accepted ? 'accepted' : 'rejected: ' + d.reasons.join('; ')}`);
+        if (!out) console.log(`${new Date(d.ts).toISOString()} ${d.edge.pairId} ${d.edge.direction} size ${formatScaled(d.edge.sizeQty, 0)} net ${formatScaled(d.edge.netEdgePerContractMicros)}/ct ${d.accepted ? 'accepted' : 'rejected: ' + d.reasons.join('; ')}`);
       }));
-      r.run();
-      subs.forEach((s) => s.unsubscribe());
-      console.log(`${frames.length} frames, ${n} decisions`);
+      const flush = async (): Promise<void> => {
+        if (!out || !buffered.length) return;
+        const text = buffered.join('\n') + '\n';
+        buffered = [];
+        if (!out.write(text)) await new Promise<void>((res) => out.once('drain', () => res()));
+      };
+      const started = performance.now();
+      let stats: ReplayStats;
+      try {
+        const timer = setInterval(() => void flush(), 1000);
+        stats = await r.run();
+        clearInterval(timer);
+        await flush();
+      } finally {
+        subs.forEach((s) => s.unsubscribe());
+        if (out) await new Promise<void>((res) => out.end(() => res()));
+        await db?.close();
+      }
+      const secs = (performance.now() - started) / 1000;
+      const span = (stats.lastTs ?? 0) - (stats.firstTs ?? 0);
+      console.log(`${stats.frames} frames, ${stats.inputEvents} stored books, ${stats.bookEvents} book events, ${n} decisions, ${stats.late} out of order; ${secs.toFixed(1)} s (${Math.round(stats.bookEvents / secs)} events/s, ${Math.round(span / 1000 / secs)}× real time)`);
     });
 }

@@ -1,7 +1,8 @@
 /**
  * Export's write side: rows are appended to a DuckDB staging table (on disk in a temp dir, so an
  * export of any size runs in bounded memory), then written one Parquet file per venue, market and
- * UTC day (./layout.ts). A file that already exists is merged: its rows of the exported kinds
+ * UTC day (./layout.ts): sorted by file, then written in batches of {@link PARTS_PER_COPY} files by
+ * one partitioned COPY each (a COPY per file costs ~2.5× more). A file that already exists is merged: its rows of the exported kinds
  * inside the exported time range are replaced, every other row is kept, so exporting twice gives
  * the same file. Each file is written to `<file>.tmp` and renamed, so a reader never sees half a file.
  */
@@ -66,6 +67,9 @@ export interface WriteResult {
   rows: number;
 }
 
+/** Files written by one partitioned COPY (each has an open writer while it runs). */
+const PARTS_PER_COPY = 64;
+
 /** The ORDER BY of rows inside a file (and of {@link readDataset} within a venue). */
 export const FILE_ORDER = 'ts, kind, seq, market';
 
@@ -116,12 +120,22 @@ export class Stager {
       ...(range.toUs !== undefined ? [`epoch_us(ts) < ${range.toUs}`] : []),
     ].join(' AND ');
     try {
-      await conn.run(`COPY (SELECT ${cols}, __part FROM staged_sorted ORDER BY __part, ${FILE_ORDER}) TO ${lit(staging)} (FORMAT parquet, PARTITION_BY (__part), COMPRESSION zstd)`);
-      for (const [part, file] of parts) {
+      mkdirSync(staging, { recursive: true });
+      for (let i = 0; i < parts.length; i++) {
+        const [part, file] = parts[i]!;
+        const batch = Math.floor(i / PARTS_PER_COPY);
+        const dir = join(staging, `b${batch}`);
+        if (i % PARTS_PER_COPY === 0) {
+          // a partitioned write keeps a writer per partition open: a batch bounds its memory
+          const last = parts[Math.min(i + PARTS_PER_COPY, parts.length) - 1]![0];
+          await conn.run(`COPY (SELECT ${cols}, __part FROM staged_sorted WHERE __part BETWEEN ${part} AND ${last} ORDER BY __part, ${FILE_ORDER})
+            TO ${lit(dir)} (FORMAT parquet, PARTITION_BY (__part), COMPRESSION zstd)`);
+        }
         const target = join(root, file);
         const tmp = `${target}.tmp`;
         mkdirSync(dirname(target), { recursive: true });
-        const written = readdirSync(join(staging, `__part=${part}`)).filter((n) => n.endsWith('.parquet')).map((n) => join(staging, `__part=${part}`, n));
+        const pdir = join(dir, `__part=${part}`);
+        const written = readdirSync(pdir).filter((n) => n.endsWith('.parquet')).map((n) => join(pdir, n));
         const fresh = `SELECT * FROM read_parquet([${written.map(lit).join(', ')}])`;
         let merge = written.length !== 1;
         let source = fresh;

@@ -11,7 +11,7 @@
  *   deltas, tickers, trades) over a capturing socket, its books and random walk (`walkDelta`).
  * - Polymarket: the simulator's `MarketBook`/`walkStep`; `book` and `price_change` messages in
  *   the simulator's exact shapes (./simulator.ts `bookMsg`, `broadcastChanges`, which are closures
- *   there), the `PONG` answers to the feed's 10 s `PING` heartbeat.
+ *   there), the `PONG` answers to the feed's `PING` heartbeat (every 10 s).
  * The frames are RawFrames as the feeds emit them (connId `<venue>-<session>-<n>`, tsReceived =
  * virtual time) and go to disk through the recorder's own writer (src/history/recorder.ts).
  *
@@ -43,7 +43,6 @@ import { newStats, type KalshiSimState } from '../venues/kalshi/simulator/state.
 import { DEFAULT_CHANNELS } from '../venues/kalshi/socket.js';
 import { generateLadders, MarketBook, walkStep, type SimChange } from '../venues/polymarket/simulator/book.js';
 import type { PolyMarketSpec, PolySimLadders } from '../venues/polymarket/simulator/markets.js';
-import { PING } from '../venues/polymarket/wire.js';
 import { buildScenario, LEAD_LAG_DELAY_MS, leadLagBooks, type Scenario } from './scenario.js';
 
 const SEC = 1000;
@@ -148,7 +147,15 @@ export function buildSampleScenario(): SampleScenario {
   };
   const pendingKalshi: KalshiMarketSpec = { ...kalshiP3, ticker: 'KXARB-26DEC-PENDING', eventTicker: 'KXARB-26DEC-E99', title, book: PENDING_OFF, frozen: true };
   const polyMarkets = [...scenario.polyMarkets, pendingPoly];
-  const kalshiMarkets = [...scenario.kalshiMarkets, pendingKalshi];
+  // the planted pairs' Kalshi legs open "off": their arbitrages exist only in the episodes
+  const offBook = (ticker: string): KalshiSimLadders | undefined => {
+    const pair = scenario.pairs.find((p) => p.legs[1].marketId === ticker);
+    return pair ? OFF[pair.pairId] : undefined;
+  };
+  const kalshiMarkets = [...scenario.kalshiMarkets.map((m) => {
+    const off = offBook(m.ticker);
+    return off ? { ...m, book: off } : m;
+  }), pendingKalshi];
   const resolutionTs = p3.resolutionTs;
   const pairs: Pair[] = [
     ...scenario.pairs,
@@ -311,7 +318,8 @@ export function* sampleFrames(s: SampleScenario = buildSampleScenario()): Genera
       } else if (changed) setLadders(st.books.get(kalshiOf(id))!, ladders);
     }
     // lead-lag: leg A steps, leg B follows LEAD_LAG_DELAY_MS later (a follow due in the outage is lost)
-    for (const f of follows.splice(0).filter((x) => x.t <= t ? true : (follows.push(x), false))) {
+    while (follows.length && follows[0]!.t <= t) {
+      const f = follows.shift()!;
       if (!kalshiClient) continue;
       kalshiSetBook(ll.kalshiTicker, leadLagBooks(f.mid).kalshi);
       yield* kalshiTake();
@@ -337,6 +345,6 @@ export function* sampleFrames(s: SampleScenario = buildSampleScenario()): Genera
       }
     }
     // the feed's PING every 10 s, answered with PONG
-    if (sec % 10 === 9 && PING === 'PING') yield poly('PONG');
+    if (sec % 10 === 9) yield poly('PONG');
   }
 }

@@ -1,18 +1,23 @@
 /**
- * Candidate search: a cheap, deterministic stage that cuts the Polymarket × Kalshi cross product
- * to the top k Kalshi markets per Polymarket market before any LLM is asked.
+ * Candidate search: a cheap, deterministic stage that cuts the leg A × leg B cross product (by
+ * default Polymarket × Kalshi) to the top k leg B markets per leg A market before any LLM is asked.
  *
- *   1. blocking: same coarse category (when both are known) and |close time difference| ≤ N days
- *      (when both are known);
- *   2. text: BM25 over the Kalshi titles (compact inverted index with precomputed term weights,
+ *   1. blocking on event dates (never on trading close times, which Kalshi often sets a year or two
+ *      after the event): |event date difference| ≤ N days when both are known, and an event date no
+ *      later than the other market's settlement backstop; unknown dates are kept. Then on coarse
+ *      category, except that it never removes a pair whose subject and event date agree: across
+ *      categories a pair is kept when both event dates are known and within the window and the
+ *      subjects agree (a normalised subject key, else a strong overlap of significant title tokens);
+ *   2. text: BM25 over leg B's titles (compact inverted index with precomputed term weights,
  *      numbers normalised so "$100,000" and "100k" are one token, entities as extra tokens);
- *   3. re-rank the best BM25 hits by entity, threshold and date agreement and close-time proximity.
+ *   3. re-rank the best BM25 hits by entity, threshold and date agreement and event-date proximity.
  *
  * A small hand-written index rather than a search library: the inner loop must apply blocking and
  * feature scores per hit, and 20,000 queries against 5,000 documents have to run in seconds.
  */
 import type { MarketRecord } from '../../schema/market.js';
 import { extractDates } from './extract.js';
+import { eventTimeOf } from './records.js';
 
 export interface CandidateFeatures {
   /** BM25 score relative to the best hit of this query, 0..1 */
@@ -23,36 +28,53 @@ export interface CandidateFeatures {
   readonly number: number;
   /** agreement of the dates named in the titles (0.5 when neither names one) */
   readonly date: number;
-  /** |close time difference| in days, null when a side does not say */
-  readonly closeDays: number | null;
+  /** |event date difference| in days, null when a side does not say */
+  readonly eventDays: number | null;
 }
 
 export interface Candidate {
+  /** the leg B market (the indexed venue) */
+  readonly legBMarketId: string;
+  /** @deprecated same as `legBMarketId`; kept until the matcher and the bench read `legBMarketId` */
   readonly kalshiMarketId: string;
   readonly score: number;
   readonly features: CandidateFeatures;
 }
 
 export interface CandidateList {
-  readonly polyMarketId: string;
+  /** the leg A market (the query) */
+  readonly legAMarketId: string;
   readonly candidates: readonly Candidate[];
 }
 
 export interface CandidateOptions {
-  /** candidates kept per Polymarket market (default 5) */
+  /** candidates kept per leg A market (default 5) */
   readonly k?: number;
-  /** blocking window on close times, days (default 14) */
-  readonly closeWindowDays?: number;
+  /** blocking window on event dates, days (default 14) */
+  readonly eventWindowDays?: number;
+  /** how far an event date may pass the other market's settlement backstop, days (default 1) */
+  readonly backstopGraceDays?: number;
+  /**
+   * Normalised subject of a market, for blocking across categories (equal keys = same subject).
+   * LEAD (issue 14): default it to `subjectKey` from src/matching/subject.ts (M3) once that file
+   * exists (see `subjectKeyDefault` below); until then the title-token fallback alone decides.
+   */
+  readonly subjectKey?: (r: MarketRecord) => string | undefined;
+  /** across categories, least share of the smaller significant-title-token set found in the other (default 0.6) */
+  readonly crossCategoryOverlap?: number;
   /** BM25 hits re-ranked per query (default 50) */
   readonly rerank?: number;
   /** candidates scoring below this are dropped (default 0.2) */
   readonly minScore?: number;
   /** terms found in more than this share of the indexed markets are not scanned (default 0.25) */
   readonly maxDf?: number;
-  readonly weights?: Partial<Record<'text' | 'entity' | 'number' | 'date' | 'close', number>>;
+  readonly weights?: Partial<Record<'text' | 'entity' | 'number' | 'date' | 'event', number>>;
 }
 
-const DEFAULT_WEIGHTS = { text: 0.5, entity: 0.15, number: 0.15, date: 0.1, close: 0.1 };
+const DEFAULT_WEIGHTS = { text: 0.5, entity: 0.15, number: 0.15, date: 0.1, event: 0.1 };
+
+/** LEAD (issue 14): `import { subjectKey } from './subject.js'` and return `subjectKey(r)` here. */
+const subjectKeyDefault: ((r: MarketRecord) => string | undefined) | undefined = undefined;
 
 const STOP = new Set(
   ('a an the will be is are was were of on in at by for to from and or not no yes this that these those it its with as than then ' +
@@ -97,19 +119,40 @@ export function categoryBucket(c: string | undefined): string | undefined {
 
 interface Prepared {
   readonly id: string;
-  readonly close: number;
+  /** event date, unix ms; NaN when unknown */
+  readonly event: number;
+  /** settlement backstop, unix ms; NaN when unknown */
+  readonly backstop: number;
   readonly bucket: string | undefined;
+  readonly subject: string | undefined;
+  /** significant title tokens (no numbers, months or generic words), for the subject fallback */
+  readonly subjectTokens: readonly string[];
   readonly entities: readonly string[];
   /** normalised threshold values */
   readonly numbers: readonly number[];
   readonly dates: readonly string[];
 }
 
-function prepare(r: MarketRecord): Prepared {
+/** Words that name no subject: months, generic question words (numbers are dropped too). */
+const GENERIC = new Set(
+  ('january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec ' +
+    'win wins winner won next new first last year years month week day today daily weekly monthly annual end ' +
+    'us usa united states').split(' '),
+);
+
+/** Significant title tokens: words (no numbers) that are neither stop words nor generic, 3+ letters. */
+export function subjectTokens(title: string): string[] {
+  return [...new Set(tokenize(title).filter((t) => t.length >= 3 && !/^[\d.]+$/.test(t) && !GENERIC.has(t)))];
+}
+
+function prepare(r: MarketRecord, subjectKey: ((r: MarketRecord) => string | undefined) | undefined): Prepared {
   return {
     id: r.marketId,
-    close: r.closeTime ?? NaN,
+    event: eventTimeOf(r) ?? NaN,
+    backstop: r.backstopTime ?? NaN,
     bucket: categoryBucket(r.category),
+    subject: subjectKey?.(r),
+    subjectTokens: subjectTokens(r.title),
     entities: [...new Set(r.entities.map((e) => e.toLowerCase()))],
     numbers: [...new Set(r.thresholds.map((t) => (t.unit === 'bps' ? t.value / 100 : t.unit === '¢' ? t.value / 100 : t.value)))],
     dates: extractDates(r.title).map((d) => (d.key.startsWith('--') ? d.key.slice(2) : d.key.length === 10 ? d.key.slice(5) : d.key)),
@@ -134,7 +177,20 @@ function agreement(a: readonly (string | number)[], b: readonly (string | number
 }
 
 /**
- * BM25 index over one venue's markets (Kalshi), queried with the other's (Polymarket).
+ * Same subject? Equal subject keys when both sides have one (different keys: no); else at least
+ * two significant title tokens shared, covering `minOverlap` of the smaller set.
+ */
+function subjectsAgree(a: Prepared, b: Prepared, minOverlap: number): boolean {
+  if (a.subject !== undefined && b.subject !== undefined) return a.subject === b.subject;
+  const [small, large] = a.subjectTokens.length <= b.subjectTokens.length ? [a.subjectTokens, b.subjectTokens] : [b.subjectTokens, a.subjectTokens];
+  if (!small.length) return false;
+  let inter = 0;
+  for (const t of small) if (large.includes(t)) inter++;
+  return inter >= 2 && inter / small.length >= minOverlap;
+}
+
+/**
+ * BM25 index over leg B's markets (default Kalshi), queried with leg A's (default Polymarket).
  * Deterministic: ties are broken by market id.
  */
 export class CandidateIndex {
@@ -150,18 +206,24 @@ export class CandidateIndex {
   private query = 0;
   private readonly k: number;
   private readonly window: number;
+  private readonly grace: number;
+  private readonly overlap: number;
+  private readonly subjectKey: ((r: MarketRecord) => string | undefined) | undefined;
   private readonly rerank: number;
   private readonly minScore: number;
   private readonly w: typeof DEFAULT_WEIGHTS;
 
-  constructor(kalshi: readonly MarketRecord[], opts: CandidateOptions = {}) {
+  constructor(legB: readonly MarketRecord[], opts: CandidateOptions = {}) {
     this.k = opts.k ?? 5;
-    this.window = (opts.closeWindowDays ?? 14) * 86_400_000;
+    this.window = (opts.eventWindowDays ?? 14) * 86_400_000;
+    this.grace = (opts.backstopGraceDays ?? 1) * 86_400_000;
+    this.overlap = opts.crossCategoryOverlap ?? 0.6;
+    this.subjectKey = opts.subjectKey ?? subjectKeyDefault;
     this.rerank = Math.max(this.k, opts.rerank ?? 50);
     this.minScore = opts.minScore ?? 0.2;
     this.w = { ...DEFAULT_WEIGHTS, ...opts.weights };
-    const n = kalshi.length;
-    this.docs = kalshi.map(prepare);
+    const n = legB.length;
+    this.docs = legB.map((r) => prepare(r, this.subjectKey));
     this.scores = new Float64Array(n);
     this.stamp = new Int32Array(n).fill(-1);
     this.touched = new Int32Array(n);
@@ -170,7 +232,7 @@ export class CandidateIndex {
     const lens = new Float64Array(n);
     const lists: number[][] = [];
     for (let d = 0; d < n; d++) {
-      const toks = docTokens(kalshi[d]!);
+      const toks = docTokens(legB[d]!);
       lens[d] = toks.length;
       const tf = new Map<number, number>();
       for (const t of toks) {
@@ -204,6 +266,20 @@ export class CandidateIndex {
     }
   }
 
+  /**
+   * Blocking: may `doc` be a candidate for `q`? Event dates within the window (unknown: kept), no
+   * event after the other's backstop, and the same category bucket unless the subjects and known
+   * event dates agree.
+   */
+  private admits(q: Prepared, doc: Prepared): boolean {
+    // NaN (unknown) compares false: kept
+    if (Math.abs(q.event - doc.event) > this.window) return false;
+    if (q.event > doc.backstop + this.grace || doc.event > q.backstop + this.grace) return false;
+    if (!q.bucket || !doc.bucket || q.bucket === doc.bucket) return true;
+    // the venues file the same question under different categories: keep it when subject and date agree
+    return Number.isFinite(q.event) && Number.isFinite(doc.event) && subjectsAgree(q, doc, this.overlap);
+  }
+
   /** The top-k candidates for one market of the other venue, best first. */
   search(r: MarketRecord): Candidate[] {
     const q = this.query++;
@@ -225,15 +301,14 @@ export class CandidateIndex {
       }
     }
     if (nt === 0) return [];
-    const p = prepare(r);
+    const p = prepare(r, this.subjectKey);
     // blocking, then keep the best `rerank` BM25 hits (insertion into a small sorted array)
     const top: number[] = [];
     let best = 0;
     for (let i = 0; i < nt; i++) {
       const d = touched[i]!;
       const doc = this.docs[d]!;
-      if (p.bucket && doc.bucket && p.bucket !== doc.bucket) continue;
-      if (Math.abs(p.close - doc.close) > this.window) continue; // NaN (unknown) compares false: kept
+      if (!this.admits(p, doc)) continue;
       const s = scores[d]!;
       if (s > best) best = s;
       if (top.length === this.rerank && s <= scores[top[top.length - 1]!]!) continue;
@@ -247,26 +322,26 @@ export class CandidateIndex {
     const out: Candidate[] = [];
     for (const d of top) {
       const doc = this.docs[d]!;
-      const closeDiff = Number.isFinite(p.close) && Number.isFinite(doc.close) ? Math.abs(p.close - doc.close) : NaN;
+      const eventDiff = Math.abs(p.event - doc.event); // NaN when either is unknown
       const features: CandidateFeatures = {
         text: best > 0 ? scores[d]! / best : 0,
         entity: jaccard(p.entities, doc.entities),
         number: agreement(p.numbers, doc.numbers, 0.5, 0),
         date: agreement(p.dates, doc.dates, 0.5, 0.25),
-        closeDays: Number.isNaN(closeDiff) ? null : Math.round((closeDiff / 86_400_000) * 100) / 100,
+        eventDays: Number.isNaN(eventDiff) ? null : Math.round((eventDiff / 86_400_000) * 100) / 100,
       };
-      const closeProx = Number.isNaN(closeDiff) ? 0.5 : 1 - Math.min(1, closeDiff / Math.max(1, this.window));
+      const eventProx = Number.isNaN(eventDiff) ? 0.5 : 1 - Math.min(1, eventDiff / Math.max(1, this.window));
       const w = this.w;
-      const score = w.text * features.text + w.entity * features.entity + w.number * features.number + w.date * features.date + w.close * closeProx;
-      if (score >= this.minScore) out.push({ kalshiMarketId: doc.id, score: Math.round(score * 1e6) / 1e6, features });
+      const score = w.text * features.text + w.entity * features.entity + w.number * features.number + w.date * features.date + w.event * eventProx;
+      if (score >= this.minScore) out.push({ legBMarketId: doc.id, kalshiMarketId: doc.id, score: Math.round(score * 1e6) / 1e6, features });
     }
-    out.sort((a, b) => b.score - a.score || (a.kalshiMarketId < b.kalshiMarketId ? -1 : a.kalshiMarketId > b.kalshiMarketId ? 1 : 0));
+    out.sort((a, b) => b.score - a.score || (a.legBMarketId < b.legBMarketId ? -1 : a.legBMarketId > b.legBMarketId ? 1 : 0));
     return out.slice(0, this.k);
   }
 }
 
-/** Top-k Kalshi candidates for every Polymarket market (deterministic). */
-export function findCandidates(poly: readonly MarketRecord[], kalshi: readonly MarketRecord[], opts: CandidateOptions = {}): CandidateList[] {
-  const index = new CandidateIndex(kalshi, opts);
-  return poly.map((p) => ({ polyMarketId: p.marketId, candidates: index.search(p) }));
+/** Top-k leg B candidates for every leg A market (deterministic). */
+export function findCandidates(legA: readonly MarketRecord[], legB: readonly MarketRecord[], opts: CandidateOptions = {}): CandidateList[] {
+  const index = new CandidateIndex(legB, opts);
+  return legA.map((a) => ({ legAMarketId: a.marketId, candidates: index.search(a) }));
 }

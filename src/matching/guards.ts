@@ -6,9 +6,16 @@
  */
 import type { MarketRecord } from '../../schema/market.js';
 import { extractDates, knownEntities, type Comparator } from './extract.js';
+import { eventTimeOf } from './records.js';
 import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
 
-export type GuardName = 'outcomes' | 'polarity' | 'status' | 'closeTime' | 'resolutionTime' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text';
+/**
+ * Guard names as stored in `market_pairs.guards.results` (read back only as text). Decisions stored
+ * before issue 14 carry 'closeTime' and 'resolutionTime', which 'eventDate' replaced.
+ */
+export type GuardName =
+  | 'outcomes' | 'polarity' | 'status' | 'eventDate' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text'
+  | 'subject' | 'round' | 'strike' | 'source';
 export type GuardOutcome = 'pass' | 'fail' | 'flag';
 
 export interface GuardResult {
@@ -18,13 +25,13 @@ export interface GuardResult {
 }
 
 export interface GuardConfig {
-  /** largest |close time difference|, ms (default 2 days) */
-  readonly closeWindowMs: number;
-  /** largest |expected resolution time difference|, ms (default 3 days) */
-  readonly resolutionWindowMs: number;
+  /** largest |event date difference|, ms (default 3 days: venues put the same event hours to a day apart) */
+  readonly eventWindowMs: number;
+  /** how far an event date may pass the other venue's settlement backstop before it fails, ms (default 1 day) */
+  readonly backstopGraceMs: number;
 }
 
-export const DEFAULT_GUARD_CONFIG: GuardConfig = { closeWindowMs: 2 * 86_400_000, resolutionWindowMs: 3 * 86_400_000 };
+export const DEFAULT_GUARD_CONFIG: GuardConfig = { eventWindowMs: 3 * 86_400_000, backstopGraceMs: 86_400_000 };
 
 /** How Polymarket YES relates to Kalshi: YES_YES (same outcome) or YES_NO (complement); undefined = not known yet. */
 export type Mapping = 'YES_YES' | 'YES_NO' | undefined;
@@ -33,7 +40,8 @@ export type Mapping = 'YES_YES' | 'YES_NO' | undefined;
  * What the guards read: the normalised record, plus the sanitiser's flags on the venue's raw text
  * (hidden characters are gone from the record, but that they were there is kept here).
  */
-export type GuardInput = Pick<MarketRecord, 'venue' | 'marketId' | 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'status' | 'closeTime' | 'expectedResolutionTime' | 'thresholds'> & {
+export type GuardInput = Pick<MarketRecord, 'venue' | 'marketId' | 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'status' | 'closeTime' | 'expectedResolutionTime' | 'thresholds'> &
+  Partial<Pick<MarketRecord, 'eventTime' | 'eventTimeSource' | 'backstopTime' | 'category' | 'entities' | 'resolutionSource' | 'feeInfo'>> & {
   readonly textFlags?: readonly string[];
 };
 type Rec = GuardInput;
@@ -77,19 +85,32 @@ export function statusGuard(a: Rec, b: Rec): GuardResult {
   return pass('status', 'both open');
 }
 
-function timeGuard(guard: 'closeTime' | 'resolutionTime', venues: readonly [string, string], ta: number | undefined, tb: number | undefined, windowMs: number): GuardResult {
-  if (ta === undefined || tb === undefined) return flag(guard, `${guard} unknown on ${ta === undefined ? venues[0] : venues[1]}`);
+const days = (ms: number): string => (ms >= 2 * 86_400_000 ? `${(ms / 86_400_000).toFixed(1)} days` : hours(ms));
+const eventSource = (r: Rec): string => (r.eventTime !== undefined ? (r.eventTimeSource ?? 'eventTime') : 'expectedResolutionTime');
+
+/**
+ * The event dates must agree (within `eventWindowMs`). The trading close never enters: Kalshi often
+ * closes a year or two after the event. A settlement backstop is only a bound: an event date later
+ * than the other venue's backstop (plus `backstopGraceMs`) fails, since that market settles before
+ * the event; an unknown event date is held for a human, whatever the backstops say.
+ */
+export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
+  const ta = eventTimeOf(a);
+  const tb = eventTimeOf(b);
+  for (const [x, tx, y] of [[a, ta, b], [b, tb, a]] as const) {
+    if (tx !== undefined && y.backstopTime !== undefined && tx > y.backstopTime + cfg.backstopGraceMs) {
+      return fail('eventDate', `${x.venue} event date ${iso(tx)} (${eventSource(x)}) is after ${y.venue}'s settlement backstop ${iso(y.backstopTime)}`);
+    }
+  }
+  if (ta === undefined || tb === undefined) {
+    const unknown = [ta === undefined ? a.venue : '', tb === undefined ? b.venue : ''].filter(Boolean).join(' and ');
+    return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
+  }
   const d = Math.abs(ta - tb);
-  if (d > windowMs) return fail(guard, `${guard} differs by ${hours(d)} (${iso(ta)} vs ${iso(tb)}; window ${hours(windowMs)})`);
-  return pass(guard, `${guard} within ${hours(d)}`);
-}
-
-export function closeTimeGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
-  return timeGuard('closeTime', [a.venue, b.venue], a.closeTime, b.closeTime, cfg.closeWindowMs);
-}
-
-export function resolutionTimeGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
-  return timeGuard('resolutionTime', [a.venue, b.venue], a.expectedResolutionTime ?? a.closeTime, b.expectedResolutionTime ?? b.closeTime, cfg.resolutionWindowMs);
+  if (d > cfg.eventWindowMs) {
+    return fail('eventDate', `event dates differ by ${days(d)} (${a.venue} ${iso(ta)} from ${eventSource(a)} vs ${b.venue} ${iso(tb)} from ${eventSource(b)}; window ${days(cfg.eventWindowMs)})`);
+  }
+  return pass('eventDate', `event dates within ${hours(d)} (${eventSource(a)} vs ${eventSource(b)})`);
 }
 
 /** Dates named in the titles must agree (a day, a month-day without year, or a month). */
@@ -219,19 +240,25 @@ export function textGuard(a: Rec, b: Rec): GuardResult {
   return pass('text', 'plain text');
 }
 
-/** Every guard, in a fixed order. `mapping` is the verdict's outcome mapping once known. */
-export function runGuards(poly: Rec, kalshi: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG, mapping: Mapping = undefined): GuardResult[] {
+/**
+ * Every guard, in a fixed order, on leg A's and leg B's records. `mapping` is the verdict's outcome
+ * mapping once known.
+ */
+export function runGuards(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG, mapping: Mapping = undefined): GuardResult[] {
   return [
-    outcomesGuard(poly, kalshi),
-    polarityGuard(poly, kalshi, mapping),
-    statusGuard(poly, kalshi),
-    closeTimeGuard(poly, kalshi, cfg),
-    resolutionTimeGuard(poly, kalshi, cfg),
-    titleDatesGuard(poly, kalshi),
-    thresholdsGuard(poly, kalshi, mapping),
-    unitsGuard(poly, kalshi),
-    entitiesGuard(poly, kalshi),
-    textGuard(poly, kalshi),
+    outcomesGuard(a, b),
+    polarityGuard(a, b, mapping),
+    statusGuard(a, b),
+    eventDateGuard(a, b, cfg),
+    titleDatesGuard(a, b),
+    thresholdsGuard(a, b, mapping),
+    unitsGuard(a, b),
+    entitiesGuard(a, b),
+    textGuard(a, b),
+    // LEAD (issue 14): wire the subject/round and strike/source guards here, once their files exist:
+    //   import { subjectGuard } from './subject.js';  import { strikeGuard } from './strike.js';
+    //   ...subjectGuard(a, b),        // results 'subject' and 'round'
+    //   ...strikeGuard(a, b, mapping), // results 'strike' and 'source'
   ];
 }
 

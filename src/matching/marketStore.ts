@@ -1,11 +1,16 @@
 /**
  * The `venue_markets` table: upsert of market records with their rules hash (a changed hash sends
  * the market's approved pairs back to pending), and loading stored rows back into records.
+ *
+ * {@link MatcherStore} is everything the matcher reads and writes (markets, its decisions, the
+ * re-check on a rules change, the LLM ledger and verdict cache): {@link PgMatcherStore} on
+ * PostgreSQL (production) and `MemoryMatcherStore` (src/matching/memoryStore.ts: the eval, tests).
  */
 import type pg from 'pg';
 import { z } from 'zod';
 import { MarketRecord } from '../../schema/market.js';
-import { recheckPairs } from '../control/pairs.js';
+import { matcherDecisions, recheckPairs, recordMatcherDecision, type MatcherDecisionRow } from '../control/pairs.js';
+import { PgLedger, type LlmLedger } from './cost.js';
 import { log } from '../log.js';
 import { selectVenueMarkets, upsertVenueMarkets } from '../store/repos/venueMarkets.js';
 import { extractEntities } from './extract.js';
@@ -125,8 +130,62 @@ export function rowToStored(row: Record<string, unknown>): StoredMarket {
   return { record, textFlags: extra?.textFlags ?? [], rulesHash: typeof row.rules_hash === 'string' ? row.rules_hash : rulesHash(record) };
 }
 
+export interface MarketFilter {
+  readonly venue?: MarketRecord['venue'];
+  readonly statuses?: readonly MarketRecord['status'][];
+  readonly ids?: readonly string[];
+}
+
+/** A decision already stored for two legs: who made it and on which rules hashes (JSON of `{poly, kalshi}`). */
+export interface StoredDecision {
+  readonly decidedBy: string | null;
+  readonly hashes: string;
+}
+
+/**
+ * What the matcher needs from storage. Semantics every implementation keeps (the PostgreSQL ones
+ * are the reference: src/store/repos/pairWrites.ts):
+ * - `upsertMarkets` reports existing markets whose rules hash changed and sends their approved
+ *   pairs back to pending (`markPairsForRecheck`, decided by 'discovery');
+ * - `recordMatcherDecision` never overwrites a human decision made on the same rules hashes;
+ * - `matcherDecisions` is keyed by `legsKey` (src/store/repos/pairWrites.ts).
+ */
+export interface MatcherStore {
+  loadMarkets(filter?: MarketFilter): Promise<StoredMarket[]>;
+  upsertMarkets(entries: readonly UpsertEntry[]): Promise<UpsertResult>;
+  markPairsForRecheck(markets: readonly { venue: MarketRecord['venue']; marketId: string }[]): Promise<number>;
+  matcherDecisions(): Promise<Map<string, StoredDecision>>;
+  /** returns whether the decision was written */
+  recordMatcherDecision(d: MatcherDecisionRow): Promise<boolean>;
+  /** LLM calls, spend and the verdict cache (the judge built for this store uses it) */
+  readonly ledger: LlmLedger;
+}
+
+/** The matcher's store on PostgreSQL: `venue_markets`, `market_pairs`, `llm_calls`, `llm_verdicts`. */
+export class PgMatcherStore implements MatcherStore {
+  readonly ledger: LlmLedger;
+  constructor(readonly pool: pg.Pool) {
+    this.ledger = new PgLedger(pool);
+  }
+  loadMarkets(filter: MarketFilter = {}): Promise<StoredMarket[]> {
+    return loadMarkets(this.pool, filter);
+  }
+  upsertMarkets(entries: readonly UpsertEntry[]): Promise<UpsertResult> {
+    return upsertMarkets(this.pool, entries);
+  }
+  markPairsForRecheck(markets: readonly { venue: MarketRecord['venue']; marketId: string }[]): Promise<number> {
+    return markPairsForRecheck(this.pool, markets);
+  }
+  matcherDecisions(): Promise<Map<string, StoredDecision>> {
+    return matcherDecisions(this.pool);
+  }
+  recordMatcherDecision(d: MatcherDecisionRow): Promise<boolean> {
+    return recordMatcherDecision(this.pool, d);
+  }
+}
+
 /** Markets from `venue_markets` (rows that no longer parse are logged, counted and skipped). */
-export async function loadMarkets(pool: pg.Pool, filter: { venue?: MarketRecord['venue']; statuses?: readonly MarketRecord['status'][]; ids?: readonly string[] } = {}): Promise<StoredMarket[]> {
+export async function loadMarkets(pool: pg.Pool, filter: MarketFilter = {}): Promise<StoredMarket[]> {
   const out: StoredMarket[] = [];
   for (const row of await selectVenueMarkets(pool, filter)) {
     try {

@@ -6,16 +6,19 @@
  * pair whatever the model said; a flagged guard, a rules difference or a low confidence leaves it
  * pending for a human. Pairs already decided on the same rules (same rules hashes) are not
  * judged again; a rules change re-checks them.
+ *
+ * Storage is a {@link MatcherStore}: PostgreSQL in production (`pool`, wrapped in a
+ * {@link PgMatcherStore}) or memory (`store: new MemoryMatcherStore()`, the eval and tests).
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { MarketRecord } from '../../schema/market.js';
 import type { PairLeg, PairStatus } from '../../schema/pair.js';
 import { VENUE_IDS, type Venue } from '../../schema/venue.js';
-import { legsKey, matcherDecisions, recordMatcherDecision } from '../control/pairs.js';
+import { legsKey } from '../control/pairs.js';
 import { log } from '../log.js';
 import { CandidateIndex, type CandidateFeatures, type CandidateOptions } from './candidates.js';
-import { loadMarkets, type StoredMarket } from './discovery.js';
+import { PgMatcherStore, type MatcherStore, type StoredMarket } from './marketStore.js';
 import { DEFAULT_GUARD_CONFIG, guardsFail, runGuards, type GuardConfig, type GuardInput, type GuardResult } from './guards.js';
 import type { Verdict } from './verdict.js';
 
@@ -92,8 +95,12 @@ export async function evaluatePair(poly: MatchSide, kalshi: MatchSide, judge: Ju
   return { pairId, guards, judged: true, outcome, ...decidePair({ verdict: outcome.verdict, guards, autoApproveConfidence: o.autoApproveConfidence }) };
 }
 
-export interface MatcherOptions {
-  readonly pool: pg.Pool;
+/** Where the matcher reads markets and writes decisions: a store, or a PostgreSQL pool (wrapped in a PgMatcherStore). */
+export type MatcherStorage = { readonly store: MatcherStore; readonly pool?: undefined } | { readonly pool: pg.Pool; readonly store?: undefined };
+
+export type MatcherOptions = MatcherStorage & MatcherRunOptions;
+
+export interface MatcherRunOptions {
   readonly judge: JudgeFn;
   readonly autoApproveConfidence: number;
   readonly guardConfig?: GuardConfig;
@@ -125,17 +132,18 @@ const legsOf = (p: StoredMarket, k: StoredMarket): readonly [PairLeg, PairLeg] =
   { venue: k.record.venue, marketId: k.record.marketId },
 ];
 
-/** One matcher run over the open markets in `venue_markets`. */
+/** One matcher run over the open markets of the store (`venue_markets` on PostgreSQL). */
 export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
+  const store: MatcherStore = o.store ?? new PgMatcherStore(o.pool);
   const open = ['open', 'unopened'] as const;
   const [venueA, venueB] = o.legVenues ?? [VENUE_IDS[0], VENUE_IDS[1]];
   // names below: `poly` = leg A's markets, `kalshi` = leg B's (the matching rework, issue 14, renames them)
   const [poly, kalshi] = await Promise.all([
-    loadMarkets(o.pool, { venue: venueA, statuses: [...open] }),
-    loadMarkets(o.pool, { venue: venueB, statuses: [...open] }),
+    store.loadMarkets({ venue: venueA, statuses: [...open] }),
+    store.loadMarkets({ venue: venueB, statuses: [...open] }),
   ]);
   const byKalshi = new Map(kalshi.map((k) => [k.record.marketId, k]));
-  const existing = await matcherDecisions(o.pool);
+  const existing = await store.matcherDecisions();
   const index = new CandidateIndex(kalshi.map((k) => k.record), o.candidates);
   const work: { p: StoredMarket; k: StoredMarket; score: number; features: CandidateFeatures }[] = [];
   let nCandidates = 0;
@@ -174,7 +182,7 @@ export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
           counts.judged++;
           counts.costMicros += ev.outcome?.costMicros ?? 0;
         }
-        await recordMatcherDecision(o.pool, {
+        await store.recordMatcherDecision({
           pairId: ev.pairId,
           legs: legsOf(p, k),
           status: ev.status,

@@ -18,11 +18,40 @@ export function recordThresholds(title: string, rules: string): MarketRecord['th
 
 /**
  * Hash of everything that decides how a market settles: title, rules, secondary rules, outcomes,
- * close and expected resolution times, resolution source, thresholds (strikes). A change means its pairs must be re-checked.
+ * close and expected resolution times, resolution source, thresholds (strikes), and the event date
+ * and settlement backstop. A change means its pairs must be re-checked. The event date and
+ * backstop enter only when set, so a record stored before they existed keeps its hash.
  */
-export function rulesHash(r: Pick<MarketRecord, 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'closeTime' | 'expectedResolutionTime' | 'resolutionSource' | 'thresholds'>): string {
-  const canon = JSON.stringify([r.title, r.rulesText, r.rulesSecondary, r.outcomes, r.closeTime ?? null, r.expectedResolutionTime ?? null, r.resolutionSource ?? null, r.thresholds]);
-  return createHash('sha256').update(canon).digest('hex');
+export function rulesHash(
+  r: Pick<MarketRecord, 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'closeTime' | 'expectedResolutionTime' | 'resolutionSource' | 'thresholds' | 'eventTime' | 'backstopTime'>,
+): string {
+  const parts: unknown[] = [r.title, r.rulesText, r.rulesSecondary, r.outcomes, r.closeTime ?? null, r.expectedResolutionTime ?? null, r.resolutionSource ?? null, r.thresholds];
+  if (r.eventTime !== undefined || r.backstopTime !== undefined) parts.push({ eventTime: r.eventTime ?? null, backstopTime: r.backstopTime ?? null });
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/**
+ * The event date to compare across venues: `eventTime`, else the legacy `expectedResolutionTime`
+ * (rows stored before `eventTime` existed, and records built elsewhere). Never the trading close
+ * or the backstop.
+ */
+export const eventTimeOf = (r: Pick<MarketRecord, 'eventTime' | 'expectedResolutionTime'>): number | undefined => r.eventTime ?? r.expectedResolutionTime;
+
+/**
+ * A venue timestamp → unix ms: ISO 8601, Polymarket's `"2026-05-09 02:07:01+00"` (space, short
+ * offset), a date alone (`"2026-04-05"` → midnight UTC), or a number (ms). undefined when absent or unparseable.
+ */
+export function venueTime(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v !== 'string' || !v.trim()) return undefined;
+  let s = v.trim();
+  const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(Z|[+-]\d\d(?::?\d\d)?)?$/.exec(s);
+  if (m) {
+    const off = m[3] === undefined ? 'Z' : m[3] === 'Z' ? 'Z' : /^[+-]\d\d$/.test(m[3]) ? `${m[3]}:00` : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
+    s = `${m[1]}T${m[2]}${off}`;
+  } else if (/^\d{4}-\d\d-\d\d$/.test(s)) s = `${s}T00:00:00Z`;
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? t : undefined;
 }
 
 /** Sanitiser flags on a venue's raw text fields (before sanitising): hidden characters, homoglyphs. */

@@ -17,6 +17,7 @@
  *                └─ tradingRules?                        tick, minimum size (the executor rounds to them)
  * ```
  */
+import type { MarketSettlement } from '../../schema/execution.js';
 import type { Observable, OperatorFunction } from 'rxjs';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -72,9 +73,14 @@ export interface LifecycleEvent {
   readonly marketId: string;
   /** the venue's event name, e.g. 'new_market', 'market_resolved', 'determined' */
   readonly event: string;
+  /** The market's settlement when this message resolves it (what one YES contract pays); positions settle on it. */
+  readonly settlement?: MarketSettlement;
   /** Writes the change to `venue_markets` (src/matching/discovery.ts does the work). */
   store(pool: pg.Pool): Promise<ApplyResult>;
 }
+
+/** `{ settlement }` when there is one (exactOptionalPropertyTypes: no `settlement: undefined`). */
+export const withSettlement = (settlement: MarketSettlement | undefined): { settlement?: MarketSettlement } => (settlement ? { settlement } : {});
 
 /** The venue's live market-data feed (wraps its socket client: reconnects, heartbeats, resubscribes). */
 export interface VenueFeed {

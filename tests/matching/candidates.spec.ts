@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateIndex, categoryBucket, findCandidates, tokenize } from '../../src/matching/candidates.js';
+import type { MarketRecord } from '../../schema/market.js';
+import { CandidateIndex, categoryBucket, findCandidates, subjectTokens, tokenize } from '../../src/matching/candidates.js';
 import { syntheticUniverse } from '../../src/matching/synthetic.js';
+
+const DAY = 86_400_000;
+
+const rec = (o: Partial<MarketRecord> & Pick<MarketRecord, 'venue' | 'marketId' | 'title'>): MarketRecord =>
+  ({ rulesText: '', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open', feeInfo: {}, thresholds: [], entities: [], ...o });
 
 describe('candidates', () => {
   const u = syntheticUniverse({ seed: 7, nPoly: 1500, nKalshi: 600, nPairs: 300 });
   const res = findCandidates(u.poly, u.kalshi, { k: 5 });
 
   it('recall on the planted set: every true pair is in its market top-k', () => {
-    const missed = res.filter((r) => u.truth.has(r.polyMarketId) && !r.candidates.some((c) => c.kalshiMarketId === u.truth.get(r.polyMarketId)));
+    const missed = res.filter((r) => u.truth.has(r.legAMarketId) && !r.candidates.some((c) => c.legBMarketId === u.truth.get(r.legAMarketId)));
     expect(u.truth.size).toBe(300);
     expect(missed).toEqual([]);
   });
   it('the true pair ranks first for nearly all (near misses differ by strike or day)', () => {
-    const top1 = res.filter((r) => u.truth.has(r.polyMarketId) && r.candidates[0]?.kalshiMarketId === u.truth.get(r.polyMarketId)).length;
+    const top1 = res.filter((r) => u.truth.has(r.legAMarketId) && r.candidates[0]?.legBMarketId === u.truth.get(r.legAMarketId)).length;
     expect(top1 / u.truth.size).toBeGreaterThan(0.97);
   });
   it('keeps at most k, best first, with the feature breakdown', () => {
@@ -20,18 +26,53 @@ describe('candidates', () => {
       expect(r.candidates.length).toBeLessThanOrEqual(5);
       for (let i = 1; i < r.candidates.length; i++) expect(r.candidates[i - 1]!.score).toBeGreaterThanOrEqual(r.candidates[i]!.score);
     }
-    const c = res.find((r) => u.truth.has(r.polyMarketId))!.candidates[0]!;
-    expect(Object.keys(c.features).sort()).toEqual(['closeDays', 'date', 'entity', 'number', 'text']);
+    const c = res.find((r) => u.truth.has(r.legAMarketId))!.candidates[0]!;
+    expect(Object.keys(c.features).sort()).toEqual(['date', 'entity', 'eventDays', 'number', 'text']);
+    expect(c.kalshiMarketId).toBe(c.legBMarketId);
   });
   it('is deterministic', () => {
     expect(findCandidates(u.poly.slice(0, 200), u.kalshi, { k: 5 })).toEqual(res.slice(0, 200));
   });
-  it('blocks on category and close window', () => {
+  it('blocks on the event-date window and on category (when the subjects do not agree)', () => {
     const p = u.poly[0]!;
-    const far = u.kalshi.map((k) => ({ ...k, closeTime: (p.closeTime ?? 0) + 60 * 86_400_000 }));
-    expect(new CandidateIndex(far, { closeWindowDays: 14 }).search(p)).toEqual([]);
+    const far = u.kalshi.map((k) => ({ ...k, eventTime: (p.expectedResolutionTime ?? 0) + 60 * DAY }));
+    expect(new CandidateIndex(far, { eventWindowDays: 14 }).search(p)).toEqual([]);
     const otherCat = u.kalshi.map((k) => ({ ...k, category: categoryBucket(p.category) === 'sports' ? 'Crypto' : 'Sports' }));
-    expect(new CandidateIndex(otherCat).search(p)).toEqual([]);
+    const differentSubjects = { subjectKey: (r: MarketRecord) => r.venue };
+    expect(new CandidateIndex(u.kalshi, differentSubjects).search(p)).not.toEqual([]);
+    expect(new CandidateIndex(otherCat, differentSubjects).search(p)).toEqual([]);
+  });
+  it('never blocks on a Kalshi close_time backstop years after the event', () => {
+    const truth = [...u.truth].slice(0, 50);
+    const byId = new Map(u.kalshi.map((k) => [k.marketId, k]));
+    // Kalshi closes trading two years after the event; the event date (expectedResolutionTime) is unchanged
+    const late = u.kalshi.map((k) => ({ ...k, closeTime: (k.closeTime ?? 0) + 730 * DAY, backstopTime: (k.closeTime ?? 0) + 730 * DAY }));
+    const idx = new CandidateIndex(late, { k: 5 });
+    for (const [pid, kid] of truth) {
+      const p = u.poly.find((x) => x.marketId === pid)!;
+      expect(byId.has(kid)).toBe(true);
+      expect(idx.search(p).some((c) => c.legBMarketId === kid)).toBe(true);
+    }
+  });
+  it('an event after the other market backstop is blocked; an unknown event date is kept', () => {
+    const a = rec({ venue: 'polymarket', marketId: 'P', title: 'Will Jerome Powell be removed as Fed chair?', eventTime: Date.UTC(2026, 11, 31) });
+    const early = rec({ venue: 'kalshi', marketId: 'K1', title: 'Trump removes Jerome Powell as Fed chair?', backstopTime: Date.UTC(2026, 5, 1) });
+    const unknown = rec({ venue: 'kalshi', marketId: 'K2', title: 'Trump removes Jerome Powell as Fed chair?', backstopTime: Date.UTC(2028, 5, 1) });
+    expect(new CandidateIndex([early, unknown]).search(a).map((c) => c.legBMarketId)).toEqual(['K2']);
+  });
+  it('keeps a true pair the venues file under different categories when subject and event date agree', () => {
+    const a = rec({ venue: 'polymarket', marketId: 'P', title: 'Will Trump fire Jerome Powell before 2027?', category: 'Politics', eventTime: Date.UTC(2026, 11, 31) });
+    const same = rec({ venue: 'kalshi', marketId: 'K1', title: 'Will Trump fire Jerome Powell? — Before Jan 1, 2027', category: 'Economics', eventTime: Date.UTC(2027, 0, 1, 15), closeTime: Date.UTC(2028, 0, 1) });
+    const farDate = rec({ venue: 'kalshi', marketId: 'K2', title: 'Will Trump fire Jerome Powell? — Before Jan 1, 2027', category: 'Economics', eventTime: Date.UTC(2026, 11, 31) + 30 * DAY });
+    const noDate = rec({ venue: 'kalshi', marketId: 'K3', title: 'Will Trump fire Jerome Powell? — Before Jan 1, 2027', category: 'Economics' });
+    const otherSubject = rec({ venue: 'kalshi', marketId: 'K4', title: 'Will Trump fire the Fed governor Lisa Cook?', category: 'Economics', eventTime: Date.UTC(2026, 11, 31) });
+    expect(new CandidateIndex([same, farDate, noDate, otherSubject], { eventWindowDays: 14 }).search(a).map((c) => c.legBMarketId)).toEqual(['K1']);
+    // a subject key, when given, decides instead of the title tokens
+    const key = (r: MarketRecord): string | undefined => (r.marketId === 'K4' || r.marketId === 'P' ? 'powell' : 'someone-else');
+    expect(new CandidateIndex([same, otherSubject], { subjectKey: key }).search(a).map((c) => c.legBMarketId)).toEqual(['K4']);
+  });
+  it('subjectTokens keeps names, drops numbers, months and generic words', () => {
+    expect(subjectTokens('Will Trump fire Jerome Powell before January 2027?')).toEqual(['trump', 'fire', 'jerome', 'powell']);
   });
   it('tokenize normalises numbers', () => {
     expect(tokenize('Bitcoin above $100,000 or 100k, 4.50%')).toEqual(['bitcoin', '100000', '100000', '4.5']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { polarityGuard, runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
+import { DEFAULT_GUARD_CONFIG, eventDateGuard, polarityGuard, runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
 import { decidePair } from '../../src/matching/matcher.js';
 import { kalshiMarketRecord, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
 import { polyMarketRecord, polyTextFlags } from '../../src/venues/polymarket/market.js';
@@ -26,6 +26,7 @@ describe('guards', () => {
   it('all pass on a true pair (the control)', () => {
     const gs = runGuards(poly(), kalshi());
     expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([]);
+    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text']);
   });
   it('threshold value differs → fail', () => {
     const g = byName(runGuards(poly({ question: 'Will Bitcoin be above $105,000 on March 1, 2026?' }), kalshi()));
@@ -54,10 +55,40 @@ describe('guards', () => {
     const d = { ...kalshi(), thresholds: [{ value: 90, unit: '°C' }] };
     expect(byName(runGuards(c, d)).units).toBe('fail');
   });
-  it('close and resolution times outside the window fail; unknown is flagged', () => {
-    expect(byName(runGuards(poly({ endTs: CLOSE + 3 * 86_400_000 }), kalshi())).closeTime).toBe('fail');
-    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: CLOSE + 10 * 86_400_000 }))).resolutionTime).toBe('fail');
-    expect(byName(runGuards(poly(), kalshi({ closeTime: null }))).closeTime).toBe('flag');
+  it('event dates outside the window fail; unknown is flagged', () => {
+    expect(byName(runGuards(poly({ endTs: CLOSE + 4 * 86_400_000 }), kalshi())).eventDate).toBe('fail');
+    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: CLOSE + 10 * 86_400_000 }))).eventDate).toBe('fail');
+    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null }))).eventDate).toBe('flag');
+  });
+  it('a Kalshi close_time years after the event does not matter: the event dates are compared', () => {
+    const k = kalshi({ closeTime: CLOSE + 730 * 86_400_000, raw: { latest_expiration_time: new Date(CLOSE + 730 * 86_400_000).toISOString() } });
+    expect(k).toMatchObject({ eventTime: CLOSE + 3_600_000, eventTimeSource: 'expected_expiration_time', closeTime: CLOSE + 730 * 86_400_000, backstopTime: CLOSE + 730 * 86_400_000 });
+    const g = runGuards(poly(), k);
+    expect(g.filter((x) => x.outcome !== 'pass')).toEqual([]);
+    expect(g.find((x) => x.guard === 'eventDate')!.reason).toMatch(/endDate vs expected_expiration_time/);
+  });
+  it('the backstop is only a bound: an event after the other venue backstop fails, a backstop alone never does', () => {
+    const rec = (venue: 'polymarket' | 'kalshi', o: { eventTime?: number; backstopTime?: number }) =>
+      ({ venue, marketId: venue, title: 't', rulesText: 'r', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open' as const, thresholds: [], ...o });
+    const cfg = DEFAULT_GUARD_CONFIG;
+    // Polymarket's event (Nov 2026) is after Kalshi's backstop (Jun 2026): Kalshi settles before it happens
+    expect(eventDateGuard(rec('polymarket', { eventTime: Date.UTC(2026, 10, 3) }), rec('kalshi', { backstopTime: Date.UTC(2026, 5, 1) }), cfg)).toMatchObject({ outcome: 'fail', reason: expect.stringMatching(/after kalshi's settlement backstop/) });
+    // unknown Kalshi event date, Polymarket's event before the backstop: held, not failed
+    expect(eventDateGuard(rec('polymarket', { eventTime: Date.UTC(2026, 10, 3) }), rec('kalshi', { backstopTime: Date.UTC(2028, 10, 3) }), cfg).outcome).toBe('flag');
+    // both unknown with backstops: held
+    expect(eventDateGuard(rec('polymarket', { backstopTime: Date.UTC(2026, 0, 1) }), rec('kalshi', { backstopTime: Date.UTC(2026, 0, 1) }), cfg).outcome).toBe('flag');
+    // within a day of the backstop (date-only end dates): not a fail
+    expect(eventDateGuard(rec('polymarket', { eventTime: Date.UTC(2026, 5, 1, 12) }), rec('kalshi', { eventTime: Date.UTC(2026, 5, 1), backstopTime: Date.UTC(2026, 5, 1) }), cfg).outcome).toBe('pass');
+    // the legacy field stands in for the event date on records stored before eventTime existed
+    expect(eventDateGuard({ ...rec('polymarket', {}), expectedResolutionTime: Date.UTC(2026, 2, 18) }, rec('kalshi', { eventTime: Date.UTC(2026, 5, 17) }), cfg).outcome).toBe('fail');
+  });
+  it('a March vs June Fed meeting and 2026 vs 2028 elections fail on the event date', () => {
+    const fedP = poly({ question: 'Fed decreases interest rates by 25 bps after March 2026 meeting?', endTs: Date.UTC(2026, 2, 18) });
+    const fedK = kalshi({ title: 'Fed decision in Jun 2026?', yesSubTitle: 'Cut 25bps', closeTime: Date.UTC(2027, 5, 17), expectedExpirationTime: Date.UTC(2026, 5, 17, 18) });
+    expect(byName(runGuards(fedP, fedK)).eventDate).toBe('fail');
+    const e26 = poly({ question: 'Which party wins the House in 2026?', endTs: Date.UTC(2026, 10, 3) });
+    const e28 = kalshi({ title: 'Which party will win the House?', yesSubTitle: 'Democratic', expectedExpirationTime: Date.UTC(2028, 10, 8), closeTime: Date.UTC(2029, 0, 3) });
+    expect(byName(runGuards(e26, e28)).eventDate).toBe('fail');
   });
   it('dates in titles must agree', () => {
     expect(byName(runGuards(poly({ question: 'Will Bitcoin be above $100,000 on March 2, 2026?' }), kalshi())).titleDates).toBe('fail');

@@ -120,8 +120,40 @@ export const EQUIVALENT_VERDICT = {
   reasons: ['local LLM server policy: always equivalent'],
 } as const;
 
+/** Same event, YES of one market is NO of the other (what a correct model says of an inverted pair). */
+export const INVERTED_VERDICT = {
+  ...EQUIVALENT_VERDICT,
+  outcomeMapping: 'YES_NO',
+  reasons: ['local LLM server policy: same event, YES of one market is NO of the other'],
+} as const;
+
 export const alwaysEquivalent: AnswerPolicy = () => EQUIVALENT_VERDICT;
 export const alwaysUnrelated: AnswerPolicy = () => UNRELATED_VERDICT;
+
+/** A known answer for two markets (by market id, either order). */
+export interface KnownPair {
+  readonly marketIds: readonly [string, string];
+  readonly answer: 'equivalent' | 'inverted' | 'different';
+}
+
+const inPrompt = (prompt: string, id: string): boolean => prompt.includes(`market id: ${id}\n`);
+
+/**
+ * The "oracle": answers from known labels — equivalent → {@link EQUIVALENT_VERDICT}, inverted →
+ * {@link INVERTED_VERDICT}, different or unknown pair → {@link UNRELATED_VERDICT}. Used by the
+ * matcher eval to measure recall with a perfect model (guards alone decide what is lost).
+ */
+export function oraclePolicy(pairs: readonly KnownPair[]): AnswerPolicy {
+  return (req) => {
+    for (const p of pairs) {
+      if (!inPrompt(req.prompt, p.marketIds[0]) || !inPrompt(req.prompt, p.marketIds[1])) continue;
+      if (p.answer === 'equivalent') return EQUIVALENT_VERDICT;
+      if (p.answer === 'inverted') return INVERTED_VERDICT;
+      return UNRELATED_VERDICT;
+    }
+    return UNRELATED_VERDICT;
+  };
+}
 
 /** Directory of the recorded answers shipped with the repository. */
 export const DEFAULT_RECORDINGS_DIR = fileURLToPath(new URL('../../tests/fixtures/llm/', import.meta.url));
@@ -144,7 +176,7 @@ export function recordedPolicy(answers: readonly RecordedAnswer[]): AnswerPolicy
   const compiled = answers.map((a) => ({ a, re: a.promptRegex ? new RegExp(a.promptRegex, 'u') : undefined }));
   return (req) => {
     for (const { a, re } of compiled) {
-      const idsOk = !a.marketIds || a.marketIds.every((id) => req.prompt.includes(`market id: ${id}\n`));
+      const idsOk = !a.marketIds || a.marketIds.every((id) => inPrompt(req.prompt, id));
       const reOk = !re || re.test(req.prompt);
       if (idsOk && reOk) return a.content;
     }

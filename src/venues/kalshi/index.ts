@@ -4,6 +4,7 @@
  * (./simulator.ts). Market id: the market ticker; fees come from the market's series (and event
  * overrides pushed as `event_fee_update`).
  */
+import { kalshiSettlement } from '../../execution/settlements.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { filter, map, type Observable } from 'rxjs';
@@ -12,7 +13,7 @@ import type { MarketRecord } from '../../../schema/market.js';
 import { VenueAuthError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { FeeBook } from '../../fees/schedule.js';
-import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeeUpdate, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeeUpdate, type LifecycleEvent, withSettlement, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
 import { applyKalshiEventFeeUpdate, kalshiFees, refreshKalshiFees } from './fees.js';
 import { applyKalshiLifecycle, kalshiDiscovery } from './market.js';
 import { kalshiBroker } from './broker.js';
@@ -44,8 +45,8 @@ function kalshiFeed(config: VenueConfig): VenueFeed {
     filter((u): u is FeeUpdate => u !== undefined),
   );
   const lifecycle$: Observable<LifecycleEvent> = f.messages$.pipe(
-    map(({ frame }): LifecycleEvent | undefined => (frame.type === 'market_lifecycle_v2'
-      ? { venue: VENUE, marketId: frame.msg.market_ticker, event: frame.msg.event_type, store: (pool) => applyKalshiLifecycle(pool, frame) }
+    map(({ frame, tsReceived }): LifecycleEvent | undefined => (frame.type === 'market_lifecycle_v2'
+      ? { venue: VENUE, marketId: frame.msg.market_ticker, event: frame.msg.event_type, store: (pool) => applyKalshiLifecycle(pool, frame), ...withSettlement(kalshiSettlement(frame, tsReceived)) }
       : undefined)),
     filter((e): e is LifecycleEvent => e !== undefined),
   );

@@ -3,16 +3,84 @@
  * {@link MarketRecord} (discovery), and `market_lifecycle_v2` messages as `venue_markets` writes.
  */
 import type pg from 'pg';
+import { z } from 'zod';
 import { MarketRecord } from '../../../schema/market.js';
 import { log } from '../../log.js';
 import { entryOf, ignored, loadOne, storeEntry, type ApplyResult, type DiscoveredMarket, type MarketSource } from '../../matching/discovery.js';
-import { extractEntities } from '../../matching/extract.js';
-import { recordThresholds, textFlags } from '../../matching/records.js';
+import { extractDates, extractEntities } from '../../matching/extract.js';
+import { recordThresholds, textFlags, venueTime } from '../../matching/records.js';
 import { sanitizeText } from '../../matching/sanitize.js';
-import { toMarketRecord as kalshiAdapterRecord, type KalshiMarketInfo, type KalshiRest } from './rest.js';
+import { toMarketRecord as kalshiAdapterRecord, type KalshiEventInfo, type KalshiMarketInfo, type KalshiRest } from './rest.js';
+import { toEvent, toMarketInfo, toSeries } from './restMap.js';
+import { EventWire, MarketWire, SeriesWire } from './restSchemas.js';
 import type { MarketLifecycleMsg } from './wire.js';
 
 const VENUE = 'kalshi';
+
+/** What a market's record takes from its Kalshi event: the title, and the dates it names. */
+export interface KalshiEventContext {
+  readonly title?: string;
+  /** event `sub_title`, e.g. "On Dec 10, 2025" */
+  readonly subTitle?: string;
+  /** event `strike_date`, unix ms */
+  readonly strikeDate?: number;
+  /** event `category` (the series category wins when known) */
+  readonly category?: string;
+}
+
+const WireTime = z.union([z.string(), z.number()]).nullish();
+/** The date fields of a Kalshi market as the venue sent them (ISO strings, or ms once decoded by restSchemas). */
+const RawMarketDates = z.looseObject({ expected_expiration_time: WireTime, latest_expiration_time: WireTime, occurrence_datetime: WireTime });
+const RawEventExtra = z.looseObject({ strike_date: WireTime, category: z.string().nullish() });
+
+/** A Kalshi event (REST) → what its markets' records take from it. */
+export function kalshiEventContext(e: Pick<KalshiEventInfo, 'title' | 'subTitle' | 'raw'>): KalshiEventContext {
+  const x = RawEventExtra.safeParse(e.raw);
+  const strikeDate = x.success ? venueTime(x.data.strike_date) : undefined;
+  const category = x.success ? x.data.category ?? undefined : undefined;
+  return {
+    ...(e.title ? { title: e.title } : {}),
+    ...(e.subTitle ? { subTitle: e.subTitle } : {}),
+    ...(strikeDate !== undefined ? { strikeDate } : {}),
+    ...(category ? { category } : {}),
+  };
+}
+
+export interface KalshiDates {
+  readonly eventTime?: number;
+  readonly eventTimeSource?: string;
+  readonly backstopTime?: number;
+}
+
+/**
+ * The event date and the settlement backstop of a Kalshi market. `close_time` is only the trading
+ * close (often a backstop a year or two after the event), so the event date is, in order:
+ * `expected_expiration_time`, `occurrence_datetime` (newer payloads), the event's `strike_date`,
+ * a day named in the event's `sub_title`; else unknown. `latest_expiration_time` is the backstop.
+ */
+export function kalshiDates(i: Pick<KalshiMarketInfo, 'expectedExpirationTime' | 'raw'>, event?: KalshiEventContext): KalshiDates {
+  const r = RawMarketDates.safeParse(i.raw);
+  const raw = r.success ? r.data : {};
+  const backstop = venueTime(raw.latest_expiration_time);
+  let expected = venueTime(raw.expected_expiration_time);
+  // the REST mapping falls back to latest_expiration_time when expected_expiration_time is absent:
+  // that value is the backstop, not the event
+  if (expected === undefined && raw.expected_expiration_time == null && i.expectedExpirationTime !== null && i.expectedExpirationTime !== backstop) {
+    expected = i.expectedExpirationTime;
+  }
+  const subTitleDay = event?.subTitle ? extractDates(event.subTitle).find((d) => /^\d{4}-\d\d-\d\d$/.test(d.key))?.key : undefined;
+  const candidates: [string, number | undefined][] = [
+    ['expected_expiration_time', expected],
+    ['occurrence_datetime', venueTime(raw.occurrence_datetime)],
+    ['event.strike_date', event?.strikeDate],
+    ['event.sub_title', subTitleDay ? venueTime(subTitleDay) : undefined],
+  ];
+  const found = candidates.find(([, t]) => t !== undefined);
+  return {
+    ...(found ? { eventTime: found[1]!, eventTimeSource: found[0] } : {}),
+    ...(backstop !== undefined ? { backstopTime: backstop } : {}),
+  };
+}
 
 /**
  * Kalshi market → MarketRecord: the venue adapter's record (status, tick, strike thresholds, fee
@@ -20,8 +88,9 @@ const VENUE = 'kalshi';
  * title) plus the YES subtitle when it adds something, and the strike thresholds given the unit
  * the text names.
  */
-export function kalshiMarketRecord(i: KalshiMarketInfo, event?: { title?: string }): MarketRecord {
-  const rec = kalshiAdapterRecord(i);
+export function kalshiMarketRecord(i: KalshiMarketInfo, event?: KalshiEventContext): MarketRecord {
+  const { expectedResolutionTime: _legacy, ...rec } = kalshiAdapterRecord(i);
+  const dates = kalshiDates(i, event);
   const base = sanitizeText(event?.title || i.title);
   const sub = sanitizeText(i.yesSubTitle);
   const title = sub && !base.toLowerCase().includes(sub.toLowerCase()) ? `${base} — ${sub}` : base;
@@ -37,6 +106,9 @@ export function kalshiMarketRecord(i: KalshiMarketInfo, event?: { title?: string
     : fromText;
   return MarketRecord.parse({
     ...rec,
+    ...dates,
+    ...(dates.eventTime !== undefined ? { expectedResolutionTime: dates.eventTime } : {}),
+    ...(!rec.category && event?.category ? { category: event.category } : {}),
     title,
     rulesText: rules,
     rulesSecondary: sanitizeText(i.rulesSecondary),
@@ -50,8 +122,19 @@ export function kalshiMarketRecord(i: KalshiMarketInfo, event?: { title?: string
 /** Sanitiser flags on the market's raw text (title, subtitles, rules). */
 export const kalshiTextFlags = (i: KalshiMarketInfo) => textFlags([i.title, i.yesSubTitle, i.noSubTitle, i.rulesPrimary, i.rulesSecondary]);
 
-/** A Kalshi market (with its event's title when known) as discovery takes it. */
-export const discovered = (m: KalshiMarketInfo, event?: { title?: string }): DiscoveredMarket => ({
+/**
+ * A Kalshi market and (optionally) its event and series as the REST API sends them (raw JSON) →
+ * MarketRecord, through the same mapping as discovery. Throws (zod) on a payload that does not fit.
+ */
+export function kalshiRecordFromWire(market: unknown, event?: unknown, series?: unknown): MarketRecord {
+  const m = MarketWire.parse(market);
+  const e = event === undefined ? undefined : toEvent(EventWire.parse(event));
+  const s = series === undefined ? undefined : toSeries(SeriesWire.parse(series));
+  return kalshiMarketRecord(toMarketInfo(m, e, s), e ? kalshiEventContext(e) : undefined);
+}
+
+/** A Kalshi market (with its event's title and dates when known) as discovery takes it. */
+export const discovered = (m: KalshiMarketInfo, event?: KalshiEventContext): DiscoveredMarket => ({
   venue: VENUE,
   raw: m.raw,
   textFlags: kalshiTextFlags(m),
@@ -60,31 +143,32 @@ export const discovered = (m: KalshiMarketInfo, event?: { title?: string }): Dis
 
 /**
  * Discovery over the Trade API: the open markets (`max` caps paging); with `details` (default)
- * each market's title is made of its event's title (one request per event, cached per run).
+ * each market's title is made of its event's title and its event date may come from the event's
+ * `strike_date`/`sub_title` (one request per event, cached per run).
  */
 export function kalshiDiscovery(rest: Pick<KalshiRest, 'listMarkets' | 'getEvent'>): MarketSource {
   return {
     async discover(o = {}) {
       const markets = await rest.listMarkets({ status: 'open' }, o.max ? Math.max(1, Math.ceil(o.max / 100)) : Infinity);
-      const titles = new Map<string, Promise<string | undefined>>();
-      const eventTitle = (t: string): Promise<string | undefined> => {
-        let p = titles.get(t);
+      const events = new Map<string, Promise<KalshiEventContext | undefined>>();
+      const eventOf = (t: string): Promise<KalshiEventContext | undefined> => {
+        let p = events.get(t);
         if (!p) {
           p = rest.getEvent(t).then(
-            (r) => r.event.title || undefined,
+            (r) => kalshiEventContext(r.event),
             (err: unknown) => {
-              log.warn({ err, venue: VENUE, eventTicker: t }, 'event title lookup failed; using the market title');
+              log.warn({ err, venue: VENUE, eventTicker: t }, 'event lookup failed; using the market title and dates alone');
               return undefined;
             },
           );
-          titles.set(t, p);
+          events.set(t, p);
         }
         return p;
       };
       const out: DiscoveredMarket[] = [];
       for (const m of o.max ? markets.slice(0, o.max) : markets) {
-        const title = o.details === false ? undefined : await eventTitle(m.eventTicker);
-        out.push(discovered(m, title ? { title } : undefined));
+        const event = o.details === false ? undefined : await eventOf(m.eventTicker);
+        out.push(discovered(m, event));
       }
       return out;
     },
@@ -176,7 +260,9 @@ export async function applyKalshiLifecycle(pool: pg.Pool, frame: MarketLifecycle
         title,
         rulesText: rules,
         ...(md?.rules_secondary !== undefined ? { rulesSecondary: sanitizeText(md.rules_secondary) } : {}),
-        ...(md?.expected_expiration_ts !== undefined ? { expectedResolutionTime: md.expected_expiration_ts * 1000 } : {}),
+        ...(md?.expected_expiration_ts !== undefined
+          ? { eventTime: md.expected_expiration_ts * 1000, eventTimeSource: 'expected_expiration_time', expectedResolutionTime: md.expected_expiration_ts * 1000 }
+          : {}),
         thresholds,
         feeInfo: { ...r.feeInfo, strikeType: strikeType ?? null, floorStrike: floor ?? null, capStrike: cap ?? null },
         entities: extractEntities(`${title}\n${rules}`),

@@ -4,11 +4,12 @@
  * and the simulator (./simulator.ts). Market id: the condition id (0x + 64 hex); a market's feed
  * subscription needs its two token ids (`feedRef: { yesTokenId, noTokenId }`).
  */
+import { polymarketSettlement } from '../../execution/settlements.js';
 import { EMPTY, filter, map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { MarketRecord } from '../../../schema/market.js';
 import { log } from '../../log.js';
-import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeedMarket, type LifecycleEvent, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
+import { commonSimOptions, feedOf, simulatorOf, marketRecords, type FeedMarket, type LifecycleEvent, withSettlement, type MarketMeta, type SimBook, type VenueConfig, type VenueFeed, type VenueModule, type VenueRest, type VenueSimOptions, type VenueSimulator } from '../venue.js';
 import { POLYMARKET_TRADING_RULES, polymarketBroker } from './broker.js';
 import { polymarketFees, refreshPolymarketFees } from './fees.js';
 import { applyPolymarketWsMarket, polymarketDiscovery } from './market.js';
@@ -49,7 +50,7 @@ function polymarketFeed(config: VenueConfig): VenueFeed {
   const f = new PolymarketFeed(polymarketFeedOptions(config));
   const lifecycle$: Observable<LifecycleEvent> = f.messages$.pipe(
     map((m): LifecycleEvent | undefined => (m.event_type === 'new_market' || m.event_type === 'market_resolved'
-      ? { venue: VENUE, marketId: m.market, event: m.event_type, store: (pool) => applyPolymarketWsMarket(pool, m) }
+      ? { venue: VENUE, marketId: m.market, event: m.event_type, store: (pool) => applyPolymarketWsMarket(pool, m), ...withSettlement(m.event_type === 'market_resolved' ? polymarketSettlement(m) : undefined) }
       : undefined)),
     filter((e): e is LifecycleEvent => e !== undefined),
   );

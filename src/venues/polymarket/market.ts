@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { MarketRecord } from '../../../schema/market.js';
 import { ignored, loadOne, storeEntry, type ApplyResult, type DiscoveredMarket, type MarketSource } from '../../matching/discovery.js';
 import { extractEntities } from '../../matching/extract.js';
-import { recordThresholds, textFlags } from '../../matching/records.js';
+import { recordThresholds, textFlags, venueTime } from '../../matching/records.js';
 import { sanitizeText } from '../../matching/sanitize.js';
-import type { PolymarketRest, PolyMarketInfo } from './rest.js';
+import { toMarketInfo, type PolymarketRest, type PolyMarketInfo } from './rest.js';
 import type { PolyMarketResolvedSchema, PolyNewMarketSchema } from './wire.js';
 
 const VENUE = 'polymarket';
@@ -29,10 +29,65 @@ const polyEventId = (raw: unknown): string | undefined => {
   return e?.id !== undefined ? String(e.id) : (e?.slug ?? undefined);
 };
 
+const RawTime = z.union([z.string(), z.number()]).nullish();
+/** The date fields of a Gamma market and its first event, as Gamma sends them. */
+const RawDates = z.looseObject({
+  endDate: RawTime,
+  endDateIso: RawTime,
+  closedTime: RawTime,
+  gameStartTime: RawTime,
+  eventStartTime: RawTime,
+  sportsMarketType: z.string().nullish(),
+  gameId: z.union([z.string(), z.number()]).nullish(),
+  feeType: z.string().nullish(),
+  events: z.array(z.looseObject({ endDate: RawTime, eventDate: RawTime, startTime: RawTime, gameId: z.union([z.string(), z.number()]).nullish() })).nullish(),
+});
+
+export interface PolyDates {
+  readonly eventTime?: number;
+  readonly eventTimeSource?: string;
+  /** trading close: `closedTime` once closed, else `endDate` */
+  readonly closeTime?: number;
+}
+
+/**
+ * The event date and trading close of a Gamma market. `endDate` sits at the event (the deadline,
+ * the data release, the end of a crypto window); a sports game's is its start (`gameStartTime`,
+ * `eventStartTime`, the event's `startTime`/`eventDate`), since a game's `endDate` can lag it. A
+ * non-sports market may carry a stray `gameStartTime` (the ceasefire fixture): it is ignored.
+ */
+export function polyDates(i: Pick<PolyMarketInfo, 'endTs' | 'feeType' | 'raw'>): PolyDates {
+  const r = RawDates.safeParse(i.raw);
+  const raw = r.success ? r.data : {};
+  const ev = raw.events?.[0];
+  const sports = Boolean(raw.sportsMarketType) || raw.gameId != null || ev?.gameId != null || /sports/i.test(raw.feeType ?? i.feeType ?? '');
+  const end = i.endTs ?? venueTime(raw.endDate);
+  const chain: [string, number | undefined][] = [
+    ...(sports
+      ? ([
+          ['gameStartTime', venueTime(raw.gameStartTime)],
+          ['eventStartTime', venueTime(raw.eventStartTime)],
+          ['event.startTime', venueTime(ev?.startTime)],
+          ['event.eventDate', venueTime(ev?.eventDate)],
+        ] as [string, number | undefined][])
+      : []),
+    ['endDate', end],
+    ['endDateIso', venueTime(raw.endDateIso)],
+    ['event.endDate', venueTime(ev?.endDate)],
+  ];
+  const found = chain.find(([, t]) => t !== undefined);
+  const close = venueTime(raw.closedTime) ?? end;
+  return {
+    ...(found ? { eventTime: found[1]!, eventTimeSource: found[0] } : {}),
+    ...(close !== undefined ? { closeTime: close } : {}),
+  };
+}
+
 /** Polymarket (Gamma) market → MarketRecord. The description is the rules text. */
 export function polyMarketRecord(i: PolyMarketInfo): MarketRecord {
   const title = sanitizeText(i.question);
   const rules = sanitizeText(i.description);
+  const dates = polyDates(i);
   return MarketRecord.parse({
     venue: VENUE,
     marketId: i.conditionId,
@@ -42,7 +97,8 @@ export function polyMarketRecord(i: PolyMarketInfo): MarketRecord {
     rulesSecondary: '',
     outcomes: [...i.outcomes].map(sanitizeText),
     ...(i.startDate && Number.isFinite(Date.parse(i.startDate)) ? { openTime: Date.parse(i.startDate) } : {}),
-    ...(i.endTs !== undefined ? { closeTime: i.endTs, expectedResolutionTime: i.endTs } : {}),
+    ...dates,
+    ...(dates.eventTime !== undefined ? { expectedResolutionTime: dates.eventTime } : {}),
     ...(i.resolutionSource ? { resolutionSource: sanitizeText(i.resolutionSource) } : {}),
     ...(i.category ?? i.tags[0] ? { category: sanitizeText(i.category ?? i.tags[0]!) } : {}),
     status: polyStatus(i),
@@ -54,6 +110,9 @@ export function polyMarketRecord(i: PolyMarketInfo): MarketRecord {
     entities: extractEntities(`${title}\n${rules}`),
   });
 }
+
+/** A Gamma market as the API sends it (raw JSON) → MarketRecord, through the same mapping as discovery. Throws DecodeError when unusable. */
+export const polyRecordFromGamma = (raw: unknown, event?: Parameters<typeof toMarketInfo>[1]): MarketRecord => polyMarketRecord(toMarketInfo(raw, event));
 
 /** Sanitiser flags on the market's raw text (question, description, outcomes). */
 export const polyTextFlags = (i: PolyMarketInfo) => textFlags([i.question, i.description, ...i.outcomes]);

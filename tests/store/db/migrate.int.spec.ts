@@ -13,12 +13,12 @@ import { MIGRATIONS_DIR, migrate, migrationStatus, openDb, startEmbeddedDb, type
 import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../../helpers/db.js';
 
 const TABLES = [
-  'api_tokens', 'audit_log', 'book_depth', 'book_tops', 'edges', 'execution_events', 'executions', 'fee_schedules', 'feed_health', 'fills',
-  'lead_lag', 'llm_calls', 'llm_verdicts', 'market_pairs', 'orders', 'positions', 'risk_decisions', 'risk_state',
+  'api_tokens', 'audit_log', 'backfill_progress', 'book_depth', 'book_tops', 'edges', 'execution_events', 'executions', 'fee_schedules', 'feed_health', 'fills',
+  'history_candles', 'history_gaps', 'history_prices', 'history_trades', 'lead_lag', 'llm_calls', 'llm_verdicts', 'market_pairs', 'orders', 'positions', 'risk_decisions', 'risk_state',
   'schema_migrations', 'stream_checkpoints', 'trades', 'venue_markets',
 ];
-const HYPERTABLES = ['book_depth', 'book_tops', 'edges', 'feed_health', 'fills', 'lead_lag', 'llm_calls', 'risk_decisions', 'trades'];
-const ALL = ['0001_extensions', '0002_core_tables', '0003_edges_per_minute', '0004_timescale_policies', '0005_legs_by_position', '0006_execution'];
+const HYPERTABLES = ['book_depth', 'book_tops', 'edges', 'feed_health', 'fills', 'history_candles', 'history_prices', 'history_trades', 'lead_lag', 'llm_calls', 'risk_decisions', 'trades'];
+const ALL = ['0001_extensions', '0002_core_tables', '0003_edges_per_minute', '0004_timescale_policies', '0005_legs_by_position', '0006_execution', '0007_orders_positions', '0008_history'];
 
 async function tablesIn(pool: pg.Pool): Promise<string[]> {
   const r = await pool.query<{ table_name: string }>(
