@@ -3,21 +3,24 @@
  * simulators serving the demo scenario with planted arbitrage episodes, lookalikes, a YES↔NO
  * pair, a lead-lag pair, random-walk fillers and a Kalshi feed outage (src/demo/sampleSession.ts).
  *
- *   npx tsx scripts/make-sample.ts [--out data/sample]
+ *   npx tsx scripts/make-sample.ts [--out data/sample] [--no-parquet]
  *
  * Writes <out>/pairs.json (pairs-file format) and <out>/recording/ exactly as `arbstream record`
  * lays a recording out: meta.json (pairs as loaded from the pairs file, the feeds' subscriptions
  * and fee schedules from the simulators' REST, as `startRecording` fetches them) and the frames
  * through the recorder's own writer (gzip JSONL, hourly files per venue, index.jsonl).
  * The frames are generated on a virtual clock, not received over sockets (see the module
- * comment of src/demo/sampleSession.ts). Deterministic: two runs give byte-identical files.
+ * comment of src/demo/sampleSession.ts). Then <out>/parquet/ is the same recording as a Parquet
+ * dataset (`arbstream dataset export`, src/datasets/export.ts: <venue>/<YYYY-MM>/<market>_<YYYYMMDD>.parquet
+ * plus meta.json). Deterministic: two runs give byte-identical files.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { from } from 'rxjs';
 import { loadConfig } from '../src/config.js';
-import { buildSampleScenario, sampleFrames, SAMPLE_DAY_MS, SAMPLE_SEED, SAMPLE_START_MS } from '../src/demo/sampleSession.js';
+import { buildSampleScenario, sampleFrames, SAMPLE_DAY_MS, SAMPLE_DURATION_MS, SAMPLE_SEED, SAMPLE_START_MS } from '../src/demo/sampleSession.js';
+import { exportDataset } from '../src/datasets/export.js';
 import { FeeBook } from '../src/fees/schedule.js';
 import { refreshFees, type VenueFeeSource } from '../src/fees/refresher.js';
 import { writeRecordingMeta } from '../src/history/meta.js';
@@ -28,10 +31,11 @@ import { loadPairsFile } from '../src/pairs/file.js';
 import { perVenue, venueList } from '../src/venues/registry.js';
 import type { VenueSimulator } from '../src/venues/venue.js';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'data/sample' } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'data/sample' }, 'no-parquet': { type: 'boolean', default: false } } });
 const out = path.resolve(values.out);
 const recDir = path.join(out, 'recording');
-if (existsSync(recDir)) rmSync(recDir, { recursive: true });
+const parquetDir = path.join(out, 'parquet');
+for (const d of [recDir, parquetDir]) if (existsSync(d)) rmSync(d, { recursive: true });
 mkdirSync(recDir, { recursive: true });
 
 const sample = buildSampleScenario();
@@ -72,3 +76,9 @@ const indexPath = path.join(recDir, INDEX_FILE);
 const lines = readFileSync(indexPath, 'utf8').split('\n').filter(Boolean).sort();
 writeFileSync(indexPath, lines.join('\n') + '\n');
 process.stdout.write(`${JSON.stringify({ dir: recDir, ...stats })}\n`);
+
+if (!values['no-parquet']) {
+  const r = await exportDataset({ out: parquetDir, recording: recDir, kinds: ['recording'], from: SAMPLE_START_MS, to: SAMPLE_START_MS + SAMPLE_DURATION_MS });
+  process.stdout.write(`${JSON.stringify({ dir: parquetDir, rows: r.rows, files: r.files.length, problems: r.problems.length })}\n`);
+  if (r.problems.length) process.exitCode = 1;
+}

@@ -12,12 +12,15 @@
  * so the same input and options give byte-identical JSON.
  */
 import type { BacktestGap, BacktestResult, LatencyPoint, PairRow, SweepRow } from '../../schema/backtest.js';
+import type { Pair } from '../../schema/pair.js';
 import { SCALE } from '../../schema/money.js';
 import { limitsFromConfig } from '../../pipelines/core.js';
 import { streamReplay } from '../../pipelines/replay.js';
 import { loadConfig, type Config } from '../config.js';
 import { NonRetryableError } from '../errors.js';
 import { log } from '../log.js';
+import { listGaps } from '../store/repos/history.js';
+import type { Queryable } from '../store/repos/types.js';
 import { mean, summarize, type TradeFacts } from './metrics.js';
 import { VirtualExecution, type SimOutcome, type SimSettings } from './simulator.js';
 import { openInput, sourceMeta, watchBooks, watchFrames, type BacktestSource } from './sources.js';
@@ -47,6 +50,8 @@ export interface BacktestOptions {
   readonly risk?: Config['risk'];
   readonly lossCapMicros?: number;
   readonly chunkSize?: number;
+  /** a database with the backfill's `history_gaps`: gaps of the pairs' markets in range are reported too */
+  readonly historyDb?: Queryable;
 }
 
 interface SimSpec extends SimSettings {
@@ -111,8 +116,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
 
   /** One replay at a minimum edge with the given executions riding it; `observe` collects gaps. */
   const replay = async (minEdgeMicros: number, list: readonly SimSpec[], observe: boolean): Promise<ReplayRun> => {
-    const counter = { frames: 0 };
-    const input = watchFrames(openInput(o.source, { ...(o.from !== undefined && { from: o.from }), ...(o.to !== undefined && { to: o.to }) }, skip), gapMs, observe ? gaps : [], counter);
+    const input = watchFrames(openInput(o.source, { ...(o.from !== undefined && { from: o.from }), ...(o.to !== undefined && { to: o.to }) }, skip), gapMs, observe ? gaps : []);
     const r = streamReplay({
       pairs: meta.pairs, markets: meta.markets, feeBook: meta.feeBook, risk,
       control: { killSwitch: false, limits: { ...limitsFromConfig(risk), minEdgePerContractMicros: minEdgeMicros } },
@@ -135,7 +139,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     }
     const outcomes = list.map((spec, i) => ({ spec, outcome: sims[i]!.result(end) }));
     await Promise.all(sims.map((s) => s.close()));
-    return { outcomes, frames: counter.frames, ...(stats.firstTs !== undefined && { firstTs: stats.firstTs }), ...(stats.lastTs !== undefined && { lastTs: stats.lastTs }) };
+    return { outcomes, frames: stats.frames + stats.inputEvents, ...(stats.firstTs !== undefined && { firstTs: stats.firstTs }), ...(stats.lastTs !== undefined && { lastTs: stats.lastTs }) };
   };
 
   // main replay: every latency; the data's range is known after it
@@ -168,6 +172,7 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     });
 
   const sweep = o.sweep ? await runSweep(o.sweep, from, to) : [];
+  if (o.historyDb) gaps.push(...(await historyGaps(o.historyDb, meta.pairs, from, to)));
 
   const venuesSeen = [...new Set(meta.pairs.flatMap((p) => p.legs.map((l) => l.venue)))].sort();
   return {
@@ -215,4 +220,22 @@ export async function runBacktest(o: BacktestOptions): Promise<BacktestResult> {
     }
     return rows;
   }
+}
+
+/** The backfill's recorded gaps (history_gaps) of the pairs' markets that overlap [from, to); none when the table does not exist. */
+async function historyGaps(db: Queryable, pairs: readonly Pair[], from: number, to: number): Promise<BacktestGap[]> {
+  const markets = [...new Map(pairs.flatMap((p) => p.legs.map((l) => [`${l.venue}|${l.marketId}`, l] as const))).values()];
+  const out: BacktestGap[] = [];
+  try {
+    for (const m of markets) {
+      for (const g of await listGaps(db, m.venue, m.marketId)) {
+        if (g.toTs > from && g.fromTs < to) out.push({ venue: g.venue, marketId: g.marketId, from: g.fromTs, to: g.toTs, source: `history_gaps (${g.kind})` });
+      }
+    }
+  } catch (err) {
+    // 42P01: no history_gaps table (nothing was ever backfilled into this database)
+    if ((err as { code?: string }).code === '42P01') return [];
+    throw err;
+  }
+  return out;
 }

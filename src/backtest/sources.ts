@@ -131,14 +131,13 @@ export function openInput(src: BacktestSource, r: ReadRange, skipped: (s: string
   }
 }
 
-/** Counts frames and notes each venue's silences longer than `gapMs` (wraps the input). */
-export function watchFrames(input: OpenedInput, gapMs: number, gaps: BacktestGap[], counter: { frames: number }): OpenedInput {
+/** Notes each venue's silences longer than `gapMs` (wraps the input). */
+export function watchFrames(input: OpenedInput, gapMs: number, gaps: BacktestGap[]): OpenedInput {
   if (!input.frames) return input;
   const frames = input.frames;
   const last = new Map<Venue, number>();
   async function* watched(): AsyncGenerator<RawFrame> {
     for await (const f of frames) {
-      counter.frames++;
       const prev = last.get(f.venue);
       if (prev !== undefined && f.tsReceived - prev > gapMs) gaps.push({ venue: f.venue, marketId: '*', from: prev, to: f.tsReceived, source: `no frames for more than ${gapMs} ms` });
       last.set(f.venue, f.tsReceived);

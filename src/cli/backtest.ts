@@ -13,6 +13,7 @@ import { demoSource } from '../backtest/demoSource.js';
 import { writeReport } from '../backtest/report.js';
 import type { BacktestSource } from '../backtest/sources.js';
 import { textTable } from '../textTable.js';
+import { withDb } from './withDb.js';
 
 interface BacktestCliOptions {
   data?: string;
@@ -30,6 +31,7 @@ interface BacktestCliOptions {
   gapMs: string;
   json?: boolean;
   report?: string;
+  historyGaps?: boolean;
 }
 
 const arg = (name: string, fn: (v: string) => unknown) => (v: string): string => {
@@ -144,10 +146,12 @@ export function register(program: Command): void {
     .option('--folds <k>', 'walk-forward folds (train on fold i, test on fold i+1)', '4')
     .option('--sweep-min-edge-cents <list>', 'minimum edges of the sweep, cents', '0.5,1,2,4')
     .option('--gap-ms <ms>', 'a venue silent for longer than this is reported as a gap', '300000')
+    .option('--history-gaps', 'also report the backfill\'s history_gaps of the pairs\' markets (opens the database: DATABASE_URL or the embedded one)')
     .option('--json', 'print the result as JSON (schema/backtest.ts)')
     .option('--report <dir>', 'write the report (HTML and report.json) to this directory')
     .action(async (opts: BacktestCliOptions) => {
-      const result = await runBacktest(optionsFromCli(opts));
+      const options = optionsFromCli(opts);
+      const result = opts.historyGaps ? await withDb((db) => runBacktest({ ...options, historyDb: db.pool })) : await runBacktest(options);
       if (opts.report) await writeReport(result, opts.report);
       if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
       else console.log(summaryLines(result).join('\n') + (opts.report ? `\n\nreport written to ${opts.report}` : ''));

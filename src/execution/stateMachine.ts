@@ -17,6 +17,14 @@
  * query, never assumed; every non-terminal state has a deadline; an unwind sells leg 1 at the
  * best bid down to a floor that keeps its loss within the cap (fees aside), and whatever cannot
  * be hedged or unwound is alerted.
+ *
+ * Unknown outcomes never end an execution on a guess: status queries with backoff
+ * (`maxReconciles`, `reconcileBackoffMs`), then one cancel whose answer (the order's final
+ * status) ends the order like any other answer; when that too is lost the execution is PARKED
+ * ({@link isParked}): it stays in its non-terminal state with the order in flight, alerted, and
+ * recovery (a `resume`) asks again with a fresh budget. A residual below both venues' minimums
+ * ends `hedged` (or `unwound`) with the residual in `netQty`, the reason ("holding residual …")
+ * and an alert.
  */
 import type { ExecutionPlan, ExecutionProgress, ExecutionState, OrderAck, OrderRequest, RejectReason, RoleProgress } from '../../schema/execution.js';
 import { FINAL_ORDER_STATES, TERMINAL_STATES } from '../../schema/execution.js';
@@ -33,16 +41,28 @@ export interface MachineConfig {
   /** orders leg 2 may take (partial fills and rejections retried at the same limit) */
   readonly maxLeg2Attempts: number;
   readonly maxUnwindAttempts: number;
-  /** status queries for one order before it is declared unknown and alerted */
+  /**
+   * Status queries for one order whose outcome is unknown; then one cancel (its answer is the
+   * order's final status), then the execution is parked (non-terminal, alerted, asked again by
+   * recovery).
+   */
   readonly maxReconciles: number;
+  /** wait before the n-th status query (n >= 2): `firstMs`·2^(n-2), at most `maxMs`; the first is immediate */
+  readonly reconcileBackoffMs: { readonly firstMs: number; readonly maxMs: number };
 }
 
 export const DEFAULT_MACHINE_CONFIG: MachineConfig = {
   timeoutsMs: { planned: 1_000, leg1Submitted: 5_000, leg1Filled: 1_000, leg1Partial: 1_000, leg2Submitted: 5_000, unwinding: 10_000 },
   maxLeg2Attempts: 3,
   maxUnwindAttempts: 3,
-  maxReconciles: 5,
+  // 0 + 0.25 + 0.5 + 1 + 2 + 4 + 8 + 16 s of waits between 8 status queries (~32 s, plus the calls)
+  maxReconciles: 8,
+  reconcileBackoffMs: { firstMs: 250, maxMs: 16_000 },
 };
+
+/** The wait before the n-th status query of one order (see {@link MachineConfig.reconcileBackoffMs}). */
+export const reconcileDelayMs = (n: number, cfg: MachineConfig): number =>
+  n <= 1 ? 0 : Math.min(cfg.reconcileBackoffMs.maxMs, cfg.reconcileBackoffMs.firstMs * 2 ** (n - 2));
 
 export interface Machine {
   readonly plan: ExecutionPlan;
@@ -69,7 +89,8 @@ export type MachineEvent =
 
 export type Command =
   | { readonly type: 'place'; readonly role: Role; readonly venue: Venue; readonly order: OrderRequest }
-  | { readonly type: 'status'; readonly role: Role; readonly venue: Venue; readonly clientOrderId: string }
+  /** `delayMs`: wait that long before asking (reconcile backoff) */
+  | { readonly type: 'status'; readonly role: Role; readonly venue: Venue; readonly clientOrderId: string; readonly delayMs: number }
   | { readonly type: 'cancel'; readonly role: Role; readonly venue: Venue; readonly clientOrderId: string }
   | { readonly type: 'alert'; readonly message: string };
 
@@ -106,6 +127,17 @@ export function initialMachine(plan: ExecutionPlan): Machine {
 }
 
 export const isTerminal = (m: Machine): boolean => TERMINAL_STATES.has(m.state);
+
+/**
+ * Parked: the order in flight got no answer to `maxReconciles` status queries nor to the cancel
+ * after them. Non-terminal on purpose (the venue may hold a fill): the executor stops driving it,
+ * keeps its pair blocked, and recovery asks again ({@link MachineEvent} `resume`).
+ */
+export function isParked(m: Machine, cfg: MachineConfig = DEFAULT_MACHINE_CONFIG): boolean {
+  const role = roleOfState(m.state);
+  const cur = role ? m.progress[role].current : undefined;
+  return !isTerminal(m) && cur !== undefined && cur.reconciles > cfg.maxReconciles + 1;
+}
 
 /** Contracts of leg 1 held without a hedge. */
 export const netQty = (p: ExecutionProgress): Qty => p.leg1.filledQty - p.leg2.filledQty - p.unwind.filledQty;
@@ -189,9 +221,13 @@ function startUnwind(b: Builder, why: string): void {
   const unhedged = netQty(b.m.progress);
   const qty = Math.floor(unhedged / l1.qtyStep) * l1.qtyStep;
   if (qty <= 0 || qty < l1.minQty) {
-    // too small to sell on leg 1's venue: hold it and say so
-    const done = b.m.progress.leg2.filledQty > 0 ? 'hedged' : 'failed';
-    return b.go(done, `${why}; residual ${ct(unhedged)} too small to unwind`, unhedged > 0 ? [b.alert(`unhedged residual ${ct(unhedged)} on ${l1.venue} ${l1.marketId} (below the unwind minimum)`)] : []);
+    // too small to sell on leg 1's venue (and to hedge on leg 2's): hold it, on record and alerted
+    const p = b.m.progress;
+    if (unhedged <= 0) return b.go(p.leg2.filledQty > 0 ? 'hedged' : 'failed', why);
+    const held = `holding residual ${ct(unhedged)} unhedged on ${l1.venue} ${l1.marketId} (below ${l1.venue}'s minimum ${ct(l1.minQty)} to unwind)`;
+    const done = p.leg2.filledQty > 0 ? 'hedged' : p.unwind.filledQty > 0 ? 'unwound' : 'failed';
+    const what = done === 'hedged' ? `hedged ${ct(p.leg2.filledQty)}` : done === 'unwound' ? `unwound ${ct(p.unwind.filledQty)}` : 'nothing hedged';
+    return b.go(done, `${what}, ${held}; ${why}`, [b.alert(`unhedged residual ${ct(unhedged)} on ${l1.venue} ${l1.marketId}: below the minimum order size, held`)]);
   }
   const avgEntry = Math.floor((leg1.costMicros * SCALE) / leg1.filledQty);
   const capPerContract = Math.floor((b.m.plan.lossCapMicros * SCALE) / qty);
@@ -240,22 +276,30 @@ function orderEnded(b: Builder, role: Role, filled: Qty, avgPrice: Micros | unde
   else afterUnwind(b, why);
 }
 
-function roleOfState(s: ExecutionState): Role | undefined {
+export function roleOfState(s: ExecutionState): Role | undefined {
   return s === 'leg1Submitted' ? 'leg1' : s === 'leg2Submitted' ? 'leg2' : s === 'unwinding' ? 'unwind' : undefined;
 }
 
-/** No answer we can trust: ask the venue (status), up to `maxReconciles` times, then cancel and alert. */
+/**
+ * No answer we can trust: ask the venue (status, with backoff) up to `maxReconciles` times, then
+ * cancel (its answer is the order's final status), then park: never end on a guess.
+ */
 function reconcile(b: Builder, role: Role, why: string): void {
   const r = b.m.progress[role];
   const cur = r.current;
   if (!cur) return;
   const cmd = { role, venue: b.venueOf(role), clientOrderId: cur.clientOrderId };
-  if (cur.reconciles >= b.cfg.maxReconciles) {
-    const msg = `order ${cur.clientOrderId} outcome unknown after ${cur.reconciles} status queries: cancelled, reconcile by hand`;
-    return b.go('failed', `${why}; ${msg}`, [{ type: 'cancel', ...cmd }, b.alert(msg)]);
+  const n = cur.reconciles + 1;
+  b.setRole(role, { ...r, current: { ...cur, reconciles: Math.min(n, b.cfg.maxReconciles + 2) } });
+  if (n <= b.cfg.maxReconciles) {
+    const delayMs = reconcileDelayMs(n, b.cfg);
+    return b.go(b.m.state, `${why}; asking ${b.venueOf(role)} for ${cur.clientOrderId} (query ${n}${delayMs ? ` in ${delayMs} ms` : ''})`, [{ type: 'status', ...cmd, delayMs }]);
   }
-  b.setRole(role, { ...r, current: { ...cur, reconciles: cur.reconciles + 1 } });
-  b.go(b.m.state, `${why}; asking ${b.venueOf(role)} for ${cur.clientOrderId}`, [{ type: 'status', ...cmd }]);
+  if (n === b.cfg.maxReconciles + 1) {
+    return b.go(b.m.state, `${why}; no answer to ${b.cfg.maxReconciles} status queries: cancelling ${cur.clientOrderId}, its answer ends the order`, [{ type: 'cancel', ...cmd }]);
+  }
+  const msg = `order ${cur.clientOrderId} on ${b.venueOf(role)}: outcome unknown after ${b.cfg.maxReconciles} status queries and a cancel; parked in ${b.m.state}, recovery asks again`;
+  b.go(b.m.state, `${why}; ${msg}`, [b.alert(msg)]);
 }
 
 /** After a restart: ask the venue about the order in flight, or take the state's next step (see {@link MachineEvent}). */
@@ -269,7 +313,12 @@ function resume(b: Builder): void {
   if (m.state === 'leg1Filled' || m.state === 'leg1Partial') return afterLeg1(b);
   const role = roleOfState(m.state);
   if (!role) return;
-  if (m.progress[role].current) return reconcile(b, role, why);
+  const r = m.progress[role];
+  if (r.current) {
+    // a fresh reconcile budget per recovery (a parked execution is asked again)
+    b.setRole(role, { ...r, current: { ...r.current, reconciles: 0 } });
+    return reconcile(b, role, why);
+  }
   if (role === 'leg1') return afterLeg1(b);
   if (role === 'leg2') return afterLeg2(b, why);
   return afterUnwind(b, why);
@@ -311,8 +360,14 @@ export function step(m: Machine, e: MachineEvent, cfg: MachineConfig = DEFAULT_M
       b.setRole(role, { ...r, venueOrderIds: ids, current: { ...cur, ...(a.venueOrderId ? { venueOrderId: a.venueOrderId } : {}) } });
       if (a.state === 'unknown' || a.state === 'pending') reconcile(b, role, `order ${cur.clientOrderId} ${a.state}`);
       else if (!FINAL_ORDER_STATES.has(a.state)) {
-        // an IOC should not rest; cancel what is left, the cancel's answer ends it
-        b.go(m.state, `order ${cur.clientOrderId} ${a.state}: cancelling the rest`, [{ type: 'cancel', role, venue: b.venueOf(role), clientOrderId: cur.clientOrderId }]);
+        // an IOC should not rest; cancel what is left, the cancel's answer ends it (counted: a
+        // venue that keeps answering "open" ends up parked, not in a loop)
+        const c = b.m.progress[role].current!;
+        if (c.reconciles >= b.cfg.maxReconciles) reconcile(b, role, `order ${cur.clientOrderId} still ${a.state}`);
+        else {
+          b.setRole(role, { ...b.m.progress[role], current: { ...c, reconciles: c.reconciles + 1 } });
+          b.go(m.state, `order ${cur.clientOrderId} ${a.state}: cancelling the rest`, [{ type: 'cancel', role, venue: b.venueOf(role), clientOrderId: cur.clientOrderId }]);
+        }
       } else orderEnded(b, role, Math.min(a.filledQty, cur.qty), a.avgPriceMicros, a.feesMicros, `order ${cur.clientOrderId} ${a.state} ${ct(a.filledQty)}/${ct(cur.qty)}${a.reason ? ` (${a.reason})` : ''}`);
       return b.step();
     }

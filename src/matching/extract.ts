@@ -12,7 +12,7 @@ export type Comparator = '>' | '>=' | '<' | '<=' | '=' | 'between';
 
 export interface Threshold {
   readonly value: number;
-  /** '$', '%', '°F', '°C', 'bps', or undefined for a bare number */
+  /** '$', '€', '£', '%', '°F', '°C', '°', 'bps', '¢', 'pts', or undefined for a bare number; the sign is kept (-0.1 for "−0.1%") */
   readonly unit?: string;
   readonly comparator?: Comparator;
   /** the text it came from (for reasons) */
@@ -89,90 +89,154 @@ export function extractDates(input: string): ExtractedDate[] {
 
 // comparators: longest phrases first
 const BEFORE: readonly [RegExp, Comparator][] = [
-  [/(?:greater than or equal to|more than or equal to|at least|no less than|not less than|a minimum of|≥|>=|=>)\s*$/i, '>='],
-  [/(?:less than or equal to|at most|no more than|not more than|a maximum of|≤|<=|=<)\s*$/i, '<='],
-  [/(?:above|over|greater than|more than|higher than|exceeds?|exceeding|surpass(?:es)?|strictly higher than|top|tops|reach(?:es)?|hit|hits|>)\s*$/i, '>'],
+  [/(?:greater than or equal to|more than or equal to|higher than or equal to|above or equal to|at or above|at least|no less than|not less than|not below|a minimum of|reach(?:es)?|hit|hits|≥|>=|=>)\s*$/i, '>='],
+  [/(?:less than or equal to|lower than or equal to|below or equal to|at or below|at most|no more than|not more than|not above|a maximum of|≤|<=|=<)\s*$/i, '<='],
+  [/(?:above|over|greater than|more than|higher than|exceeds?|exceeding|surpass(?:es)?|strictly higher than|top|tops|>)\s*$/i, '>'],
   [/(?:below|under|less than|lower than|fewer than|beneath|<)\s*$/i, '<'],
   [/(?:exactly|equal to|equals|=)\s*$/i, '='],
 ];
 const AFTER: readonly [RegExp, Comparator][] = [
-  [/^\s*(?:or (?:more|higher|greater|above|over)|\+|or better)/i, '>='],
-  [/^\s*(?:or (?:less|lower|fewer|below|under))/i, '<='],
+  [/^\s*(?:or (?:more|higher|greater|above|over|better)|and (?:above|over|up|higher)|\+)/i, '>='],
+  [/^\s*(?:or (?:less|lower|fewer|below|under)|and (?:below|under|lower))/i, '<='],
 ];
 
-const NUM = /(\$|US\$|USD\s?)?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?(k|K|thousand|m|M|mn|million|b|B|bn|billion|t|T|tn|trillion)?\b\s?(%|percent|per\s?cent|bps|basis points?|°\s?F|°\s?C|degrees?(?:\s+(?:fahrenheit|celsius|F|C))?|¢|cents?|pts|points)?/g;
+/**
+ * A number: optional sign (only when it stands alone: "−0.1%", "(-0.5%)", not "3.50-3.75" or
+ * "COVID-19"), optional currency before it, digits with thousands commas, decimals, a multiplier
+ * and a unit after it.
+ */
+const NUM = new RegExp(
+  [
+    '([-+])?', // 1 sign before the currency ("-$5")
+    '(\\$|US\\$|USD\\s?|€|£)?', // 2 currency
+    '([-+])?', // 3 sign after the currency ("$-5")
+    '(\\d{1,3}(?:,\\d{3})+|\\d+)', // 4 integer part
+    '(\\.\\d+)?', // 5 decimals
+    '(?:\\s?(k|K|thousand|M|mn|million|B|bn|billion|T|tn|trillion|m|b|t)\\b)?', // 6 multiplier
+    '(?:\\s?(%|percentage points?|percent|per\\s?cent|pct|bps|bp|basis points?|°\\s?F|°\\s?C|degrees?(?:\\s+(?:fahrenheit|celsius|F|C))?|¢|cents?|pts|points|USD|US dollars|dollars?|EUR|euros?))?', // 7 unit
+  ].join(''),
+  'g',
+);
 
 const MULT: Readonly<Record<string, number>> = {
   k: 1e3, thousand: 1e3, m: 1e6, mn: 1e6, million: 1e6, b: 1e9, bn: 1e9, billion: 1e9, t: 1e12, tn: 1e12, trillion: 1e12,
 };
+/** Multipliers that are also unit letters ("5m" minutes, "5t" tons): only after a currency sign. */
+const AMBIGUOUS_MULT = new Set(['m', 'b', 't', 'T']);
 
-function unitOf(dollar: string | undefined, suffix: string | undefined): string | undefined {
-  if (dollar) return '$';
+function unitOf(currency: string | undefined, suffix: string | undefined): string | undefined {
+  const c = currency?.trim();
+  if (c === '€') return '€';
+  if (c === '£') return '£';
+  if (c) return '$';
   if (!suffix) return undefined;
   const s = suffix.toLowerCase().replace(/\s+/g, '');
-  if (s === '%' || s.startsWith('percent') || s.startsWith('percent')) return '%';
-  if (s === 'bps' || s.startsWith('basispoint')) return 'bps';
+  if (s === '%' || s.startsWith('percent') || s.startsWith('percent') || s === 'pct') return '%';
+  if (s === 'bps' || s === 'bp' || s.startsWith('basispoint')) return 'bps';
   if (s.includes('°f') || s.includes('fahrenheit') || s === 'degreesf' || s === 'degreef') return '°F';
   if (s.includes('°c') || s.includes('celsius') || s === 'degreesc' || s === 'degreec') return '°C';
   if (s.startsWith('degree')) return '°';
   if (s === '¢' || s.startsWith('cent')) return '¢';
   if (s === 'pts' || s.startsWith('point')) return 'pts';
+  if (s === 'usd' || s === 'usdollars' || s.startsWith('dollar')) return '$';
+  if (s === 'eur' || s.startsWith('euro')) return '€';
   return undefined;
 }
 
-/**
- * Numeric thresholds: a number with a unit, or a number after/before a comparator phrase.
- * Years, day numbers inside dates and bare counts without a comparator are not thresholds.
- * "between X and Y" gives two thresholds with comparator 'between'.
- */
-export function extractThresholds(input: string): Threshold[] {
-  const text = sanitizeText(input);
-  const { spans } = findDates(text);
-  const inDate = (a: number, b: number): boolean => spans.some(([s, e]) => a < e && b > s);
-  const out: Threshold[] = [];
-  const nums: { at: number; end: number; t: Threshold }[] = [];
+/** Characters after which a '-' or '+' is a sign ("at least -0.5%", "(−0.1%)"), not a hyphen or a range dash. */
+const SIGN_CONTEXT = /(?:^|[\s([:=<>≥≤,])$/;
+/** Minus signs that are not ASCII (NFKC keeps U+2212), folded so extraction sees "-". */
+const MINUS = /[\u2212\u2012\u2010\u2011]/g;
+
+interface Num {
+  readonly at: number;
+  readonly end: number;
+  readonly t: Threshold;
+}
+
+/** Every number in the text with what it says: value, unit and comparator when present. */
+function scanNumbers(text: string, inDate: (a: number, b: number) => boolean): Num[] {
+  const nums: Num[] = [];
   NUM.lastIndex = 0;
   for (let m = NUM.exec(text); m; m = NUM.exec(text)) {
-    const start = m.index + (m[0].length - m[0].trimStart().length);
+    if (m[0].trim() === '' || !m[4]) continue;
+    const lead = m[0].length - m[0].trimStart().length;
+    let start = m.index + lead;
     const end = m.index + m[0].trimEnd().length;
-    if (inDate(start, end)) continue;
-    // part of an identifier (ticker, hex id, "Q3", "H5N1"): skip
+    const sign = m[1] ?? m[3];
+    // a sign counts only when it stands alone; otherwise it is a hyphen or a range dash and the number starts after it
+    let negative = false;
+    if (sign) {
+      if (SIGN_CONTEXT.test(text.slice(Math.max(0, start - 1), start))) negative = sign === '-';
+      else if (m[1]) start += 1;
+    }
+    const numAt = m.index + m[0].indexOf(m[4], lead);
+    if (inDate(numAt, end)) continue;
+    // glued to letters or digits after it ("26MAR01", "5th", "20AM"): not a quantity
+    if (/[A-Za-z0-9_]/.test(text[end] ?? ' ')) continue;
+    // part of an identifier (ticker, hex id, "Q3", "H5N1", "COVID-19", "5:25"): skip; a dash after a
+    // number is a range dash ("3.50-3.75%")
     const prev = text[start - 1] ?? ' ';
-    if (/[A-Za-z0-9_\-/.]/.test(prev) && !m[1]) continue;
-    const intPart = m[2]!.replace(/,/g, '');
-    const mult = m[4] ? (MULT[m[4].toLowerCase()] ?? 1) : 1;
-    // "m"/"t"/"b" directly after a number without $ is ambiguous (minutes, tons): only with $ or spelled out
-    const multOk = !m[4] || m[1] !== undefined || m[4].length > 2 || m[4] === 'k' || m[4] === 'K';
-    const value = Number(intPart + (m[3] ?? '')) * (multOk ? mult : 1);
-    const unit = unitOf(m[1], m[5]);
+    const prev2 = text[start - 2] ?? ' ';
+    if (!m[2] && (/[A-Za-z0-9_/.:]/.test(prev) || (/[-–—]/.test(prev) && !/[\d%\s]/.test(prev2)))) continue;
+    const intPart = m[4].replace(/,/g, '');
+    const multWord = m[6];
+    const multOk = multWord !== undefined && (!AMBIGUOUS_MULT.has(multWord) || m[2] !== undefined);
+    const mult = multOk ? (MULT[multWord.toLowerCase()] ?? 1) : 1;
+    const magnitude = Number(intPart + (m[5] ?? ''));
+    const value = (negative ? -1 : 1) * magnitude * mult;
+    const unit = unitOf(m[2], m[7]);
     const before = text.slice(Math.max(0, start - 40), start);
     const after = text.slice(end, end + 20);
     let comparator: Comparator | undefined;
-    for (const [re, c] of AFTER) if (re.test(after)) comparator ??= c;
+    for (const [re, c] of AFTER) if (!comparator && re.test(after)) comparator = c;
     for (const [re, c] of BEFORE) if (!comparator && re.test(before)) comparator = c;
-    const isYear = !unit && /^20\d\d$/.test(intPart) && !m[3];
+    const isYear = !unit && !multOk && /^20\d\d$/.test(intPart) && !m[5];
     if (isYear) continue;
-    if (!unit && !comparator) {
-      nums.push({ at: start, end, t: { value, raw: m[0].trim() } });
-      continue;
-    }
-    nums.push({ at: start, end, t: { value, ...(unit ? { unit } : {}), ...(comparator ? { comparator } : {}), raw: m[0].trim() } });
+    // a multiplier the text did not use ("5 t") stays out of the raw text
+    const raw = text.slice(start, multWord && !multOk ? numAt + m[4].length + (m[5]?.length ?? 0) : end).trim();
+    nums.push({ at: start, end, t: { value: value === 0 ? 0 : value, ...(unit ? { unit } : {}), ...(comparator ? { comparator } : {}), raw } });
   }
-  // between X and Y / from X to Y / X-Y%
+  return nums;
+}
+
+const RANGE_LEAD = /(?:between|from|range of|in the range)\s*$/i;
+const DASH_GAP = /^\s*(?:-|–|—)\s*$/;
+const WORD_GAP = /^\s*(?:and|to|through|-|–|—)\s*$/i;
+
+/**
+ * Numeric thresholds: a number with a unit, or a number after/before a comparator phrase.
+ * Negative values keep their sign ("Exactly -0.1%", "below −0.5%"); "k"/"M"/"bn" multiply; bps,
+ * percent, currency and degrees are units. Years, day numbers inside dates and bare counts without
+ * a comparator are not thresholds. A range ("between 3.5% and 3.75%", "3.50-3.75%", "$90,000 to
+ * $95,000") gives two thresholds with comparator 'between', low bound first.
+ */
+export function extractThresholds(input: string): Threshold[] {
+  const text = sanitizeText(input).replace(MINUS, '-');
+  const { spans } = findDates(text);
+  const inDate = (a: number, b: number): boolean => spans.some(([s, e]) => a < e && b > s);
+  const nums = scanNumbers(text, inDate);
+  const out: Threshold[] = [];
   for (let i = 0; i < nums.length; i++) {
     const a = nums[i]!;
     const b = nums[i + 1];
     if (b) {
       const gap = text.slice(a.end, b.at);
-      const lead = text.slice(Math.max(0, a.at - 12), a.at);
-      if ((/^\s*(?:and|to|-|–|—)\s*$/i.test(gap) && /(between|from)\s*$/i.test(lead)) || /^\s*(?:-|–|—)\s*$/.test(gap)) {
-        const unit = a.t.unit ?? b.t.unit;
-        if (unit || /(between|from)\s*$/i.test(lead)) {
-          out.push({ value: a.t.value, ...(unit ? { unit } : {}), comparator: 'between', raw: `${a.t.raw}–${b.t.raw}` });
-          out.push({ value: b.t.value, ...(unit ? { unit } : {}), comparator: 'between', raw: `${a.t.raw}–${b.t.raw}` });
-          i++;
-          continue;
-        }
+      const lead = text.slice(Math.max(0, a.at - 20), a.at);
+      const led = RANGE_LEAD.test(lead);
+      const unit = a.t.unit ?? b.t.unit;
+      const sameUnit = a.t.unit !== undefined && a.t.unit === b.t.unit;
+      const isRange =
+        (led && WORD_GAP.test(gap)) ||
+        (DASH_GAP.test(gap) && unit !== undefined) ||
+        (/^\s*to\s*$/i.test(gap) && sameUnit && !a.t.comparator);
+      if (isRange && (a.t.unit === undefined || b.t.unit === undefined || a.t.unit === b.t.unit)) {
+        const [lo, hi] = a.t.value <= b.t.value ? [a.t.value, b.t.value] : [b.t.value, a.t.value];
+        const raw = `${a.t.raw}–${b.t.raw}`;
+        out.push({ value: lo, ...(unit ? { unit } : {}), comparator: 'between', raw });
+        out.push({ value: hi, ...(unit ? { unit } : {}), comparator: 'between', raw });
+        i++;
+        continue;
       }
     }
     if (a.t.unit || a.t.comparator) out.push(a.t);

@@ -27,11 +27,19 @@ export interface GuardResult {
 export interface GuardConfig {
   /** largest |event date difference|, ms (default 3 days: venues put the same event hours to a day apart) */
   readonly eventWindowMs: number;
+  /**
+   * largest |event date difference| when a side's event date is a game's start, ms (default 12 h: the
+   * other venue's expected expiration is a few hours after the start; the next game of a series is a day later)
+   */
+  readonly gameWindowMs: number;
   /** how far an event date may pass the other venue's settlement backstop before it fails, ms (default 1 day) */
   readonly backstopGraceMs: number;
 }
 
-export const DEFAULT_GUARD_CONFIG: GuardConfig = { eventWindowMs: 3 * 86_400_000, backstopGraceMs: 86_400_000 };
+export const DEFAULT_GUARD_CONFIG: GuardConfig = { eventWindowMs: 3 * 86_400_000, gameWindowMs: 12 * 3_600_000, backstopGraceMs: 86_400_000 };
+
+/** `eventTimeSource` values that are the scheduled start of a game (a precise time, not a day). */
+const GAME_START_SOURCES: ReadonlySet<string> = new Set(['gameStartTime', 'eventStartTime', 'event.startTime', 'occurrence_datetime']);
 
 /** How Polymarket YES relates to Kalshi: YES_YES (same outcome) or YES_NO (complement); undefined = not known yet. */
 export type Mapping = 'YES_YES' | 'YES_NO' | undefined;
@@ -89,7 +97,8 @@ const days = (ms: number): string => (ms >= 2 * 86_400_000 ? `${(ms / 86_400_000
 const eventSource = (r: Rec): string => (r.eventTime !== undefined ? (r.eventTimeSource ?? 'eventTime') : 'expectedResolutionTime');
 
 /**
- * The event dates must agree (within `eventWindowMs`). The trading close never enters: Kalshi often
+ * The event dates must agree: within `eventWindowMs`, or `gameWindowMs` when a side's date is a
+ * game's scheduled start (the next game of a series is a day later). The trading close never enters: Kalshi often
  * closes a year or two after the event. A settlement backstop is only a bound: an event date later
  * than the other venue's backstop (plus `backstopGraceMs`) fails, since that market settles before
  * the event; an unknown event date is held for a human, whatever the backstops say.
@@ -107,8 +116,10 @@ export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_
     return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
   }
   const d = Math.abs(ta - tb);
-  if (d > cfg.eventWindowMs) {
-    return fail('eventDate', `event dates differ by ${days(d)} (${a.venue} ${iso(ta)} from ${eventSource(a)} vs ${b.venue} ${iso(tb)} from ${eventSource(b)}; window ${days(cfg.eventWindowMs)})`);
+  const game = GAME_START_SOURCES.has(eventSource(a)) || GAME_START_SOURCES.has(eventSource(b));
+  const window = game ? Math.min(cfg.gameWindowMs, cfg.eventWindowMs) : cfg.eventWindowMs;
+  if (d > window) {
+    return fail('eventDate', `event dates differ by ${days(d)} (${a.venue} ${iso(ta)} from ${eventSource(a)} vs ${b.venue} ${iso(tb)} from ${eventSource(b)}; window ${days(window)}${game ? ' for a game' : ''})`);
   }
   return pass('eventDate', `event dates within ${hours(d)} (${eventSource(a)} vs ${eventSource(b)})`);
 }

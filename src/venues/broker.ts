@@ -74,9 +74,24 @@ export interface Broker {
   cancel(ref: OrderRef): Promise<OrderAck>;
   /**
    * The order's current status at the venue (reconciliation of an unknown outcome, recovery).
-   * OrderNotFoundError when the venue never received it (then it is safe to place it again).
+   * OrderNotFoundError: the venue does not know the id NOW. That means "never received" (safe to
+   * treat as not placed) only once this process's place call for the order has finished (answered,
+   * failed or timed out at the broker): asked while the order is still on its way, the venue says
+   * "not found" and the order may land a moment later. After a restart nothing is in flight.
    */
   status(ref: OrderRef): Promise<OrderAck>;
+  /**
+   * Optional: signs or builds the order without sending it and resolves with the venue order id it
+   * will have (Polymarket: the EIP-712 order hash), so the caller can write that id ahead of the
+   * send; {@link place} then sends the very same order. Undefined: the id is not known before the
+   * send. Rejects with {@link OrderRejectedError} for an order the venue would refuse.
+   */
+  prepare?(order: OrderRequest): Promise<string | undefined>;
+  /**
+   * The broker's timeout of one HTTP request, ms (a status or cancel is given at least this long
+   * before its outcome counts as unknown). Undefined: the executor's default.
+   */
+  readonly requestTimeoutMs?: number;
   /** Our orders still open at the venue. */
   openOrders(): Promise<readonly OrderAck[]>;
   /** Every fill of our orders as the venue reports them (live: the private channel; paper: against the book). Hot. */

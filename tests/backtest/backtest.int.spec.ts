@@ -20,6 +20,10 @@ import { FeeBook } from '../../src/fees/schedule.js';
 import { encodeFrame, fileStamp } from '../../src/history/format.js';
 import { writeRecordingMeta } from '../../src/history/meta.js';
 import { syntheticFrames, syntheticUniverse } from '../../src/history/syntheticFrames.js';
+import { insertGaps } from '../../src/store/repos/history.js';
+import { isCI, pgReachable, pgTestPool } from '../helpers/db.js';
+
+const pgUp = isCI || (await pgReachable());
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 const BASE = Date.UTC(2026, 10, 2);
@@ -124,5 +128,24 @@ describe('a recording on disk', () => {
     for (const g of r.dataset.gaps.filter((x) => x.marketId === '*')) expect(g.to - g.from).toBeGreaterThan(10 * 60_000 - 60_000);
     expect(r.dataset.frames).toBe(frames.length);
     expect(r.metrics.trades).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!pgUp)('history gaps from the backfill', () => {
+  it('reports the history_gaps of the pairs\' markets that overlap the data, and none of other markets or times', async () => {
+    const db = await pgTestPool({ migrate: true, max: 2 });
+    try {
+      const { source, scenario } = demoSource({ baseTimeMs: BASE, durationMs: 60_000, refreshMs: 0, stepMs: 0 });
+      const kal = scenario.pairs.find((p) => p.pairId === 'demo-p1')!.legs[1].marketId;
+      await insertGaps(db.pool, [
+        { venue: 'kalshi', marketId: kal, kind: 'candles', fromTs: BASE + 10_000, toTs: BASE + 20_000 },
+        { venue: 'kalshi', marketId: kal, kind: 'candles', fromTs: BASE - 120_000, toTs: BASE - 60_000 },
+        { venue: 'kalshi', marketId: 'KXOTHER', kind: 'candles', fromTs: BASE, toTs: BASE + 1000 },
+      ]);
+      const r = await runBacktest({ ...common, source, latenciesMs: [0], historyDb: db.pool, from: BASE, to: BASE + 60_000 });
+      expect(r.dataset.gaps).toEqual([{ venue: 'kalshi', marketId: kal, from: BASE + 10_000, to: BASE + 20_000, source: 'history_gaps (candles)' }]);
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -160,6 +160,28 @@ describe.skipIf(!haveChromium && !isCI)('backtest report (browser)', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('an empty run (no trades, no gaps) renders too: each chart says "no data"', async () => {
+    const empty = makeReportResult({ gaps: false, skipped: false });
+    const emptyDir = join(dir, 'empty');
+    await writeReport({ ...empty, trades: [], equity: [], edges: [], latency: [], perPair: [], sweep: [] }, emptyDir);
+    const p = await browser.newPage();
+    p.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') consoleErrors.push(`${msg.type()}: ${msg.text()}`);
+    });
+    p.on('pageerror', (err) => pageErrors.push(err.message));
+    await p.goto(pathToFileURL(join(emptyDir, 'index.html')).href);
+    await p.waitForSelector('html[data-report-ready="true"]');
+    for (const id of CHARTS) {
+      await p.waitForSelector(`#${id}[data-rendered="true"] canvas`);
+      // the "no data" title is drawn (grey text), no series colour
+      const px = await canvasPixels(p, id, SERIES_COLOUR[id]);
+      expect(px.painted, id).toBeGreaterThan(0);
+      expect(px.series, id).toBe(0);
+    }
+    expect(await p.textContent('#gaps')).toContain('Gaps in history: none.');
+    await p.close();
+  });
+
   it('made no network request and logged no console error, warning or page error', () => {
     expect(blocked).toEqual([]);
     expect(consoleErrors).toEqual([]);

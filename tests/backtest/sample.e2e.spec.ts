@@ -4,6 +4,8 @@
  * hand-worked sizes, and `runBacktest` over it gives exactly the hand-worked trades and P&L
  * (data/sample/README.md works every figure by hand; none is copied from an output).
  *
+ * The Parquet export beside it (data/sample/parquet) gives the same backtest.
+ *
  * Fixed assumptions: latency 0, queue share 1 (the whole displayed depth), minimum edge 1¢,
  * capital APR 5 % (the default), $10,000 cash, the default risk limits.
  */
@@ -12,12 +14,13 @@ import { describe, expect, it } from 'vitest';
 import type { Edge } from '../../schema/edge.js';
 import type { BacktestResult } from '../../schema/backtest.js';
 import { loadConfig } from '../../src/config.js';
-import { runBacktest } from '../../src/backtest/run.js';
+import { runBacktest, type BacktestSource } from '../../src/backtest/run.js';
 import { buildSampleScenario, PENDING_PAIR, sampleFrames, SAMPLE_START_MS } from '../../src/demo/sampleSession.js';
 import { newReplayCounters, recordedFrames } from '../../src/history/replaySource.js';
 import { feeBookFromMeta, readRecordingMeta, streamReplay } from '../../pipelines/replay.js';
 
 const DIR = join(import.meta.dirname, '../../data/sample/recording');
+const PARQUET = join(import.meta.dirname, '../../data/sample/parquet');
 const S = 1000;
 const MIN = 60 * S;
 const at = (offsetMs: number) => SAMPLE_START_MS + offsetMs;
@@ -96,14 +99,16 @@ describe('the sample dataset (data/sample)', () => {
   });
 });
 
+const backtest = (source: BacktestSource): Promise<BacktestResult> =>
+  runBacktest({
+    source, latenciesMs: [0], queueShare: 1, minEdgeMicros: 10_000, cashMicros: 10_000_000_000,
+    capitalApr: '0.05', risk: { ...config.risk, capitalApr: 0.05 }, lossCapMicros: config.execution.lossCapMicros,
+  });
+
 describe('backtest on the sample dataset', () => {
   let result: BacktestResult;
   it('runs with fixed assumptions', async () => {
-    result = await runBacktest({
-      source: { kind: 'recording', dir: DIR },
-      latenciesMs: [0], queueShare: 1, minEdgeMicros: 10_000, cashMicros: 10_000_000_000,
-      capitalApr: '0.05', risk: { ...config.risk, capitalApr: 0.05 }, lossCapMicros: config.execution.lossCapMicros,
-    });
+    result = await backtest({ kind: 'recording', dir: DIR });
     expect(result.assumptions).toMatchObject({ latencyMs: 0, queueShare: 1, minEdgeMicros: 10_000, capitalAprBps: 500 });
   });
 
@@ -141,5 +146,13 @@ describe('backtest on the sample dataset', () => {
     for (const g of result.dataset.gaps) expect(g.from >= OUTAGE.from && g.to <= OUTAGE.to, JSON.stringify(g)).toBe(true);
     expect(result.dataset.skipped).toEqual([]);
     expect(result.dataset).toMatchObject({ from: at(0), pairs: 9, venues: ['kalshi', 'polymarket'] });
+  });
+
+  it('gives the same trades and gap from the Parquet export (data/sample/parquet)', async () => {
+    const fromParquet = await backtest({ kind: 'dataset', dir: PARQUET });
+    expect(fromParquet.trades).toEqual(result.trades);
+    expect(fromParquet.metrics.pnlMicros).toBe(result.metrics.pnlMicros);
+    expect(fromParquet.dataset.gaps.filter((g) => g.marketId === '*')).toEqual(result.dataset.gaps.filter((g) => g.marketId === '*'));
+    expect(fromParquet.dataset.skipped).toEqual([]);
   });
 });

@@ -1,7 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { MarketRecord } from '../../schema/market.js';
 import { CandidateIndex, categoryBucket, findCandidates, subjectTokens, tokenize } from '../../src/matching/candidates.js';
 import { syntheticUniverse } from '../../src/matching/synthetic.js';
+import { kalshiRecordFromWire } from '../../src/venues/kalshi/market.js';
+import { polyRecordFromGamma } from '../../src/venues/polymarket/market.js';
+
+const LABELS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/matching/labels');
+interface LabelLine { id: string; class: string; label: string; a: { market: unknown }; b: { market: unknown; event?: unknown } }
+const labelLines = (f: string): LabelLine[] => readFileSync(join(LABELS, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LabelLine);
 
 const DAY = 86_400_000;
 
@@ -78,3 +87,26 @@ describe('candidates', () => {
     expect(tokenize('Bitcoin above $100,000 or 100k, 4.50%')).toEqual(['bitcoin', '100000', '100000', '4.5']);
   });
 });
+
+describe('candidates on the labelled pairs (dates.jsonl, blocking.jsonl), among the synthetic universe', () => {
+  const lines = [...labelLines('dates.jsonl'), ...labelLines('blocking.jsonl')];
+  const pairs = lines.map((l) => ({ l, a: polyRecordFromGamma(l.a.market), b: kalshiRecordFromWire(l.b.market, l.b.event) }));
+  const u = syntheticUniverse({ seed: 11, nPoly: 200, nKalshi: 600, nPairs: 50 });
+  const legB = [...new Map([...u.kalshi, ...pairs.map((p) => p.b)].map((r) => [r.marketId, r])).values()];
+  const index = new CandidateIndex(legB, { k: 5 });
+
+  it('proposes every true pair, including those filed under different categories', () => {
+    const blockingTrue = pairs.filter((p) => p.l.class === 'blocking' && p.l.label === 'equivalent');
+    // the point of the class: the category buckets really differ for most of them
+    expect(blockingTrue.filter((p) => categoryBucket(p.a.category) && categoryBucket(p.b.category) && categoryBucket(p.a.category) !== categoryBucket(p.b.category)).length).toBeGreaterThanOrEqual(10);
+    const missed = pairs.filter((p) => p.l.label === 'equivalent' && !index.search(p.a).some((c) => c.legBMarketId === p.b.marketId)).map((p) => p.l.id);
+    expect(missed).toEqual([]);
+  });
+  it('category blocking alone (no subject agreement) would have dropped the cross-category pairs', () => {
+    const noSubject = new CandidateIndex(legB, { k: 5, subjectKey: (r) => r.marketId });
+    const kept = pairs.filter((p) => p.l.class === 'blocking' && categoryBucket(p.a.category) !== categoryBucket(p.b.category) && categoryBucket(p.b.category))
+      .filter((p) => noSubject.search(p.a).some((c) => c.legBMarketId === p.b.marketId));
+    expect(kept.map((p) => p.l.id)).toEqual([]);
+  });
+});
+

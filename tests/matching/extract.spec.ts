@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extractDates, extractEntities, extractThresholds, knownEntities } from '../../src/matching/extract.js';
 import { injectionMarkers, sanitizeWithFlags } from '../../src/matching/sanitize.js';
@@ -11,7 +12,7 @@ describe('extractThresholds', () => {
     ['Fed cuts by 25 bps in December 2025?', [{ value: 25, unit: 'bps' }]],
     ['Highest temperature on Mar 3, 2026: 90°F or higher', [{ value: 90, unit: '°F', comparator: '>=' }]],
     ['Fed upper bound at least 4.25% after the meeting', [{ value: 4.25, unit: '%', comparator: '>=' }]],
-    ['Will ETH hit $5k by Dec 31?', [{ value: 5000, unit: '$', comparator: '>' }]],
+    ['Will ETH hit $5k by Dec 31?', [{ value: 5000, unit: '$', comparator: '>=' }]],
     ['BTC below $90,000.50 at noon', [{ value: 90000.5, unit: '$', comparator: '<' }]],
     ['Tesla deliveries 500k or more in 2026', [{ value: 500000, comparator: '>=' }]],
     ['Bitcoin between $95,000 and $95,250 on Apr 30', [{ value: 95000, unit: '$', comparator: 'between' }, { value: 95250, unit: '$', comparator: 'between' }]],
@@ -20,6 +21,101 @@ describe('extractThresholds', () => {
   });
   it('ignores years, dates and identifiers', () => {
     expect(th('Will the Lakers beat the Heat on 2026-03-01 in the 2026 season (H5N1, Q3)?')).toEqual([]);
+    expect(th('KXBTCD-26MAR01-T100000 COVID-19 5th place')).toEqual([]);
+    expect(th('Bitcoin Up or Down - March 12, 5:20AM-5:25AM ET')).toEqual([]);
+  });
+
+  it.each([
+    // negative values keep their sign, whatever the minus looks like
+    ['March CPI MoM: Exactly -0.1%?', [{ value: -0.1, unit: '%', comparator: '=' }]],
+    ['CPI MoM exactly 0.1%', [{ value: 0.1, unit: '%', comparator: '=' }]],
+    ['GDP growth below −0.5% in Q1', [{ value: -0.5, unit: '%', comparator: '<' }]],
+    ['Will real GDP contract (-0.2%) or worse', [{ value: -0.2, unit: '%' }]],
+    ['at least -0.5%', [{ value: -0.5, unit: '%', comparator: '>=' }]],
+    ['-$5 or lower', [{ value: -5, unit: '$', comparator: '<=' }]],
+    // ranges, low bound first
+    ['Fed funds between 3.5% and 3.75% after December', [{ value: 3.5, unit: '%', comparator: 'between' }, { value: 3.75, unit: '%', comparator: 'between' }]],
+    ['Fed target range 3.50-3.75%?', [{ value: 3.5, unit: '%', comparator: 'between' }, { value: 3.75, unit: '%', comparator: 'between' }]],
+    ['Fed target range 3.50%–3.75%?', [{ value: 3.5, unit: '%', comparator: 'between' }, { value: 3.75, unit: '%', comparator: 'between' }]],
+    ['Bitcoin $90,000 to $95,000 on Friday', [{ value: 90000, unit: '$', comparator: 'between' }, { value: 95000, unit: '$', comparator: 'between' }]],
+    ['between -0.5% and -0.1%', [{ value: -0.5, unit: '%', comparator: 'between' }, { value: -0.1, unit: '%', comparator: 'between' }]],
+    // comparators before and after
+    ['Bitcoin $100k or more', [{ value: 100000, unit: '$', comparator: '>=' }]],
+    ['Bitcoin $100k or above', [{ value: 100000, unit: '$', comparator: '>=' }]],
+    ['Bitcoin over $100k', [{ value: 100000, unit: '$', comparator: '>' }]],
+    ['Gas under $3.10', [{ value: 3.1, unit: '$', comparator: '<' }]],
+    ['Unemployment 4.5% or less', [{ value: 4.5, unit: '%', comparator: '<=' }]],
+    ['Unemployment less than 4.5%', [{ value: 4.5, unit: '%', comparator: '<' }]],
+    ['rate at or above 4.25%', [{ value: 4.25, unit: '%', comparator: '>=' }]],
+    ['rate 4.25% and above', [{ value: 4.25, unit: '%', comparator: '>=' }]],
+    // multipliers and units
+    ['market cap above $1.5bn', [{ value: 1.5e9, unit: '$', comparator: '>' }]],
+    ['more than 500M streams', [{ value: 5e8, comparator: '>' }]],
+    ['more than $5m raised', [{ value: 5e6, unit: '$', comparator: '>' }]],
+    ['run more than 5m', [{ value: 5, comparator: '>' }]], // "m" without a currency is not a million
+    ['cut of 25bps', [{ value: 25, unit: 'bps' }]],
+    ['cut of 25 basis points', [{ value: 25, unit: 'bps' }]],
+    ['above 100,000 USD', [{ value: 100000, unit: '$', comparator: '>' }]],
+    ['€2 or more', [{ value: 2, unit: '€', comparator: '>=' }]],
+    ['rates rise 0.25 percentage points', [{ value: 0.25, unit: '%' }]],
+  ])('%s', (text, want) => {
+    expect(th(text)).toEqual(want);
+  });
+
+  const PHRASES: readonly [string, string, string][] = [
+    ['above ', '', '>'],
+    ['at least ', '', '>='],
+    ['below ', '', '<'],
+    ['at most ', '', '<='],
+    ['exactly ', '', '='],
+    ['', ' or more', '>='],
+    ['', ' or less', '<='],
+  ];
+  const grouped = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 2, useGrouping: true });
+  const fmt = (v: number, unit: '%' | '$' | 'bps', minus: string): string => {
+    const body = grouped(Math.abs(v));
+    const sign = v < 0 ? minus : '';
+    return unit === '$' ? `${sign}$${body}` : unit === 'bps' ? `${sign}${body} bps` : `${sign}${body}%`;
+  };
+
+  it('formatting a number then extracting it gives it back, sign and comparator kept (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -99_999_999, max: 99_999_999 }),
+        fc.constantFrom<'%' | '$' | 'bps'>('%', '$', 'bps'),
+        fc.constantFrom(...PHRASES),
+        fc.constantFrom('-', '\u2212'),
+        (cents, unit, [pre, post, cmp], minus) => {
+          const v = cents / 100;
+          const text = `Will the figure be ${pre}${fmt(v, unit, minus)}${post} on March 1, 2026?`;
+          const got = th(text);
+          expect(got, text).toEqual([{ value: v, unit, comparator: cmp }]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('multipliers scale and ranges come back low-first (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 999 }),
+        fc.constantFrom<[string, number]>(['k', 1e3], ['M', 1e6], ['bn', 1e9], [' billion', 1e9], [' thousand', 1e3]),
+        (n, [suffix, mult]) => {
+          expect(th(`above $${n}${suffix}`)).toEqual([{ value: n * mult, unit: '$', comparator: '>' }]);
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -5000, max: 5000 }), fc.integer({ min: 1, max: 5000 }), (lo, width) => {
+        const [a, b] = [lo / 100, (lo + width) / 100];
+        const text = `between ${fmt(a, '%', '-')} and ${fmt(b, '%', '-')}`;
+        expect(th(text), text).toEqual([
+          { value: a, unit: '%', comparator: 'between' },
+          { value: b, unit: '%', comparator: 'between' },
+        ]);
+      }),
+    );
   });
 });
 

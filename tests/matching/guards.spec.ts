@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GUARD_CONFIG, eventDateGuard, polarityGuard, runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
 import { decidePair } from '../../src/matching/matcher.js';
-import { kalshiMarketRecord, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
-import { polyMarketRecord, polyTextFlags } from '../../src/venues/polymarket/market.js';
+import { kalshiMarketRecord, kalshiRecordFromWire, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
+import { polyMarketRecord, polyRecordFromGamma, polyTextFlags } from '../../src/venues/polymarket/market.js';
 import type { Verdict } from '../../src/matching/verdict.js';
 import { CLOSE, kalshiInfo, polyInfo } from './helpers.js';
 
@@ -14,6 +17,8 @@ const kalshi = (o: Parameters<typeof kalshiInfo>[0] = {}) => {
   const i = kalshiInfo(o);
   return { ...kalshiMarketRecord(i), textFlags: kalshiTextFlags(i) };
 };
+const LABELS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/matching/labels');
+interface LabelLine { id: string; class: string; label: string; a: { market: unknown }; b: { market: unknown; event?: unknown } }
 const byName = (gs: GuardResult[]) => Object.fromEntries(gs.map((g) => [g.guard, g.outcome]));
 
 const VERDICT: Verdict = {
@@ -131,5 +136,34 @@ describe('polarityGuard', () => {
     expect(polarityGuard(rec(['Yes', 'No']), rec(['No', 'Yes']), 'YES_NO').outcome).toBe('pass');
     expect(polarityGuard(rec(['Yes', 'No']), rec(['Yes', 'No']), 'YES_NO').outcome).toBe('pass');
     expect(polarityGuard(rec(['Yes', 'No']), rec(['Above 4.25%', 'Not above']), 'YES_YES').outcome).toBe('pass');
+  });
+});
+
+describe('labelled date pairs (tests/fixtures/matching/labels/dates.jsonl, blocking.jsonl)', () => {
+  const lines = ['dates.jsonl', 'blocking.jsonl'].flatMap((f) =>
+    readFileSync(join(LABELS, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LabelLine),
+  );
+  const mapped = lines.map((l) => ({ l, a: polyRecordFromGamma(l.a.market), b: kalshiRecordFromWire(l.b.market, l.b.event) }));
+  it('has at least 10 lines per class, equivalent and different', () => {
+    expect(lines.filter((l) => l.class === 'dates').length).toBeGreaterThanOrEqual(10);
+    expect(lines.filter((l) => l.class === 'blocking').length).toBeGreaterThanOrEqual(10);
+    expect(new Set(lines.filter((l) => l.class === 'dates').map((l) => l.label))).toEqual(new Set(['equivalent', 'different']));
+  });
+  it('every Kalshi leg of a true date pair closes trading long after the event: the close is not the event', () => {
+    for (const { l, b } of mapped.filter((x) => x.l.class === 'dates' && x.l.label === 'equivalent')) {
+      expect(b.closeTime! - b.eventTime!, l.id).toBeGreaterThan(13 * 86_400_000);
+    }
+  });
+  it('true pairs pass the event-date guard (and fail no guard); date lookalikes fail it', () => {
+    for (const { l, a, b } of mapped) {
+      const gs = runGuards(a, b);
+      const ev = gs.find((g) => g.guard === 'eventDate')!;
+      if (l.label === 'equivalent') {
+        expect(ev.outcome, `${l.id}: ${ev.reason}`).toBe('pass');
+        expect(gs.filter((g) => g.outcome === 'fail'), l.id).toEqual([]);
+      } else {
+        expect(ev.outcome, `${l.id}: ${ev.reason}`).toBe('fail');
+      }
+    }
   });
 });

@@ -48,6 +48,8 @@
   var BLUE = '#2f5fb3';
   var RED = '#b00020';
   var AMBER = '#d97706';
+  // money axes tick at whole cents at least (labels are to the cent: no repeated "$0.00")
+  var CENT = 10000;
   // every label carries its date (the axis hides labels that would overlap at phone width)
   var TIME_AXIS = { type: 'time', axisLabel: { hideOverlap: true, formatter: '{MM}-{dd}\n{HH}:{mm}' } };
 
@@ -97,7 +99,7 @@
     {
       tooltip: timeTooltip(usd),
       xAxis: TIME_AXIS,
-      yAxis: { type: 'value', scale: true, axisLabel: { formatter: usd } },
+      yAxis: { type: 'value', scale: true, minInterval: CENT, axisLabel: { formatter: usd } },
       dataZoom: [{ type: 'inside' }],
       series: [{ name: 'equity', type: 'line', color: BLUE, step: 'end', showSymbol: false, sampling: 'lttb', lineStyle: { width: 1.5 }, data: eq, markArea: gapMark }],
     },
@@ -112,7 +114,8 @@
     {
       tooltip: timeTooltip(usd),
       xAxis: TIME_AXIS,
-      yAxis: { type: 'value', max: 0, axisLabel: { formatter: usd } },
+      // at least 10¢ of range, so a run without drawdown still has a readable axis
+      yAxis: { type: 'value', max: 0, min: function (e) { return Math.min(e.min, -10 * CENT); }, minInterval: CENT, axisLabel: { formatter: usd } },
       dataZoom: [{ type: 'inside' }],
       series: [
         { name: 'drawdown', type: 'line', step: 'end', showSymbol: false, sampling: 'lttb', color: RED, areaStyle: { opacity: 0.25 }, lineStyle: { width: 1 }, data: dd, markArea: gapMark },
@@ -133,7 +136,7 @@
         },
       },
       xAxis: { type: 'category', name: '¢ per contract', nameLocation: 'middle', nameGap: 28, data: bins.map(function (b) { return b.label; }) },
-      yAxis: { type: 'value', minInterval: 1, name: 'decisions' },
+      yAxis: { type: 'value', minInterval: 1, name: 'decisions', nameTextStyle: { align: 'left' } },
       series: [{ name: 'decisions', type: 'bar', color: BLUE, barCategoryGap: '4%', data: bins.map(function (b) { return b.count; }) }],
     },
     bins.length === 0,
@@ -143,7 +146,7 @@
   mount(
     'chart-latency',
     {
-      legend: { top: 0 },
+      legend: { top: 0, show: lat.length > 0 },
       grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       tooltip: {
         trigger: 'axis',
@@ -157,8 +160,8 @@
       },
       xAxis: { type: 'value', name: 'latency (ms)', nameLocation: 'middle', nameGap: 28 },
       yAxis: [
-        { type: 'value', scale: true, axisLabel: { formatter: usd } },
-        { type: 'value', scale: true, splitLine: { show: false }, axisLabel: { formatter: cents } },
+        { type: 'value', scale: true, minInterval: CENT, axisLabel: { formatter: usd } },
+        { type: 'value', scale: true, minInterval: 100, splitLine: { show: false }, axisLabel: { formatter: cents } },
       ],
       series: [
         {

@@ -8,7 +8,7 @@
  * order (salt, amounts, timestamp …), so the broker signs an order once per `clientOrderId`, keeps
  * it, and re-posts the same bytes on a retry: the venue refuses a second copy
  * (`INVALID_ORDER_DUPLICATED`) and the broker answers with the first one's status. The hash is
- * known before the send (`venueOrderIdOf`), so the executor can write it ahead; after a restart a
+ * known before the send (`prepare`, `venueOrderIdOf`), so the executor writes it ahead; after a restart a
  * status by `clientOrderId` needs that stored hash (Polymarket cannot search by anything else).
  *
  * Outcomes: an answer → ack (a FAK/FOK that found nothing is `cancelled`, filled 0); a refusal →
@@ -120,6 +120,7 @@ export class PolymarketBroker implements Broker {
   private readonly known = new Map<string, MarketInfo>();
   private readonly tickSub: Subscription | undefined;
   private readonly sent = new Map<string, Sent>();
+  private readonly signing = new Map<string, Promise<Sent>>();
   private readonly byHash = new Map<string, string>();
   private readonly seenTrades = new Set<string>();
   private readonly startedMs: number;
@@ -173,27 +174,56 @@ export class PolymarketBroker implements Broker {
     }
   }
 
+  /** HTTP timeout of one request, ms ({@link Broker.requestTimeoutMs}). */
+  get requestTimeoutMs(): number {
+    return this.opts.timeoutMs ?? 5_000;
+  }
+
   /** The venue order id (order hash) of an order placed through this broker. */
   venueOrderIdOf(clientOrderId: string): string | undefined {
     return this.sent.get(clientOrderId)?.hash;
   }
 
-  async place(order: OrderRequest): Promise<OrderAck> {
-    let s = this.sent.get(order.clientOrderId);
-    if (!s) {
-      const info = this.known.get(order.marketId) ?? (await this.market(order.marketId));
-      const tick = parseScaled(info.tick);
-      if (order.limitPriceMicros % tick !== 0) throw new OrderRejectedError('polymarket', order.clientOrderId, 'tick', `price off the ${info.tick} tick`);
-      if (order.qty % 10_000 !== 0) throw new OrderRejectedError('polymarket', order.clientOrderId, 'min_size', 'size must have at most 2 decimals');
-      const tokenId = order.outcome === 'yes' ? info.tokens[0] : info.tokens[1];
-      const signed = await this.client.createOrder(
-        { tokenID: tokenId, price: order.limitPriceMicros / SCALE, size: order.qty / SCALE, side: order.side === 'buy' ? Side.BUY : Side.SELL },
-        { tickSize: info.tick as never, negRisk: info.negRisk, version: 2 },
-      );
-      s = { req: order, signed, hash: this.hashOf(signed, info.negRisk), tokenId };
-      this.sent.set(order.clientOrderId, s);
-      this.byHash.set(s.hash, order.clientOrderId);
+  /**
+   * Signs the order once (EIP-712, clob-client-v2) and keeps it: {@link place} posts these same
+   * bytes. Resolves with its order hash, the venue order id, known before the send so the executor
+   * writes it ahead (Polymarket has no client order id to find the order by after a restart).
+   * Rejects with {@link OrderRejectedError} for an order the venue would refuse (tick, size, market).
+   */
+  async prepare(order: OrderRequest): Promise<string | undefined> {
+    return (await this.signed(order)).hash;
+  }
+
+  /** The kept signed order of a client order id, signed on first use (one signing at a time per id). */
+  private signed(order: OrderRequest): Promise<Sent> {
+    const had = this.sent.get(order.clientOrderId);
+    if (had) return Promise.resolve(had);
+    let p = this.signing.get(order.clientOrderId);
+    if (!p) {
+      p = this.sign(order).finally(() => this.signing.delete(order.clientOrderId));
+      this.signing.set(order.clientOrderId, p);
     }
+    return p;
+  }
+
+  private async sign(order: OrderRequest): Promise<Sent> {
+    const info = this.known.get(order.marketId) ?? (await this.market(order.marketId));
+    const tick = parseScaled(info.tick);
+    if (order.limitPriceMicros % tick !== 0) throw new OrderRejectedError('polymarket', order.clientOrderId, 'tick', `price off the ${info.tick} tick`);
+    if (order.qty % 10_000 !== 0) throw new OrderRejectedError('polymarket', order.clientOrderId, 'min_size', 'size must have at most 2 decimals');
+    const tokenId = order.outcome === 'yes' ? info.tokens[0] : info.tokens[1];
+    const signed = await this.client.createOrder(
+      { tokenID: tokenId, price: order.limitPriceMicros / SCALE, size: order.qty / SCALE, side: order.side === 'buy' ? Side.BUY : Side.SELL },
+      { tickSize: info.tick as never, negRisk: info.negRisk, version: 2 },
+    );
+    const s: Sent = { req: order, signed, hash: this.hashOf(signed, info.negRisk), tokenId };
+    this.sent.set(order.clientOrderId, s);
+    this.byHash.set(s.hash, order.clientOrderId);
+    return s;
+  }
+
+  async place(order: OrderRequest): Promise<OrderAck> {
+    const s = await this.signed(order);
     let res: unknown;
     try {
       res = await this.withTimeout(this.client.postOrder(s.signed, order.timeInForce === 'FOK' ? OrderType.FOK : OrderType.FAK));

@@ -1,0 +1,429 @@
+/**
+ * Strikes from the venues' structured fields, and reference price sources, compared across a pair.
+ *
+ *   Kalshi market  strike_type / floor_strike / cap_strike / functional_strike / custom_strike ─┐
+ *   Polymarket     events[].eventMetadata.priceToBeat (crypto up/down: the price at window start) ├─► Strike ─► 'strike'
+ *   either         text thresholds (when only the other side is structured)                    ─┘
+ *   resolutionSource + rules text ("according to X", "X BTC/USDT", known names, URLs) ───────────► Source ─► 'source'
+ *
+ * A strike is the set of settlement values for which YES pays (">= 100k" is [100k, ∞)); two
+ * strikes agree when those sets are equal, or complementary under a YES↔NO mapping (">= 100k"
+ * YES is "< 100k" NO). Both known and different: `fail`; only one side known (an up/down market
+ * whose price-to-beat is not published yet, a functional strike): `flag`. Reference sources named
+ * on both sides and different (Binance vs Coinbase, BRTI vs Binance): `flag`; unknown: `pass` with
+ * the detail. Market text is data: it is only measured here.
+ */
+import { z } from 'zod';
+import { extractThresholds, type Comparator } from './extract.js';
+import type { GuardInput, GuardName, GuardResult, Mapping } from './guards.js';
+import { sanitizeText } from './sanitize.js';
+
+/**
+ * A venue's own strike, as the record should carry it (`MarketRecord.strike`, proposed):
+ * `kind` is Kalshi's `strike_type` vocabulary (`greater`, `greater_or_equal`, `less`,
+ * `less_or_equal`, `between`, `functional`, `custom`, `structured`, …) or `price_to_beat` for an
+ * up/down market whose opening price is not published yet; `field` names the venue field(s).
+ */
+export const StructuredStrike = z.object({
+  kind: z.string().min(1),
+  floor: z.number().optional(),
+  cap: z.number().optional(),
+  functional: z.string().optional(),
+  custom: z.record(z.string(), z.unknown()).optional(),
+  field: z.string().min(1),
+});
+export type StructuredStrike = z.infer<typeof StructuredStrike>;
+
+/** The YES region of a numeric strike: settlement values v with lo (<|≤) v (<|≤) hi. */
+export interface Region {
+  readonly lo?: number;
+  readonly loIncl: boolean;
+  readonly hi?: number;
+  readonly hiIncl: boolean;
+}
+
+/** A side's strike: numeric (a YES region), open (known to exist but not comparable), or none. */
+export type Strike =
+  | { readonly kind: 'numeric'; readonly region: Region; readonly unit?: string; readonly from: string }
+  | { readonly kind: 'open'; readonly what: string; readonly from: string }
+  | { readonly kind: 'none' };
+
+const Num = z.number().finite();
+const KalshiStrikeFields = z.looseObject({
+  strike_type: z.string().nullish(),
+  floor_strike: Num.nullish(),
+  cap_strike: Num.nullish(),
+  functional_strike: z.string().nullish(),
+  custom_strike: z.record(z.string(), z.unknown()).nullish(),
+});
+
+/**
+ * A Kalshi market's structured strike from its raw REST/lifecycle payload (`strike_type`,
+ * `floor_strike`, `cap_strike`, `functional_strike`, `custom_strike`); undefined when it has none.
+ */
+export function kalshiStrike(raw: unknown): StructuredStrike | undefined {
+  const r = KalshiStrikeFields.safeParse(raw);
+  if (!r.success || !r.data.strike_type) return undefined;
+  const d = r.data;
+  const fields = ['strike_type', d.floor_strike != null ? 'floor_strike' : '', d.cap_strike != null ? 'cap_strike' : '', d.functional_strike ? 'functional_strike' : '', d.custom_strike ? 'custom_strike' : ''];
+  return {
+    kind: d.strike_type!,
+    ...(d.floor_strike != null ? { floor: d.floor_strike } : {}),
+    ...(d.cap_strike != null ? { cap: d.cap_strike } : {}),
+    ...(d.functional_strike ? { functional: d.functional_strike } : {}),
+    ...(d.custom_strike ? { custom: d.custom_strike } : {}),
+    field: fields.filter(Boolean).join('+'),
+  };
+}
+
+const NumLike = z.union([Num, z.string().regex(/^-?\d+(?:\.\d+)?$/).transform(Number)]);
+const Meta = z.looseObject({ priceToBeat: NumLike.nullish() }).nullish();
+const GammaStrikeFields = z.looseObject({
+  question: z.string().nullish(),
+  description: z.string().nullish(),
+  outcomes: z.union([z.string(), z.array(z.string())]).nullish(),
+  eventMetadata: Meta,
+  events: z.array(z.looseObject({ eventMetadata: Meta })).nullish(),
+});
+
+const UP_DOWN = /\bup or down\b/i;
+const outcomesOf = (o: string | readonly string[] | null | undefined): string[] => {
+  if (Array.isArray(o)) return [...o];
+  if (typeof o !== 'string') return [];
+  try {
+    const v: unknown = JSON.parse(o);
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+};
+const isUpDown = (title: string, outcomes: readonly string[]): boolean =>
+  UP_DOWN.test(title) || (/^\s*up\s*$/i.test(outcomes[0] ?? '') && /^\s*down\s*$/i.test(outcomes[1] ?? ''));
+
+/** "Up" pays when the end price is ≥ the opening price unless the rules say strictly greater. */
+const upKind = (rules: string): string => (/greater than or equal|at least|or equal/i.test(rules) || !/strictly|greater than|higher than/i.test(rules) ? 'greater_or_equal' : 'greater');
+
+/**
+ * A Polymarket crypto up/down market's strike from its raw Gamma payload: the price to beat
+ * (`eventMetadata.priceToBeat` on the market or its event, which Gamma fills in shortly after
+ * the window opens); `price_to_beat` without a value while it is not published. undefined for
+ * markets that are not up/down (their thresholds are in the text).
+ */
+export function polymarketStrike(raw: unknown): StructuredStrike | undefined {
+  const r = GammaStrikeFields.safeParse(raw);
+  if (!r.success) return undefined;
+  const d = r.data;
+  if (!isUpDown(d.question ?? '', outcomesOf(d.outcomes))) return undefined;
+  const fromMarket = d.eventMetadata?.priceToBeat;
+  const fromEvent = d.events?.map((e) => e.eventMetadata?.priceToBeat).find((p) => p != null);
+  const price = fromMarket ?? fromEvent;
+  if (price == null) return { kind: 'price_to_beat', field: 'eventMetadata.priceToBeat (not published)' };
+  return { kind: upKind(d.description ?? ''), floor: price, field: fromMarket != null ? 'eventMetadata.priceToBeat' : 'events[0].eventMetadata.priceToBeat' };
+}
+
+const Legacy = z.looseObject({ strikeType: z.string().nullish(), floorStrike: Num.nullish(), capStrike: Num.nullish() });
+
+/**
+ * The structured strike a record carries: `strike` (proposed MarketRecord field), else the strike
+ * facts the Kalshi lifecycle mapping keeps in `feeInfo` (strikeType/floorStrike/capStrike), else
+ * for an up/down market a "price to beat" stated in its text, else an open price-to-beat.
+ */
+export function structuredStrikeOf(r: GuardInput): StructuredStrike | undefined {
+  const own = StructuredStrike.safeParse((r as GuardInput & { readonly strike?: unknown }).strike);
+  if (own.success) return own.data;
+  const legacy = Legacy.safeParse(r.feeInfo ?? {});
+  if (legacy.success && legacy.data.strikeType) {
+    const l = legacy.data;
+    return {
+      kind: l.strikeType!,
+      ...(l.floorStrike != null ? { floor: l.floorStrike } : {}),
+      ...(l.capStrike != null ? { cap: l.capStrike } : {}),
+      field: 'feeInfo.strikeType',
+    };
+  }
+  if (isUpDown(r.title, r.outcomes)) {
+    const text = sanitizeText(`${r.rulesText}\n${r.rulesSecondary}`);
+    const m = /price to beat\W{0,6}(?:is|of|:)?\s*(?:US)?\$?\s?(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)/i.exec(`${r.title}\n${text}`);
+    if (m) return { kind: upKind(text), floor: Number(m[1]!.replace(/,/g, '')), field: 'text "price to beat"' };
+    return { kind: 'price_to_beat', field: 'up/down market (price to beat not published)' };
+  }
+  return undefined;
+}
+
+const regionOf = (c: Comparator, v: number): Region | undefined => {
+  switch (c) {
+    case '>': return { lo: v, loIncl: false, hiIncl: false };
+    case '>=': return { lo: v, loIncl: true, hiIncl: false };
+    case '<': return { hi: v, hiIncl: false, loIncl: false };
+    case '<=': return { hi: v, hiIncl: true, loIncl: false };
+    case '=': return { lo: v, hi: v, loIncl: true, hiIncl: true };
+    case 'between': return undefined;
+  }
+};
+
+/** A structured strike → its YES region (numeric), or open when it has no comparable value. */
+export function strikeFromStructured(s: StructuredStrike): Strike {
+  const from = s.field;
+  switch (s.kind) {
+    case 'greater':
+    case 'greater_or_equal':
+      return s.floor === undefined ? { kind: 'open', what: `${s.kind} without floor_strike`, from } : { kind: 'numeric', region: regionOf(s.kind === 'greater' ? '>' : '>=', s.floor)!, from };
+    case 'less':
+    case 'less_or_equal':
+      return s.cap === undefined ? { kind: 'open', what: `${s.kind} without cap_strike`, from } : { kind: 'numeric', region: regionOf(s.kind === 'less' ? '<' : '<=', s.cap)!, from };
+    case 'between':
+      return s.floor === undefined || s.cap === undefined
+        ? { kind: 'open', what: 'between without both bounds', from }
+        : { kind: 'numeric', region: { lo: Math.min(s.floor, s.cap), hi: Math.max(s.floor, s.cap), loIncl: true, hiIncl: true }, from };
+    case 'price_to_beat':
+      return { kind: 'open', what: 'price to beat not published yet', from };
+    default:
+      // functional, custom, structured and kinds the venue adds later: not a plain number line
+      return { kind: 'open', what: `${s.kind} strike${s.functional ? ` "${s.functional}"` : ''}${s.custom ? ` ${JSON.stringify(s.custom).slice(0, 80)}` : ''}`, from };
+  }
+}
+
+/** bps → %, ¢ → $ (as the thresholds guard does) so "25 bps" and "0.25%" compare equal. */
+const normalise = (value: number, unit: string | undefined): { value: number; unit?: string } =>
+  unit === 'bps' ? { value: value / 100, unit: '%' } : unit === '¢' ? { value: value / 100, unit: '$' } : { value, ...(unit ? { unit } : {}) };
+
+/** A record's text thresholds as a strike: one threshold with a comparator, or a 'between' pair. */
+export function strikeFromThresholds(ts: readonly { value: number; unit?: string; comparator?: Comparator }[]): Strike {
+  if (!ts.length) return { kind: 'none' };
+  const from = 'text thresholds';
+  const between = ts.filter((t) => t.comparator === 'between');
+  if (between.length === 2 && ts.length === 2) {
+    const [x, y] = between.map((t) => normalise(t.value, t.unit));
+    return { kind: 'numeric', region: { lo: Math.min(x!.value, y!.value), hi: Math.max(x!.value, y!.value), loIncl: true, hiIncl: true }, ...(x!.unit ? { unit: x!.unit } : {}), from };
+  }
+  const withCmp = ts.filter((t) => t.comparator && t.comparator !== 'between');
+  if (withCmp.length === 1 && ts.length === 1) {
+    const t = withCmp[0]!;
+    const n = normalise(t.value, t.unit);
+    return { kind: 'numeric', region: regionOf(t.comparator!, n.value)!, ...(n.unit ? { unit: n.unit } : {}), from };
+  }
+  return { kind: 'open', what: `${ts.length} thresholds in the text (${ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ')})`, from };
+}
+
+/** The strike of a side: structured when the venue gives one, else its text thresholds. */
+export function strikeOf(r: GuardInput): { strike: Strike; structured: boolean } {
+  const s = structuredStrikeOf(r);
+  if (s) return { strike: strikeFromStructured(s), structured: true };
+  const ts = r.thresholds.length ? r.thresholds : extractThresholds(r.title);
+  return { strike: strikeFromThresholds(ts), structured: false };
+}
+
+const near = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
+const sameBound = (x: number | undefined, y: number | undefined): boolean => (x === undefined ? y === undefined : y !== undefined && near(x, y));
+
+/** The complement of a half-line (a bounded region has none that is a region). */
+export function complementOf(g: Region): Region | undefined {
+  if (g.lo !== undefined && g.hi === undefined) return { hi: g.lo, hiIncl: !g.loIncl, loIncl: false };
+  if (g.hi !== undefined && g.lo === undefined) return { lo: g.hi, loIncl: !g.hiIncl, hiIncl: false };
+  return undefined;
+}
+
+type Cmp = 'same' | 'strictness' | 'scale' | 'different';
+
+/** The venues' price grid: Kalshi writes "≥ $150,000" as `greater` 149999.99 (a cent below, exclusive). */
+export const GRID = 0.01;
+
+/** One end of two regions: equal, equal on the 0.01 grid ("> 149999.99" is "≥ 150000"), strictness only, or different. */
+function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined, yIncl: boolean, side: 'lo' | 'hi'): 'same' | 'strictness' | 'different' {
+  if (x === undefined || y === undefined) return x === y ? 'same' : 'different';
+  if (near(x, y)) return xIncl === yIncl ? 'same' : 'strictness';
+  if (xIncl === yIncl) return 'different';
+  // the exclusive end sits one grid step outside the inclusive one
+  const [excl, incl] = xIncl ? [y, x] : [x, y];
+  return near(side === 'lo' ? incl - excl : excl - incl, GRID) ? 'same' : 'different';
+}
+
+/** Two YES regions: the same set, the same bounds with a strict/non-strict difference, a ×100 unit scale away, or different. */
+export function compareRegions(x: Region, y: Region): Cmp {
+  const lo = compareEnd(x.lo, x.loIncl, y.lo, y.loIncl, 'lo');
+  const hi = compareEnd(x.hi, x.hiIncl, y.hi, y.hiIncl, 'hi');
+  if (lo !== 'different' && hi !== 'different') return lo === 'same' && hi === 'same' ? 'same' : 'strictness';
+  const scaled = (k: number): boolean =>
+    (x.lo === undefined) === (y.lo === undefined) && (x.hi === undefined) === (y.hi === undefined) && sameBound(x.lo === undefined ? undefined : x.lo * k, y.lo) && sameBound(x.hi === undefined ? undefined : x.hi * k, y.hi);
+  return scaled(100) || scaled(0.01) ? 'scale' : 'different';
+}
+
+const showRegion = (g: Region, unit?: string): string => {
+  const u = unit ?? '';
+  if (g.lo !== undefined && g.hi !== undefined) return near(g.lo, g.hi) && g.loIncl && g.hiIncl ? `=${g.lo}${u}` : `${g.loIncl ? '[' : '('}${g.lo}${u}, ${g.hi}${u}${g.hiIncl ? ']' : ')'}`;
+  if (g.lo !== undefined) return `${g.loIncl ? '>=' : '>'}${g.lo}${u}`;
+  if (g.hi !== undefined) return `${g.hiIncl ? '<=' : '<'}${g.hi}${u}`;
+  return 'any';
+};
+
+const res = (guard: GuardName, outcome: GuardResult['outcome'], reason: string): GuardResult => ({ guard, outcome, reason });
+const isPoint = (g: Region): boolean => g.lo !== undefined && g.hi !== undefined && near(g.lo, g.hi);
+const contains = (g: Region, v: number): boolean =>
+  (g.lo === undefined || v > g.lo || (g.loIncl && near(v, g.lo))) && (g.hi === undefined || v < g.hi || (g.hiIncl && near(v, g.hi)));
+
+/**
+ * The strikes of both legs must agree (YES regions equal, or complementary under YES↔NO). Runs only
+ * when at least one venue gives a structured strike (Kalshi strike fields, a price-to-beat, an
+ * up/down market); text thresholds alone are the thresholds guard's.
+ */
+export function strikeComparison(a: GuardInput, b: GuardInput, mapping: Mapping): GuardResult {
+  const sa = strikeOf(a);
+  const sb = strikeOf(b);
+  if (!sa.structured && !sb.structured) return res('strike', 'pass', 'no structured strike or price-to-beat on either venue (text thresholds: thresholds guard)');
+  const x = sa.strike;
+  const y = sb.strike;
+  if (x.kind === 'none' && y.kind === 'none') return res('strike', 'pass', 'no strike on either venue');
+  if (x.kind !== 'numeric' || y.kind !== 'numeric') {
+    const says = (r: GuardInput, s: Strike): string =>
+      s.kind === 'none' ? `${r.venue}: no strike or threshold` : s.kind === 'open' ? `${r.venue}: ${s.what} (${s.from})` : `${r.venue}: ${showRegion(s.region, s.unit)} (${s.from})`;
+    return res('strike', 'flag', `strike known on one side only: ${says(a, x)}; ${says(b, y)}: a human must compare them`);
+  }
+  const detail = `${a.venue} ${showRegion(x.region, x.unit)} (${x.from}) vs ${b.venue} ${showRegion(y.region, y.unit)} (${y.from})`;
+  const tries: ['YES_YES' | 'YES_NO', Cmp][] = [];
+  if (mapping !== 'YES_NO') tries.push(['YES_YES', compareRegions(x.region, y.region)]);
+  if (mapping !== 'YES_YES') {
+    const cx = complementOf(x.region);
+    tries.push(['YES_NO', cx ? compareRegions(cx, y.region) : 'different']);
+  }
+  const hit = (c: Cmp): ['YES_YES' | 'YES_NO', Cmp] | undefined => tries.find(([, t]) => t === c);
+  const same = hit('same');
+  if (same) return res('strike', 'pass', `same strike${same[0] === 'YES_NO' ? ' (YES↔NO complement)' : ''}: ${detail}`);
+  const strict = hit('strictness');
+  if (strict) return res('strike', 'flag', `strike strictness differs at the same value (${strict[0]}): ${detail}`);
+  if (hit('scale')) return res('strike', 'flag', `strikes a factor 100 apart (bps vs %, ¢ vs $?): ${detail}`);
+  // "exactly 0.1%" against a band that holds 0.1: rounding of a published figure, which a human must read
+  const [p, q] = isPoint(x.region) ? [x.region, y.region] : [y.region, x.region];
+  if (isPoint(p) && !isPoint(q) && q.lo !== undefined && q.hi !== undefined && contains(q, p.lo!)) {
+    return res('strike', 'flag', `an exact value against a band that contains it (rounding?): ${detail}`);
+  }
+  return res('strike', 'fail', `strikes differ${mapping ? ` (${mapping})` : ''}: ${detail}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference sources
+
+/** A reference price/data source: canonical name, the instrument or index when named, and where it was found. */
+export interface ReferenceSource {
+  readonly name: string;
+  readonly instrument?: string;
+  readonly from: string;
+}
+
+/** Known sources: canonical name → pattern (names, abbreviations, domains). Case matters where the abbreviation is a word. */
+const KNOWN_SOURCES: readonly (readonly [string, RegExp])[] = [
+  ['CF Benchmarks', /\bCF Benchmarks\b|\bCME CF\b|\bBRTI\b|\b[A-Z]{3,5}USD_RTI\b|\bBitcoin Real[- ]Time Index\b|\bEther(?:eum)? Real[- ]Time Index\b|\bReal[- ]Time Index\b|cfbenchmarks\.com/],
+  ['Chainlink', /\bchainlink\b|data\.chain\.link/i],
+  ['Pyth', /\bPyth\b|pyth\.network/],
+  ['Binance', /\bbinance\b/i],
+  ['Coinbase', /\bcoinbase\b/i],
+  ['Kraken', /\bkraken\b/i],
+  ['Bitstamp', /\bbitstamp\b/i],
+  ['Gemini', /\bGemini (?:exchange|BTC|ETH)|gemini\.com/i],
+  ['OKX', /\bOKX\b|okx\.com/i],
+  ['Bybit', /\bbybit\b/i],
+  ['CoinGecko', /\bcoingecko\b/i],
+  ['CoinMarketCap', /\bcoinmarketcap\b/i],
+  ['BLS', /\bBureau of Labor Statistics\b|\bBLS\b|bls\.gov/],
+  ['BEA', /\bBureau of Economic Analysis\b|\bBEA\b|bea\.gov/],
+  ['Federal Reserve', /\bFederal Reserve\b|\bFOMC\b|federalreserve\.gov|\bthe Fed\b/],
+  ['Associated Press', /\bAssociated Press\b|\bAP\b|apnews\.com/],
+  ['NWS', /\bNational Weather Service\b|\bNWS\b|\bNOAA\b|weather\.gov/],
+  ['AAA', /\bAAA\b|gasprices\.aaa\.com/],
+  ['EIA', /\bEnergy Information Administration\b|\bEIA\b|eia\.gov/],
+  ['Census Bureau', /\bCensus Bureau\b|census\.gov/],
+  ['S&P Dow Jones Indices', /\bS&P Dow Jones Indices\b|spglobal\.com/],
+  ['Nasdaq', /\bnasdaq\.com\b/i],
+  ['Yahoo Finance', /\byahoo finance\b|finance\.yahoo\.com/i],
+  ['Bloomberg', /\bbloomberg\b/i],
+  ['Reuters', /\breuters\b/i],
+];
+
+/** "according to X", "as reported by X", "published by X", "source is X": X is the capitalised phrase after it. */
+const NAMED_SOURCE = /\b(?:according to|as (?:reported|published|announced|stated) by|reported by|published by|resolution source (?:for this market )?(?:is|will be)|data from|source:)\s+(?:the\s+|information from\s+)?((?:[A-Z][\w&.'-]*|of|the|for)(?:\s+(?:[A-Z][\w&.'-]*|of|the|for)){0,5})/g;
+const INSTRUMENT = /\b([A-Z]{2,6})\s?(?:\/|-)\s?(USDT|USDC|USD|EUR|BUSD)\b|\b(BTC|ETH|SOL|XRP|DOGE)(USDT|USDC|USD)\b/;
+/** Index names that matter when both venues name one (a different index of the same source is a different question). */
+const INDEX_NAMES: readonly (readonly [string, RegExp])[] = [
+  ['C-CPI-U', /\bC-CPI-U\b|\bchained CPI\b/i],
+  ['core CPI', /\bcore CPI\b|\bCPI[^.]{0,20}less food and energy\b/i],
+  ['CPI-W', /\bCPI-W\b/],
+  ['CPI-U', /\bCPI-U\b|\bConsumer Price Index for All Urban Consumers\b/i],
+  ['core PCE', /\bcore PCE\b/i],
+  ['PCE', /\bPCE\b|\bPersonal Consumption Expenditures?\b/i],
+  ['PPI', /\bPPI\b|\bProducer Price Index\b/i],
+];
+
+const canonical = (phrase: string): string | undefined => KNOWN_SOURCES.find(([, re]) => re.test(phrase))?.[0];
+
+function firstKnown(text: string): { name: string; at: number } | undefined {
+  let best: { name: string; at: number } | undefined;
+  for (const [name, re] of KNOWN_SOURCES) {
+    const m = new RegExp(re.source, re.flags.replace('g', '')).exec(text);
+    if (m && (!best || m.index < best.at)) best = { name, at: m.index };
+  }
+  return best;
+}
+
+/**
+ * The reference source a market settles on: the venue's `resolutionSource` field (a URL or the
+ * Kalshi series' settlement source names) first, then a source named in the rules ("according to
+ * X", "as reported by X", "X BTC/USDT", a known name); the instrument (BTC/USDT) or index (CPI-U)
+ * when named. A proposed `referenceSource` record field wins when present. undefined when none is named.
+ */
+export function referenceSourceOf(r: Pick<GuardInput, 'title' | 'rulesText' | 'rulesSecondary' | 'resolutionSource'> & { readonly referenceSource?: unknown }): ReferenceSource | undefined {
+  const rules = sanitizeText(`${r.rulesText}\n${r.rulesSecondary}`);
+  const all = `${r.title}\n${rules}`;
+  const instr = INSTRUMENT.exec(all);
+  const instrument = instr ? (instr[1] ? `${instr[1]}/${instr[2]}` : `${instr[3]}/${instr[4]}`) : INDEX_NAMES.find(([, re]) => re.test(all))?.[0];
+  const withInstrument = (name: string, from: string): ReferenceSource => ({ name, ...(instrument ? { instrument } : {}), from });
+  if (typeof r.referenceSource === 'string' && r.referenceSource.trim()) {
+    const s = sanitizeText(r.referenceSource);
+    return withInstrument(canonical(s) ?? s, 'referenceSource');
+  }
+  const field = r.resolutionSource ? sanitizeText(r.resolutionSource) : '';
+  if (field) {
+    const first = field.split(/;\s*/)[0]!;
+    const name = canonical(first) ?? firstKnown(field)?.name;
+    if (name) return withInstrument(name, 'resolutionSource');
+  }
+  // a named phrase in the rules: "according to Binance", "as reported by the Bureau of Labor Statistics"
+  NAMED_SOURCE.lastIndex = 0;
+  const named: { name: string; at: number }[] = [];
+  for (let m = NAMED_SOURCE.exec(rules); m; m = NAMED_SOURCE.exec(rules)) {
+    const phrase = m[1]!.replace(/\s+(?:of|the|for)$/i, '').trim();
+    const known = canonical(phrase);
+    if (known) named.push({ name: known, at: m.index });
+    else if (/^[A-Z]/.test(phrase) && phrase.length >= 3) named.push({ name: phrase, at: m.index });
+  }
+  const known = firstKnown(rules);
+  const pick = named.find((n) => KNOWN_SOURCES.some(([k]) => k === n.name)) ?? known ?? named[0];
+  if (pick) return withInstrument(pick.name, named.includes(pick) ? 'rules (named)' : 'rules');
+  if (field) return withInstrument(field, 'resolutionSource');
+  return undefined;
+}
+
+const norm = (s: string): string => s.toLowerCase().replace(/^the\s+/, '').replace(/[^a-z0-9&]+/g, ' ').trim();
+/** USD and its stablecoins are the same quote for a reference price only when the venue says so: compared as written. */
+const showSource = (s: ReferenceSource): string => `${s.name}${s.instrument ? ` ${s.instrument}` : ''} (${s.from})`;
+
+/** Reference sources named on both sides must be the same (and the same instrument/index when both name one). */
+export function sourceComparison(a: GuardInput, b: GuardInput): GuardResult {
+  const sa = referenceSourceOf(a);
+  const sb = referenceSourceOf(b);
+  if (!sa || !sb) {
+    const known = sa ? `${a.venue}: ${showSource(sa)}` : sb ? `${b.venue}: ${showSource(sb)}` : 'neither venue names one';
+    return res('source', 'pass', `reference source unknown on ${!sa && !sb ? 'both' : !sa ? a.venue : b.venue} (${known})`);
+  }
+  if (norm(sa.name) !== norm(sb.name)) return res('source', 'flag', `reference sources differ: ${a.venue} ${showSource(sa)} vs ${b.venue} ${showSource(sb)}: a human must confirm they settle alike`);
+  if (sa.instrument && sb.instrument && sa.instrument !== sb.instrument) {
+    return res('source', 'flag', `same source ${sa.name} but different instrument/index: ${sa.instrument} vs ${sb.instrument}`);
+  }
+  return res('source', 'pass', `same reference source: ${showSource(sa)} / ${showSource(sb)}`);
+}
+
+/**
+ * The strike and reference-source guards of a pair (results 'strike' and 'source'). `mapping` is the
+ * verdict's outcome mapping once known (undefined: either the same strike or its complement passes).
+ */
+export function strikeGuard(a: GuardInput, b: GuardInput, mapping: Mapping): GuardResult[] {
+  return [strikeComparison(a, b, mapping), sourceComparison(a, b)];
+}

@@ -1,0 +1,784 @@
+/**
+ * The subject of a question (who or what it is about) and, for elections and tournaments, the
+ * round, read open-ended from the question's grammar rather than from a list of known names:
+ *
+ *   "Will <SUBJECT> win/be/reach …?"          Polymarket questions, Kalshi market titles
+ *   "<SUBJECT> above $X on …?", "<SUBJECT> to win …"
+ *   "<event title> — <yes_sub_title>"         Kalshi records (the YES subtitle names the subject)
+ *   "<A> vs. <B>", "<A> at <B>"               head-to-head games (the subject is the pair)
+ *   "Will <ACTOR> nominate <OBJECT> …?"       the object is the subject
+ *   "<OWNER>'s <quantity>"                    "Trump's approval rating", "Freddie Mac IPO"
+ *
+ * Names are compared after normalisation (case, diacritics, punctuation, honorifics,
+ * possessives, company suffixes) with general alias rules: a surname or a team nickname matches
+ * the full name ("Trump" ~ "Donald Trump"), a city matches city + team ("Kansas City" ~ "Kansas
+ * City Chiefs"), an initial matches a word ("Los Angeles D" ~ "Los Angeles Dodgers", "J.D. Vance"
+ * ~ "James David Vance"), an acronym matches the initials ("NYC" ~ "New York City"), and a name
+ * written short in the title is expanded by the longer form its own rules text uses ("Lakers" →
+ * "Los Angeles Lakers"). Country names come from the runtime's ISO region names (Intl), not a
+ * hand list; only a few closed-class vocabularies are spelled out (quantity nouns, party names,
+ * crypto tickers, honorifics).
+ *
+ * Market text is data: everything here reads at most {@link MAX_TEXT} characters of a field,
+ * and every pattern is a flat token test or an unnested regular expression, so hostile text
+ * costs linear time.
+ */
+import type { GuardInput, GuardResult } from './guards.js';
+import { sanitizeText } from './sanitize.js';
+
+/** Characters of a title (or of rules text, for aliases) that extraction reads; titles are far shorter. */
+export const MAX_TEXT = 1_000;
+const MAX_RULES = 2_000;
+
+export type SubjectKind = 'person' | 'team' | 'company' | 'country' | 'asset' | 'quantity' | 'other';
+
+export interface Subject {
+  readonly kind: SubjectKind;
+  /** normalised key: `entity`, `metric`, `entity/metric`, or the sorted members joined by ` | ` */
+  readonly key: string;
+  /** the text it was read from, as written */
+  readonly text: string;
+  /** normalised name of who/what the question is about (the owner when a quantity is asked) */
+  readonly entity?: string;
+  /** normalised quantity ("cpi", "unemployment", "mortgage", "ipo", "approval") */
+  readonly metric?: string;
+  /** qualifiers of the quantity that change it ("core", "yoy", "mom", "30y") */
+  readonly qualifiers?: readonly string[];
+  /** the two sides of a head-to-head ("A vs B") or a joint subject ("A and B") */
+  readonly members?: readonly Subject[];
+  /** token lists the entity is known by: its normalised name, then longer forms from the rules */
+  readonly names?: readonly (readonly string[])[];
+}
+
+export type Stage =
+  | 'primary' | 'runoff' | 'round1' | 'round2' | 'nomination' | 'general'
+  | 'final' | 'semifinal' | 'quarterfinal' | 'group' | 'overall' | `round-of-${number}`;
+
+/** The stage of an election or tournament a question is about. */
+export interface Round {
+  readonly stage: Stage;
+  /** 'democratic', 'republican', … when the stage is a party's (primary, nomination) */
+  readonly party?: string;
+  /** 'president', 'vp', 'senate', 'house', 'governor', 'mayor', 'pm' when an election names it */
+  readonly office?: string;
+  /** the words it was read from */
+  readonly text: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// vocabularies (closed classes of grammar words, not lists of subjects)
+
+const set = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter(Boolean));
+
+const MONTHS = set('jan january feb february mar march apr april may jun june jul july aug august sep sept september oct october nov november dec december');
+const WEEKDAYS = set('monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun');
+/** Words that end a noun phrase even when written in capitals (title case): verbs, prepositions, wh-words. */
+const VERBS = set(`win wins won be is are was become becomes reach reaches hit hits beat beats lose loses control controls remain remains stay
+  get gets make makes have has announce announces sign signs say says close closes finish finishes end ends drop drops fall falls rise rises
+  increase increases decrease decreases cut cuts raise raises hike hikes pass passes file files launch launches acquire acquires buy buys
+  sell sells nominate nominates appoint appoints pick picks choose chooses name names select selects endorse endorses pardon pardons meet
+  meets visit visits attend attends resign resigns run runs qualify qualifies advance advances score scores lead leads top tops exceed
+  exceeds trade trades open opens default defaults invade invades strike strikes attack attacks declare declares recognize recognizes ban
+  bans approve approves face faces receive receives release releases hold holds leave leaves go goes out-earn outperform sweep sweeps
+  finish place places land lands confirm confirms fire fires veto vetoes capture captures take takes enter enters return returns`);
+const PREPS = set('in on by at for before after during from to above below over under between than vs vs. v v. versus with without as or of via per into since until through');
+const WH = set('who what which how when where whose');
+const AUX = set('will would does do did is are can could should shall');
+const DETERMINERS = set('the a an');
+/** Verbs whose object, not their grammatical subject, is what a multi-outcome question varies. */
+const OBJECT_VERBS = set('nominate nominates appoint appoints pick picks choose chooses name names select selects endorse endorses pardon pardons acquire acquires buy buys hire hires fire fires');
+/** Capitalised words that are not names. */
+const NOT_NAMES = set('will who what which how when where yes no winner winners game match odds spread total moneyline before after by et pm am utc est edt pst pdt');
+/** Outcome labels that say which way, not who (Kalshi YES subtitles such as "Above 2.8%", "Change"). */
+const DIRECTIONS = set('yes no above below over under up down higher lower more less fewer between exactly change unchanged hold cut hike increase decrease tie draw other none any neither both');
+/** Head nouns of quantities. */
+const METRIC_WORDS = set(`price prices rate rates inflation cpi ppi pce gdp growth unemployment jobless payroll payrolls jobs approval rating ratings
+  favorability yield yields index cap capitalization valuation revenue revenues earnings eps sales deliveries temperature temperatures ipo
+  mortgage mortgages gas gasoline oil hashrate dominance claims deficit debt seats turnout stock shares interest consumer funds market volume
+  supply production output level levels reading number figure`);
+/** Words that name no quantity of their own once another quantity word is present ("GDP growth" = "GDP"). */
+const GENERIC_METRIC = set('price prices rate rates growth level levels rating ratings number figure reading stock shares index market consumer funds');
+const MODIFIERS: Readonly<Record<string, string | null>> = {
+  annual: 'yoy', annualized: 'yoy', yearly: 'yoy', 'year-over-year': 'yoy', yoy: 'yoy', 'y/y': 'yoy',
+  monthly: 'mom', 'month-over-month': 'mom', mom: 'mom', 'm/m': 'mom',
+  quarterly: 'qoq', 'quarter-over-quarter': 'qoq', qoq: 'qoq',
+  core: 'core', weekly: 'weekly', daily: 'daily', initial: 'initial', continuing: 'continuing',
+  headline: null, national: null, average: null, real: null, nominal: null, seasonally: null, adjusted: null, official: null,
+};
+const METRIC_ALIASES: Readonly<Record<string, string>> = {
+  inflation: 'cpi', 'consumer price': 'cpi', 'consumer price index': 'cpi', jobless: 'unemployment', 'gross domestic product': 'gdp',
+  gasoline: 'gas', interest: 'interest rate', mortgages: 'mortgage', 'market cap': 'market cap', capitalization: 'market cap', valuation: 'market cap',
+};
+const HONORIFICS = set('mr mrs ms miss dr sen senator gov governor rep representative president pres vice sir dame lord lady king queen prince princess pope judge justice secretary sec chancellor mayor gen general col speaker leader former');
+const NAME_SUFFIXES = set('jr sr ii iii iv');
+const COMPANY_SUFFIXES = set('inc incorporated corp corporation co company ltd limited llc plc sa ag nv se gmbh holdings group');
+const PARTIES: Readonly<Record<string, string>> = {
+  democrats: 'democratic party', democrat: 'democratic party', democratic: 'democratic party', 'democratic party': 'democratic party', dems: 'democratic party', dem: 'democratic party',
+  republicans: 'republican party', republican: 'republican party', 'republican party': 'republican party', gop: 'republican party',
+  labour: 'labour party', 'labour party': 'labour party', conservatives: 'conservative party', conservative: 'conservative party', 'conservative party': 'conservative party', tories: 'conservative party',
+};
+const CRYPTO: Readonly<Record<string, string>> = {
+  bitcoin: 'bitcoin', btc: 'bitcoin', xbt: 'bitcoin', ethereum: 'ethereum', eth: 'ethereum', ether: 'ethereum', solana: 'solana', sol: 'solana',
+  dogecoin: 'dogecoin', doge: 'dogecoin', xrp: 'xrp', ripple: 'xrp', cardano: 'cardano', ada: 'cardano', litecoin: 'litecoin', ltc: 'litecoin',
+  bnb: 'bnb', avalanche: 'avalanche', avax: 'avalanche', chainlink: 'chainlink', link: 'chainlink', polkadot: 'polkadot', dot: 'polkadot',
+};
+const INSTITUTIONS: Readonly<Record<string, string>> = { fed: 'federal reserve', 'federal reserve': 'federal reserve', fomc: 'federal reserve', 'the fed': 'federal reserve', ecb: 'european central bank', boe: 'bank of england', boj: 'bank of japan' };
+
+/** Lower case, diacritics and punctuation gone (letters, digits, &, $ and inner hyphens/slashes kept). */
+export function fold(s: string): string {
+  return s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(/[’`´]/g, "'").replace(/[^\p{L}\p{N}&$\-/' ]+/gu, '').replace(/'/g, '').replace(/^-+|-+$/g, '');
+}
+
+/** Country names (English, folded) → one key, from the runtime's ISO 3166 region names plus common short forms. */
+const COUNTRIES: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>();
+  const add = (name: string, key: string): void => void m.set(fold(name).replace(/\s+/g, ' '), key);
+  try {
+    const dn = new Intl.DisplayNames(['en'], { type: 'region' });
+    const A = 'A'.charCodeAt(0);
+    for (let i = 0; i < 26; i++) {
+      for (let j = 0; j < 26; j++) {
+        const code = String.fromCharCode(A + i, A + j);
+        const name = dn.of(code);
+        if (name && name !== code) add(name, fold(name));
+      }
+    }
+  } catch {
+    // a runtime without region names: the short forms below still work
+  }
+  for (const [alias, name] of [
+    ['us', 'United States'], ['usa', 'United States'], ['u.s.', 'United States'], ['u.s.a.', 'United States'], ['america', 'United States'],
+    ['united states of america', 'United States'], ['uk', 'United Kingdom'], ['u.k.', 'United Kingdom'], ['britain', 'United Kingdom'],
+    ['great britain', 'United Kingdom'], ['uae', 'United Arab Emirates'], ['prc', 'China'], ['south korea', 'South Korea'], ['north korea', 'North Korea'],
+    ['russian federation', 'Russia'], ['czech republic', 'Czechia'], ['holland', 'Netherlands'], ['the netherlands', 'Netherlands'],
+  ] as const) add(alias, fold(name));
+  return m;
+})();
+
+// ---------------------------------------------------------------------------------------------
+// tokens
+
+interface Tok {
+  /** as written, outer punctuation trimmed */
+  readonly w: string;
+  /** folded */
+  readonly lc: string;
+  /** starts with an upper-case letter or is a $ticker */
+  readonly cap: boolean;
+  /** punctuation that ends a phrase (: ? ; ! ,) follows it */
+  readonly stop: boolean;
+  /** written as a possessive ("Trump's") */
+  readonly poss: boolean;
+  /** a dash or bar standing alone */
+  readonly bar: boolean;
+}
+
+const isLetter = (c: string): boolean => /\p{L}/u.test(c);
+const isUpper = (c: string): boolean => /\p{Lu}/u.test(c);
+
+function tokenize(text: string): Tok[] {
+  const out: Tok[] = [];
+  for (const m of text.matchAll(/\S+/g)) {
+    let w = m[0];
+    if (/^[—–\-|/]+$/.test(w)) {
+      out.push({ w, lc: '', cap: false, stop: true, poss: false, bar: true });
+      continue;
+    }
+    // trim outer punctuation by hand (a regex anchored at the end would rescan long runs)
+    let s = 0;
+    let e = w.length;
+    while (s < e && !/[\p{L}\p{N}$]/u.test(w[s]!)) s++;
+    let stop = false;
+    while (e > s && !/[\p{L}\p{N}.]/u.test(w[e - 1]!)) {
+      if (':?;!,'.includes(w[e - 1]!)) stop = true;
+      e--;
+    }
+    w = w.slice(s, e);
+    // a lone trailing period ends a phrase unless the word is an abbreviation ("U.S.", "Inc.", "Jr.", "vs.")
+    if (w.endsWith('.') && !/\.\S*\./.test(w) && w.length > 4 && !isUpper(w[0] ?? '')) stop = true;
+    if (!w) continue;
+    let poss = false;
+    if (/['’]s$/i.test(w)) (poss = true), (w = w.slice(0, -2));
+    else if (/s['’]$/.test(w)) (poss = true), (w = w.slice(0, -1));
+    const lc = fold(w.replace(/\.$/, '')).replace(/\./g, '');
+    const first = w[0] ?? '';
+    out.push({ w, lc, cap: isUpper(first) || (first === '$' && isLetter(w[1] ?? '')), stop, poss, bar: false });
+  }
+  return out;
+}
+
+const isYear = (t: Tok): boolean => /^(19|20)\d\d$/.test(t.lc);
+const isMetricWord = (t: Tok): boolean => METRIC_WORDS.has(t.lc) || t.lc in MODIFIERS || /^\d+-(?:year|month|day|week)$/.test(t.lc);
+/** A word that can be part of a name: capitalised, not a verb/preposition/month/wh-word. */
+const nameWord = (t: Tok): boolean =>
+  t.cap && !t.bar && !VERBS.has(t.lc) && !PREPS.has(t.lc) && !WH.has(t.lc) && !AUX.has(t.lc) && !MONTHS.has(t.lc) && !WEEKDAYS.has(t.lc) && !NOT_NAMES.has(t.lc) && !isYear(t);
+
+/**
+ * The noun phrase starting at `i`: an optional determiner, then name words, quantity words,
+ * modifiers, a connector between name words ("Bank of England"), and a short number after a
+ * name ("S&P 500"). Stops at a verb, a preposition, a lower-case word or phrase punctuation.
+ */
+function nounPhrase(toks: readonly Tok[], i: number, max = 8): { words: Tok[]; end: number } {
+  let j = i;
+  while (j < toks.length && DETERMINERS.has(toks[j]!.lc) && !toks[j]!.stop) j++;
+  const words: Tok[] = [];
+  for (; j < toks.length && words.length < max; j++) {
+    const t = toks[j]!;
+    const prev = words[words.length - 1];
+    const next = toks[j + 1];
+    const ok =
+      nameWord(t) ||
+      isMetricWord(t) ||
+      (prev !== undefined && !prev.stop && !prev.poss && /^(of|de|del|da|la|van|von|der|&)$/.test(t.lc) && next !== undefined && nameWord(next)) ||
+      (prev !== undefined && prev.cap && /^\d{1,4}$/.test(t.lc) && !isYear(t));
+    if (!ok) break;
+    words.push(t);
+    if (t.stop) {
+      j++;
+      break;
+    }
+  }
+  return { words, end: j };
+}
+
+// ---------------------------------------------------------------------------------------------
+// names
+
+/** Name words → normalised tokens: honorifics, "the", suffixes (Jr., Inc.) gone. */
+function nameTokens(words: readonly Tok[]): { tokens: string[]; company: boolean } {
+  let tokens = words.map((w) => w.lc).filter(Boolean);
+  while (tokens.length > 1 && (HONORIFICS.has(tokens[0]!) || DETERMINERS.has(tokens[0]!))) tokens = tokens.slice(1);
+  let company = false;
+  while (tokens.length > 1 && (NAME_SUFFIXES.has(tokens[tokens.length - 1]!) || COMPANY_SUFFIXES.has(tokens[tokens.length - 1]!))) {
+    if (COMPANY_SUFFIXES.has(tokens[tokens.length - 1]!)) company = true;
+    tokens = tokens.slice(0, -1);
+  }
+  return { tokens: tokens.map((t) => t.replace(/^\$/, '')), company };
+}
+
+/** A name's canonical key and kind where a closed vocabulary knows it (party, country, crypto, central bank). */
+function canonicalName(tokens: readonly string[]): { key: string; kind?: SubjectKind } {
+  const joined = tokens.join(' ');
+  const bare = joined.replace(/-/g, ' ');
+  if (PARTIES[joined]) return { key: PARTIES[joined], kind: 'other' };
+  if (INSTITUTIONS[joined]) return { key: INSTITUTIONS[joined], kind: 'other' };
+  if (CRYPTO[joined]) return { key: CRYPTO[joined], kind: 'asset' };
+  const c = COUNTRIES.get(joined) ?? COUNTRIES.get(bare) ?? (tokens.length > 1 && tokens.every((t) => t.length === 1) ? COUNTRIES.get(tokens.join('')) : undefined);
+  if (c) return { key: c, kind: 'country' };
+  return { key: joined };
+}
+
+const tokMatch = (x: string, y: string): boolean => x === y || (x.length === 1 && y.startsWith(x)) || (y.length === 1 && x.startsWith(y));
+const fullWords = (xs: readonly string[]): number => xs.filter((x) => x.length > 1).length;
+
+function alignedAt(s: readonly string[], l: readonly string[], at: number): boolean {
+  let exact = 0;
+  for (let k = 0; k < s.length; k++) {
+    if (!tokMatch(s[k]!, l[at + k]!)) return false;
+    if (s[k] === l[at + k] && s[k]!.length > 1) exact++;
+  }
+  return exact > 0;
+}
+
+/** Short leading tokens written as initials ("jd vance") spelled out ("j d vance"). */
+const spellInitials = (xs: readonly string[]): string[] =>
+  xs.flatMap((x, i) => (i < xs.length - 1 && xs.length > 1 && /^[a-z]{2,3}$/.test(x) && !/[aeiou]/.test(x) ? [...x] : [x]));
+
+/**
+ * Two names (normalised token lists) denote the same entity under the general alias rules:
+ * equal; an acronym of the other's initials; the shorter aligned with the start (city ~ city +
+ * team) or the end (surname ~ full name) of the longer; a single letter standing for a word.
+ */
+export function namesAgree(x: readonly string[], y: readonly string[]): boolean {
+  if (!x.length || !y.length) return false;
+  if (x.join(' ') === y.join(' ')) return true;
+  const acronym = (a: readonly string[], b: readonly string[]): boolean => a.length === 1 && b.length > 1 && a[0]!.length === b.length && b.map((t) => t[0]).join('') === a[0];
+  if (acronym(x, y) || acronym(y, x)) return true;
+  const tryAlign = (a: readonly string[], b: readonly string[]): boolean => {
+    const [s, l] = a.length <= b.length ? [a, b] : [b, a];
+    if (!fullWords(s)) return false;
+    if (s.length === l.length) return alignedAt(s, l, 0);
+    return alignedAt(s, l, 0) || alignedAt(s, l, l.length - s.length);
+  };
+  if (tryAlign(x, y)) return true;
+  const xi = spellInitials(x);
+  const yi = spellInitials(y);
+  return (xi.length !== x.length || yi.length !== y.length) && tryAlign(xi, yi);
+}
+
+// ---------------------------------------------------------------------------------------------
+// quantities
+
+const singular = (w: string): string =>
+  w.length > 4 && w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && w !== 'gas' && w !== 'sales' && w !== 'earnings' && w !== 'claims' ? w.slice(0, -1) : w;
+
+function metricOf(words: readonly Tok[]): { metric?: string; qualifiers: string[] } {
+  const qualifiers = new Set<string>();
+  const heads: string[] = [];
+  for (const t of words) {
+    const mod = MODIFIERS[t.lc];
+    const span = /^(\d+)-(year|month|day|week)$/.exec(t.lc);
+    if (span) qualifiers.add(`${span[1]}${span[2]![0]}`);
+    else if (mod !== undefined) {
+      if (mod) qualifiers.add(mod);
+    } else heads.push(t.lc);
+  }
+  const specific = heads.filter((h) => !GENERIC_METRIC.has(h));
+  let rest = (specific.length ? specific : []).map(singular).join(' ');
+  const joinedAll = heads.join(' ');
+  if (METRIC_ALIASES[joinedAll]) rest = METRIC_ALIASES[joinedAll];
+  else if (METRIC_ALIASES[rest]) rest = METRIC_ALIASES[rest];
+  else if (heads.length && !specific.length) {
+    // only generic words ("price", "rate"): the entity's default quantity
+    return { qualifiers: [...qualifiers].sort() };
+  }
+  return { ...(rest ? { metric: rest } : {}), qualifiers: [...qualifiers].sort() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// subjects
+
+const ELECTION_CONTEXT = /\b(?:election|elections|elected|presidential|president|presidency|senate|senator|governor|gubernatorial|mayor|mayoral|congress|congressional|parliament|prime minister|chancellor|nominee|nomination|primary|caucus|candidate|democratic|republican|gop|party|ballot|vote)\b/i;
+const SPORTS_CONTEXT = /\b(?:game|match|vs\.?|versus|championship|champion|cup|league|series|bowl|playoffs?|finals?|tournament|open|grand prix|season|nba|nfl|mlb|nhl|mls|epl|ufc|atp|wta|fifa|uefa|team|pro (?:football|basketball|baseball|hockey))\b/i;
+
+function kindFor(tokens: readonly string[], canonicalKind: SubjectKind | undefined, company: boolean, words: readonly Tok[], context: string): SubjectKind {
+  if (canonicalKind) return canonicalKind;
+  if (company) return 'company';
+  if (words.some((w) => w.w.startsWith('$'))) return 'asset';
+  if (ELECTION_CONTEXT.test(context) && tokens.length >= 2 && tokens.length <= 4) return 'person';
+  if (SPORTS_CONTEXT.test(context)) return tokens.length <= 3 ? 'team' : 'other';
+  return 'other';
+}
+
+/** A subject from the words of a noun phrase (name words, then quantity words). */
+function fromWords(words: readonly Tok[], context: string): Subject | undefined {
+  if (!words.length) return undefined;
+  // the owner is the name words before the first quantity word; "US" is a name word
+  const firstMetric = words.findIndex((t) => isMetricWord(t) && !(t.cap && !METRIC_WORDS.has(t.lc) && !(t.lc in MODIFIERS)));
+  const nameWs = firstMetric < 0 ? words : words.slice(0, firstMetric);
+  const metricWs = firstMetric < 0 ? [] : words.slice(firstMetric).filter((t) => isMetricWord(t));
+  const { tokens, company } = nameTokens(nameWs);
+  const { metric, qualifiers } = metricOf(metricWs);
+  const text = words.map((w) => w.w + (w.poss ? "'s" : '')).join(' ');
+  if (!tokens.length && !metric) return undefined;
+  if (!tokens.length) return { kind: 'quantity', key: metric!, text, metric: metric!, ...(qualifiers.length ? { qualifiers } : {}) };
+  const canon = canonicalName(tokens);
+  const kind = metric ? 'quantity' : kindFor(tokens, canon.kind, company, nameWs, context);
+  const key = metric ? `${canon.key}/${metric}` : canon.key;
+  return {
+    kind, key, text, entity: canon.key,
+    ...(metric ? { metric } : {}),
+    ...(qualifiers.length ? { qualifiers } : {}),
+    names: canon.key === tokens.join(' ') ? [tokens] : [tokens, canon.key.split(' ')],
+  };
+}
+
+/** Text that names who or what (a Kalshi YES subtitle, a Polymarket group item title), not a threshold or a direction. */
+export function isNameLabel(s: string | undefined): s is string {
+  if (!s) return false;
+  const t = s.trim();
+  if (!t || t.length > 80 || /[\d$%€£¢<>≥≤=+]/.test(t)) return false;
+  if (!isUpper(t.match(/\p{L}/u)?.[0] ?? '')) return false;
+  const words = fold(t).split(/\s+/).filter(Boolean);
+  if (!words.length) return false;
+  return !words.every((w) => DIRECTIONS.has(w) || PREPS.has(w) || DETERMINERS.has(w));
+}
+
+/**
+ * A name label under a question that asks a quantity of it ("Which companies will IPO in 2026? —
+ * Stripe"): the label names the owner, the question the quantity.
+ */
+function withBaseMetric(s: Subject, base: string): Subject {
+  if (s.metric || s.members || !s.entity) return s;
+  const words = tokenize(base).filter((t) => METRIC_WORDS.has(t.lc) && !GENERIC_METRIC.has(t.lc));
+  const { metric, qualifiers } = metricOf(words);
+  if (!metric) return s;
+  return { ...s, kind: 'quantity', key: `${s.entity}/${metric}`, metric, ...(qualifiers.length ? { qualifiers } : {}) };
+}
+
+/** A name label as a whole (every word kept: "Democratic party", "Los Angeles L"). */
+function fromLabel(label: string, context: string): Subject | undefined {
+  const toks = tokenize(label.slice(0, 200)).filter((t) => !t.bar);
+  const parts: Tok[][] = [[]];
+  for (const t of toks) {
+    if (t.lc === 'and' || t.lc === '&' || t.lc === 'vs' || t.lc === 'v' || t.lc === 'versus') parts.push([]);
+    else parts[parts.length - 1]!.push(t);
+  }
+  const subs = parts.map((p) => fromWordsAll(p, context)).filter((x): x is Subject => x !== undefined);
+  if (subs.length > 1) return joint(subs, label);
+  return subs[0];
+}
+
+/** Every word of a label is part of the name, even lower-case ones, unless it is a quantity word. */
+function fromWordsAll(words: readonly Tok[], context: string): Subject | undefined {
+  if (!words.length) return undefined;
+  if (words.some(isMetricWord)) return fromWords(words, context);
+  const { tokens, company } = nameTokens(words);
+  if (!tokens.length) return undefined;
+  const canon = canonicalName(tokens);
+  return {
+    kind: kindFor(tokens, canon.kind, company, words, context), key: canon.key, text: words.map((w) => w.w).join(' '), entity: canon.key,
+    names: canon.key === tokens.join(' ') ? [tokens] : [tokens, canon.key.split(' ')],
+  };
+}
+
+function joint(members: readonly Subject[], text: string): Subject {
+  const kinds = new Set(members.map((m) => m.kind));
+  return { kind: kinds.size === 1 ? members[0]!.kind : 'other', key: members.map((m) => m.key).sort().join(' | '), text, members };
+}
+
+const MATCHUP_SEP = set('vs vs. v v. versus @ at');
+
+/** "A vs. B" / "A at B" anywhere in the title (each side a run of name words). */
+function matchup(toks: readonly Tok[], context: string): Subject | undefined {
+  for (let i = 1; i < toks.length - 1; i++) {
+    const sep = toks[i]!;
+    if (!MATCHUP_SEP.has(sep.lc) && sep.w !== '@') continue;
+    if (toks[i - 1]!.stop) continue;
+    let s = i - 1;
+    while (s - 1 >= 0 && nameWord(toks[s - 1]!) && !toks[s - 1]!.stop && i - s < 5) s--;
+    if (!nameWord(toks[s]!) && !/^[a-z]$/i.test(toks[s]!.w)) continue;
+    const left = toks.slice(s, i).filter((t) => nameWord(t) || /^[A-Z]$/.test(t.w));
+    // "at" is also a preposition: the left side must open the title or a clause
+    if (sep.lc === 'at' && s > 0 && !toks[s - 1]!.stop) continue;
+    const right: Tok[] = [];
+    for (let j = i + 1; j < toks.length && right.length < 5; j++) {
+      const t = toks[j]!;
+      if (!(nameWord(t) || (/^[A-Z]$/.test(t.w) && right.length > 0))) break;
+      right.push(t);
+      if (t.stop) break;
+    }
+    if (!left.length || !right.length) continue;
+    const a = fromWordsAll(left, context);
+    const b = fromWordsAll(right, context);
+    if (a && b) return joint([a, b], `${left.map((t) => t.w).join(' ')} ${sep.w} ${right.map((t) => t.w).join(' ')}`);
+  }
+  return undefined;
+}
+
+/**
+ * The subject of a question, read from its grammar. A Kalshi record title "<event> — <YES
+ * subtitle>" takes the subtitle when it names someone or something. undefined when the question
+ * names no subject the grammar can find (a hold for a human, never a pass).
+ */
+export function extractSubject(input: string): Subject | undefined {
+  const text = sanitizeText(input.slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT);
+  const dash = text.lastIndexOf(' — ');
+  const base = dash >= 0 ? text.slice(0, dash) : text;
+  const label = dash >= 0 ? text.slice(dash + 3) : undefined;
+  if (isNameLabel(label)) {
+    const s = fromLabel(label, base);
+    if (s) return withBaseMetric(s, base);
+  }
+  return fromQuestion(base);
+}
+
+function fromQuestion(text: string): Subject | undefined {
+  const toks = tokenize(text);
+  if (!toks.length) return undefined;
+  const m = matchup(toks, text);
+  if (m) return m;
+  let i = 0;
+  let wh = false;
+  if (WH.has(toks[0]!.lc)) {
+    // "How high will Bitcoin get", "What will the unemployment rate be"
+    wh = true;
+    const aux = toks.findIndex((t, k) => k > 0 && k < 5 && AUX.has(t.lc));
+    if (aux < 0) return undefined;
+    i = aux + 1;
+  } else if (AUX.has(toks[0]!.lc)) i = 1;
+  const np = nounPhrase(toks, i);
+  // "A and B sign …": a joint subject
+  const conj = toks[np.end];
+  if (np.words.length && conj && (conj.lc === 'and' || conj.lc === '&') && !np.words[np.words.length - 1]!.stop) {
+    const np2 = nounPhrase(toks, np.end + 1);
+    const a = fromWords(np.words, text);
+    const b = fromWords(np2.words, text);
+    if (a && b) return joint([a, b], `${a.text} and ${b.text}`);
+  }
+  const verb = toks[np.end];
+  if (verb && OBJECT_VERBS.has(verb.lc)) {
+    const obj = nounPhrase(toks, np.end + 1);
+    const o = obj.words.length && obj.words.some(nameWord) ? fromWords(obj.words, text) : undefined;
+    if (o) return o;
+    if (wh) return undefined; // "Who will Trump nominate …?": the subject is what is asked
+  }
+  return fromWords(np.words, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// rounds
+
+const PARTY_RE = /\b(democratic|democrats?|dem|republican|republicans|gop|labour|conservative|liberal|green)\b/i;
+const partyOf = (t: string): string | undefined => {
+  const m = PARTY_RE.exec(t);
+  return m ? (PARTIES[m[1]!.toLowerCase()] ?? m[1]!.toLowerCase()).replace(/ party$/, '') : undefined;
+};
+const officeOf = (t: string): string | undefined => {
+  if (/\b(?:vice[- ]president(?:ial)?|vp)\b/i.test(t)) return 'vp';
+  if (/\bpresiden(?:t|tial|cy)\b/i.test(t)) return 'president';
+  if (/\bsenat(?:e|or|orial)\b/i.test(t)) return 'senate';
+  if (/\b(?:governor|gubernatorial)\b/i.test(t)) return 'governor';
+  if (/\bmayor(?:al)?\b/i.test(t)) return 'mayor';
+  if (/\bprime minister\b/i.test(t)) return 'pm';
+  if (/\b(?:house|congress(?:ional)?)\b/i.test(t)) return 'house';
+  return undefined;
+};
+
+/** Stages an election or tournament question can be about, most specific first. */
+const STAGES: readonly [RegExp, Stage | 'round-of', 'election' | 'any'][] = [
+  [/\brun-?offs?\b/i, 'runoff', 'any'],
+  [/\b(?:first|1st)[- ]round\b|\bround (?:1|one)\b/i, 'round1', 'any'],
+  [/\b(?:second|2nd)[- ]round\b|\bround (?:2|two)\b/i, 'round2', 'any'],
+  [/\bround of (\d{1,3})\b/i, 'round-of', 'any'],
+  [/\bprimar(?:y|ies)\b|\bcaucus(?:es)?\b/i, 'primary', 'election'],
+  [/\bnomination\b|\bnominee\b/i, 'nomination', 'election'],
+  [/\bsemi-?finals?\b/i, 'semifinal', 'any'],
+  [/\bquarter-?finals?\b/i, 'quarterfinal', 'any'],
+  [/\bgroup stage\b/i, 'group', 'any'],
+  [/\bfinal\b/i, 'final', 'any'],
+];
+const GENERAL = /\b(?:general election|elections?|presidency|elected|mayoral|gubernatorial|race)\b|\bwin the (?:white house|presidency)\b/i;
+const OVERALL = /\b(?:overall|winner|champions?|championship|title)\b/i;
+const STRONG_ELECTION: ReadonlySet<Stage> = new Set(['primary', 'runoff', 'round1', 'round2', 'nomination']);
+
+/** The election or tournament stage a question is about; undefined when it names none. */
+export function extractRound(input: string): Round | undefined {
+  const text = sanitizeText(input.slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT);
+  const election = ELECTION_CONTEXT.test(text);
+  const party = election ? partyOf(text) : undefined;
+  const office = election ? officeOf(text) : undefined;
+  const extra = { ...(party ? { party } : {}), ...(office ? { office } : {}) };
+  for (const [re, stage, ctx] of STAGES) {
+    const m = re.exec(text);
+    if (!m || (ctx === 'election' && !election)) continue;
+    const st: Stage = stage === 'round-of' ? `round-of-${Number(m[1])}` : stage;
+    return { stage: st, ...(STRONG_ELECTION.has(st) ? extra : office ? { office } : {}), text: m[0] };
+  }
+  const g = election ? GENERAL.exec(text) : null;
+  if (g) return { stage: 'general', ...(office ? { office } : {}), text: g[0] };
+  const o = OVERALL.exec(text);
+  if (o) return { stage: 'overall', text: o[0] };
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// records and the guard
+
+/** What the subject guard reads of a record; `subjectText` is the venue's own label of the subject when the record carries it. */
+export type SubjectInput = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'outcomes'> & { readonly subjectText?: string };
+
+const YES_NO = /^\s*(?:yes|no)\s*$/i;
+
+/** Longer forms of a name that the record's own rules text uses ("Lakers" → "Los Angeles Lakers"). */
+function withAliases(s: Subject, rules: string): Subject {
+  if (s.members) return { ...s, members: s.members.map((m) => withAliases(m, rules)) };
+  if (!s.names?.length) return s;
+  const runs: string[][] = [];
+  const toks = tokenize(sanitizeText(rules.slice(0, MAX_RULES * 2)).slice(0, MAX_RULES));
+  for (let i = 0; i < toks.length; i++) {
+    if (!nameWord(toks[i]!)) continue;
+    const run: Tok[] = [];
+    while (i < toks.length && run.length < 5 && (nameWord(toks[i]!) || (/^[A-Z]$/.test(toks[i]!.w) && run.length > 0))) {
+      run.push(toks[i]!);
+      if (toks[i]!.stop || toks[i]!.poss) break;
+      i++;
+    }
+    const { tokens } = nameTokens(run);
+    if (tokens.length > 1) runs.push(tokens);
+  }
+  const names = [...s.names];
+  const seen = new Set(names.map((n) => n.join(' ')));
+  for (const r of runs) {
+    if (names.length >= 6) break;
+    if (seen.has(r.join(' '))) continue;
+    if (s.names.some((n) => r.length > n.length && namesAgree(n, r))) {
+      names.push(r);
+      seen.add(r.join(' '));
+    }
+  }
+  return { ...s, names };
+}
+
+/**
+ * A record's subject: the venue's subject label when present (`subjectText`), else a Kalshi
+ * title's YES subtitle, else the question's grammar; a head-to-head from the title or from two
+ * named outcomes ("Lakers" / "Celtics"); names expanded by the record's own rules text.
+ */
+export function subjectOf(r: SubjectInput): Subject | undefined {
+  const title = r.title.slice(0, MAX_TEXT);
+  let s: Subject | undefined;
+  if (isNameLabel(r.subjectText)) {
+    const l = fromLabel(r.subjectText, title);
+    s = l ? withBaseMetric(l, title) : undefined;
+  }
+  s ??= extractSubject(title);
+  const named = r.outcomes.length === 2 && r.outcomes.every((o) => !YES_NO.test(o) && isNameLabel(o));
+  if (named && !s?.members) {
+    const ms = r.outcomes.map((o) => fromLabel(o, title)).filter((x): x is Subject => x !== undefined);
+    if (ms.length === 2) s = joint(ms, r.outcomes.join(' vs '));
+  }
+  return s ? withAliases(s, r.rulesText) : undefined;
+}
+
+/** The normalised subject key of a record, for blocking (undefined when unknown). */
+export function subjectKey(r: SubjectInput): string | undefined {
+  return subjectOf(r)?.key;
+}
+
+/** Words of a record's subject worth indexing for blocking (surnames, nicknames, cities, quantities). */
+export function subjectTokens(r: SubjectInput): string[] {
+  const s = subjectOf(r);
+  if (!s) return [];
+  const out = new Set<string>();
+  const walk = (x: Subject): void => {
+    for (const n of x.names ?? []) for (const t of n) if (t.length > 2) out.add(t);
+    if (x.metric) out.add(x.metric);
+    for (const m of x.members ?? []) walk(m);
+  };
+  walk(s);
+  return [...out].sort();
+}
+
+type Agreement = { readonly is: 'agree' | 'differ' | 'unsure'; readonly why: string };
+const agree = (why: string): Agreement => ({ is: 'agree', why });
+const differ = (why: string): Agreement => ({ is: 'differ', why });
+const unsure = (why: string): Agreement => ({ is: 'unsure', why });
+
+const namesOf = (s: Subject): readonly (readonly string[])[] => s.names ?? (s.entity ? [s.entity.split(' ')] : []);
+const entitiesAgree = (a: Subject, b: Subject): boolean => namesOf(a).some((x) => namesOf(b).some((y) => namesAgree(x, y)));
+const isAcronym = (s: Subject): boolean => namesOf(s).length === 1 && namesOf(s)[0]!.length === 1 && /^[A-Z]{2,5}$/.test(s.text.replace(/^\$/, ''));
+
+function qualifiersAgree(a: Subject, b: Subject): boolean {
+  const qa = new Set(a.qualifiers ?? []);
+  const qb = new Set(b.qualifiers ?? []);
+  if (qa.has('core') !== qb.has('core')) return false;
+  const period = (q: Set<string>): string[] => [...q].filter((x) => x !== 'core');
+  const pa = period(qa);
+  const pb = period(qb);
+  return !pa.length || !pb.length || pa.some((x) => pb.includes(x));
+}
+
+/** Two single (not head-to-head) subjects. */
+function compareSingle(a: Subject, b: Subject): Agreement {
+  if (a.metric && b.metric) {
+    if (a.metric !== b.metric) return differ(`quantity differs: ${a.metric} vs ${b.metric}`);
+    if (!qualifiersAgree(a, b)) return differ(`quantity differs: ${a.key}[${(a.qualifiers ?? []).join(',')}] vs ${b.key}[${(b.qualifiers ?? []).join(',')}]`);
+  }
+  if (a.entity && b.entity) {
+    if (!entitiesAgree(a, b)) {
+      if (isAcronym(a) || isAcronym(b)) return unsure(`"${a.text}" and "${b.text}" may be a ticker and a name`);
+      return differ(`subject differs: "${a.text}" vs "${b.text}"`);
+    }
+  }
+  if (!!a.metric !== !!b.metric) {
+    const [m, o] = a.metric ? [a, b] : [b, a];
+    // an asset's quantity is its price; a quantity with no owner against an owner with no quantity says nothing
+    if (o.kind !== 'asset' || !m.entity) return unsure(`quantity "${m.metric}" named on one side only ("${m.text}" vs "${o.text}")`);
+  }
+  if (!a.entity !== !b.entity && !(a.metric && b.metric)) return unsure(`"${a.text}" vs "${b.text}" not comparable`);
+  return agree(`same subject: "${a.text}" ~ "${b.text}"`);
+}
+
+/** Every name of the subject (or of a side) is one word: a nickname or a city alone. */
+const thin = (s: Subject): boolean => (s.members ? s.members.some(thin) : namesOf(s).every((n) => n.length === 1));
+
+function compare(a: Subject, b: Subject): Agreement {
+  if (a.members && b.members) {
+    const [x1, x2] = a.members;
+    const [y1, y2] = b.members;
+    if (a.members.length !== 2 || b.members.length !== 2) return a.key === b.key ? agree('same members') : unsure(`"${a.text}" vs "${b.text}"`);
+    const ok = (p: Subject, q: Subject): boolean => compareSingle(p, q).is === 'agree';
+    if ((ok(x1!, y1!) && ok(x2!, y2!)) || (ok(x1!, y2!) && ok(x2!, y1!))) return agree(`same sides: "${a.text}" ~ "${b.text}"`);
+    const any = [ok(x1!, y1!), ok(x1!, y2!), ok(x2!, y1!), ok(x2!, y2!)].some(Boolean);
+    // one side the same and the other not: another game of the same team
+    if (any) return differ(`one side differs: "${a.text}" vs "${b.text}"`);
+    // nothing matches: a nickname against a city ("Celtics" / "Boston") cannot be told apart from another game
+    return thin(a) || thin(b) ? unsure(`sides not comparable: "${a.text}" vs "${b.text}"`) : differ(`sides differ: "${a.text}" vs "${b.text}"`);
+  }
+  if (a.members || b.members) {
+    const [pair, one] = a.members ? [a, b] : [b, a];
+    const hit = pair.members!.map((m) => compareSingle(m, one));
+    if (hit.some((h) => h.is === 'agree')) return agree(`"${one.text}" is a side of "${pair.text}"`);
+    if (hit.some((h) => h.is === 'unsure') || thin(pair) || thin(one)) return unsure(`"${one.text}" vs "${pair.text}"`);
+    return differ(`"${one.text}" is not a side of "${pair.text}"`);
+  }
+  return compareSingle(a, b);
+}
+
+/** The subject (or one of its sides) is named in the other record's title. */
+function mentioned(s: Subject, title: string): boolean {
+  const other = tokenize(title.slice(0, MAX_TEXT));
+  const runs: string[][] = [];
+  for (let i = 0; i < other.length; i++) {
+    if (!nameWord(other[i]!)) continue;
+    const run: Tok[] = [];
+    while (i < other.length && nameWord(other[i]!) && run.length < 5) {
+      run.push(other[i]!);
+      if (other[i]!.stop || other[i]!.poss) break;
+      i++;
+    }
+    runs.push(nameTokens(run).tokens);
+  }
+  const names = s.members ? s.members.flatMap(namesOf) : namesOf(s);
+  return names.length > 0 && names.some((n) => runs.some((r) => namesAgree(n, r)));
+}
+
+const pass = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'pass', reason });
+const fail = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'fail', reason });
+const flag = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'flag', reason });
+
+function subjectResult(a: SubjectInput, b: SubjectInput): GuardResult {
+  const sa = subjectOf(a);
+  const sb = subjectOf(b);
+  if (!sa || !sb) {
+    const unknown = [sa ? '' : a.venue, sb ? '' : b.venue].filter(Boolean).join(' and ');
+    return flag('subject', `subject unknown on ${unknown}: a human must confirm who or what the questions are about`);
+  }
+  const c = compare(sa, sb);
+  if (c.is === 'agree') return pass('subject', c.why);
+  if (c.is === 'unsure') return flag('subject', c.why);
+  // the grammar may have taken the actor on one side and the object on the other ("Will Trump
+  // nominate X" / "Will X be nominated by Trump"): both named in both titles is a hold, not a rejection
+  if (mentioned(sa, b.title) && mentioned(sb, a.title)) return flag('subject', `${c.why}, but each title names the other's subject`);
+  return fail('subject', c.why);
+}
+
+const showRound = (r: Round): string => [r.party, r.office, r.stage].filter(Boolean).join(' ');
+
+function roundResult(a: SubjectInput, b: SubjectInput): GuardResult {
+  const ra = extractRound(a.title);
+  const rb = extractRound(b.title);
+  if (!ra && !rb) return pass('round', 'no election or tournament stage named');
+  const weak = (r: Round | undefined): boolean => !r || r.stage === 'general' || r.stage === 'overall';
+  if (ra && rb) {
+    if (ra.party && rb.party && ra.party !== rb.party) return fail('round', `party differs: ${showRound(ra)} vs ${showRound(rb)}`);
+    if (ra.office && rb.office && ra.office !== rb.office) {
+      return fail('round', `office differs: ${showRound(ra)} vs ${showRound(rb)}`);
+    }
+  }
+  if (weak(ra) && weak(rb)) return pass('round', `final result on both (${ra ? showRound(ra) : 'unqualified'} vs ${rb ? showRound(rb) : 'unqualified'})`);
+  if (ra && rb && ra.stage === rb.stage) return pass('round', `same stage: ${showRound(ra)}`);
+  const [strong, other] = weak(ra) ? [rb!, ra] : [ra!, rb];
+  if (!other) return flag('round', `stage "${strong.text}" named on one side only`);
+  if (other.stage === 'general' || other.stage === 'overall') {
+    // an election stage against the final result is another question; a tournament final against "win the title" may not be
+    return STRONG_ELECTION.has(strong.stage)
+      ? fail('round', `${showRound(strong)} vs ${showRound(other)}`)
+      : flag('round', `${showRound(strong)} vs ${showRound(other)}: a human must confirm`);
+  }
+  const pn = new Set([ra!.stage, rb!.stage]);
+  if (pn.has('primary') && pn.has('nomination')) return flag('round', `primary vs nomination (${showRound(ra!)} vs ${showRound(rb!)}): usually the same contest, a human must confirm`);
+  return fail('round', `stage differs: ${showRound(ra!)} vs ${showRound(rb!)}`);
+}
+
+/**
+ * Subject and round of a pair. 'subject': both known and different → fail (the model cannot
+ * override it); both known and the same → pass; either unknown, or a comparison the alias rules
+ * cannot settle → flag. 'round': different stages (or parties, or offices) → fail; a stage on one
+ * side only → flag; an election stage (primary, nomination, runoff, a numbered round) against the
+ * final result → fail; the same stage, or the final result on both sides → pass.
+ */
+export function subjectGuard(a: SubjectInput, b: SubjectInput): GuardResult[] {
+  return [subjectResult(a, b), roundResult(a, b)];
+}
