@@ -4,13 +4,17 @@
  *
  *   decision ─► planExecution ─► machine ─► write transitions (executions + execution_events) ─► act (place/status/cancel) ─► answer ─► machine …
  *
- * - **Write-ahead**: every transition is written to the database (one transaction: the row and
+ * - **Write-ahead**: every transition is written to the database (one statement: the row and
  *   its events) BEFORE the orders it names are sent. A crash leaves a record of every order that
- *   may exist at a venue.
+ *   may exist at a venue. A new execution's first write is an insert that does nothing when the
+ *   id is already on record (no lookup before it): the decision → first order path waits for the
+ *   signing (brokers with `prepare`) and one database round trip.
  * - **Idempotent ids**: client order ids are `(execution id, role, attempt)`; the execution id is
  *   a hash of the edge id, so the same decision twice is one execution.
  * - **Unknown outcomes** (lost ack, timeout, transport error) are reconciled with
- *   `broker.status`, never assumed filled or not.
+ *   `broker.status` (with backoff, each call given at least the broker's HTTP timeout), then one
+ *   cancel whose answer is booked, never assumed filled or not. Still unknown: the execution is
+ *   parked, non-terminal and alerted, its pair blocked; recovery asks again.
  * - **Recovery** ({@link Executor.start}): open executions are reloaded and reconciled against the
  *   brokers, to the end, before any new decision is taken.
  * - **Kill switch**: new executions are blocked and every open order is cancelled. Executions in
@@ -25,10 +29,10 @@ import type { Execution, ExecutionEvent, ExecutionState, Fill, OrderAck, OrderRe
 import type { Micros } from '../../schema/money.js';
 import type { LegIndex, Venue } from '../../schema/venue.js';
 import { log } from '../log.js';
-import { getExecution, openExecutions, writeExecution } from '../store/repos/executions.js';
+import { insertExecution, openExecutions, writeExecution } from '../store/repos/executions.js';
 import { OrderNotFoundError, OrderRejectedError, type Broker } from '../venues/broker.js';
 import { planExecution } from './plan.js';
-import { DEFAULT_MACHINE_CONFIG, initialMachine, isTerminal, netQty, step, type Command, type Machine, type MachineConfig, type MachineEvent, type Transition } from './stateMachine.js';
+import { DEFAULT_MACHINE_CONFIG, initialMachine, isParked, isTerminal, netQty, step, type Command, type Machine, type MachineConfig, type MachineEvent, type Transition } from './stateMachine.js';
 
 export interface ExecutorOptions {
   readonly pool: pg.Pool;
@@ -45,6 +49,11 @@ export interface ExecutorOptions {
   /** false: nothing is sent until {@link Executor.arm} (live mode waits for an admin); default true */
   readonly armed?: boolean;
   /**
+   * The shortest time a status or cancel is given before its outcome counts as unknown, ms, for
+   * brokers that do not tell their HTTP timeout ({@link Broker.requestTimeoutMs}). Default 5_000.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
    * Tests only (the crash soak, tests/execution/crash.int.spec.ts): called synchronously after a
    * step's transitions are written ('written', before its orders are sent) and after a venue
    * answered a command ('sent', before the answer is fed back and written). Production leaves it unset.
@@ -58,14 +67,8 @@ export interface TransitionDetail {
   readonly command?: OrderCommand;
 }
 
-/**
- * A broker that can sign an order before it is sent and tell its venue order id (Polymarket: the
- * order hash; there is no client order id to look it up by after a restart). Optional: the
- * executor writes that id ahead, with the transition that names the order.
- */
-interface PreparingBroker {
-  prepare?(order: OrderRequest): Promise<string | undefined>;
-  /** fills the venue reported while we were not listening, emitted on fills$ (Polymarket) */
+/** A broker that can fetch the fills the venue reported while we were not listening, emitted on fills$ (Polymarket). */
+interface FillReconcilingBroker {
   reconcileFills?(sinceMs: number): Promise<number>;
 }
 
@@ -88,6 +91,8 @@ export interface ExecutorCounters {
   failed: number;
   alerts: number;
   recovered: number;
+  /** executions left non-terminal with an order of unknown outcome (alerted; recovery asks again) */
+  parked: number;
 }
 
 /** The execution id of an edge: the same decision twice is one execution. */
@@ -99,7 +104,7 @@ const toRecord = (m: Machine, now: number): Execution => ({
 });
 
 export class Executor {
-  readonly counters: ExecutorCounters = { submitted: 0, skipped: 0, busy: 0, blocked: 0, hedged: 0, unwound: 0, failed: 0, alerts: 0, recovered: 0 };
+  readonly counters: ExecutorCounters = { submitted: 0, skipped: 0, busy: 0, blocked: 0, hedged: 0, unwound: 0, failed: 0, alerts: 0, recovered: 0, parked: 0 };
   private readonly updates = new Subject<Execution>();
   /** every written state of every execution */
   readonly executions$: Observable<Execution> = this.updates.asObservable();
@@ -110,8 +115,10 @@ export class Executor {
   private readonly busyPairs = new Set<string>();
   /** place calls not yet answered, by client order id (a late answer may still land) */
   private readonly placing = new Map<string, Promise<unknown>>();
+  /** parked executions (unknown outcome) by id: their pairs stay blocked until an answer ends them */
+  private readonly parked = new Map<string, Machine>();
   private killed = false;
-  private armed: boolean;
+  private isArmed: boolean;
   private ready = false;
   private readonly cfg: MachineConfig;
   private readonly now: () => number;
@@ -119,12 +126,35 @@ export class Executor {
   constructor(private readonly o: ExecutorOptions) {
     this.cfg = o.machine ?? DEFAULT_MACHINE_CONFIG;
     this.now = o.now ?? Date.now;
-    this.armed = o.armed ?? true;
+    this.isArmed = o.armed ?? true;
   }
 
   /** Allows orders (live mode: an admin's decision). */
   arm(on = true): void {
-    this.armed = on;
+    this.isArmed = on;
+  }
+
+  /** Whether orders may be sent ({@link arm}). */
+  get armed(): boolean {
+    return this.isArmed;
+  }
+
+  /** Ids of the executions parked with an order of unknown outcome (see {@link recheckParked}). */
+  get parkedExecutions(): readonly string[] {
+    return [...this.parked.keys()];
+  }
+
+  /**
+   * Asks the venues again about every parked execution (a fresh reconcile budget, as recovery
+   * does); resolves with their records after. An admin or a timer may call it; recovery does too.
+   */
+  async recheckParked(): Promise<Execution[]> {
+    const out: Execution[] = [];
+    for (const [id, m] of [...this.parked]) {
+      this.parked.delete(id);
+      out.push(await this.drive(m, { type: 'resume', now: this.now() }));
+    }
+    return out;
   }
 
   /**
@@ -162,7 +192,7 @@ export class Executor {
 
   /** Fills reported while we were down, for brokers that can fetch them (emitted on their fills$ for the ledger). */
   private async reconcileFills(sinceMs: number): Promise<void> {
-    for (const b of Object.values(this.o.brokers) as (Broker & PreparingBroker)[]) {
+    for (const b of Object.values(this.o.brokers) as (Broker & FillReconcilingBroker)[]) {
       if (!b.reconcileFills) continue;
       await b.reconcileFills(sinceMs).catch((err: unknown) => log.error({ err, venue: b.venue }, 'recovery: fills unavailable'));
     }
@@ -226,16 +256,16 @@ export class Executor {
   /** Acts on an accepted decision; resolves with the execution's final record (undefined when not acted on). */
   async submit(d: RiskDecision): Promise<Execution | undefined> {
     if (!d.accepted) return undefined;
-    if (this.killed || !this.ready || !this.armed) {
+    if (this.killed || !this.ready || !this.isArmed) {
       this.counters.blocked++;
-      log.info({ edgeId: d.edge.edgeId, killed: this.killed, ready: this.ready, armed: this.armed }, 'execution blocked');
+      log.info({ edgeId: d.edge.edgeId, killed: this.killed, ready: this.ready, armed: this.isArmed }, 'execution blocked');
       return undefined;
     }
     const executionId = executionIdOf(d.edge.edgeId);
     const inFlight = this.running.get(executionId);
     if (inFlight) return inFlight;
-    // one execution per pair at a time: the next decision sees its exposure
-    if (this.busyPairs.has(d.edge.pairId)) {
+    // one execution per pair at a time: the next decision sees its exposure (a parked one too)
+    if (this.busyPairs.has(d.edge.pairId) || [...this.parked.values()].some((m) => m.plan.pairId === d.edge.pairId)) {
       this.counters.busy++;
       return undefined;
     }
@@ -248,12 +278,12 @@ export class Executor {
   }
 
   private async submitNew(d: RiskDecision, executionId: string): Promise<Execution | undefined> {
-    if (await getExecution(this.o.pool, executionId)) return undefined;
+    // no lookup here: the first write inserts or finds the id on record (then nothing is sent)
     const missing = d.edge.legs.map((l) => l.venue).filter((v) => !this.o.brokers[v]);
     const planned = missing.length
       ? ({ ok: false, reason: `no broker for ${missing.join(', ')}` } as const)
       : planExecution(d.edge, {
-          executionId, rules: this.o.rules, lossCapMicros: this.o.lossCapMicros, now: this.now(),
+          executionId, rules: this.rules, lossCapMicros: this.o.lossCapMicros, now: this.now(),
           ...(this.o.followerLeg?.(d.edge.pairId) !== undefined ? { followerLeg: this.o.followerLeg(d.edge.pairId)! } : {}),
           ...(this.o.venueLatencyMs ? { venueLatencyMs: this.o.venueLatencyMs } : {}),
         });
@@ -262,15 +292,20 @@ export class Executor {
       log.info({ edgeId: d.edge.edgeId, reason: planned.reason }, 'not an executable opportunity');
       return undefined;
     }
-    this.counters.submitted++;
-    const run = this.drive(initialMachine(planned.plan), { type: 'start', now: this.now() });
+    const run = this.drive(initialMachine(planned.plan), { type: 'start', now: this.now() }, true);
     this.running.set(executionId, run);
     try {
       return await run;
+    } catch (err) {
+      if (err === ON_RECORD) return undefined;
+      throw err;
     } finally {
       this.running.delete(executionId);
     }
   }
+
+  /** The broker's own rules for a market when it knows them (Polymarket's per-market minimum and tick), else the configured ones. */
+  private readonly rules = (venue: Venue, marketId: string): TradingRules => this.o.brokers[venue]?.rules?.(marketId) ?? this.o.rules(venue, marketId);
 
   /** The kill switch: on = block new executions and cancel every open order (at every broker). */
   async setKillSwitch(on: boolean): Promise<void> {
@@ -299,7 +334,8 @@ export class Executor {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async persist(m: Machine, transitions: readonly Transition[]): Promise<Execution> {
+  /** `fresh`: the first write of a new execution (an insert; throws {@link ON_RECORD} when the id is already on record). */
+  private async persist(m: Machine, transitions: readonly Transition[], fresh = false): Promise<Execution> {
     const id = m.plan.executionId;
     let seq = this.seqs.get(id) ?? 0;
     const events: ExecutionEvent[] = transitions.map((t) => ({
@@ -309,9 +345,14 @@ export class Executor {
     // the write must land before anything is sent: retry briefly, then stop this execution loudly
     for (let attempt = 1; ; attempt++) {
       try {
-        await writeExecution(this.o.pool, rec, events);
+        if (!fresh) await writeExecution(this.o.pool, rec, events);
+        else if (!(await insertExecution(this.o.pool, rec, events))) {
+          log.info({ executionId: id }, 'execution already on record: not sent again');
+          throw ON_RECORD;
+        }
         break;
       } catch (err) {
+        if (err === ON_RECORD) throw err;
         if (attempt >= WRITE_ATTEMPTS) {
           this.alert(`${id}: write-ahead failed in ${m.state} (${netQty(m.progress)} unhedged millionths on record): execution stopped, reconcile by hand`);
           throw err;
@@ -327,16 +368,22 @@ export class Executor {
     return rec;
   }
 
-  /** Steps the machine to its end: write ahead, then act, then feed the answer back. */
-  private async drive(m: Machine, first: MachineEvent): Promise<Execution> {
+  /**
+   * Steps the machine to its end (or until it is parked): write ahead, then act, then feed the
+   * answer back. `fresh`: a new execution (its first write is an insert).
+   */
+  private async drive(m: Machine, first: MachineEvent, fresh = false): Promise<Execution> {
     let ev = first;
     let rec = toRecord(m, this.now());
     for (;;) {
       const s = step(m, ev, this.cfg);
+      // sign first (the venue order id must be in the write-ahead row), then write, then send
       m = await this.prepare(s.machine, s.commands);
       // write-ahead: a failed write stops here, before any order is sent
       if (s.transitions.length) {
-        rec = await this.persist(m, s.transitions);
+        rec = await this.persist(m, s.transitions, fresh);
+        if (fresh) this.counters.submitted++;
+        fresh = false;
         this.o.onTransition?.(m, 'written', { transitions: s.transitions });
       }
       const acts: OrderCommand[] = [];
@@ -345,9 +392,17 @@ export class Executor {
         else acts.push(c);
       }
       if (isTerminal(m)) {
-        for (const c of acts) void this.act(c, m);
+        // the machine ends with no order in flight; should a command come with it, it is still
+        // sent and its answer logged (never fire-and-forget)
+        for (const c of acts) log.error({ executionId: m.plan.executionId, command: c, answer: await this.act(c, m) }, 'command after the end of an execution');
         this.counters[m.state as 'hedged' | 'unwound' | 'failed']++;
         log.info({ executionId: m.plan.executionId, state: m.state, reason: m.reason, netQty: netQty(m.progress) }, 'execution ended');
+        return rec;
+      }
+      if (isParked(m, this.cfg)) {
+        this.parked.set(m.plan.executionId, m);
+        this.counters.parked++;
+        log.error({ executionId: m.plan.executionId, state: m.state, reason: m.reason, netQty: netQty(m.progress) }, 'execution parked: outcome unknown');
         return rec;
       }
       const last = acts.at(-1);
@@ -369,7 +424,7 @@ export class Executor {
   private async prepare(m: Machine, commands: readonly Command[]): Promise<Machine> {
     for (const c of commands) {
       if (c.type !== 'place') continue;
-      const b = this.o.brokers[c.venue] as (Broker & PreparingBroker) | undefined;
+      const b = this.o.brokers[c.venue];
       if (!b?.prepare) continue;
       // a failure here is the place's to report (the same checks run again there)
       const id = await b.prepare(c.order).catch(() => undefined);
@@ -398,9 +453,15 @@ export class Executor {
     const cur = m.progress[role].current;
     const venueOrderId = c.type !== 'place' && cur?.clientOrderId === c.clientOrderId ? cur.venueOrderId : undefined;
     const ref = venueOrderId ? { venueOrderId } : { clientOrderId: c.type === 'place' ? c.order.clientOrderId : c.clientOrderId };
+    if (c.type === 'status' && c.delayMs > 0) await sleep(c.delayMs);
     if (c.type !== 'place') await this.settled(c.clientOrderId);
     const call = c.type === 'place' ? this.track(c.order.clientOrderId, broker.place(c.order)) : c.type === 'status' ? broker.status(ref) : broker.cancel(ref);
-    const ev = await this.answer(c, call, m.progress.deadline);
+    // a place keeps the state's deadline (then it is asked about); a status or cancel gets at
+    // least the broker's HTTP timeout (a cancel may take a status, the cancel and a status)
+    const http = broker.requestTimeoutMs ?? this.o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const left = m.progress.deadline - this.now();
+    const ms = c.type === 'place' ? left : Math.max(left, c.type === 'cancel' ? CANCEL_REQUESTS * http : http);
+    const ev = await this.answer(c, call, ms);
     this.o.onTransition?.(m, 'sent', { transitions: [], command: c });
     return ev;
   }
@@ -429,11 +490,11 @@ export class Executor {
     clearTimeout(timer);
   }
 
-  private async answer(c: OrderCommand, call: Promise<OrderAck>, deadline: number): Promise<MachineEvent> {
+  private async answer(c: OrderCommand, call: Promise<OrderAck>, ms: number): Promise<MachineEvent> {
     const role = c.role;
     const clientOrderId = c.type === 'place' ? c.order.clientOrderId : c.clientOrderId;
     try {
-      const ack = await withDeadline(call, Math.max(1, deadline - this.now()));
+      const ack = await withDeadline(call, Math.max(1, ms));
       if (ack === TIMED_OUT) return { type: 'unknown', role, now: this.now() };
       // asked by venue id, a venue without client ids answers with its own: it is this order
       return { type: 'ack', role, ack: ack.clientOrderId === clientOrderId ? ack : { ...ack, clientOrderId }, now: this.now() };
@@ -448,6 +509,12 @@ export class Executor {
 
 export type OrderCommand = Exclude<Command, { type: 'alert' }>;
 const WRITE_ATTEMPTS = 3;
+/** the broker's HTTP timeout when it does not tell it (both live brokers default to 5 s), ms */
+const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+/** requests a cancel may make (a status, the cancel, a status: Polymarket) */
+const CANCEL_REQUESTS = 3;
+/** the first write found the execution id on record: nothing is sent */
+const ON_RECORD = Symbol('execution already on record');
 /** the longest a status waits for the same order's unanswered place call, ms */
 const PLACE_SETTLE_MS = 30_000;
 const TIMED_OUT = Symbol('timed out');

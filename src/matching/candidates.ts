@@ -55,7 +55,8 @@ export interface CandidateOptions {
   /** how far an event date may pass the other market's settlement backstop, days (default 1) */
   readonly backstopGraceDays?: number;
   /**
-   * Normalised subject of a market, for blocking across categories (equal keys = same subject).
+   * Normalised subject of a market, for blocking across categories (equal keys = same subject; the
+   * title-token overlap still admits a pair whose keys differ).
    * LEAD (issue 14): default it to `subjectKey` from src/matching/subject.ts (M3) once that file
    * exists (see `subjectKeyDefault` below); until then the title-token fallback alone decides.
    */
@@ -177,11 +178,12 @@ function agreement(a: readonly (string | number)[], b: readonly (string | number
 }
 
 /**
- * Same subject? Equal subject keys when both sides have one (different keys: no); else at least
- * two significant title tokens shared, covering `minOverlap` of the smaller set.
+ * Same subject? Equal subject keys (when both sides have one), or at least two significant title
+ * tokens shared, covering `minOverlap` of the smaller set. Either suffices: blocking only ever adds
+ * recall here; the subject guard decides later whether the subjects really agree.
  */
 function subjectsAgree(a: Prepared, b: Prepared, minOverlap: number): boolean {
-  if (a.subject !== undefined && b.subject !== undefined) return a.subject === b.subject;
+  if (a.subject !== undefined && a.subject === b.subject) return true;
   const [small, large] = a.subjectTokens.length <= b.subjectTokens.length ? [a.subjectTokens, b.subjectTokens] : [b.subjectTokens, a.subjectTokens];
   if (!small.length) return false;
   let inter = 0;

@@ -26,10 +26,10 @@ import { alwaysEquivalent, loadRecordedAnswers, oraclePolicy, startLlmServer, ty
 import type { Config } from '../config.js';
 import { legsKey } from '../control/pairs.js';
 import { NonRetryableError } from '../errors.js';
-import { kalshiMarketRecord, kalshiTextFlags } from '../venues/kalshi/market.js';
-import { toMarketInfo as kalshiMarketInfo, type KalshiSeriesInfo } from '../venues/kalshi/restMap.js';
+import { kalshiRecordFromWire, kalshiTextFlags } from '../venues/kalshi/market.js';
+import { toMarketInfo as kalshiMarketInfo } from '../venues/kalshi/restMap.js';
 import { EventWire, MarketWire, SeriesWire } from '../venues/kalshi/restSchemas.js';
-import { polyMarketRecord, polyTextFlags } from '../venues/polymarket/market.js';
+import { polyRecordFromGamma, polyTextFlags } from '../venues/polymarket/market.js';
 import { toMarketInfo as polyMarketInfo } from '../venues/polymarket/restMap.js';
 import { GammaMarketSchema } from '../venues/polymarket/restSchemas.js';
 import type { CandidateOptions } from './candidates.js';
@@ -92,26 +92,15 @@ const fieldPath = (path: readonly PropertyKey[]): string => (path.length ? path.
 
 type Side = z.output<typeof LabelSide>;
 
-/** A side's payload through the venue's own mapping (the same functions discovery uses). */
-function mapSide(side: Side, raw: unknown): LabelledMarket {
+/** A side's payload through the venue's own mapping (the functions discovery uses: src/venues/<venue>/market.ts). */
+function mapSide(side: Side, raw: { market: unknown; event?: unknown; series?: unknown }): LabelledMarket {
   if (side.venue === 'polymarket') {
-    const info = polyMarketInfo(raw);
-    return { record: polyMarketRecord(info), textFlags: polyTextFlags(info) };
+    return { record: polyRecordFromGamma(raw.market), textFlags: polyTextFlags(polyMarketInfo(raw.market)) };
   }
-  const ev = side.event;
-  const s = side.series;
-  const series: KalshiSeriesInfo | undefined = s
-    ? {
-        ticker: s.ticker, title: s.title, category: s.category ?? null, frequency: s.frequency ?? null, feeType: s.fee_type ?? null,
-        feeMultiplier: s.fee_multiplier ?? null, settlementSources: (s.settlement_sources ?? []).map((x) => ({ name: x.name ?? '', url: x.url ?? '' })), raw: s,
-      }
-    : undefined;
-  // a Kalshi event carries the category too (GET /events/{ticker}); the series wins when both are given
-  const category = series?.category ?? (ev && typeof ev.category === 'string' ? ev.category : null);
-  const info = kalshiMarketInfo(side.market, ev ? { seriesTicker: ev.series_ticker } : undefined, series ?? (category ? {
-    ticker: ev?.series_ticker ?? side.market.event_ticker.split('-')[0]!, title: '', category, frequency: null, feeType: null, feeMultiplier: null, settlementSources: [], raw: {},
-  } : undefined));
-  return { record: kalshiMarketRecord(info, ev?.title ? { title: ev.title } : undefined), textFlags: kalshiTextFlags(info) };
+  return {
+    record: kalshiRecordFromWire(raw.market, raw.event, raw.series),
+    textFlags: kalshiTextFlags(kalshiMarketInfo(side.market, undefined, undefined)),
+  };
 }
 
 const errText = (err: unknown): string => {
@@ -146,7 +135,8 @@ export function parseLabelText(text: string, file: string): { pairs: LabelledPai
       return;
     }
     const l = r.data;
-    const rawOf = (k: 'a' | 'b'): unknown => (json as Record<'a' | 'b', { market: unknown }>)[k].market;
+    // the venue mappings take the payloads as sent (they validate them themselves)
+    const rawOf = (k: 'a' | 'b') => (json as Record<'a' | 'b', { market: unknown; event?: unknown; series?: unknown }>)[k];
     const mapped: Partial<Record<'a' | 'b', LabelledMarket>> = {};
     for (const k of ['a', 'b'] as const) {
       try {

@@ -40,6 +40,8 @@ export interface Region {
   readonly loIncl: boolean;
   readonly hi?: number;
   readonly hiIncl: boolean;
+  /** a text range ("between $3,400 and $3,500"): whether its ends are included is not said */
+  readonly fuzzyEnds?: boolean;
 }
 
 /** A side's strike: numeric (a YES region), open (known to exist but not comparable), or none. */
@@ -194,7 +196,7 @@ export function strikeFromThresholds(ts: readonly { value: number; unit?: string
   const between = ts.filter((t) => t.comparator === 'between');
   if (between.length === 2 && ts.length === 2) {
     const [x, y] = between.map((t) => normalise(t.value, t.unit));
-    return { kind: 'numeric', region: { lo: Math.min(x!.value, y!.value), hi: Math.max(x!.value, y!.value), loIncl: true, hiIncl: true }, ...(x!.unit ? { unit: x!.unit } : {}), from };
+    return { kind: 'numeric', region: { lo: Math.min(x!.value, y!.value), hi: Math.max(x!.value, y!.value), loIncl: true, hiIncl: true, fuzzyEnds: true }, ...(x!.unit ? { unit: x!.unit } : {}), from };
   }
   const withCmp = ts.filter((t) => t.comparator && t.comparator !== 'between');
   if (withCmp.length === 1 && ts.length === 1) {
@@ -229,8 +231,10 @@ type Cmp = 'same' | 'strictness' | 'scale' | 'different';
 export const GRID = 0.01;
 
 /** One end of two regions: equal, equal on the 0.01 grid ("> 149999.99" is "≥ 150000"), strictness only, or different. */
-function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined, yIncl: boolean, side: 'lo' | 'hi'): 'same' | 'strictness' | 'different' {
+function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined, yIncl: boolean, side: 'lo' | 'hi', fuzzy: boolean): 'same' | 'strictness' | 'different' {
   if (x === undefined || y === undefined) return x === y ? 'same' : 'different';
+  // a text range's end may or may not be included: equal, or one grid step apart, is the same end
+  if (fuzzy) return near(x, y) || near(Math.abs(x - y), GRID) ? 'same' : 'different';
   if (near(x, y)) return xIncl === yIncl ? 'same' : 'strictness';
   if (xIncl === yIncl) return 'different';
   // the exclusive end sits one grid step outside the inclusive one
@@ -240,8 +244,9 @@ function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined
 
 /** Two YES regions: the same set, the same bounds with a strict/non-strict difference, a ×100 unit scale away, or different. */
 export function compareRegions(x: Region, y: Region): Cmp {
-  const lo = compareEnd(x.lo, x.loIncl, y.lo, y.loIncl, 'lo');
-  const hi = compareEnd(x.hi, x.hiIncl, y.hi, y.hiIncl, 'hi');
+  const fuzzy = Boolean(x.fuzzyEnds || y.fuzzyEnds);
+  const lo = compareEnd(x.lo, x.loIncl, y.lo, y.loIncl, 'lo', fuzzy);
+  const hi = compareEnd(x.hi, x.hiIncl, y.hi, y.hiIncl, 'hi', fuzzy);
   if (lo !== 'different' && hi !== 'different') return lo === 'same' && hi === 'same' ? 'same' : 'strictness';
   const scaled = (k: number): boolean =>
     (x.lo === undefined) === (y.lo === undefined) && (x.hi === undefined) === (y.hi === undefined) && sameBound(x.lo === undefined ? undefined : x.lo * k, y.lo) && sameBound(x.hi === undefined ? undefined : x.hi * k, y.hi);
@@ -389,7 +394,7 @@ export function referenceSourceOf(r: Pick<GuardInput, 'title' | 'rulesText' | 'r
   NAMED_SOURCE.lastIndex = 0;
   const named: { name: string; at: number }[] = [];
   for (let m = NAMED_SOURCE.exec(rules); m; m = NAMED_SOURCE.exec(rules)) {
-    const phrase = m[1]!.replace(/\s+(?:of|the|for)$/i, '').trim();
+    const phrase = m[1]!.replace(/\s+(?:of|the|for)$/i, '').replace(/(?:'s|’s|[.,;:])+$/, '').trim();
     const known = canonical(phrase);
     if (known) named.push({ name: known, at: m.index });
     else if (/^[A-Z]/.test(phrase) && phrase.length >= 3) named.push({ name: phrase, at: m.index });

@@ -324,11 +324,10 @@ function metricOf(words: readonly Tok[]): { metric?: string; qualifiers: string[
     } else heads.push(t.lc);
   }
   const specific = heads.filter((h) => !GENERIC_METRIC.has(h));
-  let rest = (specific.length ? specific : []).map(singular).join(' ');
   const joinedAll = heads.join(' ');
-  if (METRIC_ALIASES[joinedAll]) rest = METRIC_ALIASES[joinedAll];
-  else if (METRIC_ALIASES[rest]) rest = METRIC_ALIASES[rest];
-  else if (heads.length && !specific.length) {
+  const specificJoined = specific.map(singular).join(' ');
+  const rest = METRIC_ALIASES[joinedAll] ?? METRIC_ALIASES[specificJoined] ?? specificJoined;
+  if (!METRIC_ALIASES[joinedAll] && heads.length && !specific.length) {
     // only generic words ("price", "rate"): the entity's default quantity
     return { qualifiers: [...qualifiers].sort() };
   }
@@ -468,7 +467,12 @@ export function extractSubject(input: string): Subject | undefined {
   const label = dash >= 0 ? text.slice(dash + 3) : undefined;
   if (isNameLabel(label)) {
     const s = fromLabel(label, base);
-    if (s) return withBaseMetric(s, base);
+    if (s) {
+      // "Sinner vs Alcaraz — Carlos Alcaraz": the YES side of a game; the game is the subject
+      const game = matchup(tokenize(base), base);
+      if (game?.members?.some((m) => compareSingle(m, s).is === 'agree')) return game;
+      return withBaseMetric(s, base);
+    }
   }
   return fromQuestion(base);
 }
@@ -613,7 +617,8 @@ export function subjectOf(r: SubjectInput): Subject | undefined {
     s = l ? withBaseMetric(l, title) : undefined;
   }
   s ??= extractSubject(title);
-  const named = r.outcomes.length === 2 && r.outcomes.every((o) => !YES_NO.test(o) && isNameLabel(o));
+  // two different named outcomes ("Lakers" / "Celtics") are the sides of a game; Kalshi repeats its YES subtitle in both
+  const named = r.outcomes.length === 2 && fold(r.outcomes[0]!) !== fold(r.outcomes[1]!) && r.outcomes.every((o) => !YES_NO.test(o) && isNameLabel(o));
   if (named && !s?.members) {
     const ms = r.outcomes.map((o) => fromLabel(o, title)).filter((x): x is Subject => x !== undefined);
     if (ms.length === 2) s = joint(ms, r.outcomes.join(' vs '));
@@ -640,9 +645,10 @@ export function subjectTokens(r: SubjectInput): string[] {
   return [...out].sort();
 }
 
-type Agreement = { readonly is: 'agree' | 'differ' | 'unsure'; readonly why: string };
+/** `names`: the disagreement is between names alone (the grammar may have read the actor on one side, the object on the other). */
+type Agreement = { readonly is: 'agree' | 'differ' | 'unsure'; readonly why: string; readonly names?: boolean };
 const agree = (why: string): Agreement => ({ is: 'agree', why });
-const differ = (why: string): Agreement => ({ is: 'differ', why });
+const differ = (why: string, names = false): Agreement => ({ is: 'differ', why, ...(names ? { names } : {}) });
 const unsure = (why: string): Agreement => ({ is: 'unsure', why });
 
 const namesOf = (s: Subject): readonly (readonly string[])[] => s.names ?? (s.entity ? [s.entity.split(' ')] : []);
@@ -668,7 +674,7 @@ function compareSingle(a: Subject, b: Subject): Agreement {
   if (a.entity && b.entity) {
     if (!entitiesAgree(a, b)) {
       if (isAcronym(a) || isAcronym(b)) return unsure(`"${a.text}" and "${b.text}" may be a ticker and a name`);
-      return differ(`subject differs: "${a.text}" vs "${b.text}"`);
+      return differ(`subject differs: "${a.text}" vs "${b.text}"`, !a.metric && !b.metric);
     }
   }
   if (!!a.metric !== !!b.metric) {
@@ -701,7 +707,7 @@ function compare(a: Subject, b: Subject): Agreement {
     const hit = pair.members!.map((m) => compareSingle(m, one));
     if (hit.some((h) => h.is === 'agree')) return agree(`"${one.text}" is a side of "${pair.text}"`);
     if (hit.some((h) => h.is === 'unsure') || thin(pair) || thin(one)) return unsure(`"${one.text}" vs "${pair.text}"`);
-    return differ(`"${one.text}" is not a side of "${pair.text}"`);
+    return differ(`"${one.text}" is not a side of "${pair.text}"`, true);
   }
   return compareSingle(a, b);
 }
@@ -728,9 +734,7 @@ const pass = (guard: 'subject' | 'round', reason: string): GuardResult => ({ gua
 const fail = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'fail', reason });
 const flag = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'flag', reason });
 
-function subjectResult(a: SubjectInput, b: SubjectInput): GuardResult {
-  const sa = subjectOf(a);
-  const sb = subjectOf(b);
+function subjectResult(a: SubjectInput, b: SubjectInput, sa: Subject | undefined, sb: Subject | undefined): GuardResult {
   if (!sa || !sb) {
     const unknown = [sa ? '' : a.venue, sb ? '' : b.venue].filter(Boolean).join(' and ');
     return flag('subject', `subject unknown on ${unknown}: a human must confirm who or what the questions are about`);
@@ -740,13 +744,13 @@ function subjectResult(a: SubjectInput, b: SubjectInput): GuardResult {
   if (c.is === 'unsure') return flag('subject', c.why);
   // the grammar may have taken the actor on one side and the object on the other ("Will Trump
   // nominate X" / "Will X be nominated by Trump"): both named in both titles is a hold, not a rejection
-  if (mentioned(sa, b.title) && mentioned(sb, a.title)) return flag('subject', `${c.why}, but each title names the other's subject`);
+  if (c.names && mentioned(sa, b.title) && mentioned(sb, a.title)) return flag('subject', `${c.why}, but each title names the other's subject`);
   return fail('subject', c.why);
 }
 
 const showRound = (r: Round): string => [r.party, r.office, r.stage].filter(Boolean).join(' ');
 
-function roundResult(a: SubjectInput, b: SubjectInput): GuardResult {
+function roundResult(a: SubjectInput, b: SubjectInput, games: boolean): GuardResult {
   const ra = extractRound(a.title);
   const rb = extractRound(b.title);
   if (!ra && !rb) return pass('round', 'no election or tournament stage named');
@@ -760,6 +764,8 @@ function roundResult(a: SubjectInput, b: SubjectInput): GuardResult {
   if (weak(ra) && weak(rb)) return pass('round', `final result on both (${ra ? showRound(ra) : 'unqualified'} vs ${rb ? showRound(rb) : 'unqualified'})`);
   if (ra && rb && ra.stage === rb.stage) return pass('round', `same stage: ${showRound(ra)}`);
   const [strong, other] = weak(ra) ? [rb!, ra] : [ra!, rb];
+  // the same two sides on both venues: a tournament stage names the game they already identify
+  if (!other && games && !STRONG_ELECTION.has(strong.stage)) return pass('round', `stage "${strong.text}" on one side only, but both are the same game`);
   if (!other) return flag('round', `stage "${strong.text}" named on one side only`);
   if (other.stage === 'general' || other.stage === 'overall') {
     // an election stage against the final result is another question; a tournament final against "win the title" may not be
@@ -780,5 +786,9 @@ function roundResult(a: SubjectInput, b: SubjectInput): GuardResult {
  * final result → fail; the same stage, or the final result on both sides → pass.
  */
 export function subjectGuard(a: SubjectInput, b: SubjectInput): GuardResult[] {
-  return [subjectResult(a, b), roundResult(a, b)];
+  const sa = subjectOf(a);
+  const sb = subjectOf(b);
+  const s = subjectResult(a, b, sa, sb);
+  const games = s.outcome === 'pass' && sa?.members !== undefined && sb?.members !== undefined;
+  return [s, roundResult(a, b, games)];
 }

@@ -10,10 +10,7 @@
  *    point (./crashPoints.ts). When the decision ends before the point, reports `done`.
  */
 import { createInterface } from 'node:readline';
-import { Side, type ClobClient, type SignedOrder } from '@polymarket/clob-client-v2';
 import type { Edge } from '../../schema/edge.js';
-import type { OrderRequest } from '../../schema/execution.js';
-import { SCALE } from '../../schema/money.js';
 import { Executor, executionIdOf } from '../../src/execution/executor.js';
 import { DEFAULT_TRADING_RULES } from '../../src/execution/plan.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../src/execution/stateMachine.js';
@@ -32,42 +29,7 @@ const env = (k: string): string => {
 const say = (m: ChildMessage): void => void process.stdout.write(`${CHILD_TAG}${JSON.stringify(m)}\n`);
 
 /** The state machine's deadlines, short (the venues are local). */
-const CRASH_MACHINE = { ...DEFAULT_MACHINE_CONFIG, timeoutsMs: { planned: 500, leg1Submitted: 2_000, leg1Filled: 500, leg1Partial: 500, leg2Submitted: 2_000, unwinding: 2_000 } };
-
-type PolyInternals = {
-  readonly sent: Map<string, { req: OrderRequest; signed: SignedOrder; hash: string; tokenId: string }>;
-  readonly byHash: Map<string, string>;
-  readonly client: ClobClient;
-  market(id: string): Promise<{ tokens: readonly [string, string]; tick: string; negRisk: boolean }>;
-  hashOf(s: SignedOrder, negRisk: boolean): string;
-};
-
-/**
- * STAND-IN for `PolymarketBroker.prepare(order)` (asked of the broker's owner; not there yet):
- * signs the order as `place` would, keeps it for `place` to post the same bytes, and returns
- * its hash, so that the executor writes the venue order id ahead. Polymarket has no client order
- * id: without the hash on record, an order in flight at a crash cannot be found again.
- */
-function withPrepare(b: PolymarketBroker): PolymarketBroker & { prepare(o: OrderRequest): Promise<string | undefined> } {
-  if ('prepare' in b) return b as PolymarketBroker & { prepare(o: OrderRequest): Promise<string | undefined> };
-  const x = b as unknown as PolyInternals;
-  return Object.assign(b, {
-    async prepare(order: OrderRequest): Promise<string | undefined> {
-      const had = x.sent.get(order.clientOrderId);
-      if (had) return had.hash;
-      const info = await x.market(order.marketId);
-      const tokenId = order.outcome === 'yes' ? info.tokens[0] : info.tokens[1];
-      const signed = await x.client.createOrder(
-        { tokenID: tokenId, price: order.limitPriceMicros / SCALE, size: order.qty / SCALE, side: order.side === 'buy' ? Side.BUY : Side.SELL },
-        { tickSize: info.tick as never, negRisk: info.negRisk, version: 2 },
-      );
-      const s = { req: order, signed, hash: x.hashOf(signed, info.negRisk), tokenId };
-      x.sent.set(order.clientOrderId, s);
-      x.byHash.set(s.hash, order.clientOrderId);
-      return s.hash;
-    },
-  });
-}
+const CRASH_MACHINE = { ...DEFAULT_MACHINE_CONFIG, timeoutsMs: { planned: 500, leg1Submitted: 2_000, leg1Filled: 500, leg1Partial: 500, leg2Submitted: 2_000, unwinding: 2_000 }, reconcileBackoffMs: { firstMs: 100, maxMs: 1_000 } };
 
 function crashEdge(edgeId: string, kalshiTicker: string, polyMarket: string): Edge {
   const base = edgeFixture();
@@ -87,15 +49,17 @@ async function main(): Promise<void> {
   const kalshi = new KalshiBroker({ restUrl: env('CRASH_KALSHI_REST'), wsUrl: env('CRASH_KALSHI_WS'), auth: KalshiAuthConfig.parse(JSON.parse(env('CRASH_KALSHI_AUTH'))), timeoutMs: 1_000, reconnectMs: 100 });
   const creds = JSON.parse(env('CRASH_POLY_CREDS')) as { key: string; secret: string; passphrase: string };
   const polyBroker = new PolymarketBroker({ clobUrl: env('CRASH_POLY_CLOB'), privateKey: env('CRASH_POLY_KEY'), creds, timeoutMs: 1_000 });
-  // CRASH_NO_PREPARE=1: the negative control (no order hash written ahead: the soak must catch it)
-  const poly = process.env.CRASH_NO_PREPARE === '1' ? polyBroker : withPrepare(polyBroker);
+  // CRASH_NO_PREPARE=1: the negative control (no order hash written ahead: the soak must catch
+  // it). The instance's own `prepare` shadows the class method; `place` signs by itself.
+  if (process.env.CRASH_NO_PREPARE === '1') Object.defineProperty(polyBroker, 'prepare', { value: undefined });
+  const poly = polyBroker;
   const ticker = env('CRASH_KALSHI_TICKER');
   const market = env('CRASH_POLY_MARKET');
   let point: CrashPoint | undefined;
   let target: string | undefined;
   const alerts: string[] = [];
   const ex = new Executor({
-    pool, brokers: { kalshi, polymarket: poly }, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: CRASH_LOSS_CAP_MICROS, machine: CRASH_MACHINE,
+    pool, brokers: { kalshi, polymarket: poly }, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: CRASH_LOSS_CAP_MICROS, machine: CRASH_MACHINE, requestTimeoutMs: 1_000,
     onAlert: (m) => alerts.push(m),
     onTransition: (m, phase, d) => {
       if (point && m.plan.executionId === target && point.phase === phase && point.match(m, d)) process.kill(process.pid, 'SIGKILL');

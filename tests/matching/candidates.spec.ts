@@ -76,9 +76,9 @@ describe('candidates', () => {
     const noDate = rec({ venue: 'kalshi', marketId: 'K3', title: 'Will Trump fire Jerome Powell? — Before Jan 1, 2027', category: 'Economics' });
     const otherSubject = rec({ venue: 'kalshi', marketId: 'K4', title: 'Will Trump fire the Fed governor Lisa Cook?', category: 'Economics', eventTime: Date.UTC(2026, 11, 31) });
     expect(new CandidateIndex([same, farDate, noDate, otherSubject], { eventWindowDays: 14 }).search(a).map((c) => c.legBMarketId)).toEqual(['K1']);
-    // a subject key, when given, decides instead of the title tokens
+    // equal subject keys admit a pair whose titles share too little; different keys do not drop a strong title overlap
     const key = (r: MarketRecord): string | undefined => (r.marketId === 'K4' || r.marketId === 'P' ? 'powell' : 'someone-else');
-    expect(new CandidateIndex([same, otherSubject], { subjectKey: key }).search(a).map((c) => c.legBMarketId)).toEqual(['K4']);
+    expect(new CandidateIndex([same, otherSubject], { subjectKey: key }).search(a).map((c) => c.legBMarketId).sort()).toEqual(['K1', 'K4']);
   });
   it('subjectTokens keeps names, drops numbers, months and generic words', () => {
     expect(subjectTokens('Will Trump fire Jerome Powell before January 2027?')).toEqual(['trump', 'fire', 'jerome', 'powell']);
@@ -103,7 +103,8 @@ describe('candidates on the labelled pairs (dates.jsonl, blocking.jsonl), among 
     expect(missed).toEqual([]);
   });
   it('category blocking alone (no subject agreement) would have dropped the cross-category pairs', () => {
-    const noSubject = new CandidateIndex(legB, { k: 5, subjectKey: (r) => r.marketId });
+    // an overlap share above 1 can never be met: category blocking as it was
+    const noSubject = new CandidateIndex(legB, { k: 5, crossCategoryOverlap: 2 });
     const kept = pairs.filter((p) => p.l.class === 'blocking' && categoryBucket(p.a.category) !== categoryBucket(p.b.category) && categoryBucket(p.b.category))
       .filter((p) => noSubject.search(p.a).some((c) => c.legBMarketId === p.b.marketId));
     expect(kept.map((p) => p.l.id)).toEqual([]);

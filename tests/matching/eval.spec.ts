@@ -75,8 +75,9 @@ describe('label parser', () => {
     expect(found).toContainEqual(expect.stringMatching(/^f\.jsonl:4: polymarket:0x[0-9a-f]+: the same market id has other text/));
   });
 
-  it('loadLabels on the shipped directory: no problems, ids unique, the classes this helper owns present', () => {
-    const pairs = loadLabels(DIR);
+  it('loadLabels on the shipped true and inverted files: no problems, ids unique, every area covered', () => {
+    const pairs = [...loadLabels(`${DIR}true_pairs.jsonl`), ...loadLabels(`${DIR}inverted.jsonl`)];
+    expect(checkLabelSet(pairs)).toEqual([]);
     const byClass = (c: string) => pairs.filter((p) => p.class === c);
     expect(byClass('true').length).toBeGreaterThanOrEqual(15);
     expect(byClass('inverted').length).toBeGreaterThanOrEqual(5);

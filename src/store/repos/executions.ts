@@ -1,13 +1,12 @@
 /**
  * `executions`, `execution_events` and execution `fills` SQL. Columns derive from the zod shapes
  * (src/store/columns.ts; tests/schema/columns.int.spec.ts catches drift). The executor writes an
- * execution's row and its new events in ONE transaction before it acts on them (write-ahead).
+ * execution's row and its new events in ONE statement before it acts on them (write-ahead).
  */
-import type pg from 'pg';
 import { Execution, ExecutionEvent, Fill as FillZ, type Fill } from '../../../schema/execution.js';
 import type { Micros } from '../../../schema/money.js';
 import { rowMapper } from '../columns.js';
-import { inTransaction, type Queryable } from './types.js';
+import type { Queryable } from './types.js';
 
 export const executionRows = rowMapper({ schema: Execution });
 export const executionEventRows = rowMapper({ schema: ExecutionEvent });
@@ -15,19 +14,40 @@ export const executionEventRows = rowMapper({ schema: ExecutionEvent });
 const placeholders = (n: number, offset = 0): string => Array.from({ length: n }, (_, i) => `$${i + 1 + offset}`).join(', ');
 
 const EXEC_COLS = executionRows.columns;
-const UPSERT_EXECUTION = `INSERT INTO executions (${EXEC_COLS.join(', ')}) VALUES (${placeholders(EXEC_COLS.length)})
+const INSERT_EXECUTION = `INSERT INTO executions (${EXEC_COLS.join(', ')}) VALUES (${placeholders(EXEC_COLS.length)})`;
+const UPSERT_EXECUTION = `${INSERT_EXECUTION}
   ON CONFLICT (execution_id) DO UPDATE SET ${EXEC_COLS.filter((c) => c !== 'execution_id' && c !== 'ts_planned')
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`;
 const EVENT_COLS = executionEventRows.columns;
-const INSERT_EVENT = `INSERT INTO execution_events (${EVENT_COLS.join(', ')}) VALUES (${placeholders(EVENT_COLS.length)}) ON CONFLICT (execution_id, seq) DO NOTHING`;
+const insertEvents = (n: number, offset: number): string =>
+  `INSERT INTO execution_events (${EVENT_COLS.join(', ')}) VALUES ${Array.from({ length: n }, (_, i) => `(${placeholders(EVENT_COLS.length, offset + i * EVENT_COLS.length)})`).join(', ')} ON CONFLICT (execution_id, seq) DO NOTHING`;
 
-/** Writes the execution's current row and its new events, atomically (the write-ahead record). */
-export async function writeExecution(pool: pg.Pool, exec: Execution, events: readonly ExecutionEvent[]): Promise<void> {
-  await inTransaction(pool, async (db) => {
-    await db.query(UPSERT_EXECUTION, executionRows.toRow(exec, ''));
-    for (const e of events) await db.query(INSERT_EVENT, executionEventRows.toRow(e, ''));
-  });
+/** The row and its events as ONE statement (data-modifying CTE): one round trip, atomic, no explicit transaction. */
+function rowAndEvents(rowSql: string, exec: Execution, events: readonly ExecutionEvent[]): { text: string; values: unknown[] } {
+  const values = [...executionRows.toRow(exec, ''), ...events.flatMap((e) => executionEventRows.toRow(e, ''))];
+  const evSql = events.length ? `, e AS (${insertEvents(events.length, EXEC_COLS.length)})` : '';
+  return { text: `WITH x AS (${rowSql} RETURNING 1)${evSql} SELECT count(*)::int AS n FROM x`, values };
+}
+
+/**
+ * Writes the execution's current row and its new events, atomically (the write-ahead record):
+ * one statement, so the order it names waits for one round trip and the commit.
+ */
+export async function writeExecution(db: Queryable, exec: Execution, events: readonly ExecutionEvent[]): Promise<void> {
+  await db.query(rowAndEvents(UPSERT_EXECUTION, exec, events));
+}
+
+/**
+ * The first write of a NEW execution (no lookup before it): inserts the row and its events in one
+ * statement, or nothing when the execution id is already on record (the same decision twice:
+ * resolves false, the existing record untouched). Its events are inserted with ON CONFLICT DO
+ * NOTHING on (execution_id, seq): an existing execution already holds seq 1.. (its row and first
+ * event were written together), so they cannot overwrite anything.
+ */
+export async function insertExecution(db: Queryable, exec: Execution, events: readonly ExecutionEvent[]): Promise<boolean> {
+  const r = await db.query<{ n: number }>(rowAndEvents(`${INSERT_EXECUTION} ON CONFLICT (execution_id) DO NOTHING`, exec, events));
+  return (r.rows[0]?.n ?? 0) > 0;
 }
 
 interface ExecutionRow {
