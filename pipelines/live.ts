@@ -101,7 +101,10 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   );
   o.onOutputs?.(outputs, feeds);
   const subs: Subscription[] = [];
-  subs.push(sinkToStreams(outputs, o.streamLog, config.redis.prefix, (err, stage) => log.error({ err, stage }, 'stream sink failed')));
+  subs.push(sinkToStreams(outputs, o.streamLog, config.redis.prefix, (err, stage) => {
+    log.error({ err, stage }, 'stream sink failed');
+    sink?.publishAlert?.({ ts: Date.now(), level: 'critical', message: `stream log: ${stage}: ${err instanceof Error ? err.message : String(err)}`, source: 'stream-log' });
+  }));
   const sink = o.sink;
   if (sink) {
     if (sink.publishEdge) subs.push(outputs.edges$.subscribe((e) => sink.publishEdge?.(e)));
@@ -115,7 +118,7 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   const execution = config.execution.mode === 'off'
     ? undefined
     : await startExecution({ decisions$: outputs.decisions$, books$: outputs.books$, control$: control, lifecycle$: merge(...feedList.map((f) => f.lifecycle$)) },
-      { config, pool: o.pool, feeBook, feeds, exposure, onAlert: (message) => sink?.publishAlert?.({ ts: Date.now(), level: 'critical', message }) });
+      { config, pool: o.pool, feeBook, feeds, exposure, onAlert: (message) => sink?.publishAlert?.({ ts: Date.now(), level: 'critical', message, source: 'execution' }) });
   if (execution && sink?.publishExecution) subs.push(execution.executions$.subscribe((e) => sink.publishExecution?.(e)));
   if (execution) sink?.attachExecution?.(execution, config.execution.mode === 'live' ? 'live' : 'paper');
 
@@ -126,7 +129,7 @@ export async function runLive(o: LiveOptions): Promise<LiveHandle> {
   const fees = startFeeRefresh({ feeBook, pool: o.pool, feeds: feedList, sources: () => markets.feeSources(), ...(o.feeRefreshMs !== undefined ? { everyMs: o.feeRefreshMs } : {}) });
   await markets.settled();
 
-  const persister = o.persister === false ? undefined : startPersister({ log: o.streamLog, pool: o.pool, sinks: pipelineSinks(config.redis.prefix), consumer: o.persister ?? `persister-${process.pid}` });
+  const persister = o.persister === false ? undefined : startPersister({ log: o.streamLog, pool: o.pool, sinks: pipelineSinks(config.redis.prefix), consumer: o.persister ?? `persister-${process.pid}`, onAlert: (a) => sink?.publishAlert?.(a) });
   return {
     outputs, feeBook, control, feeds, ...(persister ? { persister } : {}), ...(execution ? { execution } : {}),
     subscribedMarkets: () => markets.feeSources().flatMap((s) => s.markets.map(({ venue, marketId, feedRef }) => ({ venue, marketId, feedRef }))),

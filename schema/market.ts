@@ -5,6 +5,16 @@
 import { z } from 'zod';
 import { VenueId } from './venue.js';
 
+/** A market's structured strike: `kind` in Kalshi's `strike_type` vocabulary, or `price_to_beat`; `field` names the venue field(s). */
+export const MarketStrike = z.object({
+  kind: z.string().min(1),
+  floor: z.number().optional(),
+  cap: z.number().optional(),
+  functional: z.string().optional(),
+  custom: z.record(z.string(), z.unknown()).optional(),
+  field: z.string().min(1),
+});
+
 export const MarketRecord = z.object({
   venue: VenueId,
   /** Kalshi ticker or Polymarket condition id */
@@ -44,6 +54,13 @@ export const MarketRecord = z.object({
   /** legacy name of `eventTime` for existing readers (same value when the mapping sets both) */
   expectedResolutionTime: z.number().int().optional(),
   resolutionSource: z.string().optional(),
+  /**
+   * The venue's own structured strike (Kalshi `strike_type` + `floor_strike`/`cap_strike`/…;
+   * Polymarket up/down `eventMetadata.priceToBeat`); compared by src/matching/strike.ts.
+   */
+  strike: MarketStrike.optional(),
+  /** who or what YES is about when the venue says it apart from the title (Kalshi `yes_sub_title`, Polymarket `groupItemTitle`) */
+  subjectText: z.string().optional(),
   category: z.string().optional(),
   status: z.enum(['open', 'closed', 'resolved', 'unopened', 'paused']).default('open'),
   /** Polymarket token ids */

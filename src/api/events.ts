@@ -48,6 +48,8 @@ export interface Alert {
   readonly message: string;
   /** unix ms */
   readonly ts: number;
+  /** what raised it: 'persister', 'stream-log', 'dead-letter', 'llm-budget', … (dedup key and Discord label) */
+  readonly source?: string;
 }
 export interface KillSwitchEvent {
   readonly on: boolean;
@@ -109,7 +111,7 @@ export const LivePayload = {
   decision: RiskDecision,
   book: Book,
   feedStatus: FeedStatus,
-  alert: z.object({ level: z.enum(['info', 'warn', 'critical']), message: z.string(), ts: z.number() }),
+  alert: z.object({ level: z.enum(['info', 'warn', 'critical']), message: z.string(), ts: z.number(), source: z.string().optional() }),
   killSwitch: z.object({ on: z.boolean(), by: z.string(), ts: z.number() }),
   riskLimits: z.object({ limits: RiskLimits, by: z.string(), ts: z.number() }),
   pairStatus: z.object({ pairId: z.string(), status: PairStatus, by: z.string(), ts: z.number() }),

@@ -54,6 +54,21 @@ const rateLimited = (waitMs: number, what: string): Response => {
   return json(429, `${what}; retry in ${s} s`, 'RATE_LIMITED', { 'retry-after': String(s) });
 };
 
+/**
+ * Content-Security-Policy of the GraphiQL page (an HTML response on /graphql): its inline script
+ * by hash, Monaco workers from blob:, requests to this origin only. `csp()` is undefined until the
+ * page has been rendered once.
+ */
+export const useGraphiqlCsp = (csp: () => string | undefined): Plugin => ({
+  onResponse({ request, response }) {
+    if (new URL(request.url).pathname !== GRAPHQL_PATH) return;
+    if (!response.headers.get('content-type')?.startsWith('text/html')) return;
+    const policy = csp();
+    if (policy) response.headers.set('content-security-policy', policy);
+    response.headers.set('cache-control', 'no-store');
+  },
+});
+
 /** Authentication, body size and rate limits for HTTP requests to /graphql. */
 export function useHttpGuard(opts: HttpGuardOptions): Plugin<ApiServerContext> {
   return {

@@ -2,7 +2,10 @@
  * The API process's HTTP server: one port for
  *   /graphql   GraphQL over HTTP (yoga; SSE subscriptions) and graphql-ws on the same path,
  *   /          the dashboard (static files in src/api/public),
- *   /healthz   liveness + database check.
+ *   /healthz   liveness + database check,
+ *   /metrics   Prometheus text (src/metrics.ts): read-only counters, no secrets, no auth (as
+ *              Prometheus scrapes); with METRICS_PORT it moves to its own listener on that port
+ *              (same host) and the API port answers 404 for it.
  *
  *   const live = await createLiveEvents(config);
  *   const api = await startApiServer({ config, pool: db.pool, events: live });
@@ -34,6 +37,7 @@ import type pg from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import { log } from '../log.js';
+import { metrics as processMetrics, type Metrics } from '../metrics.js';
 import { createAddressLimiter, retryAfterSeconds } from './addressLimit.js';
 import { authenticate, bearerToken, createRateLimiter, isWellFormedToken, type Principal } from './auth.js';
 import { createRevocationWatch } from './revocation.js';
@@ -53,6 +57,10 @@ export interface StartApiServerOptions {
   readonly shareSubscriptions?: boolean;
   /** Per-subscriber queue of a shared subscription (default 1000). */
   readonly subscriberBuffer?: number;
+  /** The registry served on /metrics (default: the process's, src/metrics.ts). */
+  readonly metrics?: Metrics;
+  /** Override config.api.metricsPort (tests: 0 = any free port). */
+  readonly metricsPort?: number;
 }
 
 export interface ApiServer {
@@ -64,6 +72,8 @@ export interface ApiServer {
   connections(): number;
   /** Shared graphql-ws subscription executions (all zero when sharing is off). */
   subscriptionStats(): SharedSubscriptionStats;
+  /** Where /metrics is served (the API url, or the separate METRICS_PORT listener). */
+  readonly metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -116,7 +126,22 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
   const yoga = createApi({ config, pool, live: opts.events, limiter, addresses, ...(opts.limits ? { limits: opts.limits } : {}) });
   const files = new Map(Object.entries(STATIC).map(([path, f]) => [path, { body: readFileSync(new URL(f.file, PUBLIC_DIR)), type: f.type }]));
 
+  const metrics = opts.metrics ?? processMetrics;
+  const metricsPort = opts.metricsPort ?? config.api.metricsPort;
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+    const { contentType, body } = await metrics.scrape();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', ...SECURITY_HEADERS });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const routeOf = (path: string): string => (path === GRAPHQL_PATH || path === '/healthz' || path === '/metrics' || path in STATIC ? path : 'other');
+
   const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    res.once('close', () => {
+      const route = routeOf(new URL(req.url ?? '/', 'http://localhost').pathname);
+      metrics.apiRequestSeconds.observe({ route, status: `${Math.floor(res.statusCode / 100)}xx` }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
     void handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'api: request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL' } }] });
@@ -129,6 +154,7 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === GRAPHQL_PATH) return graphql(req, res, url);
+    if (url.pathname === '/metrics' && metricsPort === undefined) return serveMetrics(req, res);
     if (url.pathname === '/healthz') {
       try {
         await pool.query('SELECT 1');
@@ -304,8 +330,32 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const base = `http://${hostPart}:${port}`;
   log.info({ url: base }, 'api: listening');
+  const detachMetrics = metrics.instrumentApi({ connections: () => wss.clients.size, subscriptionStats: () => ({ ...shared.stats() }) });
+  let metricsServer: ReturnType<typeof createServer> | undefined;
+  let metricsUrl = `${base}/metrics`;
+  if (metricsPort !== undefined) {
+    const ms = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const done = path === '/metrics' ? serveMetrics(req, res) : Promise.resolve(sendJson(res, 404, { error: 'not found' }));
+      void done.catch((err: unknown) => {
+        log.error({ err }, 'metrics: scrape failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'scrape failed' });
+      });
+    });
+    metricsServer = ms;
+    await new Promise<void>((resolve, reject) => {
+      ms.once('error', reject);
+      ms.listen(metricsPort, host, () => {
+        ms.off('error', reject);
+        resolve();
+      });
+    });
+    metricsUrl = `http://${hostPart}:${(ms.address() as AddressInfo).port}/metrics`;
+    log.info({ url: metricsUrl }, 'metrics: listening');
+  }
 
   let closed: Promise<void> | null = null;
   return {
@@ -314,14 +364,20 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<ApiSe
     wsUrl: `${base.replace(/^http/, 'ws')}${GRAPHQL_PATH}`,
     connections: () => wss.clients.size,
     subscriptionStats: () => shared.stats(),
+    metricsUrl,
     close: () =>
       (closed ??= (async () => {
+        detachMetrics();
         revocations.close();
         for (const c of wss.clients) c.close(1001, 'server shutting down');
         await disposeWs.dispose();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (metricsServer) {
+          metricsServer.closeAllConnections();
+          await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        }
       })()),
   };
 }

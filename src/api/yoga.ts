@@ -6,7 +6,9 @@
  * Masked errors: only errors we raise on purpose (./errors.ts `apiError`) reach the client, each
  * with `extensions.code`; anything else becomes "Unexpected error." and is logged here with its stack.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { ValidationRule } from 'graphql';
 import { createGraphQLError, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type pg from 'pg';
@@ -19,7 +21,7 @@ import { apiError, isGraphQLError } from './errors.js';
 import { createLoaders } from './loaders.js';
 import { useRefusedMutationAudit } from './mutationAudit.js';
 import type { LiveEventsHandle } from './events.js';
-import { type ArmorLimits, armorPlugins, DEFAULT_ARMOR, GRAPHQL_PATH, useErrorCodes, useHttpGuard } from './plugins.js';
+import { type ArmorLimits, armorPlugins, DEFAULT_ARMOR, GRAPHQL_PATH, useErrorCodes, useGraphiqlCsp, useHttpGuard } from './plugins.js';
 import { Mutation } from './resolvers/mutation.js';
 import { Query } from './resolvers/query.js';
 import { Subscription } from './resolvers/subscription.js';
@@ -49,8 +51,9 @@ export type ApiYoga = YogaServerInstance<ApiServerContext, ApiContext>;
 
 export const resolvers = () => ({ ...scalars, Query, Mutation, Subscription, Edge, Pair, PairLeg, Market, Execution });
 
-export const GRAPHIQL_DEFAULT_QUERY = `# Every operation needs your API token: put it in the Headers tab below
-# as {"Authorization": "Bearer arb_..."}.
+export const GRAPHIQL_DEFAULT_QUERY = `# Every operation needs your API token. Log in on the dashboard (/) in this tab first and the
+# Headers tab below is filled for you; otherwise put {"Authorization": "Bearer arb_..."} there.
+# The token is never taken from the URL (URLs end up in logs and browser history).
 # Money: *Micros are integer micro-dollars; Usd fields are exact dollar strings.
 
 query Overview {
@@ -72,6 +75,38 @@ subscription LiveEdges {
   edgeAdded(minNetEdgeMicros: 0) { edgeId pairId direction netEdgePerContract profit ts }
 }
 `;
+
+/** sessionStorage key under which the dashboard (public/app.js) keeps the operator's token for this tab. */
+export const TOKEN_STORAGE_KEY = 'arbstream.token';
+
+/**
+ * The GraphiQL page, every byte local (@graphql-yoga/render-graphiql inlines GraphiQL, Monaco and
+ * its workers; nothing from a CDN). The Headers editor starts empty (`{}`) unless the operator
+ * logged in on the dashboard in this browser tab: then it is prefilled with
+ * `Authorization: Bearer <token>` read from sessionStorage in the page, so the token never travels
+ * in a URL (no `?token=`: URLs reach access logs, history and Referer). Returned with its CSP
+ * (the inline script allowed by hash, workers from blob:, requests only to this origin).
+ */
+export function graphiqlPage(opts: Parameters<typeof renderGraphiQL>[0]): { html: string; csp: string } {
+  const optsJson = JSON.stringify(opts ?? {});
+  const withToken = `(function (o) { try { var t = sessionStorage.getItem(${JSON.stringify(TOKEN_STORAGE_KEY)}); if (t) o.headers = JSON.stringify({ Authorization: 'Bearer ' + t }, null, 2); } catch (e) {} return o; })(${optsJson})`;
+  const html = renderGraphiQL(opts).replace(optsJson, withToken);
+  if (!html.includes(withToken)) throw new Error('graphiql: render-graphiql output changed (options literal not found)');
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' ${hashes.join(' ')} 'unsafe-eval'`,
+    "worker-src 'self' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  return { html, csp };
+}
 
 /** graphql's NoSchemaIntrospectionCustomRule, with yoga's GraphQLError (graphql's ESM copy is another realm here). */
 const noIntrospection: ValidationRule = (ctx) => ({
@@ -96,6 +131,7 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
   const addresses = opts.addresses ?? createAddressLimiter({ unauthPerMin: opts.config.api.unauthRateLimitPerMin, failuresPerMin: opts.config.api.authFailuresPerMin });
   const principals = new WeakMap<Request, Principal>();
   const principalOf = (c: { principal?: Principal; request?: Request }): Principal | undefined => c.principal ?? (c.request ? principals.get(c.request) : undefined);
+  let page: { html: string; csp: string } | undefined;
   return createYoga<ApiServerContext, ApiContext>({
     schema: createSchema<ApiContext>({ typeDefs, resolvers: resolvers() }),
     graphqlEndpoint: GRAPHQL_PATH,
@@ -114,9 +150,10 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
     graphiql: opts.config.api.graphiql === false ? false : {
       title: 'arbstream GraphQL',
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,
-      headers: JSON.stringify({ Authorization: 'Bearer arb_paste_your_token_here' }),
+      headers: '{}',
       subscriptionsProtocol: 'SSE',
     },
+    renderGraphiQL: (o) => (page ??= graphiqlPage(o)).html,
     context: ({ request, principal }: { request: Request } & ApiServerContext): ApiContext => {
       const p = principal ?? principals.get(request);
       // unreachable through the server (the guard answered 401 already); kept as a hard stop
@@ -124,6 +161,7 @@ export function createApi(opts: CreateApiOptions): ApiYoga {
       return { principal: p, pool: opts.pool, live: opts.live, risk: opts.config.risk, loaders: createLoaders(opts.pool), execution: opts.live.execution };
     },
     plugins: [
+      useGraphiqlCsp(() => page?.csp),
       useHttpGuard({ pool: opts.pool, maxBodyBytes: opts.config.api.maxBodyBytes, limiter, addresses, principals }),
       useIntrospectionPolicy(opts.config.api.introspection ?? 'all', principalOf),
       useRefusedMutationAudit({ pool: opts.pool, principalOf }),

@@ -5,6 +5,7 @@
  */
 import { Observable, filter, map, merge } from 'rxjs';
 import { z } from 'zod';
+import type { RiskDecision } from '../../schema/edge.js';
 import { ExecutionState, type Execution } from '../../schema/execution.js';
 import { FeedState } from '../../schema/feed.js';
 import { formatScaled } from '../../schema/money.js';
@@ -38,6 +39,19 @@ export const AlertEvent = z.discriminatedUnion('kind', [
     reason: z.string().optional(),
     attempt: int.optional(),
   }),
+  /** a risk decision: accepted, or rejected for an operational reason (kill switch, stale feed, limits) */
+  z.object({
+    kind: z.literal('decision'),
+    ts,
+    edgeId: z.string().min(1),
+    pairId: z.string().min(1),
+    direction: z.string().min(1),
+    accepted: z.boolean(),
+    reasons: z.array(z.string()),
+    sizeQty: int,
+    netEdgePerContractMicros: int,
+    profitMicros: int,
+  }),
   z.object({ kind: z.literal('kill'), ts, on: z.boolean(), by: z.string() }),
   z.object({ kind: z.literal('error'), ts, level: z.enum(['info', 'warn', 'critical']).default('warn'), message: z.string(), source: z.string().optional() }),
   /** an execution that filled both legs, started or ended an unwind, or left a residual */
@@ -64,13 +78,16 @@ export const AlertEvent = z.discriminatedUnion('kind', [
 ]);
 export type AlertEvent = z.infer<typeof AlertEvent>;
 export type AlertKind = AlertEvent['kind'];
-export const ALERT_KINDS: readonly AlertKind[] = ['edge', 'feed', 'kill', 'error', 'execution'];
+export const ALERT_KINDS: readonly AlertKind[] = ['edge', 'decision', 'feed', 'kill', 'error', 'execution'];
 
 /** Deduplication key: the same key within the window is sent once. */
 export function alertKey(a: AlertEvent): string {
   switch (a.kind) {
     case 'edge':
       return `edge:${a.pairId}:${a.direction}`;
+    case 'decision':
+      // accepted: one per pair and direction per window; rejected: one per pair and operational cause
+      return a.accepted ? `decision:accepted:${a.pairId}:${a.direction}` : `decision:rejected:${a.pairId}:${operationalReasons(a.reasons).map(reasonKind).join(',')}`;
     case 'feed':
       return `feed:${a.venue}:${a.state}`;
     case 'kill':
@@ -96,6 +113,10 @@ export function formatAlert(a: AlertEvent): string {
   switch (a.kind) {
     case 'edge':
       return `💰 **edge** ${code(a.pairId)} ${a.direction}: profit **${usd(a.profitMicros)}** on ${formatScaled(a.sizeQty, 0)} contracts (${usd(a.netEdgePerContractMicros)}/contract) · ${at}`;
+    case 'decision':
+      return a.accepted
+        ? `✅ **opportunity accepted** ${code(a.pairId)} ${a.direction}: profit **${usd(a.profitMicros)}** on ${formatScaled(a.sizeQty, 0)} contracts (${usd(a.netEdgePerContractMicros)}/contract) · ${at}`
+        : `⛔ **opportunity rejected** ${code(a.pairId)} ${a.direction} (profit ${usd(a.profitMicros)}): ${operationalReasons(a.reasons).map((r) => code(r, 120)).join(' ')} · ${at}`;
     case 'feed':
       return `📡 **feed** ${a.venue} is **${a.state}**${a.reason ? ` (${code(a.reason)})` : ''}${a.attempt ? `, attempt ${a.attempt}` : ''} · ${at}`;
     case 'kill':
@@ -109,6 +130,31 @@ export function formatAlert(a: AlertEvent): string {
       return never;
     }
   }
+}
+
+/** The operational causes of a rejection (kind of reason, before the first space or '-' detail). */
+const OPERATIONAL = ['kill-switch', 'book-stale', 'pair-exposure', 'venue-exposure', 'total-exposure'] as const;
+/** The kind of a risk reason: `book-stale 900 ms > 500 ms` → `book-stale`. */
+export const reasonKind = (r: string): string => r.split(' ', 1)[0] ?? r;
+/** The reasons of a rejection that are operational (kill switch, stale feed, exposure limits), not the market's. */
+export function operationalReasons(reasons: readonly string[]): string[] {
+  return reasons.filter((r) => (OPERATIONAL as readonly string[]).includes(reasonKind(r)));
+}
+/**
+ * Is this risk decision worth an alert? Accepted with at least `minProfitMicros` of profit, or
+ * rejected for an operational reason (kill switch, stale book, an exposure limit). A rejection for
+ * the market's own reasons (edge too small, pair not approved) is not.
+ */
+export function isDecisionAlert(d: Pick<RiskDecision, 'accepted' | 'reasons' | 'edge'>, minProfitMicros: number): boolean {
+  if (d.accepted) return d.edge.profitMicros >= minProfitMicros;
+  return operationalReasons(d.reasons).length > 0;
+}
+export function decisionAlert(d: RiskDecision): AlertEvent {
+  const e = d.edge;
+  return {
+    kind: 'decision', ts: d.ts, edgeId: e.edgeId, pairId: e.pairId, direction: e.direction, accepted: d.accepted, reasons: [...d.reasons],
+    sizeQty: e.sizeQty, netEdgePerContractMicros: e.netEdgePerContractMicros, profitMicros: e.profitMicros,
+  };
 }
 
 /** Is this execution state worth an alert? Both legs filled, an unwind started or ended, a failure, or a residual / executor alert. */
@@ -146,7 +192,7 @@ function formatExecutionAlert(a: Extract<AlertEvent, { kind: 'execution' }>, at:
 }
 
 export interface AlertsFromLiveOptions {
-  /** Only edges with at least this total profit are alerts (config.discord.alertMinProfitMicros). */
+  /** Only accepted decisions with at least this total profit are alerts (config.discord.alertMinProfitMicros). */
   readonly minProfitMicros: number;
   /** Feed states worth an alert (default stale, reconnecting, closed). */
   readonly feedStates?: readonly string[];
@@ -171,29 +217,38 @@ function topic$<T>(subscribe: () => AsyncIterable<T> & { return(value?: unknown)
 }
 
 /**
- * Alerts from the live bus: edges at or above the profit threshold, feeds going stale /
- * reconnecting / closed, kill switch flips, warn/critical alerts published by the pipeline, and
+ * Alerts from the live bus: risk decisions (accepted at or above the profit threshold, rejected
+ * for an operational reason: see isDecisionAlert; never raw edges), feeds going stale /
+ * reconnecting / closed and back to live, kill switch flips, warn/critical alerts published
+ * through `publishAlert` (persister and stream-log failures, dead-lettered entries, LLM budget
+ * reached: `source` says which), and
  * executions (both legs filled, unwinds, failures and unhedged residuals).
  * (The bus validates every payload before it gets here.)
  */
 export function alertsFromLive(live: LiveEventsHandle, opts: AlertsFromLiveOptions): Observable<AlertEvent> {
   const feedStates = new Set<string>(opts.feedStates ?? ['stale', 'reconnecting', 'closed']);
-  const edges$ = topic$(() => live.subscribe('edge'), 'edge').pipe(
-    filter((e) => e.profitMicros >= opts.minProfitMicros),
-    map((e): AlertEvent => ({
-      kind: 'edge', ts: e.tsDetected, edgeId: e.edgeId, pairId: e.pairId, direction: e.direction,
-      sizeQty: e.sizeQty, netEdgePerContractMicros: e.netEdgePerContractMicros, profitMicros: e.profitMicros,
-    })),
-  );
+  const decisions$ = topic$(() => live.subscribe('decision'), 'decision').pipe(filter((d) => isDecisionAlert(d, opts.minProfitMicros)), map(decisionAlert));
+  // down (stale / reconnecting / closed), and up again (live) after having been down
+  const down = new Set<string>();
   const feeds$ = topic$(() => live.subscribe('feedStatus'), 'feedStatus').pipe(
-    filter((f) => feedStates.has(f.state)),
+    filter((f) => {
+      if (feedStates.has(f.state)) {
+        down.add(f.venue);
+        return true;
+      }
+      if (f.state === 'live' && down.has(f.venue)) {
+        down.delete(f.venue);
+        return true;
+      }
+      return false;
+    }),
     map((f): AlertEvent => ({ kind: 'feed', ts: f.ts, venue: f.venue, state: f.state, reason: f.reason, attempt: f.attempt })),
   );
   const kills$ = topic$(() => live.subscribe('killSwitch'), 'killSwitch').pipe(map((k): AlertEvent => ({ kind: 'kill', ts: k.ts, on: k.on, by: k.by })));
   const errors$ = topic$(() => live.subscribe('alert'), 'alert').pipe(
     filter((a) => a.level !== 'info'),
-    map((a): AlertEvent => ({ kind: 'error', ts: a.ts, level: a.level, message: a.message })),
+    map((a): AlertEvent => ({ kind: 'error', ts: a.ts, level: a.level, message: a.message, ...(a.source ? { source: a.source } : {}) })),
   );
   const executions$ = topic$(() => live.subscribe('execution'), 'execution').pipe(filter((e) => isExecutionAlert(e)), map(executionAlert));
-  return merge(edges$, feeds$, kills$, errors$, executions$);
+  return merge(decisions$, feeds$, kills$, errors$, executions$);
 }

@@ -10,6 +10,15 @@
  * mentions disabled, so hostile market text can neither leak a key nor ping @everyone.
  * Refused commands are answered ephemerally with the reason, logged and counted; refused
  * operator commands are also written to audit_log.
+ *
+ * Where the bot runs (and so where its alerts come from):
+ *   - embedded default (no REDIS_URL): inside the main process. `arbstream start` and
+ *     `arbstream demo` start it with the API (src/app/serve.ts) when DISCORD_ENABLED=true, on the
+ *     same in-process LiveEvents bus the pipeline publishes to: nothing else is needed.
+ *   - with Redis: also standalone, `arbstream bot`, reading the live bus over Redis pub/sub.
+ *     Without Redis a standalone bot would share no bus with the pipeline (no alerts).
+ * Slash commands are registered globally (up to an hour to appear) unless DISCORD_GUILD_ID
+ * names guilds (instant, per guild) or `guildIds` is passed.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, MessageFlags, Routes, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
@@ -32,7 +41,8 @@ export interface RiskControl {
   setPairStatus?(pairId: string, status: 'approved', by: string): void | Promise<void>;
 }
 
-export type BotConfig = Pick<Config['discord'], 'token' | 'applicationId' | 'alertChannelId' | 'commandChannelIds' | 'operatorRoleIds' | 'apiUrl'>;
+export type BotConfig = Pick<Config['discord'], 'token' | 'applicationId' | 'alertChannelId' | 'commandChannelIds' | 'operatorRoleIds' | 'apiUrl'> &
+  Partial<Pick<Config['discord'], 'guildIds'>>;
 
 export interface StartBotOptions {
   readonly config: BotConfig;
@@ -40,7 +50,7 @@ export interface StartBotOptions {
   /** Alert events (unknown input: each is validated). */
   readonly alerts$: Observable<unknown>;
   readonly riskControl?: RiskControl;
-  /** Register commands in these guilds (instant); default: globally. */
+  /** Register commands in these guilds (instant); default: config.guildIds (DISCORD_GUILD_ID), else globally. */
   readonly guildIds?: readonly string[];
   /** Dedup/rate-limit settings (default: dedup 5 min, burst 5, one more every 12 s). */
   readonly throttle?: Partial<ThrottleAlertsConfig>;
@@ -194,9 +204,10 @@ export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
     const appId = config.applicationId || client.application?.id;
     if (!appId) throw new Error('no application id (set DISCORD_APPLICATION_ID)');
     const body = commandDefinitions();
-    if (opts.guildIds?.length) for (const g of opts.guildIds) await client.rest.put(Routes.applicationGuildCommands(appId, g), { body });
+    const guildIds = opts.guildIds?.length ? opts.guildIds : (config.guildIds ?? []);
+    if (guildIds.length) for (const g of guildIds) await client.rest.put(Routes.applicationGuildCommands(appId, g), { body });
     else await client.rest.put(Routes.applicationCommands(appId), { body });
-    log.info({ user: client.user?.tag, commands: body.map((c) => c.name), scope: opts.guildIds?.length ? 'guild' : 'global' }, 'discord bot ready');
+    log.info({ user: client.user?.tag, commands: body.map((c) => c.name), scope: guildIds.length ? 'guild' : 'global' }, 'discord bot ready');
   } catch (err) {
     await client.destroy().catch(() => undefined);
     throw new FatalError(`discord: cannot start the bot: ${scrub((err as Error).message)}`, {}, { cause: err });

@@ -66,9 +66,14 @@ function latencyList(v: string): number[] {
   });
 }
 
+/** The shipped sample (three hours of both venues' simulators with planted arbitrages): `arbstream backtest` with no source. */
+const SAMPLE_RECORDING = 'data/sample/recording';
+
 function sourceOf(o: BacktestCliOptions): { source: BacktestSource; from?: number; to?: number } {
   const given = [o.data !== undefined, o.recording !== undefined, o.demo !== undefined].filter(Boolean).length;
-  if (given !== 1) throw new InvalidArgumentError('give exactly one of --data DIR, --recording DIR or --demo [HOURS]');
+  if (given > 1) throw new InvalidArgumentError('give at most one of --data DIR, --recording DIR or --demo [HOURS]');
+  // none: the sample dataset shipped in the repository (data/sample, see its README)
+  if (given === 0) return { source: { kind: 'recording', dir: SAMPLE_RECORDING } };
   if (o.data) return { source: { kind: 'dataset', dir: o.data } };
   if (o.recording) return { source: { kind: 'recording', dir: o.recording } };
   const hours = o.demo === true ? 4 : Number(o.demo);

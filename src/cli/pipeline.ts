@@ -7,7 +7,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { of, type Subscription } from 'rxjs';
 import { approvedPairs$, mergePairSources } from '../matching/pairs.js';
 import { loadConfig, type Config } from '../config.js';
-import { log } from '../log.js';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createLogger, log, setLogger } from '../log.js';
 import { openDb } from '../store/db/index.js';
 import { createStreamLog } from '../store/streams/index.js';
 import { loadPairsFile, pairsFromFile$ } from '../pairs/file.js';
@@ -17,18 +19,54 @@ import { runLive } from '../../pipelines/live.js';
 import { feeBookFromMeta, outputLines, readRecordingMeta, recordedFrames, streamReplay, type ReplayStats, type StreamReplay } from '../../pipelines/replay.js';
 import { bookRowsSource } from '../history/bookSource.js';
 import { FeeBook } from '../fees/schedule.js';
-import { startDemo } from '../demo/run.js';
+import { applyKillSwitchFromEnv, startDemo } from '../demo/run.js';
+import { startScreen } from '../demo/table.js';
+import { metrics } from '../metrics.js';
 import { startSimulation } from '../demo/simulate.js';
 import { FAULTS_HELP, parseFaultSpec, type FaultSpec } from '../demo/faults.js';
 import { EdgeTable } from '../demo/table.js';
 import { startAppServices } from '../app/serve.js';
 import { createToken } from '../api/auth.js';
 
-/** Resolves on SIGINT/SIGTERM. */
-const untilSignal = (): Promise<string> => new Promise((resolve) => {
-  process.once('SIGINT', () => resolve('SIGINT'));
-  process.once('SIGTERM', () => resolve('SIGTERM'));
-});
+/**
+ * Resolves on the first SIGINT/SIGTERM (the caller stops cleanly); a second one while stopping
+ * forces the exit at once (130 for SIGINT, 143 for SIGTERM), whatever is still draining.
+ */
+export interface SignalTarget {
+  on(sig: NodeJS.Signals, f: (sig: NodeJS.Signals) => void): unknown;
+  once(sig: NodeJS.Signals, f: (sig: NodeJS.Signals) => void): unknown;
+  off(sig: NodeJS.Signals, f: (sig: NodeJS.Signals) => void): unknown;
+}
+
+export function untilSignal(proc: SignalTarget = process, exit: (code: number) => void = (c) => process.exit(c)): Promise<string> {
+  return new Promise((resolve) => {
+    const first = (sig: NodeJS.Signals): void => {
+      proc.off('SIGINT', first);
+      proc.off('SIGTERM', first);
+      const force = (again: NodeJS.Signals): void => {
+        if (process.stdout.isTTY) process.stdout.write('\x1b[?25h'); // the table hid the cursor
+        process.stderr.write(`\n${again} again: forcing exit without a clean shutdown\n`);
+        exit(again === 'SIGINT' ? 130 : 143);
+      };
+      proc.once('SIGINT', force);
+      proc.once('SIGTERM', force);
+      if (process.stderr.isTTY) process.stderr.write(`\nstopping (${sig}); press Ctrl-C again to force\n`);
+      resolve(sig);
+    };
+    proc.on('SIGINT', first);
+    proc.on('SIGTERM', first);
+  });
+}
+
+/** `--seconds n`: resolves 'timeout' after n seconds; the timer is cleared by `cancel` so that nothing keeps the process alive. */
+function stopAfter(seconds: string | undefined): { done: Promise<string>; cancel(): void } {
+  if (!seconds) return { done: new Promise<string>(() => undefined), cancel: () => undefined };
+  const n = Number(seconds);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--seconds must be a positive number, got ${seconds}`);
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), n * 1000)));
+  return { done, cancel: () => clearTimeout(timer) };
+}
 
 /** Approved pairs: the matcher's (database, polled) merged with the pairs file's manual overrides. */
 function livePairs$(config: Config, pool: import('pg').Pool) {
@@ -49,20 +87,23 @@ export function register(program: Command): void {
     .option('--seconds <n>', 'stop after n seconds (default: run until Ctrl-C)')
     .action(async (opts: { table: boolean; seconds?: string }) => {
       const config = loadConfig();
+      const tty = opts.table && process.stdout.isTTY === true;
+      // while the table is drawn in place, log lines go to a file (they would scroll it away)
+      const logFile = tty ? path.resolve(config.db.mode === 'embedded' ? path.dirname(path.resolve(config.db.dataDir)) : './data', 'demo.log') : undefined;
+      if (logFile) setLogger(createLogger({ level: config.logLevel, destination: pino.destination({ dest: logFile, mkdir: true, sync: false }) }));
       const table = new EdgeTable();
       const demo = await startDemo({ config, api: true, onOutputs: (out) => table.follow(out.edges$, out.decisions$, out.feed$) });
       if (demo.live.execution) table.followExecutions(demo.live.execution.executions$, demo.live.execution.positions$);
       const token = await createToken(demo.db.pool, { name: `demo-operator-${Date.now()}`, role: 'operator' });
       const banner = demo.services.api ? `dashboard ${demo.services.api.url}/  GraphiQL ${demo.services.api.url}/graphql  demo operator token: ${token.token}` : '';
-      table.banner = banner;
-      const tty = opts.table && process.stdout.isTTY;
-      const timer = setInterval(() => {
-        if (tty) process.stdout.write('\x1b[2J\x1b[H' + table.render() + '\n');
-        else console.log(table.render() + '\n');
-      }, tty ? 500 : 5000);
-      const stopAfter = opts.seconds ? new Promise<string>((r) => setTimeout(() => r('timeout'), Number(opts.seconds) * 1000)) : new Promise<string>(() => undefined);
-      const why = await Promise.race([untilSignal(), stopAfter]);
+      table.banner = logFile ? `${banner}\nlogs: ${logFile}` : banner;
+      const screen = tty ? startScreen(table) : undefined;
+      const timer = tty ? undefined : setInterval(() => console.log(table.render() + '\n'), 5000);
+      const after = stopAfter(opts.seconds);
+      const why = await Promise.race([untilSignal(), after.done]);
+      after.cancel();
       clearInterval(timer);
+      screen?.stop();
       table.stop();
       console.log(`\nstopping (${why}); persisted so far: ${JSON.stringify(demo.live.persister?.stats ?? {})}`);
       await demo.stop();
@@ -84,8 +125,9 @@ export function register(program: Command): void {
     .action(async (opts: { dir: string; seconds?: string; faults?: FaultSpec[] }) => {
       const sim = await startSimulation({ dir: opts.dir, ...(opts.faults ? { faults: opts.faults } : {}) });
       console.log(Object.entries(sim.env).map(([k, v]) => `export ${k}='${v}'`).join('\n'));
-      const stopAfter = opts.seconds ? new Promise<string>((r) => setTimeout(() => r('timeout'), Number(opts.seconds) * 1000)) : new Promise<string>(() => undefined);
-      log.info({ why: await Promise.race([untilSignal(), stopAfter]) }, 'stopping the simulators');
+      const after = stopAfter(opts.seconds);
+      log.info({ why: await Promise.race([untilSignal(), after.done]) }, 'stopping the simulators');
+      after.cancel();
       await sim.stop();
     });
 
@@ -96,13 +138,16 @@ export function register(program: Command): void {
       const config = loadConfig();
       const db = await openDb(config.db);
       const streamLog = createStreamLog(config.redis);
+      await applyKillSwitchFromEnv(config, db.pool);
       const services = await startAppServices(config, db.pool, { api: true });
       const live = await runLive({ config, pool: db.pool, streamLog, pairs$: livePairs$(config, db.pool), control: services.control, sink: services.live.events });
+      const detachMetrics = [metrics.instrumentLive(live), metrics.instrumentEvents(services.live)];
       const sub = live.outputs.decisions$.subscribe((d) => {
         if (d.accepted) log.info({ pairId: d.edge.pairId, direction: d.edge.direction, size: formatScaled(d.edge.sizeQty, 0), netEdge: formatScaled(d.edge.netEdgePerContractMicros), profit: formatScaled(d.edge.profitMicros) }, 'edge accepted');
       });
       log.info({ signal: await untilSignal() }, 'stopping');
       sub.unsubscribe();
+      for (const d of detachMetrics) d();
       await live.stop();
       await services.stop();
       await streamLog.close();

@@ -106,3 +106,47 @@ export class EdgeTable {
     for (const s of this.subs) s.unsubscribe();
   }
 }
+
+/** ANSI sequences of the in-place redraw (a terminal only). */
+export const ANSI = { clear: '\x1b[2J', home: '\x1b[H', clearLine: '\x1b[K', clearBelow: '\x1b[J', hideCursor: '\x1b[?25l', showCursor: '\x1b[?25h' } as const;
+
+/**
+ * One redraw: cursor home, every line cleared to its end, the rest of the screen cleared. The
+ * first frame clears the whole screen. No scrolling, no flicker of a full clear per frame.
+ */
+export function screenFrame(text: string, first: boolean): string {
+  const body = text.split('\n').map((l) => l + ANSI.clearLine).join('\n');
+  return (first ? ANSI.clear : '') + ANSI.home + body + '\n' + ANSI.clearBelow;
+}
+
+export interface ScreenOptions {
+  readonly write?: (s: string) => void;
+  readonly everyMs?: number;
+}
+
+/**
+ * Draws `table` in place every `everyMs` (default 500) on a terminal, cursor hidden; `stop()`
+ * draws the last frame and shows the cursor again. Log lines must not reach the terminal
+ * meanwhile (`arbstream demo` sends them to a file while the table is drawn).
+ */
+export function startScreen(table: Pick<EdgeTable, 'render'>, opts: ScreenOptions = {}): { stop(): void } {
+  const write = opts.write ?? ((s: string) => void process.stdout.write(s));
+  let first = true;
+  const draw = (): void => {
+    write(screenFrame(table.render(), first));
+    first = false;
+  };
+  write(ANSI.hideCursor);
+  draw();
+  const timer = setInterval(draw, opts.everyMs ?? 500);
+  let stopped = false;
+  return {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      draw();
+      write(ANSI.showCursor);
+    },
+  };
+}

@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import type pg from 'pg';
 import type { RiskDecision } from '../../schema/edge.js';
-import type { Execution, ExecutionEvent, ExecutionState, Fill, OrderAck, OrderRequest, TradingRules } from '../../schema/execution.js';
+import type { Execution, ExecutionEvent, ExecutionState, Fill, OrderAck, TradingRules } from '../../schema/execution.js';
 import type { Micros } from '../../schema/money.js';
 import type { LegIndex, Venue } from '../../schema/venue.js';
 import { log } from '../log.js';

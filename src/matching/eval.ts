@@ -342,6 +342,8 @@ export interface EvalReport {
   };
   readonly wallMs: number;
   readonly pairs: readonly PairOutcome[];
+  /** approved pairs nobody labelled (two lines' markets matched across lines): label them, or they count against precision */
+  readonly unlabelledApproved: readonly { readonly a: string; readonly b: string; readonly aTitle: string; readonly bTitle: string }[];
 }
 
 function policyFor(o: EvalOptions): AnswerPolicy | undefined {
@@ -402,7 +404,8 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     const stored = new Map(store.pairs().map((p) => [legsKey(p.legs), p]));
     const outcomes = o.pairs.map((p) => outcomeOf(p, stored.get(legsKey([p.legs[0].record, p.legs[1].record]))));
     const labelledKeys = new Set(o.pairs.map((p) => legsKey([p.legs[0].record, p.legs[1].record])));
-    const unlabelledApproved = store.pairs().filter((p) => p.status === 'approved' && !labelledKeys.has(legsKey(p.legs))).length;
+    const unlabelled = store.pairs().filter((p) => p.status === 'approved' && !labelledKeys.has(legsKey(p.legs)));
+    const titleOf = (l: { venue: string; marketId: string }): string => entries.get(`${l.venue}:${l.marketId}`)?.record.title ?? '';
     const calls = store.ledger.calls;
     const requests = calls.filter((c) => c.status !== 'cache_hit' && c.status !== 'budget_refused');
     const costMicros = calls.reduce((s, c) => s + c.costMicros, 0);
@@ -411,7 +414,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       labelled: o.pairs.length,
       markets,
       matcher,
-      metrics: computeMetrics(outcomes, unlabelledApproved),
+      metrics: computeMetrics(outcomes, unlabelled.length),
       llm: {
         calls: requests.length,
         cacheHits: calls.filter((c) => c.status === 'cache_hit').length,
@@ -422,6 +425,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
       },
       wallMs: Math.round(performance.now() - t0),
       pairs: outcomes,
+      unlabelledApproved: unlabelled.map((p) => ({ a: p.legs[0].marketId, b: p.legs[1].marketId, aTitle: titleOf(p.legs[0]), bTitle: titleOf(p.legs[1]) })),
     };
   } finally {
     await srv.stop();
@@ -452,6 +456,10 @@ export function formatEvalReport(r: EvalReport): string {
     const map = p.mappingOk === null ? '' : p.mappingOk ? ' mapping ok' : ' MAPPING WRONG';
     const bad = (p.label === 'different' && p.decision === 'approved') || (p.label !== 'different' && p.decision !== 'approved') || p.mappingOk === false;
     out.push(`${bad ? '!' : ' '} ${p.id} [${p.class}/${p.label}] ${p.decision}${map}${bad && p.reasons[0] ? ` — ${p.reasons.slice(0, 2).join(' | ')}` : ''}`);
+  }
+  if (r.unlabelledApproved.length) {
+    out.push('', `approved but not labelled (${r.unlabelledApproved.length}):`);
+    for (const u of r.unlabelledApproved) out.push(`  ${u.aTitle} [${u.a.slice(0, 14)}…] ⇄ ${u.bTitle} [${u.b}]`);
   }
   return out.join('\n');
 }

@@ -4,6 +4,8 @@
  * pair whose guards all `pass` can be auto-approved. Market text is data: it is sanitised and
  * measured here, never followed.
  */
+import { subjectGuard } from './subject.js';
+import { strikeGuard, structuredStrikeOf } from './strike.js';
 import type { MarketRecord } from '../../schema/market.js';
 import { extractDates, knownEntities, type Comparator } from './extract.js';
 import { eventTimeOf } from './records.js';
@@ -49,7 +51,7 @@ export type Mapping = 'YES_YES' | 'YES_NO' | undefined;
  * (hidden characters are gone from the record, but that they were there is kept here).
  */
 export type GuardInput = Pick<MarketRecord, 'venue' | 'marketId' | 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'status' | 'closeTime' | 'expectedResolutionTime' | 'thresholds'> &
-  Partial<Pick<MarketRecord, 'eventTime' | 'eventTimeSource' | 'backstopTime' | 'category' | 'entities' | 'resolutionSource' | 'feeInfo'>> & {
+  Partial<Pick<MarketRecord, 'eventTime' | 'eventTimeSource' | 'backstopTime' | 'category' | 'entities' | 'resolutionSource' | 'feeInfo' | 'strike' | 'subjectText'>> & {
   readonly textFlags?: readonly string[];
 };
 type Rec = GuardInput;
@@ -174,6 +176,8 @@ const complement: Record<Comparator, Comparator> = { '>': '<=', '>=': '<', '<': 
 export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): GuardResult {
   const ta = sorted(a.thresholds);
   const tb = sorted(b.thresholds);
+  // a venue's structured strike is compared exactly (comparator, YES↔NO complement) by the strike guard
+  if (structuredStrikeOf(a) || structuredStrikeOf(b)) return pass('thresholds', 'compared by the strike guard (structured strike)');
   if (!ta.length && !tb.length) return pass('thresholds', 'no thresholds');
   if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? a.venue : b.venue} only`);
   const show = (ts: T[]): string => ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ');
@@ -266,10 +270,8 @@ export function runGuards(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFI
     unitsGuard(a, b),
     entitiesGuard(a, b),
     textGuard(a, b),
-    // LEAD (issue 14): wire the subject/round and strike/source guards here, once their files exist:
-    //   import { subjectGuard } from './subject.js';  import { strikeGuard } from './strike.js';
-    //   ...subjectGuard(a, b),        // results 'subject' and 'round'
-    //   ...strikeGuard(a, b, mapping), // results 'strike' and 'source'
+    ...subjectGuard(a, b), // 'subject' and 'round': open-ended subjects and election rounds must agree
+    ...strikeGuard(a, b, mapping), // 'strike' and 'source': structured strikes / price to beat, reference sources
   ];
 }
 

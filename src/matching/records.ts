@@ -23,10 +23,12 @@ export function recordThresholds(title: string, rules: string): MarketRecord['th
  * backstop enter only when set, so a record stored before they existed keeps its hash.
  */
 export function rulesHash(
-  r: Pick<MarketRecord, 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'closeTime' | 'expectedResolutionTime' | 'resolutionSource' | 'thresholds' | 'eventTime' | 'backstopTime'>,
+  r: Pick<MarketRecord, 'title' | 'rulesText' | 'rulesSecondary' | 'outcomes' | 'closeTime' | 'expectedResolutionTime' | 'resolutionSource' | 'thresholds' | 'eventTime' | 'backstopTime'> & Partial<Pick<MarketRecord, 'strike'>>,
 ): string {
   const parts: unknown[] = [r.title, r.rulesText, r.rulesSecondary, r.outcomes, r.closeTime ?? null, r.expectedResolutionTime ?? null, r.resolutionSource ?? null, r.thresholds];
   if (r.eventTime !== undefined || r.backstopTime !== undefined) parts.push({ eventTime: r.eventTime ?? null, backstopTime: r.backstopTime ?? null });
+  // a strike change is a rules change (absent: the hash of records stored before strikes existed is unchanged)
+  if (r.strike !== undefined) parts.push({ strike: r.strike });
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 

@@ -14,6 +14,7 @@
  * the detail. Market text is data: it is only measured here.
  */
 import { z } from 'zod';
+import { MarketStrike } from '../../schema/market.js';
 import { extractThresholds, type Comparator } from './extract.js';
 import type { GuardInput, GuardName, GuardResult, Mapping } from './guards.js';
 import { sanitizeText } from './sanitize.js';
@@ -24,14 +25,7 @@ import { sanitizeText } from './sanitize.js';
  * `less_or_equal`, `between`, `functional`, `custom`, `structured`, …) or `price_to_beat` for an
  * up/down market whose opening price is not published yet; `field` names the venue field(s).
  */
-export const StructuredStrike = z.object({
-  kind: z.string().min(1),
-  floor: z.number().optional(),
-  cap: z.number().optional(),
-  functional: z.string().optional(),
-  custom: z.record(z.string(), z.unknown()).optional(),
-  field: z.string().min(1),
-});
+export const StructuredStrike = MarketStrike;
 export type StructuredStrike = z.infer<typeof StructuredStrike>;
 
 /** The YES region of a numeric strike: settlement values v with lo (<|≤) v (<|≤) hi. */
@@ -47,7 +41,7 @@ export interface Region {
 /** A side's strike: numeric (a YES region), open (known to exist but not comparable), or none. */
 export type Strike =
   | { readonly kind: 'numeric'; readonly region: Region; readonly unit?: string; readonly from: string }
-  | { readonly kind: 'open'; readonly what: string; readonly from: string }
+  | { readonly kind: 'open'; readonly what: string; readonly from: string; /** a number exists but is not known yet (price to beat, a missing bound) */ readonly pending?: boolean }
   | { readonly kind: 'none' };
 
 const Num = z.number().finite();
@@ -63,6 +57,9 @@ const KalshiStrikeFields = z.looseObject({
  * A Kalshi market's structured strike from its raw REST/lifecycle payload (`strike_type`,
  * `floor_strike`, `cap_strike`, `functional_strike`, `custom_strike`); undefined when it has none.
  */
+/** `{ strike }` when there is one (exactOptionalPropertyTypes). */
+export const withStrike = (strike: StructuredStrike | undefined): { strike?: StructuredStrike } => (strike ? { strike } : {});
+
 export function kalshiStrike(raw: unknown): StructuredStrike | undefined {
   const r = KalshiStrikeFields.safeParse(raw);
   if (!r.success || !r.data.strike_type) return undefined;
@@ -169,16 +166,16 @@ export function strikeFromStructured(s: StructuredStrike): Strike {
   switch (s.kind) {
     case 'greater':
     case 'greater_or_equal':
-      return s.floor === undefined ? { kind: 'open', what: `${s.kind} without floor_strike`, from } : { kind: 'numeric', region: regionOf(s.kind === 'greater' ? '>' : '>=', s.floor)!, from };
+      return s.floor === undefined ? { kind: 'open', what: `${s.kind} without floor_strike`, from, pending: true } : { kind: 'numeric', region: regionOf(s.kind === 'greater' ? '>' : '>=', s.floor)!, from };
     case 'less':
     case 'less_or_equal':
-      return s.cap === undefined ? { kind: 'open', what: `${s.kind} without cap_strike`, from } : { kind: 'numeric', region: regionOf(s.kind === 'less' ? '<' : '<=', s.cap)!, from };
+      return s.cap === undefined ? { kind: 'open', what: `${s.kind} without cap_strike`, from, pending: true } : { kind: 'numeric', region: regionOf(s.kind === 'less' ? '<' : '<=', s.cap)!, from };
     case 'between':
       return s.floor === undefined || s.cap === undefined
-        ? { kind: 'open', what: 'between without both bounds', from }
+        ? { kind: 'open', what: 'between without both bounds', from, pending: true }
         : { kind: 'numeric', region: { lo: Math.min(s.floor, s.cap), hi: Math.max(s.floor, s.cap), loIncl: true, hiIncl: true }, from };
     case 'price_to_beat':
-      return { kind: 'open', what: 'price to beat not published yet', from };
+      return { kind: 'open', what: 'price to beat not published yet', from, pending: true };
     default:
       // functional, custom, structured and kinds the venue adds later: not a plain number line
       return { kind: 'open', what: `${s.kind} strike${s.functional ? ` "${s.functional}"` : ''}${s.custom ? ` ${JSON.stringify(s.custom).slice(0, 80)}` : ''}`, from };
@@ -204,7 +201,7 @@ export function strikeFromThresholds(ts: readonly { value: number; unit?: string
     const n = normalise(t.value, t.unit);
     return { kind: 'numeric', region: regionOf(t.comparator!, n.value)!, ...(n.unit ? { unit: n.unit } : {}), from };
   }
-  return { kind: 'open', what: `${ts.length} thresholds in the text (${ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ')})`, from };
+  return { kind: 'open', what: `${ts.length} thresholds in the text (${ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ')})`, from, pending: true };
 }
 
 /** The strike of a side: structured when the venue gives one, else its text thresholds. */
@@ -278,6 +275,12 @@ export function strikeComparison(a: GuardInput, b: GuardInput, mapping: Mapping)
   const x = sa.strike;
   const y = sb.strike;
   if (x.kind === 'none' && y.kind === 'none') return res('strike', 'pass', 'no strike on either venue');
+  // a custom/functional strike (a team, a formula) against no number at all: nothing numeric to compare
+  const nonNumeric = (s: Strike): s is Extract<Strike, { kind: 'open' }> => s.kind === 'open' && !s.pending;
+  if ((nonNumeric(x) && y.kind !== 'numeric') || (nonNumeric(y) && x.kind !== 'numeric')) {
+    const o = nonNumeric(x) ? x : (y as Extract<Strike, { kind: 'open' }>);
+    return res('strike', 'pass', `no numeric strike to compare (${o.what}, ${o.from}); the subject guards compare the rest`);
+  }
   if (x.kind !== 'numeric' || y.kind !== 'numeric') {
     const says = (r: GuardInput, s: Strike): string =>
       s.kind === 'none' ? `${r.venue}: no strike or threshold` : s.kind === 'open' ? `${r.venue}: ${s.what} (${s.from})` : `${r.venue}: ${showRegion(s.region, s.unit)} (${s.from})`;

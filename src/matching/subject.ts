@@ -86,9 +86,10 @@ const WH = set('who what which how when where whose');
 const AUX = set('will would does do did is are can could should shall');
 const DETERMINERS = set('the a an');
 /** Verbs whose object, not their grammatical subject, is what a multi-outcome question varies. */
-const OBJECT_VERBS = set('nominate nominates appoint appoints pick picks choose chooses name names select selects endorse endorses pardon pardons acquire acquires buy buys hire hires fire fires');
+const OBJECT_VERBS = set(`nominate nominates appoint appoints pick picks choose chooses name names select selects endorse endorses pardon pardons acquire acquires
+  buy buys hire hires fire fires remove removes oust ousts replace replaces impeach impeaches indict indicts arrest arrests sue sues pass passes`);
 /** Capitalised words that are not names. */
-const NOT_NAMES = set('will who what which how when where yes no winner winners game match odds spread total moneyline before after by et pm am utc est edt pst pdt');
+const NOT_NAMES = set('will who what which how when where yes no up down winner winners game match odds spread total moneyline before after by et pm am utc est edt pst pdt');
 /** Outcome labels that say which way, not who (Kalshi YES subtitles such as "Above 2.8%", "Change"). */
 const DIRECTIONS = set('yes no above below over under up down higher lower more less fewer between exactly change unchanged hold cut hike increase decrease tie draw other none any neither both');
 /** Head nouns of quantities. */
@@ -109,7 +110,9 @@ const METRIC_ALIASES: Readonly<Record<string, string>> = {
   inflation: 'cpi', 'consumer price': 'cpi', 'consumer price index': 'cpi', jobless: 'unemployment', 'gross domestic product': 'gdp',
   gasoline: 'gas', interest: 'interest rate', mortgages: 'mortgage', 'market cap': 'market cap', capitalization: 'market cap', valuation: 'market cap',
 };
-const HONORIFICS = set('mr mrs ms miss dr sen senator gov governor rep representative president pres vice sir dame lord lady king queen prince princess pope judge justice secretary sec chancellor mayor gen general col speaker leader former');
+const HONORIFICS = set('mr mrs ms miss dr sen senator gov governor rep representative president pres vice sir dame lord lady king queen prince princess pope judge secretary sec chancellor mayor gen col speaker leader former');
+/** Titles written before a full name ("the Fed governor Lisa Cook", "Prime Minister Keir Starmer"): the name follows. */
+const APPOSITIVES = new Set([...HONORIFICS, 'chair', 'chairman', 'chairwoman', 'ceo', 'founder', 'minister', 'premier', 'commissioner', 'nominee', 'candidate']);
 const NAME_SUFFIXES = set('jr sr ii iii iv');
 const COMPANY_SUFFIXES = set('inc incorporated corp corporation co company ltd limited llc plc sa ag nv se gmbh holdings group');
 const PARTIES: Readonly<Record<string, string>> = {
@@ -198,11 +201,18 @@ function tokenize(text: string): Tok[] {
     if (w.endsWith('.') && !/\.\S*\./.test(w) && w.length > 4 && !isUpper(w[0] ?? '')) stop = true;
     if (!w) continue;
     let poss = false;
-    if (/['’]s$/i.test(w)) (poss = true), (w = w.slice(0, -2));
-    else if (/s['’]$/.test(w)) (poss = true), (w = w.slice(0, -1));
+    if (/['’]s$/i.test(w)) {
+      poss = true;
+      w = w.slice(0, -2);
+    } else if (/s['’]$/.test(w)) {
+      poss = true;
+      w = w.slice(0, -1);
+    }
     const lc = fold(w.replace(/\.$/, '')).replace(/\./g, '');
     const first = w[0] ?? '';
-    out.push({ w, lc, cap: isUpper(first) || (first === '$' && isLetter(w[1] ?? '')), stop, poss, bar: false });
+    // "d'Ivoire", "l'Aquila": an elided particle before a capital is part of the name
+    const cap = isUpper(first) || (first === '$' && isLetter(w[1] ?? '')) || /^\p{Ll}['’]\p{Lu}/u.test(w);
+    out.push({ w, lc, cap, stop, poss, bar: false });
   }
   return out;
 }
@@ -221,11 +231,16 @@ const nameWord = (t: Tok): boolean =>
 function nounPhrase(toks: readonly Tok[], i: number, max = 8): { words: Tok[]; end: number } {
   let j = i;
   while (j < toks.length && DETERMINERS.has(toks[j]!.lc) && !toks[j]!.stop) j++;
-  const words: Tok[] = [];
+  let words: Tok[] = [];
   for (; j < toks.length && words.length < max; j++) {
     const t = toks[j]!;
     const prev = words[words.length - 1];
     const next = toks[j + 1];
+    const after = toks[j + 2];
+    if (APPOSITIVES.has(t.lc) && !t.stop && next && after && nameWord(next) && nameWord(after) && !APPOSITIVES.has(next.lc) && !next.stop) {
+      words = [];
+      continue;
+    }
     const ok =
       nameWord(t) ||
       isMetricWord(t) ||
@@ -426,7 +441,7 @@ function joint(members: readonly Subject[], text: string): Subject {
   return { kind: kinds.size === 1 ? members[0]!.kind : 'other', key: members.map((m) => m.key).sort().join(' | '), text, members };
 }
 
-const MATCHUP_SEP = set('vs vs. v v. versus @ at');
+const MATCHUP_SEP = set('vs vs. v v. versus @ at x');
 
 /** "A vs. B" / "A at B" anywhere in the title (each side a run of name words). */
 function matchup(toks: readonly Tok[], context: string): Subject | undefined {
@@ -491,6 +506,10 @@ function fromQuestion(text: string): Subject | undefined {
     if (aux < 0) return undefined;
     i = aux + 1;
   } else if (AUX.has(toks[0]!.lc)) i = 1;
+  else {
+    // "February 2026 CPI MoM: …": a leading date is not the subject
+    while (i < toks.length - 1 && (MONTHS.has(toks[i]!.lc) || /^\d{1,4}(?:st|nd|rd|th)?$/.test(toks[i]!.lc)) && !toks[i]!.stop) i++;
+  }
   const np = nounPhrase(toks, i);
   // "A and B sign …": a joint subject
   const conj = toks[np.end];
@@ -646,7 +665,7 @@ export function subjectTokens(r: SubjectInput): string[] {
 }
 
 /** `names`: the disagreement is between names alone (the grammar may have read the actor on one side, the object on the other). */
-type Agreement = { readonly is: 'agree' | 'differ' | 'unsure'; readonly why: string; readonly names?: boolean };
+type Agreement = { readonly is: 'agree' | 'differ' | 'unsure'; readonly why: string; readonly names?: boolean; readonly metric?: string };
 const agree = (why: string): Agreement => ({ is: 'agree', why });
 const differ = (why: string, names = false): Agreement => ({ is: 'differ', why, ...(names ? { names } : {}) });
 const unsure = (why: string): Agreement => ({ is: 'unsure', why });
@@ -680,7 +699,7 @@ function compareSingle(a: Subject, b: Subject): Agreement {
   if (!!a.metric !== !!b.metric) {
     const [m, o] = a.metric ? [a, b] : [b, a];
     // an asset's quantity is its price; a quantity with no owner against an owner with no quantity says nothing
-    if (o.kind !== 'asset' || !m.entity) return unsure(`quantity "${m.metric}" named on one side only ("${m.text}" vs "${o.text}")`);
+    if (o.kind !== 'asset' || !m.entity) return { ...unsure(`quantity "${m.metric}" named on one side only ("${m.text}" vs "${o.text}")`), ...(m.entity && o.entity ? { metric: m.metric! } : {}) };
   }
   if (!a.entity !== !b.entity && !(a.metric && b.metric)) return unsure(`"${a.text}" vs "${b.text}" not comparable`);
   return agree(`same subject: "${a.text}" ~ "${b.text}"`);
@@ -689,7 +708,18 @@ function compareSingle(a: Subject, b: Subject): Agreement {
 /** Every name of the subject (or of a side) is one word: a nickname or a city alone. */
 const thin = (s: Subject): boolean => (s.members ? s.members.some(thin) : namesOf(s).every((n) => n.length === 1));
 
-function compare(a: Subject, b: Subject): Agreement {
+/** "Russia-Ukraine" against a joint subject: the hyphen joins two names. */
+function splitHyphen(s: Subject): Subject {
+  const n = namesOf(s)[0];
+  if (s.members || s.metric || !n || n.length !== 1 || !n[0]!.includes('-')) return s;
+  const parts = n[0]!.split('-').filter(Boolean);
+  if (parts.length !== 2) return s;
+  return joint(parts.map((p) => { const c = canonicalName([p]); return { kind: c.kind ?? 'other', key: c.key, text: p, entity: c.key, names: c.key === p ? [[p]] : [[p], c.key.split(' ')] }; }), s.text);
+}
+
+function compare(x: Subject, y: Subject): Agreement {
+  const a = y.members ? splitHyphen(x) : x;
+  const b = x.members ? splitHyphen(y) : y;
   if (a.members && b.members) {
     const [x1, x2] = a.members;
     const [y1, y2] = b.members;
@@ -741,7 +771,16 @@ function subjectResult(a: SubjectInput, b: SubjectInput, sa: Subject | undefined
   }
   const c = compare(sa, sb);
   if (c.is === 'agree') return pass('subject', c.why);
-  if (c.is === 'unsure') return flag('subject', c.why);
+  if (c.is === 'unsure') {
+    // the same owner, its quantity named as a noun on one side and written elsewhere in the other title
+    // ("Tesla deliveries" / "Will Tesla deliver …", "largest company by market cap — NVIDIA")
+    if (c.metric) {
+      const stem = c.metric.slice(0, Math.max(3, Math.min(7, c.metric.length - 1)));
+      const other = sa.metric ? b : a;
+      if (fold(other.title.slice(0, MAX_TEXT)).includes(stem)) return pass('subject', `${c.why}; the other title names it too`);
+    }
+    return flag('subject', c.why);
+  }
   // the grammar may have taken the actor on one side and the object on the other ("Will Trump
   // nominate X" / "Will X be nominated by Trump"): both named in both titles is a hold, not a rejection
   if (c.names && mentioned(sa, b.title) && mentioned(sb, a.title)) return flag('subject', `${c.why}, but each title names the other's subject`);

@@ -66,6 +66,11 @@ export interface PersisterOptions {
   readonly concurrency?: number;
   /** pause after a failed batch before retrying it; default 1000 ms */
   readonly retryDelayMs?: number;
+  /**
+   * operator alerts (wire to LiveEvents.publishAlert: the Discord bot relays warn/critical ones):
+   * a failed batch ('persister') and dead-lettered entries ('dead-letter'). Must not throw.
+   */
+  readonly onAlert?: (a: { readonly level: 'warn' | 'critical'; readonly message: string; readonly source: string; readonly ts: number }) => void;
 }
 
 export interface PersisterStats {
@@ -102,6 +107,13 @@ export function startPersister(opts: PersisterOptions): Persister {
   if (method === 'copy' && !opts.pool.connect) throw new Error("persister: method 'copy' needs a pool with connect() (pg.Pool)");
   const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0, consumersRemoved: 0 };
   let stopped = false;
+  const alert = (level: 'warn' | 'critical', msg: string, source: string): void => {
+    try {
+      opts.onAlert?.({ level, message: msg, source, ts: Date.now() });
+    } catch (err) {
+      logger.warn({ err, source }, 'persister: the alert hook threw');
+    }
+  };
 
   const lane = (writer: SinkWriter, consumer: string) => {
     const spec = writer.spec;
@@ -184,7 +196,9 @@ export function startPersister(opts: PersisterOptions): Persister {
       // committed: only now may the entries leave the pending list
       await acking;
       acking = (async () => {
-        stats.deadLettered += await deadLetter(opts.log, spec.stream, group, bad);
+        const dead = await deadLetter(opts.log, spec.stream, group, bad);
+        stats.deadLettered += dead;
+        if (dead > 0) alert('critical', `${dead} ${spec.stream} entr${dead === 1 ? 'y' : 'ies'} dead-lettered to ${spec.stream}:dead (${bad[0]?.reason ?? 'rejected'})`, 'dead-letter');
         await opts.log.ack(spec.stream, group, ackIds);
       })();
       acking.catch(() => undefined);
@@ -210,7 +224,10 @@ export function startPersister(opts: PersisterOptions): Persister {
         }
         if (failure === null) continue;
         stats.failures += 1;
-        if (failure !== 'deferred') logger.error({ err: failure, stream: spec.stream, table: spec.table, consumer }, 'persister batch failed; will retry');
+        if (failure !== 'deferred') {
+          logger.error({ err: failure, stream: spec.stream, table: spec.table, consumer }, 'persister batch failed; will retry');
+          alert('warn', `persister: writing ${spec.stream} to ${spec.table} failed, retrying: ${message(failure)}`, 'persister');
+        }
         // let the prefetch and the acks land, then re-read this consumer's own pending entries (the failed ones) first
         await prefetch?.catch(() => undefined);
         prefetch = null;

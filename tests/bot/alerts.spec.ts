@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { createLiveEvents } from '../../src/api/events.js';
-import { AlertEvent, alertKey, alertsFromLive, formatAlert } from '../../src/bot/alerts.js';
+import { AlertEvent, alertKey, alertsFromLive, decisionAlert, formatAlert, isDecisionAlert, operationalReasons } from '../../src/bot/alerts.js';
 import { authorize, commandDefinitions } from '../../src/bot/commands.js';
 import type { Edge } from '../../schema/edge.js';
 import { throttleAlerts } from '../../src/bot/throttleAlerts.js';
@@ -15,23 +15,49 @@ const edge = (pairId: string, profitMicros: number): Edge => ({
 });
 
 describe('alerts', () => {
-  it('alertsFromLive: edges above the threshold, bad feed states, kill flips and warn/critical alerts', async () => {
+  it('alertsFromLive: risk decisions (not raw edges), feeds down and up, kill flips and warn/critical alerts', async () => {
     const live = await createLiveEvents({ redis: { mode: 'memory' } }, { now: () => 42 });
-    const got = firstValueFrom(alertsFromLive(live, { minProfitMicros: 5_000_000 }).pipe(take(4), toArray()));
+    const got = firstValueFrom(alertsFromLive(live, { minProfitMicros: 5_000_000 }).pipe(take(6), toArray()));
     await new Promise((r) => setTimeout(r, 10)); // let the repeaters subscribe
-    live.events.publishEdge(edge('small', 4_999_999)); // below: ignored
-    live.events.publishEdge(edge('big', 5_000_000));
-    live.events.publishFeedStatus({ venue: 'kalshi', state: 'live', ts: 1, attempt: 0 }); // healthy: ignored
+    live.events.publishEdge(edge('raw', 9_000_000)); // a raw edge: never an alert
+    live.events.publishDecision({ edge: edge('small', 4_999_999), accepted: true, reasons: [], ts: 5 }); // below the threshold: ignored
+    live.events.publishDecision({ edge: edge('big', 5_000_000), accepted: true, reasons: [], ts: 6 });
+    live.events.publishDecision({ edge: edge('thin', 9_000_000), accepted: false, reasons: ['edge 10 < min 20 micros/contract', 'pair-pending'], ts: 7 }); // the market's reasons: ignored
+    live.events.publishDecision({ edge: edge('killed', 1), accepted: false, reasons: ['kill-switch', 'profit 1 < min 5 micros'], ts: 8 });
+    live.events.publishFeedStatus({ venue: 'kalshi', state: 'live', ts: 1, attempt: 0 }); // healthy, never down: ignored
     live.events.publishFeedStatus({ venue: 'kalshi', state: 'stale', reason: 'idle 5000 ms', ts: 2, attempt: 0 });
+    live.events.publishFeedStatus({ venue: 'kalshi', state: 'live', ts: 3, attempt: 0 }); // back up: an alert
     live.events.publishAlert({ level: 'info', message: 'hello', ts: 3 }); // info: ignored
     live.events.publishKillSwitch(true, 'api:ops');
-    live.events.publishAlert({ level: 'critical', message: 'db down', ts: 4 });
+    live.events.publishAlert({ level: 'critical', message: '3 entries dead-lettered', ts: 4, source: 'dead-letter' });
     const alerts = await got;
     await live.close();
-    expect(alerts.map((a) => a.kind).sort()).toEqual(['edge', 'error', 'feed', 'kill']);
-    expect(alerts.find((a) => a.kind === 'edge')).toMatchObject({ pairId: 'big', profitMicros: 5_000_000 });
+    expect(alerts.map((a) => a.kind).sort()).toEqual(['decision', 'decision', 'error', 'feed', 'feed', 'kill']);
+    const decisions = alerts.filter((a) => a.kind === 'decision');
+    expect(decisions).toEqual([expect.objectContaining({ pairId: 'big', accepted: true, profitMicros: 5_000_000 }), expect.objectContaining({ pairId: 'killed', accepted: false })]);
+    expect(formatAlert(decisions[1]!)).toContain('`kill-switch`');
+    expect(formatAlert(decisions[1]!)).not.toContain('profit 1 < min');
+    expect(alerts.filter((a) => a.kind === 'feed').map((a) => a.kind === 'feed' && a.state)).toEqual(['stale', 'live']);
     expect(alerts.find((a) => a.kind === 'kill')).toMatchObject({ on: true, by: 'api:ops', ts: 42 });
+    expect(alerts.find((a) => a.kind === 'error')).toMatchObject({ source: 'dead-letter', level: 'critical' });
     for (const a of alerts) expect(AlertEvent.safeParse(a).success).toBe(true);
+  });
+
+  it('isDecisionAlert: accepted above the threshold, rejected only for operational reasons', () => {
+    const e = edge('p', 10_000_000);
+    expect(isDecisionAlert({ edge: e, accepted: true, reasons: [] }, 10_000_000)).toBe(true);
+    expect(isDecisionAlert({ edge: e, accepted: true, reasons: [] }, 10_000_001)).toBe(false);
+    for (const r of ['kill-switch', 'book-stale 900 ms > 500 ms', 'pair-exposure 5 > 4 micros', 'venue-exposure kalshi 5 > 4 micros', 'total-exposure 5 > 4 micros']) {
+      expect(isDecisionAlert({ edge: e, accepted: false, reasons: [r] }, 0)).toBe(true);
+    }
+    for (const r of ['pair-pending', 'pair-unknown', 'edge 1 < min 2 micros/contract', 'size 1 < min 2', 'profit 1 < min 2 micros', 'pair-confidence 0.5 < 0.9']) {
+      expect(isDecisionAlert({ edge: e, accepted: false, reasons: [r] }, 0)).toBe(false);
+    }
+    expect(operationalReasons(['pair-pending', 'kill-switch'])).toEqual(['kill-switch']);
+    // deduplicated per pair and operational cause, whatever the changing figures
+    const a = decisionAlert({ edge: e, accepted: false, reasons: ['book-stale 900 ms > 500 ms'], ts: 1 });
+    const b = decisionAlert({ edge: e, accepted: false, reasons: ['book-stale 950 ms > 500 ms'], ts: 2 });
+    expect(alertKey(a)).toBe(alertKey(b));
   });
 
   it('formats money exactly and keeps hostile text inert', () => {

@@ -13,7 +13,7 @@ const feed: AlertEvent = { kind: 'feed', ts: 0, venue: 'kalshi', state: 'stale',
 const src = { a: edge('A'), A: edge('A', 20_000_000), b: edge('B'), c: edge('C'), d: edge('D'), f: feed };
 const out = (k: keyof typeof src): OutgoingAlert => ({ type: 'alert', alert: src[k] });
 const summary = (edges: number, feeds: number, fromTs: number, toTs: number): AlertSummary => ({
-  type: 'summary', suppressed: edges + feeds, byKind: { edge: edges, feed: feeds, kill: 0, error: 0, execution: 0 }, fromTs, toTs,
+  type: 'summary', suppressed: edges + feeds, byKind: { edge: edges, decision: 0, feed: feeds, kill: 0, error: 0, execution: 0 }, fromTs, toTs,
 });
 
 describe('throttleAlerts', () => {

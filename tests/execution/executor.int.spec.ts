@@ -36,6 +36,16 @@ function setup(db: PgTestDb, books: Book[] = [POLY, KALSHI], latencyMs = 0) {
   return { books$, brokers, alerts, mk };
 }
 
+/** A broker that forwards to another, some calls replaced. */
+function wrap(inner: Broker, over: Partial<Pick<Broker, 'place' | 'status' | 'cancel' | 'rules'>>): Broker {
+  return {
+    venue: inner.venue, fills$: inner.fills$, anomalies$: inner.anomalies$, anomalyCounts: inner.anomalyCounts,
+    place: (o) => inner.place(o), cancel: (r) => inner.cancel(r), status: (r) => inner.status(r), openOrders: () => inner.openOrders(),
+    positions: () => inner.positions(), balance: () => inner.balance(), close: () => inner.close(), ...over,
+  };
+}
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
 /** A broker that forwards to another but can stop answering (a crash mid-call) or drop the order. */
 function crashing(inner: Broker, when: (o: OrderRequest) => 'hang' | 'hang-after-send' | 'pass'): Broker {
   return {
@@ -170,9 +180,115 @@ describe.skipIf(!pgUp)('executor (PostgreSQL, paper brokers)', () => {
     expect(await orphan).toMatchObject({ state: 'cancelled', filledQty: 0 });
   }, 10_000);
 
+  describe('unknown outcomes: never terminal on a guess', () => {
+    const machine = { ...fast, reconcileBackoffMs: { firstMs: 5, maxMs: 20 } };
+    const mkEx = (brokers: Partial<Record<Venue, Broker>>, alerts: string[]) =>
+      new Executor({ pool: db.pool, brokers, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: 500_000, machine, requestTimeoutMs: 20, onAlert: (m) => alerts.push(m) });
+
+    it('leg 1 filled, its ack lost, the status times out 6 times then answers filled: the record follows the venue (hedged)', async () => {
+      const { brokers, alerts } = setup(db);
+      brokers.kalshi.faults.loseAckNext = true;
+      let asked = 0;
+      const kalshi = wrap(brokers.kalshi, { status: (r) => (++asked <= 6 ? never() : brokers.kalshi.status(r)) });
+      const ex = mkEx({ polymarket: brokers.polymarket, kalshi }, alerts);
+      await ex.start();
+      const rec = await ex.submit(decision());
+      expect(asked).toBe(7);
+      expect(rec).toMatchObject({ state: 'hedged', netQty: 0 });
+      expect(rec!.progress.leg1.filledQty).toBe(10 * ONE);
+      expect((await brokers.kalshi.positions())[0]!.qty).toBe(10 * ONE);
+      expect(alerts).toEqual([]);
+    }, 20_000);
+
+    it("no status ever answers: the final cancel's answer (filled 10) is booked, then hedged", async () => {
+      const { brokers, alerts } = setup(db);
+      brokers.kalshi.faults.loseAckNext = true;
+      let cancels = 0;
+      const kalshi = wrap(brokers.kalshi, { status: () => never(), cancel: (r) => (cancels++, brokers.kalshi.cancel(r)) });
+      const ex = mkEx({ polymarket: brokers.polymarket, kalshi }, alerts);
+      await ex.start();
+      const rec = await ex.submit(decision());
+      expect(cancels).toBe(1);
+      expect(rec).toMatchObject({ state: 'hedged', netQty: 0 });
+      expect(rec!.progress.leg1.filledQty).toBe(10 * ONE);
+    }, 20_000);
+
+    it('neither status nor cancel answers: parked (non-terminal, alerted, pair blocked); recovery asks again and hedges', async () => {
+      const { brokers, alerts } = setup(db);
+      brokers.kalshi.faults.loseAckNext = true;
+      const kalshi = wrap(brokers.kalshi, { status: () => never(), cancel: () => never() });
+      const ex = mkEx({ polymarket: brokers.polymarket, kalshi }, alerts);
+      await ex.start();
+      const d = decision();
+      const rec = await ex.submit(d);
+      expect(rec).toMatchObject({ state: 'leg1Submitted' });
+      expect(rec!.reason).toContain('parked in leg1Submitted');
+      expect(ex.parkedExecutions).toEqual([rec!.executionId]);
+      expect(ex.counters.parked).toBe(1);
+      expect(alerts).toEqual([expect.stringContaining('outcome unknown after')]);
+      // the pair stays blocked: its exposure is unknown
+      expect(await ex.submit(decision({ pairId: d.edge.pairId }))).toBeUndefined();
+      expect(ex.counters.busy).toBe(1);
+      // the venue answers again: a fresh executor over the same database recovers it to the end
+      const again = mkEx(brokers, alerts);
+      const report = await again.recover();
+      expect(report.recovered).toContainEqual({ executionId: rec!.executionId, from: 'leg1Submitted', to: 'hedged', netQty: 0 });
+      expect((await getExecution(db.pool, rec!.executionId))!.progress.leg1.filledQty).toBe(10 * ONE);
+    }, 20_000);
+  });
+
+  it("leg 1 fills 4, below the leg 2 venue's minimum its broker reports (5): unwound, no leg 2 sent", async () => {
+    const { brokers, alerts } = setup(db, [POLY, book('kalshi', 'KX-1', { noAsks: [{ price: 500_000, qty: 4 * ONE }], noBids: [{ price: 490_000, qty: 20 * ONE }] })]);
+    const polyPlaced: string[] = [];
+    const polymarket = wrap(brokers.polymarket, {
+      rules: () => ({ tickMicros: 10_000, minQty: 5 * ONE, qtyStep: 10_000, minNotionalMicros: ONE }),
+      place: (o) => (polyPlaced.push(o.clientOrderId), brokers.polymarket.place(o)),
+    });
+    const ex = new Executor({ pool: db.pool, brokers: { polymarket, kalshi: brokers.kalshi }, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: 500_000, machine: fast, onAlert: (m) => alerts.push(m) });
+    await ex.start();
+    const rec = await ex.submit(decision());
+    expect(rec).toMatchObject({ state: 'unwound', netQty: 0 });
+    expect(rec!.progress.leg1.filledQty).toBe(4 * ONE);
+    expect(polyPlaced).toEqual([]);
+    expect(rec!.plan.legs[1]).toMatchObject({ venue: 'polymarket', minQty: 5 * ONE });
+  });
+
+  it('a broker with prepare: the venue order id it returns is written ahead, before its place is sent', async () => {
+    const { brokers, mk } = setup(db);
+    const seen: (string | undefined)[] = [];
+    const polymarket = {
+      ...wrap(brokers.polymarket, {
+        place: async (o) => {
+          const rec = await getExecution(db.pool, o.clientOrderId.split(':')[0]!);
+          seen.push(rec?.progress.leg2.current?.venueOrderId);
+          return brokers.polymarket.place(o);
+        },
+      }),
+      prepare: async (o: OrderRequest) => `hash-${o.clientOrderId}`,
+    };
+    const ex = mk({ polymarket, kalshi: brokers.kalshi });
+    await ex.start();
+    const rec = await ex.submit(decision());
+    expect(seen).toEqual([`hash-${rec!.executionId}:leg2:1`]);
+    expect(rec!.progress.leg2.venueOrderIds).toContain(`hash-${rec!.executionId}:leg2:1`);
+  });
+
+  it('armed is readable', () => {
+    const { mk } = setup(db);
+    const ex = mk();
+    expect(ex.armed).toBe(true);
+    ex.arm(false);
+    expect(ex.armed).toBe(false);
+  });
+
   it('write-ahead: when the transition cannot be written, no order is sent and it is alerted', async () => {
     const { brokers, alerts } = setup(db);
-    const down = { query: db.pool.query.bind(db.pool), connect: () => Promise.reject(new Error('db down')) } as unknown as typeof db.pool;
+    // reads work, the write-ahead statement (one CTE) fails
+    const query = db.pool.query.bind(db.pool) as (q: string | { text: string }, v?: unknown[]) => Promise<unknown>;
+    const down = {
+      query: (q: string | { text: string }, v?: unknown[]) => ((typeof q === 'string' ? q : q.text).startsWith('WITH') ? Promise.reject(new Error('db down')) : query(q, v)),
+      connect: () => Promise.reject(new Error('db down')),
+    } as unknown as typeof db.pool;
     const ex = new Executor({ pool: down, brokers, rules: () => DEFAULT_TRADING_RULES, lossCapMicros: 500_000, machine: fast, onAlert: (m) => alerts.push(m) });
     await ex.start();
     await expect(ex.submit(decision())).rejects.toThrow('db down');

@@ -25,8 +25,9 @@ const queries: (PanelQuery & { vars: Record<string, string> })[] = dashboards.fl
 const datasourceUid = (() => {
   const dir = join(ROOT, 'grafana/provisioning/datasources');
   const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-  const ds = files.flatMap((f) => (parse(readFileSync(join(dir, f), 'utf8')) as { datasources: { uid: string }[] }).datasources);
-  return ds[0]!.uid;
+  const ds = files.flatMap((f) => (parse(readFileSync(join(dir, f), 'utf8')) as { datasources: { uid: string; type: string }[] }).datasources);
+  // the SQL panels' source (the Prometheus one serves ops.json, checked in tests/deploy/prometheus.spec.ts)
+  return ds.find((d) => d.type.includes('postgres'))!.uid;
 })();
 
 /** One row (at least) in every table a panel reads, inside the test time range. */

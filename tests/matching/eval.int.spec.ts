@@ -34,6 +34,7 @@ describe('match eval over the label directory', () => {
     expect(r.matcher.errors).toBe(0);
     // one matcher run: its approvals are the store's approvals, labelled or not
     expect(r.metrics.approved).toBe(r.matcher.approved);
+    expect(r.unlabelledApproved).toHaveLength(r.metrics.unlabelledApproved);
     const classes = Object.values(r.metrics.byClass);
     expect(classes.reduce((s, c) => s + c.pairs, 0)).toBe(pairs.length);
     for (const c of classes) expect(c.approved + c.held + c.rejected + c.notProposed).toBe(c.pairs);
@@ -59,10 +60,8 @@ describe('match eval over the label directory', () => {
     expect(onTrue.recall).toBeLessThanOrEqual(1);
     expect(r.metrics.wrongMapping).toEqual([]);
     expect(r.metrics.lookalikesApproved).toEqual([]);
-    // the same Polymarket market against Kalshi's two teams: one YES↔YES, one YES↔NO
-    const lakers = r.pairs.find((p) => p.id === 'true-nba-lal-bos-lakers')!;
-    const celtics = r.pairs.find((p) => p.id === 'inv-nba-lal-bos-celtics')!;
-    expect(lakers.decision).toBe(celtics.decision);
+    // every approved inverted pair carries YES↔NO, every approved equivalent pair YES↔YES
+    for (const p of r.pairs.filter((x) => x.decision === 'approved')) expect(p.yesMapsToNo).toBe(p.label === 'inverted');
   });
 
   it('the CLI: --json prints one JSON report; a label file with an error exits 2 naming the line and field', async () => {

@@ -31,7 +31,7 @@ describe('guards', () => {
   it('all pass on a true pair (the control)', () => {
     const gs = runGuards(poly(), kalshi());
     expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([]);
-    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text']);
+    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source']);
   });
   it('threshold value differs → fail', () => {
     const g = byName(runGuards(poly({ question: 'Will Bitcoin be above $105,000 on March 1, 2026?' }), kalshi()));
@@ -154,15 +154,18 @@ describe('labelled date pairs (tests/fixtures/matching/labels/dates.jsonl, block
       expect(b.closeTime! - b.eventTime!, l.id).toBeGreaterThan(13 * 86_400_000);
     }
   });
-  it('true pairs pass the event-date guard (and fail no guard); date lookalikes fail it', () => {
+  it('true pairs pass the event-date guard (and fail no guard); date lookalikes fail it; subject lookalikes pass it', () => {
     for (const { l, a, b } of mapped) {
       const gs = runGuards(a, b);
       const ev = gs.find((g) => g.guard === 'eventDate')!;
       if (l.label === 'equivalent') {
         expect(ev.outcome, `${l.id}: ${ev.reason}`).toBe('pass');
         expect(gs.filter((g) => g.outcome === 'fail'), l.id).toEqual([]);
-      } else {
+      } else if (l.class === 'dates') {
         expect(ev.outcome, `${l.id}: ${ev.reason}`).toBe('fail');
+      } else {
+        // subject lookalikes with agreeing dates: the subject guard's to reject, not the date guard's
+        expect(ev.outcome, `${l.id}: ${ev.reason}`).toBe('pass');
       }
     }
   });

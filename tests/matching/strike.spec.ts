@@ -193,3 +193,40 @@ describe('reference sources', () => {
     expect(strikeGuard(a, b, undefined)[1]).toMatchObject({ outcome: 'flag' });
   });
 });
+
+describe('labelled set (threshold.jsonl, source.jsonl) through the venue mappings plus the structured strike', () => {
+  const LabelSide = (s: { venue: string; market: Record<string, unknown>; event?: unknown; series?: unknown }): GuardInput => {
+    if (s.venue === 'polymarket') return polySide(s.market);
+    const strike = kalshiStrike(s.market);
+    return { ...kalshiRecordFromWire(s.market, s.event, s.series), ...(strike ? { strike } : {}) } as GuardInput;
+  };
+  const lines = ['threshold', 'source'].flatMap((f) =>
+    readFileSync(new URL(`../fixtures/matching/labels/${f}.jsonl`, import.meta.url), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { id: string; label: 'equivalent' | 'inverted' | 'different'; a: Parameters<typeof LabelSide>[0]; b: Parameters<typeof LabelSide>[0] }),
+  );
+
+  it('has the lines the issue asks for', () => {
+    expect(lines.filter((l) => l.id.startsWith('thr-')).length).toBeGreaterThanOrEqual(15);
+    expect(lines.filter((l) => l.id.startsWith('src-')).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(lines.map((l) => [l.id, l] as const))('%s', (_id, l) => {
+    const [a, b] = l.a.venue === 'polymarket' ? [LabelSide(l.a), LabelSide(l.b)] : [LabelSide(l.b), LabelSide(l.a)];
+    const mapping = l.label === 'inverted' ? 'YES_NO' : 'YES_YES';
+    const gs = strikeGuard(a, b, mapping);
+    if (l.label === 'different') expect(gs.some((g) => g.outcome !== 'pass'), JSON.stringify(gs)).toBe(true);
+    else expect(gs.every((g) => g.outcome === 'pass'), JSON.stringify(gs)).toBe(true);
+  });
+});
+
+describe('strikeGuard: non-numeric strikes', () => {
+  it('passes a custom strike (a team) against a market with no number, holds a price to beat still unpublished', () => {
+    const sports = kalshiSide({ strike_type: 'custom', floor_strike: null, custom_strike: { Team: 'Los Angeles L' }, title: 'Los Angeles L at Boston Winner?' });
+    const poly = polyRecordFromGamma({ ...upDownGamma, question: 'Lakers vs. Celtics', outcomes: '["Lakers", "Celtics"]', description: 'Resolves to the winner.', events: [] });
+    expect(strikeGuard(poly, sports, undefined)[0]!.outcome).toBe('pass');
+    const noStrike = { ...kalshiRecordFromWire(kalshiMarket({ strike_type: null, floor_strike: null })), title: 'BTC up in the next 15 minutes?' };
+    expect(strikeGuard(polySide(withPriceToBeat(undefined)), noStrike, undefined)[0]!.outcome).toBe('flag');
+  });
+});

@@ -44,12 +44,39 @@ const LEG = ['A', 'B'];
 const edgeLegs = (legs) => (legs ?? []).map((l) => `${LEG[l.position]} ${l.venue} ${l.outcome.toUpperCase()}`).join(' + ');
 /** A pair leg: its venue and the market's title (its id while discovery has not stored the market). */
 const pairLeg = (l) => (l ? `${l.venue}: ${l.market?.title ?? l.marketId}` : '');
+/** A link: text and href set as properties (never HTML). */
+function link(text, href, external) {
+  const a = document.createElement('a');
+  a.textContent = text;
+  a.href = href;
+  if (external) { a.target = '_blank'; a.rel = 'noopener noreferrer'; }
+  return a;
+}
+/** A table cell holding a pair leg: the market's title linked to its page on the venue. */
+function legCell(l) {
+  const td = document.createElement('td');
+  if (!l) return td;
+  td.append(`${l.venue}: `);
+  if (l.market?.url) td.append(link(l.market.title, l.market.url, true));
+  else td.append(l.market?.title ?? l.marketId);
+  return td;
+}
+const pairHref = (pairId) => `#/pair/${encodeURIComponent(pairId)}`;
+/** What a pair is about: leg A's market title (its id until discovery stored it). */
+const pairName = (p) => p.legs.find((l) => l.position === 0)?.market?.title ?? p.pairId;
+const pairNames = new Map();
+function pairCell(pairId) {
+  const td = document.createElement('td');
+  td.append(link(pairNames.get(pairId) ?? pairId, pairHref(pairId)));
+  td.title = pairId;
+  return td;
+}
 
 function edgeRow(e, fresh) {
   const tr = document.createElement('tr');
   tr.dataset.edgeId = e.edgeId;
   if (fresh) tr.className = 'new';
-  tr.append(cell(time(e.ts)), cell(e.pairId), cell(e.direction), cell(edgeLegs(e.legs)), cell(usd(e.netEdgePerContractMicros), 'num'), cell(contracts(e.sizeQty), 'num'), cell(usd(e.profitMicros), 'num'));
+  tr.append(cell(time(e.ts)), pairCell(e.pairId), cell(e.direction), cell(edgeLegs(e.legs)), cell(usd(e.netEdgePerContractMicros), 'num'), cell(contracts(e.sizeQty), 'num'), cell(usd(e.profitMicros), 'num'));
   return tr;
 }
 function addEdge(e, fresh) {
@@ -79,13 +106,15 @@ function renderKill(k) {
   b.title = me && me.role === 'viewer' ? 'viewers cannot change the kill switch' : '';
 }
 function renderPairs(pairs) {
+  for (const p of pairs) pairNames.set(p.pairId, pairName(p));
   const tbody = $('pairs');
   tbody.replaceChildren(...pairs.map((p) => {
     const tr = document.createElement('tr');
     const byPos = new Map(p.legs.map((l) => [l.position, l]));
+    tr.dataset.pairId = p.pairId;
     tr.append(
-      cell(p.pairId), cell(p.status, `status-${p.status}`), cell(p.confidence == null ? '' : p.confidence.toFixed(2), 'num'),
-      cell(p.humanReviewed ? 'human' : 'matcher'), cell(pairLeg(byPos.get(0))), cell(pairLeg(byPos.get(1))),
+      pairCell(p.pairId), cell(p.status, `status-${p.status}`), cell(p.confidence == null ? '' : p.confidence.toFixed(2), 'num'),
+      cell(p.humanReviewed ? 'human' : 'matcher'), legCell(byPos.get(0)), legCell(byPos.get(1)),
     );
     return tr;
   }));
@@ -177,9 +206,10 @@ async function loadAll() {
     killSwitch { on updatedAt updatedBy }
     topEdges(limit: 50) { ${EDGE_FIELDS} }
     feedHealth { venue state reason ts }
-    pairs { pairId status confidence humanReviewed legs { position venue marketId market { title } } }
+    pairs { pairId status confidence humanReviewed legs { position venue marketId market { title url } } }
   }`);
   me = d.me;
+  for (const p of d.pairs) pairNames.set(p.pairId, pairName(p));
   $('who').textContent = `${me.name} (${me.role})`;
   renderKill(d.killSwitch);
   $('edges').replaceChildren();
@@ -193,24 +223,34 @@ async function loadAll() {
   renderExecStatus(s.executionStatus);
 }
 
+/** Live subscriptions by id: [query, variables, handler]; sent on every (re)connection. */
+const liveSubs = new Map();
+function liveSubscribe(id, query, variables, handler) {
+  liveSubs.set(id, [query, variables, handler]);
+  if (ws?.readyState === WebSocket.OPEN && ws.acked) ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+}
+function liveUnsubscribe(id) {
+  if (!liveSubs.delete(id)) return;
+  if (ws?.readyState === WebSocket.OPEN && ws.acked) ws.send(JSON.stringify({ id, type: 'complete' }));
+}
+liveSubscribe('e', `subscription { edgeAdded { ${EDGE_FIELDS} } }`, {}, (d) => addEdge(d.edgeAdded, true));
+liveSubscribe('f', 'subscription { feedStatus { venue state reason ts } }', {}, (d) => renderFeeds([d.feedStatus]));
+liveSubscribe('k', 'subscription { killSwitchChanged { on updatedAt updatedBy } }', {}, (d) => renderKill(d.killSwitchChanged));
+liveSubscribe('x', `subscription { executionUpdated { ${EXEC_FIELDS} } }`, {}, (d) => { addExecution(d.executionUpdated, true); refreshPositionsSoon(); pairPage?.onExecution(d.executionUpdated); });
+
 function connectLive() {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   const sock = new WebSocket(url, 'graphql-transport-ws');
   ws = sock;
-  const subs = {
-    e: [`subscription { edgeAdded { ${EDGE_FIELDS} } }`, (d) => addEdge(d.edgeAdded, true)],
-    f: ['subscription { feedStatus { venue state reason ts } }', (d) => renderFeeds([d.feedStatus])],
-    k: ['subscription { killSwitchChanged { on updatedAt updatedBy } }', (d) => renderKill(d.killSwitchChanged)],
-    x: [`subscription { executionUpdated { ${EXEC_FIELDS} } }`, (d) => { addExecution(d.executionUpdated, true); refreshPositionsSoon(); }],
-  };
   sock.onopen = () => sock.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
   sock.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
     if (msg.type === 'connection_ack') {
+      sock.acked = true;
       $('conn').textContent = 'live';
       $('conn').className = 'pill live';
-      for (const [id, [query]] of Object.entries(subs)) sock.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
-    } else if (msg.type === 'next' && msg.payload?.data) subs[msg.id]?.[1](msg.payload.data);
+      for (const [id, [query, variables]] of liveSubs) sock.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    } else if (msg.type === 'next' && msg.payload?.data) liveSubs.get(msg.id)?.[2](msg.payload.data);
     else if (msg.type === 'ping') sock.send(JSON.stringify({ type: 'pong' }));
     else if (msg.type === 'error') console.warn('subscription error', msg.payload);
   };
@@ -222,6 +262,179 @@ function connectLive() {
     setTimeout(() => token && ws === sock && connectLive(), 2000);
   };
 }
+
+// ── the pair page (#/pair/<id>): chart of both legs' books, decisions, lead-lag, fees, executions ──
+let pairPage = null;
+const PAIR_QUERY = `query($id: ID!, $since: DateTime) {
+  pair(pairId: $id) { pairId status confidence humanReviewed yesMapsToNo legs { position venue marketId market { title url } }
+    recentEdges(limit: 1) { sizeQty feesMicros legs { position venue outcome vwapMicros costMicros feeMicros } } }
+  pairHistory(pairId: $id, since: $since) { books { venue marketId ts yesBid yesAsk noBid noAsk }
+    decisions { edgeId accepted reasons ts direction sizeQty netEdgePerContractMicros profitMicros feesMicros } }
+  leadLag(pairId: $id) { windowMs lagMs coefficient samples ts }
+}`;
+const BOOK_FIELDS = 'venue marketId ts yesBid yesAsk noBid noAsk';
+const MAX_DECISIONS = 200;
+const dollars = (m) => m / 1e6; // chart coordinates only (display), never arithmetic on money
+
+/**
+ * One line per leg and side: leg A's YES bid/ask, and leg B's side of the same outcome (its NO when
+ * the pair maps A's YES to B's NO), so both legs price one outcome on one axis.
+ */
+function createBookChart(el, pair) {
+  const LC = globalThis.LightweightCharts;
+  const chart = LC.createChart(el, { autoSize: true, layout: { attributionLogo: false }, timeScale: { timeVisible: true, secondsVisible: true }, localization: { priceFormatter: (p) => `$${p.toFixed(3)}` } });
+  const legA = pair.legs.find((l) => l.position === 0);
+  const legB = pair.legs.find((l) => l.position === 1);
+  const bSide = pair.yesMapsToNo ? 'no' : 'yes';
+  const specs = [
+    { leg: legA, key: 'yesBid', title: `A ${legA.venue} YES bid`, color: '#2e8b57' },
+    { leg: legA, key: 'yesAsk', title: `A ${legA.venue} YES ask`, color: '#b00020' },
+    { leg: legB, key: `${bSide}Bid`, title: `B ${legB.venue} ${bSide.toUpperCase()} bid`, color: '#1f5fa8', style: 2 },
+    { leg: legB, key: `${bSide}Ask`, title: `B ${legB.venue} ${bSide.toUpperCase()} ask`, color: '#a66a00', style: 2 },
+  ];
+  const series = specs.map((sp) => ({ ...sp, api: chart.addSeries(LC.LineSeries, { color: sp.color, lineWidth: 2, lineStyle: sp.style ?? 0, title: sp.title, lineType: 1 }), last: 0, n: 0 }));
+  $('chart-legend').textContent = specs.map((sp) => sp.title).join(' · ');
+  const count = () => { el.dataset.points = String(series.reduce((n, s) => n + s.n, 0)); };
+  const matches = (sp, b) => sp.leg && b.venue === sp.leg.venue && b.marketId === sp.leg.marketId;
+  return {
+    /** Stored rows, oldest first: one point per series and second (the last of that second). */
+    setHistory(books) {
+      for (const s of series) {
+        const bySecond = new Map();
+        for (const b of books) if (matches(s, b) && b[s.key] != null) bySecond.set(Math.floor(Date.parse(b.ts) / 1000), dollars(b[s.key]));
+        const data = [...bySecond].sort((x, y) => x[0] - y[0]).map(([time, value]) => ({ time, value }));
+        s.api.setData(data);
+        s.n = data.length;
+        s.last = data.length ? data[data.length - 1].time : 0;
+      }
+      chart.timeScale().fitContent();
+      count();
+    },
+    /** A live book: extends (or, in the same second, replaces the last point of) its leg's series. */
+    add(b) {
+      const time = Math.floor(Date.parse(b.ts) / 1000);
+      for (const s of series) {
+        if (!matches(s, b) || b[s.key] == null || time < s.last) continue;
+        s.api.update({ time, value: dollars(b[s.key]) });
+        if (time > s.last) s.n += 1;
+        s.last = time;
+      }
+      count();
+    },
+    remove() { chart.remove(); },
+  };
+}
+
+function decisionRow(d, fresh) {
+  const tr = document.createElement('tr');
+  tr.dataset.edgeId = d.edgeId;
+  if (fresh) tr.className = 'new';
+  const reasons = cell(d.reasons.join('; ') || (d.accepted ? '' : '(none given)'), 'reasons');
+  tr.append(
+    cell(time(d.ts)), cell(d.accepted ? 'accepted' : 'rejected', d.accepted ? 'accepted' : 'rejected'), cell(d.direction ?? ''),
+    cell(d.netEdgePerContractMicros == null ? '' : usd(d.netEdgePerContractMicros), 'num'), cell(d.sizeQty == null ? '' : contracts(d.sizeQty), 'num'),
+    cell(d.profitMicros == null ? '' : usd(d.profitMicros), 'num'), cell(d.feesMicros == null ? '' : usd(d.feesMicros), 'num'), reasons,
+  );
+  return tr;
+}
+function addDecision(d, fresh) {
+  const tbody = $('pair-decisions');
+  tbody.prepend(decisionRow(d, fresh));
+  while (tbody.rows.length > MAX_DECISIONS) tbody.deleteRow(-1);
+}
+function renderFees(edge) {
+  const tbody = $('pair-fees');
+  if (!edge) return tbody.replaceChildren();
+  tbody.replaceChildren(...edge.legs.map((l) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(`${LEG[l.position]} ${l.venue} ${l.outcome.toUpperCase()}`), cell(contracts(edge.sizeQty), 'num'), cell(l.vwapMicros == null ? '' : usd(l.vwapMicros), 'num'), cell(l.costMicros == null ? '' : usd(l.costMicros), 'num'), cell(l.feeMicros == null ? '' : usd(l.feeMicros), 'num'));
+    return tr;
+  }));
+  const total = document.createElement('tr');
+  total.className = 'total';
+  total.append(cell('total'), cell(''), cell(''), cell(''), cell(usd(edge.feesMicros), 'num'));
+  tbody.append(total);
+}
+function renderLeadLag(list) {
+  $('pair-leadlag').replaceChildren(...list.map((x) => {
+    const tr = document.createElement('tr');
+    const who = x.lagMs === 0 ? 'together' : x.lagMs > 0 ? `A leads by ${x.lagMs} ms` : `B leads by ${-x.lagMs} ms`;
+    tr.append(cell(`${x.windowMs / 1000} s`, 'num'), cell(who, 'num'), cell(x.coefficient.toFixed(3), 'num'), cell(String(x.samples), 'num'), cell(time(x.ts)));
+    return tr;
+  }));
+}
+async function loadPairTrading(pairId) {
+  const [x, p] = await Promise.all([
+    gql(`{ executions(first: 50) { edges { node { ${EXEC_FIELDS} } } } }`),
+    gql(`{ positions { pairs { pairId realizedPnlMicros unrealizedPnlMicros legs { venue marketId outcome pairId qty costMicros realizedPnlMicros unrealizedPnlMicros } } } }`),
+  ]);
+  const mine = x.executions.edges.map((e) => e.node).filter((n) => n.pairId === pairId);
+  $('pair-executions').replaceChildren(...mine.map((n) => { const tr = execRow(n, false); tr.children[2].remove(); return tr; }));
+  const pos = p.positions.pairs.find((q) => q.pairId === pairId);
+  $('pair-pnl').textContent = pos ? `Realised ${usd(pos.realizedPnlMicros)} · Unrealised ${money(pos.unrealizedPnlMicros)}` : 'No position in this pair.';
+  $('pair-positions').replaceChildren(...(pos?.legs ?? []).map((l) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(l.venue), cell(shortId(l.marketId)), cell(l.outcome.toUpperCase()), cell(contracts(l.qty), 'num'), cell(usd(l.costMicros), 'num'), cell(usd(l.realizedPnlMicros), 'num'), cell(money(l.unrealizedPnlMicros), 'num'));
+    return tr;
+  }));
+}
+
+async function openPair(pairId) {
+  closePair();
+  $('app').hidden = true;
+  $('pair-view').hidden = false;
+  $('pair-error').textContent = '';
+  const el = $('book-chart');
+  el.dataset.points = '0';
+  el.dataset.ready = 'false';
+  const page = { pairId, chart: null, onExecution: (x) => { if (x.pairId === pairId) void loadPairTrading(pairId).catch((err) => console.warn('pair trading refresh failed', err)); } };
+  pairPage = page;
+  const since = new Date(Date.now() - 6 * 3_600_000).toISOString();
+  const d = await gql(PAIR_QUERY, { id: pairId, since });
+  if (pairPage !== page) return;
+  if (!d.pair) { $('pair-title').textContent = pairId; $('pair-error').textContent = 'No such pair.'; return; }
+  const p = d.pair;
+  pairNames.set(p.pairId, pairName(p));
+  $('pair-title').textContent = pairName(p);
+  $('pair-meta').textContent = `${p.pairId} · ${p.status}${p.confidence == null ? '' : ` · confidence ${p.confidence.toFixed(2)}`} · ${p.humanReviewed ? 'reviewed by a human' : 'matcher only'}${p.yesMapsToNo ? ' · A YES = B NO' : ''}`;
+  $('pair-legs').replaceChildren(...[...p.legs].sort((a, b) => a.position - b.position).map((l) => {
+    const li = document.createElement('li');
+    li.append(`${LEG[l.position]} ${l.venue}: `, l.market?.url ? link(l.market.title, l.market.url, true) : (l.market?.title ?? l.marketId));
+    return li;
+  }));
+  page.chart = createBookChart(el, p);
+  page.chart.setHistory(d.pairHistory?.books ?? []);
+  el.dataset.ready = 'true';
+  $('pair-decisions').replaceChildren();
+  for (const x of d.pairHistory?.decisions ?? []) addDecision(x, false);
+  renderLeadLag(d.leadLag);
+  renderFees(p.recentEdges[0]);
+  liveSubscribe('pb', `subscription($id: ID!) { pairBook(pairId: $id) { ${BOOK_FIELDS} } }`, { id: pairId }, (x) => pairPage === page && page.chart.add(x.pairBook));
+  liveSubscribe('pd', 'subscription { decisionAdded { accepted reasons ts edge { edgeId pairId direction sizeQty netEdgePerContractMicros profitMicros feesMicros } } }', {}, (x) => {
+    const r = x.decisionAdded;
+    if (pairPage !== page || r.edge.pairId !== pairId) return;
+    addDecision({ ...r.edge, accepted: r.accepted, reasons: r.reasons, ts: r.ts }, true);
+  });
+  await loadPairTrading(pairId);
+}
+function closePair() {
+  liveUnsubscribe('pb');
+  liveUnsubscribe('pd');
+  pairPage?.chart?.remove();
+  pairPage = null;
+}
+function route() {
+  if (!token) return;
+  const m = /^#\/pair\/(.+)$/.exec(location.hash);
+  if (m) {
+    void openPair(decodeURIComponent(m[1])).catch((err) => { $('pair-error').textContent = err.message; });
+  } else {
+    closePair();
+    $('pair-view').hidden = true;
+    $('app').hidden = false;
+  }
+}
+window.addEventListener('hashchange', route);
 
 async function toggleKill() {
   $('kill-error').textContent = '';
@@ -243,6 +456,8 @@ function logout(reason) {
   $('app').hidden = true;
   $('logout').hidden = true;
   $('login').hidden = false;
+  closePair();
+  $('pair-view').hidden = true;
   $('who').textContent = '';
   $('login-error').textContent = reason ?? '';
 }
@@ -254,6 +469,7 @@ async function start() {
   try {
     await loadAll();
     connectLive();
+    route();
   } catch (err) {
     if (token) $('login-error').textContent = err.message;
   }

@@ -11,6 +11,7 @@ import { latestBookTops } from '../../store/repos/books.js';
 import { pageEdges, topEdges } from '../../store/repos/edges.js';
 import { latestFeedHealth } from '../../store/repos/feedHealth.js';
 import { latestLeadLag } from '../../store/repos/leadLag.js';
+import { readPairHistory } from '../../store/repos/pairHistory.js';
 import { llmUsageByProvider } from '../../store/repos/llmUsage.js';
 import { searchMarkets } from '../../store/repos/markets.js';
 import { getPair, listPairs } from '../../store/repos/pairs.js';
@@ -81,6 +82,23 @@ export const Query = {
     if (!pair) return null;
     const tops = await latestBookTops(ctx.pool, pair.legs);
     return { pairId: pair.pairId, books: pair.legs.map((l) => { const t = tops.get(marketKey(l)); return t ? bookTopView(t) : null; }) };
+  },
+  async pairHistory(_: unknown, args: Args, ctx: ApiContext) {
+    const a = parseArgs(z.object({ pairId: id, since: z.date().nullish(), until: z.date().nullish(), limit: z.number().int().min(1).max(5000).default(2000) }), args);
+    const pair = await getPair(ctx.pool, a.pairId);
+    if (!pair) return null;
+    const until = a.until?.getTime() ?? Date.now();
+    const since = a.since?.getTime() ?? until - 3_600_000;
+    if (since >= until) throw apiError('pairHistory: since must be before until', 'BAD_USER_INPUT');
+    const h = await readPairHistory(ctx.pool, { pairId: pair.pairId, legs: pair.legs, since, until, limit: a.limit });
+    return {
+      pairId: pair.pairId,
+      books: h.books.map(bookTopView),
+      decisions: h.decisions.map((d) => ({
+        edgeId: d.edgeId, accepted: d.accepted, reasons: d.reasons, ts: new Date(d.ts), direction: d.direction ?? null, sizeQty: d.sizeQty ?? null,
+        netEdgePerContractMicros: d.netEdgePerContractMicros ?? null, profitMicros: d.profitMicros ?? null, feesMicros: d.feesMicros ?? null,
+      })),
+    };
   },
   feedHealth: async (_: unknown, __: Args, ctx: ApiContext) => (await latestFeedHealth(ctx.pool)).map(feedView),
   async leadLag(_: unknown, args: Args, ctx: ApiContext) {

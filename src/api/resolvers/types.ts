@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type ApiContext, type Args, first, parseArgs } from '../context.js';
 import { executionEvents, getExecution } from '../../store/repos/executions.js';
 import type { MarketRecord } from '../../store/repos/markets.js';
+import { venueOf } from '../../venues/registry.js';
 import { executionFills } from '../executionReads.js';
 import { type EdgeView, edgeView, executionEventView, type ExecutionView, fillView, type PairLegView, type PairView, pairView } from '../views.js';
 
@@ -30,6 +31,7 @@ export const PairLeg = {
 };
 
 export const Market = {
+  url: (m: MarketRecord) => venueOf(m.venue).marketUrl(m.marketId),
   pairs: async (m: MarketRecord, _: Args, ctx: ApiContext) => (await ctx.loaders.pairsByMarket.load(m)).map(pairView),
 };
 

@@ -134,6 +134,11 @@ export class KalshiBroker implements Broker {
 
   // ------------------------------------------------------------ orders
 
+  /** HTTP timeout of one request, ms ({@link Broker.requestTimeoutMs}). */
+  get requestTimeoutMs(): number {
+    return this.opts.timeoutMs ?? 5_000;
+  }
+
   async place(order: OrderRequest): Promise<OrderAck> {
     const { side, yesPrice } = kalshiSideOf(order);
     const prior = this.sent.get(order.clientOrderId);

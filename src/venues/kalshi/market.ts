@@ -2,6 +2,7 @@
  * Kalshi markets in arbstream's normal form: Trade API market (+ its event title) →
  * {@link MarketRecord} (discovery), and `market_lifecycle_v2` messages as `venue_markets` writes.
  */
+import { kalshiStrike, withStrike } from '../../matching/strike.js';
 import type pg from 'pg';
 import { z } from 'zod';
 import { MarketRecord } from '../../../schema/market.js';
@@ -114,6 +115,8 @@ export function kalshiMarketRecord(i: KalshiMarketInfo, event?: KalshiEventConte
     rulesSecondary: sanitizeText(i.rulesSecondary),
     outcomes: rec.outcomes.map(sanitizeText),
     ...(rec.resolutionSource ? { resolutionSource: sanitizeText(rec.resolutionSource) } : {}),
+    ...withStrike(kalshiStrike(i.raw)),
+    ...(sub && !/^(yes|no)$/i.test(sub) ? { subjectText: sub } : {}),
     thresholds,
     entities: extractEntities(`${title}\n${rules}`),
   });

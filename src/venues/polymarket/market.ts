@@ -2,6 +2,7 @@
  * Polymarket markets in arbstream's normal form: Gamma market → {@link MarketRecord} (discovery),
  * and the market channel's `new_market` / `market_resolved` messages as `venue_markets` writes.
  */
+import { polymarketStrike, withStrike } from '../../matching/strike.js';
 import type pg from 'pg';
 import { z } from 'zod';
 import { MarketRecord } from '../../../schema/market.js';
@@ -83,6 +84,14 @@ export function polyDates(i: Pick<PolyMarketInfo, 'endTs' | 'feeType' | 'raw'>):
   };
 }
 
+/** Gamma `groupItemTitle`: the subject of one market of a multi-outcome event ("Gavin Newsom"), as `subjectText`. */
+const GroupItem = z.looseObject({ groupItemTitle: z.string().nullish() });
+const groupItemTitle = (raw: unknown): { subjectText?: string } => {
+  const t = GroupItem.safeParse(raw);
+  const text = t.success && t.data.groupItemTitle ? sanitizeText(t.data.groupItemTitle) : '';
+  return text ? { subjectText: text } : {};
+};
+
 /** Polymarket (Gamma) market → MarketRecord. The description is the rules text. */
 export function polyMarketRecord(i: PolyMarketInfo): MarketRecord {
   const title = sanitizeText(i.question);
@@ -100,6 +109,8 @@ export function polyMarketRecord(i: PolyMarketInfo): MarketRecord {
     ...dates,
     ...(dates.eventTime !== undefined ? { expectedResolutionTime: dates.eventTime } : {}),
     ...(i.resolutionSource ? { resolutionSource: sanitizeText(i.resolutionSource) } : {}),
+    ...withStrike(polymarketStrike(i.raw)),
+    ...groupItemTitle(i.raw),
     ...(i.category ?? i.tags[0] ? { category: sanitizeText(i.category ?? i.tags[0]!) } : {}),
     status: polyStatus(i),
     yesTokenId: i.yesTokenId,

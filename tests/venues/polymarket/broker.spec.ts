@@ -93,6 +93,23 @@ describe('PolymarketBroker against the simulator', () => {
     expect(polyRejectReason('not enough balance / allowance')).toBe('insufficient_balance');
   });
 
+  it('prepare: signs once and returns the order hash before any send; place posts that same signed order', async () => {
+    plant();
+    const o = order({ qty: 5 * S });
+    const placed = sim.orders.stats.ordersPlaced;
+    const invalid = broker.anomalyCounts.invalid_answer;
+    const [h1, h2] = await Promise.all([broker.prepare(o), broker.prepare(o)]);
+    expect(h1).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(h2).toBe(h1);
+    expect(sim.orders.stats.ordersPlaced).toBe(placed);
+    expect(broker.venueOrderIdOf(o.clientOrderId)).toBe(h1);
+    // the venue answers with the id it computed from the posted order: the hash written ahead
+    expect(await broker.place(o)).toMatchObject({ state: 'filled', venueOrderId: h1 });
+    expect(broker.anomalyCounts.invalid_answer).toBe(invalid);
+    // off the tick: refused before anything is signed or sent
+    await expect(broker.prepare(order({ limitPriceMicros: 505_000 }))).rejects.toBeInstanceOf(OrderRejectedError);
+  });
+
   it('ack lost: unknown outcome, reconciled by the order hash; a re-post is refused as a duplicate', async () => {
     plant();
     sim.orders.fault({ kind: 'ackLost' });

@@ -1,0 +1,38 @@
+/**
+ * KILL_SWITCH's one meaning: set in the environment (true or false), it wins at start and is
+ * written to risk_state with an audit row (`cli:env`); unset or empty, the stored value stands.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { readKillSwitch, setKillSwitch } from '../../src/control/riskState.js';
+import { applyKillSwitchFromEnv } from '../../src/demo/run.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
+
+describe('KILL_SWITCH from the environment', () => {
+  let db: PgTestDb;
+  beforeAll(async () => {
+    db = await pgTestPool({ migrate: true });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('unset or empty: the stored kill switch stands', async () => {
+    await setKillSwitch(db.pool, true, { actor: { door: 'api', who: 'ada' } });
+    for (const env of [{}, { KILL_SWITCH: '' }]) {
+      const config = loadConfig(env);
+      expect(config.killSwitchFromEnv).toBe(false);
+      await applyKillSwitchFromEnv(config, db.pool);
+      expect((await readKillSwitch(db.pool)).on).toBe(true);
+    }
+  });
+
+  it('set: wins over the stored value at start and is audited as cli:env', async () => {
+    await applyKillSwitchFromEnv(loadConfig({ KILL_SWITCH: 'false' }), db.pool);
+    expect(await readKillSwitch(db.pool)).toMatchObject({ on: false, by: 'cli:env' });
+    await applyKillSwitchFromEnv(loadConfig({ KILL_SWITCH: 'true' }), db.pool);
+    expect(await readKillSwitch(db.pool)).toMatchObject({ on: true, by: 'cli:env' });
+    const audit = await db.pool.query<{ token_name: string; action: string }>("SELECT token_name, action FROM audit_log WHERE token_name = 'cli:env' ORDER BY id");
+    expect(audit.rows.map((r) => r.action)).toEqual(['setKillSwitch', 'setKillSwitch']);
+  });
+});

@@ -1,0 +1,10 @@
+import { runMatcher } from '/work/main/src/matching/matcher.ts';
+import { MemoryMatcherStore } from '/work/main/src/matching/memoryStore.ts';
+import { kalshiMarketRecord } from '/work/main/src/venues/kalshi/market.ts';
+import { polyMarketRecord } from '/work/main/src/venues/polymarket/market.ts';
+import { kalshiInfo, polyInfo } from '/work/main/tests/matching/helpers.ts';
+const s = new MemoryMatcherStore();
+await s.upsertMarkets([{ record: polyMarketRecord(polyInfo()) }, { record: kalshiMarketRecord(kalshiInfo()) }]);
+const c = { same: true, note: '' };
+await runMatcher({ store: s, judge: async () => ({ verdict: { sameEvent: true, sameRules: true, outcomeMapping: 'YES_YES', confidence: 0.99, comparisons: { resolutionSource: c, deadline: c, threshold: c, cancellation: c }, reasons: [] }, provider: 'x', model: 'x', costMicros: 1, cacheHit: false }), autoApproveConfidence: 0.95 });
+console.log(JSON.stringify(s.pairs().map((p) => [p.status, p.reasons])));

@@ -1,0 +1,326 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { basename } from 'node:path';
+import { labelFiles, parseLabelText, type LabelledPair } from '../../src/matching/eval.js';
+import { extractRound, extractSubject, namesAgree, subjectGuard, subjectKey, subjectOf, subjectTokens, type SubjectInput } from '../../src/matching/subject.js';
+
+const LABELS = 'tests/fixtures/matching/labels';
+
+/** A record as the guards see it: Polymarket question, or Kalshi "<event title> — <YES subtitle>". */
+const rec = (title: string, o: Partial<SubjectInput> = {}): SubjectInput => ({ venue: 'polymarket', title, rulesText: '', outcomes: ['Yes', 'No'], ...o });
+const kal = (title: string, o: Partial<SubjectInput> = {}): SubjectInput => rec(title, { venue: 'kalshi', ...o });
+const outcomes = (a: SubjectInput, b: SubjectInput): Record<string, string> => Object.fromEntries(subjectGuard(a, b).map((g) => [g.guard, g.outcome]));
+
+describe('extractSubject: open-ended, from the grammar', () => {
+  const cases: [string, string | undefined, string?][] = [
+    // Polymarket "Will X …?"
+    ['Will Gavin Newsom win the 2028 Democratic presidential nomination?', 'gavin newsom', 'person'],
+    ['Will Zohran Mamdani win the 2025 NYC mayoral election?', 'zohran mamdani', 'person'],
+    ['Will the Kansas City Chiefs win Super Bowl 2026?', 'kansas city chiefs', 'team'],
+    ['Will Arsenal win the 2025–26 English Premier League?', 'arsenal'],
+    ['Will Jannik Sinner win Wimbledon 2026?', 'jannik sinner'],
+    ['Will Bitcoin reach $150,000 by December 31, 2026?', 'bitcoin', 'asset'],
+    ['Will BTC reach $150,000 by December 31, 2026?', 'bitcoin', 'asset'],
+    ['Will $SOL be above $300 on June 30?', 'solana', 'asset'],
+    ['Will the Democratic Party control the House after the 2026 Midterm elections?', 'democratic party'],
+    ['Will Democrats win the House in 2026?', 'democratic party'],
+    ['Will the GOP win the Senate in 2026?', 'republican party'],
+    ['Will Trump nominate Kevin Hassett as the next Fed chair?', 'kevin hassett'],
+    ['Will Apple Inc. be the largest company in the world on December 31?', 'apple', 'company'],
+    ['Will President Donald Trump sign the bill by June 30?', 'donald trump'],
+    ['Will Trump fire the Fed governor Lisa Cook?', 'lisa cook'],
+    ['Will Prime Minister Keir Starmer resign in 2026?', 'keir starmer'],
+    ['Will General Motors stock close above $50 on June 30?', 'general motors'],
+    ['Will the Justice Department indict James Comey?', 'james comey'],
+    ['Will the Justice Department open an inquiry in 2026?', 'justice department'],
+    ['Will Congress pass a Strategic Bitcoin Reserve bill before 2028?', 'strategic bitcoin reserve'],
+    ['February 2026 CPI MoM: above -0.1%?', 'cpi', 'quantity'],
+    ['Bitcoin Up or Down - March 12, 5:10AM-5:25AM ET', 'bitcoin'],
+    ['Russia x Ukraine ceasefire by end of 2027?', 'russia | ukraine'],
+    ["Will Trump's approval rating be below 40.0% on March 31, 2026?", 'trump/approval', 'quantity'],
+    ['Will the US unemployment rate be above 4.5% in December 2025?', 'united states/unemployment', 'quantity'],
+    ['Will US annual inflation be above 2.8% in January 2026?', 'united states/cpi', 'quantity'],
+    ['Will US GDP growth in Q4 2025 be greater than 2.0%?', 'united states/gdp', 'quantity'],
+    ['Will US gas prices be above $3.00 on January 31, 2026?', 'united states/gas', 'quantity'],
+    ['Will Freddie Mac IPO in 2026?', 'freddie mac/ipo', 'quantity'],
+    ["Will Tesla's market cap be above $2 trillion on December 31, 2026?", 'tesla/market cap', 'quantity'],
+    ['Will core CPI be above 3.0% in January 2026?', 'cpi', 'quantity'],
+    ['Will Israel strike Iran by June 30, 2026?', 'israel', 'country'],
+    ['Will the United States strike Iran by June 30, 2026?', 'united states', 'country'],
+    ['Will the U.K. enter a recession in 2026?', 'united kingdom', 'country'],
+    ['Will Côte d’Ivoire win AFCON?', "cote divoire", 'country'],
+    ['Will Russia and Ukraine sign a ceasefire in 2026?', 'russia | ukraine'],
+    // "<X> above …", "<X> to win"
+    ['Bitcoin above $100,000 on March 2, 2026 at 5PM ET?', 'bitcoin'],
+    ['Fed decreases interest rates by 25 bps after March 2026 meeting?', 'federal reserve'],
+    ['Lakers to win the 2026 NBA Finals?', 'lakers'],
+    // Kalshi event titles with and without the YES subtitle
+    ['Democratic nominee for President in 2028? — Pete Buttigieg', 'pete buttigieg', 'person'],
+    ['Pro Football Champion? — Kansas City', 'kansas city'],
+    ['Which party will win the U.S. House in 2026? — Democratic party', 'democratic party'],
+    ['Who will Trump nominate as Fed Chair? — Kevin Hassett', 'kevin hassett'],
+    ['How high will Bitcoin get in 2026? — $150,000 or above', 'bitcoin'],
+    ['Bitcoin price on Mar 2, 2026 at 5pm EST? — $100,000 or above', 'bitcoin'],
+    ['CPI year-over-year in Jan 2026? — Above 2.8%', 'cpi', 'quantity'],
+    ['Unemployment rate in Dec 2025? — Above 4.5%', 'unemployment', 'quantity'],
+    ['Trump approval rating on Mar 31, 2026?', 'trump/approval', 'quantity'],
+    ['Fed decision in Mar 2026? — Cut 25bps', 'federal reserve'],
+    ['Which companies will IPO in 2026? — Stripe', 'stripe/ipo', 'quantity'],
+    ['What will the unemployment rate be in December 2025?', 'unemployment'],
+    // games
+    ['Lakers vs. Celtics', 'celtics | lakers'],
+    ['Los Angeles L at Boston Winner?', 'boston | los angeles l'],
+    ["Australian Open Men's Final: Sinner vs. Alcaraz", 'alcaraz | sinner'],
+    ['Sinner vs Alcaraz — Carlos Alcaraz', 'alcaraz | sinner'],
+    // no subject the grammar can read
+    ['Who will win the 2028 presidential election?', undefined],
+    ['Will there be a recession in 2026?', undefined],
+    ['Who will Trump nominate as Fed Chair?', undefined],
+    ['', undefined],
+  ];
+  it.each(cases)('%s → %s', (title, key, kind) => {
+    const s = extractSubject(title);
+    expect(s?.key).toBe(key);
+    if (kind) expect(s?.kind).toBe(kind);
+  });
+
+  it('normalises case, diacritics, honorifics, possessives and suffixes', () => {
+    expect(extractSubject('Will Rubén Gallego win the 2028 Democratic nomination?')?.key).toBe('ruben gallego');
+    expect(extractSubject('WILL GAVIN NEWSOM WIN THE 2028 DEMOCRATIC NOMINATION?')?.key).toBe('gavin newsom');
+    expect(extractSubject('Will Sen. Ted Cruz win the 2028 Republican nomination?')?.key).toBe('ted cruz');
+    expect(extractSubject('Will Robert F. Kennedy Jr. win the 2028 Democratic nomination?')?.key).toBe('robert f kennedy');
+    expect(extractSubject("Will Nvidia Corp.'s market cap be above $5 trillion?")?.key).toBe('nvidia/market cap');
+  });
+});
+
+describe('namesAgree: general alias rules', () => {
+  const t = (s: string): string[] => s.split(' ');
+  it.each([
+    ['trump', 'donald trump', true],
+    ['kansas city', 'kansas city chiefs', true],
+    ['los angeles d', 'los angeles dodgers', true],
+    ['los angeles a', 'los angeles dodgers', false],
+    ['new york y', 'new york mets', false],
+    ['jd vance', 'james david vance', true],
+    ['nyc', 'new york city', true],
+    ['rfk', 'robert f kennedy', true],
+    ['kevin hassett', 'kevin warsh', false],
+    ['gavin newsom', 'pete buttigieg', false],
+    ['boston', 'boston celtics', true],
+    ['l', 'lakers', false],
+  ])('%s ~ %s = %s', (a, b, want) => {
+    expect(namesAgree(t(a), t(b))).toBe(want);
+    expect(namesAgree(t(b), t(a))).toBe(want);
+  });
+});
+
+describe('extractRound', () => {
+  it.each([
+    ['Will Gavin Newsom win the 2028 Democratic presidential nomination?', 'nomination', 'democratic', 'president'],
+    ['Democratic nominee for President in 2028? — Gavin Newsom', 'nomination', 'democratic', 'president'],
+    ['Will Marco Rubio win the 2028 Republican vice presidential nomination?', 'nomination', 'republican', 'vp'],
+    ['Will Zohran Mamdani win the 2025 NYC Democratic mayoral primary?', 'primary', 'democratic', 'mayor'],
+    ['Will Jordan Bardella win the first round of the 2027 French presidential election?', 'round1', undefined, 'president'],
+    ['Brazil presidential election 2nd round winner? — Lula', 'round2', undefined, 'president'],
+    ['Will Lula da Silva win the 2026 Brazilian presidential election runoff?', 'runoff', undefined, 'president'],
+    ['Will JD Vance win the 2028 US Presidential Election?', 'general', undefined, 'president'],
+    ['New York City Mayor election winner? — Zohran Mamdani', 'general', undefined, 'mayor'],
+    ["Australian Open Men's Final: Sinner vs. Alcaraz", 'final', undefined, undefined],
+    ['Will Real Madrid reach the Champions League semifinals?', 'semifinal', undefined, undefined],
+    ['Will Argentina advance past the Round of 16?', 'round-of-16', undefined, undefined],
+    ['Pro Football Champion? — Kansas City', 'overall', undefined, undefined],
+  ])('%s → %s', (title, stage, party, office) => {
+    const r = extractRound(title);
+    expect(r?.stage).toBe(stage);
+    expect(r?.party).toBe(party);
+    expect(r?.office).toBe(office);
+  });
+  it('no stage in a question that is not about an election or tournament', () => {
+    expect(extractRound('Will Bitcoin reach $150,000 by December 31, 2026?')).toBeUndefined();
+    expect(extractRound('Will Trump nominate Kevin Hassett as the next Fed chair?')).toBeUndefined();
+  });
+});
+
+describe('subjectGuard', () => {
+  const cases: [string, SubjectInput, SubjectInput, string, string][] = [
+    // same race, different candidate
+    ['other candidate', rec('Will Gavin Newsom win the 2028 Democratic presidential nomination?'), kal('Democratic nominee for President in 2028? — Pete Buttigieg'), 'fail', 'pass'],
+    ['same candidate', rec('Will Gavin Newsom win the 2028 Democratic presidential nomination?'), kal('Democratic nominee for President in 2028? — Gavin Newsom'), 'pass', 'pass'],
+    ['surname vs full name', rec('Will Vance win the 2028 Republican presidential nomination?'), kal('Republican nominee for President in 2028? — J.D. Vance'), 'pass', 'pass'],
+    ['other official, same actor', rec('Will Trump fire Jerome Powell before 2027?'), kal('Will Trump fire the Fed governor Lisa Cook?'), 'fail', 'pass'],
+    ['same official, title written once', rec('Will Trump fire Fed Chair Jerome Powell before 2027?'), kal('Will Trump fire Jerome Powell? — Before Jan 1, 2027'), 'pass', 'pass'],
+    ['same first name, other nominee', rec('Will Trump nominate Kevin Hassett as the next Fed chair?'), kal('Who will Trump nominate as Fed Chair? — Kevin Warsh'), 'fail', 'pass'],
+    // teams
+    ['other team', rec('Will the Kansas City Chiefs win Super Bowl 2026?'), kal('Pro Football Champion? — Philadelphia'), 'fail', 'pass'],
+    ['city vs full team name', rec('Will the Kansas City Chiefs win Super Bowl 2026?'), kal('Pro Football Champion? — Kansas City'), 'pass', 'pass'],
+    ['same city, other initial', rec('Will the Los Angeles Dodgers win the 2026 World Series?'), kal('Pro Baseball Champion? — Los Angeles A'), 'fail', 'pass'],
+    ['Lakers vs Celtics', rec('Lakers vs. Celtics'), kal('Lakers vs Celtics'), 'pass', 'pass'],
+    ['Lakers vs Celtics against another game', rec('Lakers vs. Celtics'), kal('Lakers vs Warriors'), 'fail', 'pass'],
+    ['nicknames vs cities without rules: a hold', rec('Lakers vs. Celtics'), kal('Los Angeles L at Boston Winner?'), 'flag', 'pass'],
+    [
+      'nicknames expanded by the rules',
+      rec('Lakers vs. Celtics', { outcomes: ['Lakers', 'Celtics'], rulesText: 'If the Los Angeles Lakers win, the market will resolve to "Lakers". If the Boston Celtics win, the market will resolve to "Celtics".' }),
+      kal('Los Angeles L at Boston Winner?'),
+      'pass',
+      'pass',
+    ],
+    // companies and quantities
+    ['company IPO vs its mortgage rate', rec('Will Freddie Mac IPO in 2026?'), kal('Freddie Mac 30-year mortgage rate on Dec 31, 2026? — Above 6.50%'), 'fail', 'pass'],
+    ['deliveries as a verb and as a noun', rec('Will Tesla deliver at least 500k vehicles in Q1 2026?'), kal('Tesla deliveries in Q1 2026? — 500,000 or more'), 'pass', 'pass'],
+    ['a quantity on one side only, not named on the other: a hold', rec('Will Tesla be above $400 on June 30?'), kal('Tesla deliveries in Q1 2026? — 500,000 or more'), 'flag', 'pass'],
+    ['hyphenated pair vs "x" pair', rec('Russia x Ukraine ceasefire by end of 2027?'), kal('Russia-Ukraine ceasefire? — Before 2028'), 'pass', 'pass'],
+    ['market cap vs deliveries', rec("Will Tesla's market cap be above $2 trillion on December 31, 2026?"), kal('Tesla deliveries in Q4 2026? — Above 2 million'), 'fail', 'pass'],
+    ['core vs headline CPI', rec('Will core CPI be above 3.0% in January 2026?'), kal('CPI year-over-year in Jan 2026? — Above 3.0%'), 'fail', 'pass'],
+    ['yoy vs mom CPI', rec('Will monthly CPI be above 0.3% in January 2026?'), kal('CPI year-over-year in Jan 2026? — Above 0.3%'), 'fail', 'pass'],
+    ['inflation = CPI', rec('Will US annual inflation be above 2.8% in January 2026?'), kal('CPI year-over-year in Jan 2026? — Above 2.8%'), 'pass', 'pass'],
+    ['US unemployment = unemployment rate', rec('Will the US unemployment rate be above 4.5% in December 2025?'), kal('Unemployment rate in Dec 2025? — Above 4.5%'), 'pass', 'pass'],
+    ['asset ticker vs name', rec('Will BTC reach $150,000 by December 31, 2026?'), kal('How high will Bitcoin get in 2026? — $150,000 or above'), 'pass', 'pass'],
+    ['other asset', rec('Will Ethereum reach $5,000 by December 31, 2026?'), kal('How high will Bitcoin get in 2026? — $5,000 or above'), 'fail', 'pass'],
+    ['stock ticker vs company: a hold', rec('Will AAPL close above $250 on June 30?'), kal('Apple stock price on Jun 30, 2026? — Above $250'), 'flag', 'pass'],
+    // countries
+    ['country A vs B', rec('Will Israel strike Iran by June 30, 2026?'), kal('Will the US strike Iran before Jul 1, 2026?'), 'fail', 'pass'],
+    ['country alias', rec('Will the United States strike Iran by June 30, 2026?'), kal('Will the US strike Iran before Jul 1, 2026?'), 'pass', 'pass'],
+    ['GDP of another country', rec('Will UK GDP growth in Q1 2026 be above 0.5%?'), kal('US GDP growth in Q1 2026? — Above 0.5%'), 'fail', 'pass'],
+    ['party', rec('Will the Republican Party control the House after the 2026 Midterm elections?'), kal('Which party will win the U.S. House in 2026? — Democratic party'), 'fail', 'pass'],
+    // actor and object read differently on the two sides: both named on both → a hold, not a rejection
+    ['actor vs object', rec('Will Trump meet Putin in 2026?'), kal('Will Putin meet Trump in 2026?'), 'flag', 'pass'],
+    // unknown
+    ['unknown subject', rec('Will there be a recession in 2026?'), kal('US recession in 2026?'), 'flag', 'pass'],
+    // rounds
+    ['first round vs overall winner', rec('Will Jordan Bardella win the first round of the 2027 French presidential election?'), kal('French presidential election winner? — Jordan Bardella'), 'pass', 'fail'],
+    ['primary vs general', rec('Will Zohran Mamdani win the 2025 NYC Democratic mayoral primary?'), kal('New York City Mayor election winner? — Zohran Mamdani'), 'pass', 'fail'],
+    ['nomination vs presidency', rec('Will Gavin Newsom win the 2028 US Presidential Election?'), kal('Democratic nominee for President in 2028? — Gavin Newsom'), 'pass', 'fail'],
+    ['party nomination', rec('Will Robert F. Kennedy Jr. win the 2028 Republican presidential nomination?'), kal('Democratic nominee for President in 2028? — Robert F. Kennedy Jr.'), 'pass', 'fail'],
+    ['vp vs president', rec('Will Marco Rubio win the 2028 Republican vice presidential nomination?'), kal('Republican nominee for President in 2028? — Marco Rubio'), 'pass', 'fail'],
+    ['runoff vs first round', rec('Will Lula da Silva win the 2026 Brazilian presidential election runoff?'), kal('Brazil presidential election first round winner? — Luiz Inácio Lula da Silva'), 'pass', 'fail'],
+    ['primary vs nomination: a hold', rec('Will Zohran Mamdani win the 2025 NYC Democratic mayoral primary?'), kal('Democratic nominee for NYC Mayor? — Zohran Mamdani'), 'pass', 'flag'],
+    ['stage on one side', rec('Will Carlos Alcaraz win the Wimbledon final?'), kal('Wimbledon Men\'s Singles winner? — Carlos Alcaraz'), 'pass', 'flag'],
+    ['same game, final named once', rec("Australian Open Men's Final: Sinner vs. Alcaraz"), kal('Sinner vs Alcaraz — Carlos Alcaraz'), 'pass', 'pass'],
+    ['same stage phrased differently', rec('Will Jordan Bardella win the first round of the 2027 French presidential election?'), kal('French presidential election 1st round winner? — Jordan Bardella'), 'pass', 'pass'],
+  ];
+  it.each(cases)('%s', (_name, a, b, subject, round) => {
+    expect(outcomes(a, b)).toEqual({ subject, round });
+    expect(outcomes(b, a)).toEqual({ subject, round });
+  });
+
+  it('uses the venue subject label (subjectText) over the title when the record carries it', () => {
+    const a = rec('Will Gavin Newsom win the 2028 Democratic presidential nomination?');
+    const b = kal('Democratic nominee for President in 2028?', { subjectText: 'Pete Buttigieg' });
+    expect(outcomes(a, b).subject).toBe('fail');
+    expect(outcomes(a, { ...b, subjectText: 'Gavin Newsom' }).subject).toBe('pass');
+    // a threshold label is not a subject
+    expect(subjectOf(kal('How high will Bitcoin get in 2026?', { subjectText: '$150,000 or above' }))?.key).toBe('bitcoin');
+  });
+
+  it('reasons name both sides', () => {
+    const [s] = subjectGuard(rec('Will Gavin Newsom win the 2028 Democratic presidential nomination?'), kal('Democratic nominee for President in 2028? — Pete Buttigieg'));
+    expect(s!.reason).toContain('Gavin Newsom');
+    expect(s!.reason).toContain('Pete Buttigieg');
+  });
+
+  it('subjectKey and subjectTokens for blocking', () => {
+    expect(subjectKey(rec('Will the Kansas City Chiefs win Super Bowl 2026?'))).toBe('kansas city chiefs');
+    expect(subjectKey(rec('Will there be a recession in 2026?'))).toBeUndefined();
+    expect(subjectTokens(kal('Pro Football Champion? — Kansas City'))).toEqual(['city', 'kansas']);
+    expect(subjectTokens(rec('Lakers vs. Celtics', { rulesText: 'If the Los Angeles Lakers win …' }))).toEqual(['angeles', 'celtics', 'lakers', 'los']);
+  });
+});
+
+describe('labelled pairs (tests/fixtures/matching/labels)', () => {
+  const load = (f: string): LabelledPair[] => {
+    const { pairs, problems } = parseLabelText(readFileSync(`${LABELS}/${f}`, 'utf8'), f);
+    expect(problems).toEqual([]);
+    return pairs;
+  };
+  const run = (p: LabelledPair): Record<string, string> => outcomes(p.legs[0].record, p.legs[1].record);
+
+  it('subject.jsonl and round.jsonl have the classes and sizes asked for', () => {
+    const s = load('subject.jsonl');
+    const r = load('round.jsonl');
+    expect(s.length).toBeGreaterThanOrEqual(15);
+    expect(r.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(s.map((p) => p.class))).toEqual(new Set(['subject']));
+    expect(new Set(r.map((p) => p.class))).toEqual(new Set(['round']));
+    expect(s.some((p) => p.label === 'equivalent')).toBe(true);
+    expect(r.some((p) => p.label === 'equivalent')).toBe(true);
+  });
+
+  it.each([...load('subject.jsonl'), ...load('round.jsonl')].map((p) => [p.id, p] as const))('%s', (_id, p) => {
+    const g = run(p);
+    if (p.label === 'different') {
+      // a lookalike of its class is rejected by that class's guard
+      expect(g[p.class]).toBe('fail');
+    } else {
+      expect(g).toEqual({ subject: 'pass', round: 'pass' });
+    }
+  });
+
+  it('no true or inverted pair of any label file is rejected by subject or round', () => {
+    const pairs = labelFiles(LABELS).flatMap((f) => load(basename(f))).filter((p) => p.label !== 'different');
+    expect(pairs.length).toBeGreaterThan(30);
+    const rejected = pairs.filter((p) => Object.values(run(p)).includes('fail')).map((p) => p.id);
+    expect(rejected).toEqual([]);
+  });
+});
+
+describe('properties', () => {
+  const name = fc.constantFrom('Gavin Newsom', 'Pete Buttigieg', 'J.D. Vance', 'Vance', 'Kansas City', 'Kansas City Chiefs', 'Los Angeles D', 'Los Angeles Dodgers', 'Lakers', 'Boston', 'Bitcoin', 'BTC', 'the US', 'Israel', 'Freddie Mac', 'Rubén Gallego', 'NYC', 'New York City');
+  const question = fc.oneof(
+    fc.tuple(name, fc.constantFrom('win the 2028 Democratic presidential nomination', 'win the 2028 presidential election', 'win the first round', 'reach $100,000 by June 30', 'IPO in 2026', 'win the Democratic primary'))
+      .map(([n, v]) => `Will ${n} ${v}?`),
+    fc.tuple(fc.constantFrom('Democratic nominee for President in 2028?', 'Pro Football Champion?', 'Presidential Election winner?', 'Which companies will IPO in 2026?'), name).map(([e, n]) => `${e} — ${n}`),
+    fc.tuple(name, name).map(([x, y]) => `${x} vs. ${y}`),
+    fc.tuple(name, fc.constantFrom("'s approval rating", ' unemployment rate', ' 30-year mortgage rate', ' market cap', ' GDP growth')).map(([n, m]) => `Will ${n}${m} be above 4% in 2026?`),
+    fc.string({ maxLength: 120 }),
+  );
+  const record = fc.tuple(question, fc.constantFrom<'polymarket' | 'kalshi'>('polymarket', 'kalshi'), fc.string({ maxLength: 60 })).map(([title, venue, rulesText]) => rec(title, { venue, rulesText }));
+
+  it('the guard is symmetric', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        const ab = subjectGuard(a, b).map((g) => [g.guard, g.outcome]);
+        const ba = subjectGuard(b, a).map((g) => [g.guard, g.outcome]);
+        expect(ab).toEqual(ba);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a subject always agrees with itself (and an unknown one is a hold, never a rejection)', () => {
+    fc.assert(
+      fc.property(record, (r) => {
+        const g = outcomes(r, { ...r, venue: 'kalshi' });
+        expect(g.round).toBe('pass');
+        expect(g.subject).toBe(subjectOf(r) ? 'pass' : 'flag');
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('hostile text', () => {
+  const big = 100_000;
+  const adversarial = [
+    'Will ' + 'A '.repeat(big / 2) + 'win?',
+    'Will ' + 'Aa'.repeat(big / 2),
+    '$'.repeat(big),
+    'x vs '.repeat(big / 5),
+    'Lakers at '.repeat(big / 10),
+    "Trump's ".repeat(big / 8),
+    '— '.repeat(big / 2) + 'Gavin Newsom',
+    'J.'.repeat(big / 2),
+    'a'.repeat(big) + '!',
+    '!'.repeat(big) + 'a',
+    ' '.repeat(big) + 'x',
+    'primary '.repeat(big / 8) + 'nominee',
+    '\u202E'.repeat(big / 2) + 'Will Newsom win?',
+  ];
+  it.each(adversarial.map((s, i) => [i, s] as const))('returns on a 100 kB adversarial string (#%i)', (_i, s) => {
+    const r = rec(s, { rulesText: s, outcomes: [s, 'No'] });
+    const g = subjectGuard(r, kal(s, { rulesText: s, subjectText: s }));
+    expect(g.map((x) => x.guard)).toEqual(['subject', 'round']);
+    extractSubject(s);
+    extractRound(s);
+  });
+});
