@@ -22,7 +22,7 @@ export async function run(): Promise<BenchRow[]> {
     for (const p of u.poly) {
       const c = idx.search(p);
       const want = u.truth.get(p.marketId);
-      if (want && c.some((x) => x.kalshiMarketId === want)) hit++;
+      if (want && c.some((x) => x.legBMarketId === want)) hit++;
     }
     rounds.push({ index, search: performance.now() - t, recall: hit / u.truth.size });
   }

@@ -83,6 +83,9 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  // the pair page's chart library, served from the installed package (never a CDN); the package
+  // exports only its module entry, so the standalone build is found beside it
+  '/assets/lightweight-charts.js': { file: new URL('./lightweight-charts.standalone.production.js', import.meta.resolve('lightweight-charts')).href, type: 'text/javascript; charset=utf-8' },
 };
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',

@@ -69,7 +69,10 @@ export async function upsertMarkets(pool: pg.Pool, entries: readonly UpsertEntry
       no_token_id: r.noTokenId ?? null,
       tick_size_micros: r.tickSizeMicros ?? null,
       fee_info: r.feeInfo,
-      raw: { source: raw ?? null, textFlags: textFlags ?? [], seriesId: r.seriesId ?? null, thresholds: r.thresholds, entities: r.entities },
+      raw: {
+        source: raw ?? null, textFlags: textFlags ?? [], seriesId: r.seriesId ?? null, thresholds: r.thresholds, entities: r.entities,
+        eventTime: r.eventTime ?? null, eventTimeSource: r.eventTimeSource ?? null, backstopTime: r.backstopTime ?? null, strike: r.strike ?? null, subjectText: r.subjectText ?? null,
+      },
       rules_hash: rulesHash(r),
     }));
     for (const row of await upsertVenueMarkets(pool, rows)) {
@@ -97,6 +100,11 @@ const StoredRaw = z.looseObject({
   seriesId: z.string().nullish(),
   thresholds: MarketRecord.shape.thresholds.optional(),
   entities: z.array(z.string()).optional(),
+  eventTime: z.number().int().nullish(),
+  eventTimeSource: z.string().nullish(),
+  backstopTime: z.number().int().nullish(),
+  strike: MarketRecord.shape.strike.nullish(),
+  subjectText: z.string().nullish(),
 }).nullable();
 
 const ms = (d: unknown): number | undefined => (d instanceof Date ? d.getTime() : undefined);
@@ -117,6 +125,11 @@ export function rowToStored(row: Record<string, unknown>): StoredMarket {
     openTime: ms(row.open_time),
     closeTime: ms(row.close_time),
     expectedResolutionTime: ms(row.expected_resolution_time),
+    eventTime: extra?.eventTime ?? undefined,
+    eventTimeSource: extra?.eventTimeSource ?? undefined,
+    backstopTime: extra?.backstopTime ?? undefined,
+    strike: extra?.strike ?? undefined,
+    subjectText: extra?.subjectText ?? undefined,
     resolutionSource: strOpt(row.resolution_source),
     category: strOpt(row.category),
     status: row.status,

@@ -151,7 +151,7 @@ export async function runMatcher(o: MatcherOptions): Promise<MatcherResult> {
   for (const p of poly) {
     for (const c of index.search(p.record)) {
       nCandidates++;
-      const k = byKalshi.get(c.kalshiMarketId)!;
+      const k = byKalshi.get(c.legBMarketId)!;
       const ex = existing.get(legsKey(legsOf(p, k)));
       // decided on these same rules already (by the matcher or a human): nothing to do
       if (ex && ex.decidedBy !== 'discovery' && ex.hashes === hashesOf(p, k)) {

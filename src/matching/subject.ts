@@ -471,6 +471,20 @@ function matchup(toks: readonly Tok[], context: string): Subject | undefined {
 }
 
 /**
+ * A name label (a Kalshi YES subtitle, a Polymarket group item title) read against its question:
+ * the YES side of a game ("Sinner vs Alcaraz" / "Carlos Alcaraz", "Los Angeles L at Golden State
+ * Winner?" / "Los Angeles L") is not the subject — the game is, so the same team in another game
+ * stays another subject; otherwise the label, with the quantity the question asks of it.
+ */
+function labelSubject(label: string, question: string): Subject | undefined {
+  const s = fromLabel(label, question);
+  if (!s) return undefined;
+  const game = matchup(tokenize(question), question);
+  if (game?.members?.some((m) => compareSingle(m, s).is === 'agree')) return game;
+  return withBaseMetric(s, question);
+}
+
+/**
  * The subject of a question, read from its grammar. A Kalshi record title "<event> — <YES
  * subtitle>" takes the subtitle when it names someone or something. undefined when the question
  * names no subject the grammar can find (a hold for a human, never a pass).
@@ -481,13 +495,8 @@ export function extractSubject(input: string): Subject | undefined {
   const base = dash >= 0 ? text.slice(0, dash) : text;
   const label = dash >= 0 ? text.slice(dash + 3) : undefined;
   if (isNameLabel(label)) {
-    const s = fromLabel(label, base);
-    if (s) {
-      // "Sinner vs Alcaraz — Carlos Alcaraz": the YES side of a game; the game is the subject
-      const game = matchup(tokenize(base), base);
-      if (game?.members?.some((m) => compareSingle(m, s).is === 'agree')) return game;
-      return withBaseMetric(s, base);
-    }
+    const s = labelSubject(label, base);
+    if (s) return s;
   }
   return fromQuestion(base);
 }
@@ -632,8 +641,10 @@ export function subjectOf(r: SubjectInput): Subject | undefined {
   const title = r.title.slice(0, MAX_TEXT);
   let s: Subject | undefined;
   if (isNameLabel(r.subjectText)) {
-    const l = fromLabel(r.subjectText, title);
-    s = l ? withBaseMetric(l, title) : undefined;
+    // a game's YES side (Kalshi yes_sub_title "Los Angeles L" under "Los Angeles L at Golden State Winner?"): the game
+    const q = sanitizeText(title.slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT);
+    const dash = q.lastIndexOf(' — ');
+    s = labelSubject(r.subjectText, dash >= 0 ? q.slice(0, dash) : q);
   }
   s ??= extractSubject(title);
   // two different named outcomes ("Lakers" / "Celtics") are the sides of a game; Kalshi repeats its YES subtitle in both

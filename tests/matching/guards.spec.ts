@@ -19,6 +19,8 @@ const kalshi = (o: Parameters<typeof kalshiInfo>[0] = {}) => {
 };
 const LABELS = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/matching/labels');
 interface LabelLine { id: string; class: string; label: string; a: { market: unknown }; b: { market: unknown; event?: unknown } }
+/** The control's Polymarket side settles on the same reference as Kalshi's (CF Benchmarks BRTI): a true pair. */
+const SAME_SOURCE = { description: 'This market will resolve to "Yes" if the CF Benchmarks Bitcoin Real-Time Index (BRTI) at 12:00 PM ET on March 1, 2026 is above $100,000. Otherwise, this market will resolve to "No".' };
 const byName = (gs: GuardResult[]) => Object.fromEntries(gs.map((g) => [g.guard, g.outcome]));
 
 const VERDICT: Verdict = {
@@ -29,9 +31,14 @@ const VERDICT: Verdict = {
 
 describe('guards', () => {
   it('all pass on a true pair (the control)', () => {
-    const gs = runGuards(poly(), kalshi());
+    const gs = runGuards(poly(SAME_SOURCE), kalshi());
     expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([]);
     expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source']);
+  });
+  it('different reference sources (Binance BTC/USDT vs CF Benchmarks BRTI) are a hold, not a pass', () => {
+    const binance = { description: 'This market will resolve to "Yes" if the Binance BTC/USDT 1-minute candle close for 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".' };
+    const gs = runGuards(poly(binance), kalshi());
+    expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([{ guard: 'source', outcome: 'flag', reason: expect.stringMatching(/Binance.*CF Benchmarks/) }]);
   });
   it('threshold value differs → fail', () => {
     const g = byName(runGuards(poly({ question: 'Will Bitcoin be above $105,000 on March 1, 2026?' }), kalshi()));
@@ -68,7 +75,7 @@ describe('guards', () => {
   it('a Kalshi close_time years after the event does not matter: the event dates are compared', () => {
     const k = kalshi({ closeTime: CLOSE + 730 * 86_400_000, raw: { latest_expiration_time: new Date(CLOSE + 730 * 86_400_000).toISOString() } });
     expect(k).toMatchObject({ eventTime: CLOSE + 3_600_000, eventTimeSource: 'expected_expiration_time', closeTime: CLOSE + 730 * 86_400_000, backstopTime: CLOSE + 730 * 86_400_000 });
-    const g = runGuards(poly(), k);
+    const g = runGuards(poly(SAME_SOURCE), k);
     expect(g.filter((x) => x.outcome !== 'pass')).toEqual([]);
     expect(g.find((x) => x.guard === 'eventDate')!.reason).toMatch(/endDate vs expected_expiration_time/);
   });

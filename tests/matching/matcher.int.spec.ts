@@ -28,6 +28,9 @@ const judge: JudgeFn = async () => {
   return { verdict: VERDICT, provider: 'stub', model: 'stub-1', costMicros: 10, cacheHit: false };
 };
 
+// the same reference index as the Kalshi market (the source guard holds a Binance-vs-CF Benchmarks pair for a human)
+const CF_RULES = 'This market will resolve to "Yes" if the CF Benchmarks Bitcoin Real-Time Index (BRTI) value at 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".';
+
 let db: PgTestDb;
 beforeAll(async () => {
   db = await pgTestPool({ migrate: true });
@@ -38,7 +41,7 @@ afterAll(async () => {
 
 describe('discovery + matcher on PostgreSQL', () => {
   it('discovers markets through the venue clients and upserts them idempotently', async () => {
-    const poly = { listMarkets: async () => [polyInfo(), polyInfo({ conditionId: '0x' + 'cd'.repeat(32), question: 'Will Ethereum be above $5,000 on March 1, 2026?', description: 'ETH.' })] };
+    const poly = { listMarkets: async () => [polyInfo({ description: CF_RULES }), polyInfo({ conditionId: '0x' + 'cd'.repeat(32), question: 'Will Ethereum be above $5,000 on March 1, 2026?', description: 'ETH.' })] };
     const kalshi = {
       listMarkets: async () => [kalshiInfo(), kalshiInfo({ ticker: 'KXBTCD-26MAR01-T105000', floorStrike: 105000, yesSubTitle: 'Above $105,000' })],
       getEvent: async () => ({ event: { eventTicker: 'KXBTCD-26MAR01', seriesTicker: 'KXBTCD', title: 'Bitcoin price on Mar 1, 2026', subTitle: '', mutuallyExclusive: false, raw: {} }, marketTickers: [] }),
@@ -85,7 +88,7 @@ describe('discovery + matcher on PostgreSQL', () => {
   });
 
   it('a rules change sends the approved pair back to pending and the matcher re-checks it', async () => {
-    const changed = await upsertMarkets(db.pool, [{ record: polyMarketRecord(polyInfo({ description: polyInfo().description + ' Revised: Coinbase is the source.' })) }]);
+    const changed = await upsertMarkets(db.pool, [{ record: polyMarketRecord(polyInfo({ description: CF_RULES + ' Revised: the value published for 12:00:00 ET is used.' })) }]);
     expect(changed.changed).toEqual([{ venue: 'polymarket', marketId: POLY_ID }]);
     expect((await listPairs(db.pool, { status: 'pending' })).map((p) => p.legs[1].marketId)).toContain('KXBTCD-26MAR01-T100000');
     expect(await loadApprovedPairs(db.pool)).toEqual([]);

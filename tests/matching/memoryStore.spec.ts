@@ -17,6 +17,10 @@ const VERDICT: Verdict = {
   reasons: ['same BTC strike and time'],
 };
 
+// the same reference index as the Kalshi market (the source guard holds a Binance-vs-CF Benchmarks pair for a human)
+const CF_RULES = 'This market will resolve to "Yes" if the CF Benchmarks Bitcoin Real-Time Index (BRTI) value at 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".';
+const poly = (o: Parameters<typeof polyInfo>[0] = {}) => polyInfo({ description: CF_RULES, ...o });
+
 function setup() {
   const store = new MemoryMatcherStore();
   const judged: string[] = [];
@@ -27,7 +31,7 @@ function setup() {
   const good = kalshiInfo();
   const wrongStrike = kalshiInfo({ ticker: 'KXBTCD-26MAR01-T105000', floorStrike: 105000, yesSubTitle: 'Above $105,000', rulesPrimary: kalshiInfo().rulesPrimary.replace('100,000', '105,000') });
   const entries = [
-    { record: polyMarketRecord(polyInfo()), textFlags: polyTextFlags(polyInfo()) },
+    { record: polyMarketRecord(poly()), textFlags: polyTextFlags(poly()) },
     { record: kalshiMarketRecord(good), textFlags: kalshiTextFlags(good) },
     { record: kalshiMarketRecord(wrongStrike), textFlags: kalshiTextFlags(wrongStrike) },
   ];
@@ -57,7 +61,7 @@ describe('runMatcher on the in-memory store', () => {
     await run();
     // an unchanged upsert changes nothing
     expect((await store.upsertMarkets(entries)).changed).toEqual([]);
-    const revised = polyInfo({ description: polyInfo().description + ' Revised: Coinbase is the source.' });
+    const revised = poly({ description: CF_RULES + ' Revised: the value published for 12:00:00 ET is used.' });
     const res = await store.upsertMarkets([{ record: polyMarketRecord(revised), textFlags: polyTextFlags(revised) }]);
     expect(res).toEqual({ inserted: 0, updated: 1, changed: [{ venue: 'polymarket', marketId: POLY_ID }] });
     const back = pairOn(store, 'KXBTCD-26MAR01-T100000');

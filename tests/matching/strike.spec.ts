@@ -78,7 +78,13 @@ describe('structured strikes from venue payloads', () => {
   });
 
   it('falls back to the strike facts the Kalshi lifecycle mapping keeps in feeInfo, then to the text of an up/down market', () => {
-    const base = polyRecordFromGamma(withPriceToBeat(undefined));
+    // the record's own `strike` (set by the venue mapping) wins over feeInfo and the text
+    const mapped = polyRecordFromGamma(withPriceToBeat(104874.71));
+    expect(mapped.strike).toMatchObject({ kind: 'greater_or_equal', floor: 104874.71 });
+    expect(structuredStrikeOf({ ...mapped, feeInfo: { strikeType: 'greater', floorStrike: 4487, capStrike: null } })).toMatchObject({ kind: 'greater_or_equal', floor: 104874.71 });
+    // without it (an older record): feeInfo, then a "price to beat" in the text, then an open price to beat
+    const { strike: _own, ...base } = polyRecordFromGamma(withPriceToBeat(undefined));
+    expect(_own).toMatchObject({ kind: 'price_to_beat' });
     expect(structuredStrikeOf({ ...base, feeInfo: { strikeType: 'greater', floorStrike: 4487, capStrike: null } })).toMatchObject({ kind: 'greater', floor: 4487 });
     expect(structuredStrikeOf({ ...base, rulesText: `${base.rulesText}\nPrice to beat: $104,874.71` })).toMatchObject({ kind: 'greater_or_equal', floor: 104874.71 });
     expect(structuredStrikeOf(base)).toMatchObject({ kind: 'price_to_beat' });
@@ -95,8 +101,12 @@ describe('strikeGuard: strike', () => {
 
   it('holds an up/down market whose price to beat is not published against a Kalshi strike', () => {
     expect(strikeGuard(polySide(withPriceToBeat(undefined)), kalshiSide(), undefined)[0]).toMatchObject({ outcome: 'flag' });
-    // the record without the proposed `strike` field: the title says up/down, the text has no price
-    expect(strikeGuard(polyRecordFromGamma(withPriceToBeat(104874.71)), kalshiSide(), undefined)[0]).toMatchObject({ outcome: 'flag' });
+    // the mapped record carries the published price to beat as its `strike`: compared, equal → pass
+    expect(strikeGuard(polyRecordFromGamma(withPriceToBeat(104874.71)), kalshiSide(), undefined)[0]).toMatchObject({ outcome: 'pass' });
+    // a record without the `strike` field: the title says up/down, the text has no price → held
+    const { strike: _published, ...noStrike } = polyRecordFromGamma(withPriceToBeat(104874.71));
+    expect(_published).toBeDefined();
+    expect(strikeGuard(noStrike, kalshiSide(), undefined)[0]).toMatchObject({ outcome: 'flag' });
   });
 
   it('compares a structured strike with the other venue\'s text thresholds, with the YES↔NO complement', () => {

@@ -211,6 +211,10 @@ describe('subjectGuard', () => {
     expect(outcomes(a, { ...b, subjectText: 'Gavin Newsom' }).subject).toBe('pass');
     // a threshold label is not a subject
     expect(subjectOf(kal('How high will Bitcoin get in 2026?', { subjectText: '$150,000 or above' }))?.key).toBe('bitcoin');
+    // the YES side of a game is not the subject: the game is (the same team in another game stays another subject)
+    expect(subjectOf(kal('Los Angeles L at Golden State Winner?', { subjectText: 'Los Angeles L' }))?.key).toBe('golden state | los angeles l');
+    // without rules to expand the nicknames a hold (the labelled pair, with rules, fails); never a pass
+    expect(outcomes(rec('Lakers vs. Celtics'), kal('Los Angeles L at Golden State Winner?', { subjectText: 'Los Angeles L' })).subject).toBe('flag');
   });
 
   it('reasons name both sides', () => {
