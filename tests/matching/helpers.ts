@@ -11,7 +11,8 @@ export function polyInfo(o: Partial<PolyMarketInfo> = {}): PolyMarketInfo {
     conditionId: POLY_ID,
     gammaId: '1',
     question: 'Will Bitcoin be above $100,000 on March 1, 2026?',
-    description: 'This market will resolve to "Yes" if the Binance BTC/USDT 1-minute candle close for 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".',
+    // the same reference as the Kalshi twin (CF Benchmarks BRTI): a different source would be a hold (source guard)
+    description: 'This market will resolve to "Yes" if the CF Benchmarks Bitcoin Real-Time Index (BRTI) at 12:00 PM ET on March 1, 2026 is above $100,000. Otherwise, this market will resolve to "No".',
     slug: 'btc-100k-mar-1',
     yesTokenId: '111',
     noTokenId: '222',
