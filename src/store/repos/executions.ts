@@ -96,6 +96,25 @@ export async function recentExecutions(db: Queryable, limit = 50): Promise<Execu
   return r.rows.map(toExecution);
 }
 
+/** Keyset position of a page: the last row's (tsPlanned, executionId). */
+export interface ExecutionAfter {
+  readonly tsPlanned: number;
+  readonly executionId: string;
+}
+
+/** Executions newest first (ts_planned, then execution id, descending), optionally of one state. */
+export async function pageExecutions(db: Queryable, o: { state?: string | null; after?: ExecutionAfter | null; limit: number }): Promise<Execution[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (o.state) where.push(`state = $${params.push(o.state)}`);
+  if (o.after) where.push(`(ts_planned, execution_id) < ($${params.push(new Date(o.after.tsPlanned))}::timestamptz, $${params.push(o.after.executionId)})`);
+  const r = await db.query<ExecutionRow>(
+    `SELECT * FROM executions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ts_planned DESC, execution_id DESC LIMIT $${params.push(o.limit)}`,
+    params,
+  );
+  return r.rows.map(toExecution);
+}
+
 /** The execution's events in order. */
 export async function executionEvents(db: Queryable, executionId: string): Promise<ExecutionEvent[]> {
   const r = await db.query<{ execution_id: string; seq: number; from_state: string; to_state: string; reason: string; client_order_ids: string[]; venue_order_ids: string[]; ts: Date }>(

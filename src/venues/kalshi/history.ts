@@ -12,8 +12,8 @@
 import { z } from 'zod';
 import type { CandleRow, HistoryTradeRow } from '../../../schema/history.js';
 import type { KalshiRest } from './rest.js';
-import { isoMs } from './restSchemas.js';
-import { zCents, zCountFp, zIntCount, zPriceDollars } from './wire.js';
+import { cursor, TradeWire } from './restSchemas.js';
+import { zCountFp, zIntCount, zPriceDollars } from './wire.js';
 
 const px = zPriceDollars.nullish().transform((v) => v ?? null);
 
@@ -49,25 +49,14 @@ export const HistoryCandleWire = z.looseObject({
 });
 export const HistoryCandlesResponse = z.object({ ticker: z.string().optional(), candlesticks: z.array(HistoryCandleWire).nullish().transform((v) => v ?? []) });
 
-export const HistoryTradeWire = z.looseObject({
+/** A trade of `/markets/trades` (restSchemas.ts {@link TradeWire}) with non-empty ids and the history-only fields. */
+export const HistoryTradeWire = TradeWire.extend({
   trade_id: z.string().min(1),
   ticker: z.string().min(1),
-  yes_price_dollars: zPriceDollars.optional(),
-  no_price_dollars: zPriceDollars.optional(),
-  count_fp: zCountFp.optional(),
-  /** legacy integer cents / counts */
-  yes_price: zCents.optional(),
-  count: zIntCount.optional(),
-  taker_side: z.enum(['yes', 'no']).nullish(),
-  taker_outcome_side: z.enum(['yes', 'no']).nullish(),
   taker_book_side: z.string().nullish(),
-  created_time: isoMs,
   is_block_trade: z.boolean().optional(),
 });
-export const HistoryTradesResponse = z.object({
-  trades: z.array(HistoryTradeWire).nullish().transform((v) => v ?? []),
-  cursor: z.string().nullish().transform((v) => v ?? ''),
-});
+export const HistoryTradesResponse = z.object({ trades: z.array(HistoryTradeWire).nullish().transform((v) => v ?? []), cursor });
 
 /** Candle rows of one response (`periodS`: the period in seconds). */
 export function toCandleRows(res: z.output<typeof HistoryCandlesResponse>, ticker: string, periodS: number): CandleRow[] {

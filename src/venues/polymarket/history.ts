@@ -21,6 +21,7 @@ import type { HistoryTradeRow, PricePointRow } from '../../../schema/history.js'
 import { parseScaled } from '../../../schema/money.js';
 import { DecodeError, NonRetryableError, RetryableError } from '../../errors.js';
 import { log } from '../../log.js';
+import { realClock } from '../../matching/llm/tokenBucket.js';
 import { TokenBucket } from './rest.js';
 
 export const POLY_DATA_API_URL = 'https://data-api.polymarket.com';
@@ -103,20 +104,6 @@ export interface PolymarketHistoryOptions {
   readonly random?: () => number;
 }
 
-const abortableSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 /** Retry-After as ms (delta seconds or an HTTP date), undefined when absent or unreadable. */
 export function retryAfterMs(v: string | null, now: number = Date.now()): number | undefined {
   if (v === null || v.trim() === '') return undefined;
@@ -143,7 +130,7 @@ export class PolymarketHistory {
     this.pricesBucket = new TokenBucket(opts.pricesPerSec ?? 50, Math.max(1, opts.pricesPerSec ?? 50));
     this.tradesBucket = new TokenBucket(opts.tradesPerSec ?? 10, Math.max(1, opts.tradesPerSec ?? 10));
     this.fetchFn = opts.fetch ?? fetch;
-    this.sleep = opts.sleep ?? abortableSleep;
+    this.sleep = opts.sleep ?? realClock.sleep;
     this.random = opts.random ?? Math.random;
   }
 

@@ -11,36 +11,15 @@
  * first, `limit` and `offset` ≤ 10,000 like the venue.
  */
 import { createHash } from 'node:crypto';
-import { mulberry32 } from '../../common/prng.js';
+import { fnv, HISTORY_OUTAGE, inOutage, noiseYes, uniformAt as u } from '../../common/simHistory.js';
 import type { PolyMarketSpec } from './markets.js';
 
-/** Seconds of the UTC day during which the simulated venue has no history (12:00–12:20). */
-export const HISTORY_OUTAGE = { startS: 12 * 3600, endS: 12 * 3600 + 20 * 60 } as const;
+export { HISTORY_OUTAGE, inOutage };
 
-/** Whether unix second `s` falls in the daily outage. */
-export const inOutage = (s: number): boolean => {
-  const d = ((s % 86_400) + 86_400) % 86_400;
-  return d >= HISTORY_OUTAGE.startS && d < HISTORY_OUTAGE.endS;
-};
-
-const fnv = (s: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-};
-/** A uniform [0, 1) drawn from (key, n, salt). */
-const u = (key: number, n: number, salt: number): number => mulberry32((key ^ Math.imul(n, 0x9e3779b1) ^ Math.imul(salt + 1, 0x85ebca6b)) >>> 0)();
 
 /** YES price of a market at unix second `s`, micro-dollars on a 0.001 grid. */
 export function polyYesMicros(conditionId: string, s: number): number {
-  const key = fnv(conditionId);
-  const minute = Math.floor(s / 60);
-  const hour = Math.floor(minute / 60);
-  const frac = (minute - hour * 60) / 60;
-  const k0 = 0.15 + 0.7 * u(key, hour, 1);
-  const k1 = 0.15 + 0.7 * u(key, hour + 1, 1);
-  const v = Math.min(0.98, Math.max(0.02, k0 + (k1 - k0) * frac + (u(key, minute, 2) - 0.5) * 0.02));
-  return Math.round(v * 1000) * 1000;
+  return Math.round(noiseYes(fnv(conditionId), Math.floor(s / 60)) * 1000) * 1000;
 }
 
 export interface PolySimTrade {
