@@ -80,7 +80,7 @@ describe('migration 0005_legs_by_position on a database with data', () => {
     try {
       expect((await migrate(db.pool, { dir })).applied.at(-1)).toBe('0004_timescale_policies');
       await seedV4(db.pool);
-      expect(await migrate(db.pool)).toEqual({ applied: ['0005_legs_by_position', '0006_execution'], timescale: false });
+      expect(await migrate(db.pool)).toEqual({ applied: ['0005_legs_by_position', '0006_execution', '0007_orders_positions', '0008_history'], timescale: false });
       await check(db.pool);
     } finally {
       await db.drop();
@@ -102,7 +102,7 @@ describe('migration 0005_legs_by_position on a database with data', () => {
       await e.pool.query(`CALL refresh_continuous_aggregate('edges_per_minute', NULL, NULL)`);
       const compressed = await e.pool.query(`SELECT count(compress_chunk(c)) AS n FROM show_chunks('edges') c`);
       expect(compressed.rows[0]).toEqual({ n: 1 });
-      expect(await migrate(e.pool)).toEqual({ applied: ['0005_legs_by_position', '0006_execution'], timescale: true });
+      expect(await migrate(e.pool)).toEqual({ applied: ['0005_legs_by_position', '0006_execution', '0007_orders_positions', '0008_history'], timescale: true });
       await check(e.pool);
     });
   });
