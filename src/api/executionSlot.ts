@@ -6,7 +6,7 @@
  * the arm/disarm mutations answer EXECUTION_OFF.
  *
  *   live.execution.current()?.positions()   // the latest PositionsSnapshot (undefined before the first fill)
- *   live.execution.current()?.armed          // what the doors last set (live mode starts unarmed)
+ *   live.execution.current()?.armed          // the executor's own flag (live mode starts unarmed)
  */
 import type { Observable, Subscription } from 'rxjs';
 import type { PositionsSnapshot } from '../execution/positions.js';
@@ -21,6 +21,7 @@ export type ExecutionMode = 'paper' | 'live';
 export interface RunningExecution {
   readonly executor: {
     arm(on?: boolean): void;
+    readonly armed: boolean;
     readonly killSwitch: boolean;
   };
   readonly positions$: Observable<PositionsSnapshot>;
@@ -44,7 +45,7 @@ export interface ExecutionSlot {
 }
 
 export function createExecutionSlot(): ExecutionSlot {
-  let cur: { h: RunningExecution; mode: ExecutionMode; armed: boolean; last?: PositionsSnapshot; sub?: Subscription } | undefined;
+  let cur: { h: RunningExecution; mode: ExecutionMode; last?: PositionsSnapshot; sub?: Subscription } | undefined;
   const detach = (): void => {
     cur?.sub?.unsubscribe();
     cur = undefined;
@@ -52,7 +53,7 @@ export function createExecutionSlot(): ExecutionSlot {
   return {
     attach(h, mode) {
       detach();
-      const slot: NonNullable<typeof cur> = { h, mode, armed: mode !== 'live' };
+      const slot: NonNullable<typeof cur> = { h, mode };
       cur = slot;
       slot.sub = h.positions$.subscribe({ next: (p) => void (slot.last = p), error: (err: unknown) => log.warn({ err }, 'execution slot: positions stream failed') });
     },
@@ -63,14 +64,13 @@ export function createExecutionSlot(): ExecutionSlot {
       return {
         mode: c.mode,
         get armed() {
-          return c.armed;
+          return c.h.executor.armed;
         },
         get killSwitch() {
           return c.h.executor.killSwitch;
         },
         arm(on) {
           c.h.executor.arm(on);
-          c.armed = on;
         },
         positions: () => c.h.latestPositions?.() ?? c.last,
       };

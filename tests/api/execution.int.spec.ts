@@ -123,7 +123,7 @@ describe('positions and P&L', () => {
 
   it('with a running execution: its latest snapshot (and the fields it computes itself)', async () => {
     const positions$ = new Subject<PositionsSnapshot>();
-    f.live.events.attachExecution(fakeRunning(positions$), 'paper');
+    f.live.events.attachExecution(fakeRunning('paper', positions$), 'paper');
     try {
       const [k] = fillsOf('ex_a');
       const snap = foldFill(EMPTY_POSITIONS, { ...k!, side: 'buy' }, 'btc-100k');
@@ -174,11 +174,13 @@ describe('executionUpdated subscription (SSE over yoga.fetch)', () => {
   });
 });
 
-function fakeRunning(positions$ = new Subject<PositionsSnapshot>()) {
+/** A running execution whose executor arms like the real one: live starts unarmed, paper armed. */
+function fakeRunning(mode: 'paper' | 'live', positions$ = new Subject<PositionsSnapshot>()) {
   const calls: boolean[] = [];
   let kill = false;
+  let armed = mode !== 'live';
   return Object.assign(
-    { executor: { arm: (on = true) => void calls.push(on), get killSwitch() { return kill; } }, positions$ },
+    { executor: { arm: (on = true) => void (calls.push(on), (armed = on)), get armed() { return armed; }, get killSwitch() { return kill; } }, positions$ },
     { calls, setKill: (on: boolean) => void (kill = on) },
   );
 }
@@ -211,7 +213,7 @@ describe('armExecution / disarmExecution (admin, through src/control/execution.t
   });
 
   it('paper mode: arming refused (EXECUTION_NOT_LIVE), the executor is not told', async () => {
-    const run = fakeRunning();
+    const run = fakeRunning('paper');
     f.live.events.attachExecution(run, 'paper');
     const r = await f.gql(f.admin.token, ARM);
     expect(r.body?.errors?.[0]).toMatchObject({ message: expect.stringMatching(/EXECUTION_MODE is paper/), extensions: { code: 'EXECUTION_NOT_LIVE' } });
@@ -219,7 +221,7 @@ describe('armExecution / disarmExecution (admin, through src/control/execution.t
   });
 
   it('live mode: refused while the kill switch is on (the executor\'s or the stored one); armed when off; disarmed', async () => {
-    const run = fakeRunning();
+    const run = fakeRunning('live');
     f.live.events.attachExecution(run, 'live');
     expect((await f.gql(f.viewer.token, '{ executionStatus { mode armed killSwitch } }')).body!.data).toEqual({ executionStatus: { mode: 'live', armed: false, killSwitch: false } });
     run.setKill(true);

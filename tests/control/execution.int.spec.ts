@@ -23,7 +23,8 @@ const actor = { door: 'discord', who: 'bob(42)' } as const;
 function slotWith(mode: 'paper' | 'live') {
   const calls: boolean[] = [];
   const slot = createExecutionSlot();
-  slot.attach({ executor: { arm: (on = true) => void calls.push(on), killSwitch: false }, positions$: new Subject<PositionsSnapshot>() }, mode);
+  let armed = mode !== 'live'; // as the real executor: live starts unarmed, paper armed
+  slot.attach({ executor: { arm: (on = true) => void (calls.push(on), (armed = on)), get armed() { return armed; }, killSwitch: false }, positions$: new Subject<PositionsSnapshot>() }, mode);
   return { slot, calls };
 }
 
@@ -62,7 +63,7 @@ describe('control/execution', () => {
   it('the slot: detach empties it; positions are the latest snapshot of positions$', () => {
     const slot = createExecutionSlot();
     const positions$ = new Subject<PositionsSnapshot>();
-    slot.attach({ executor: { arm: () => undefined, killSwitch: false }, positions$ }, 'paper');
+    slot.attach({ executor: { arm: () => undefined, armed: true, killSwitch: false }, positions$ }, 'paper');
     expect(slot.current()!.positions()).toBeUndefined();
     const snap = { positions: new Map(), byPair: new Map(), unknownFills: 0, fills: 7, seen: new Set<string>() };
     positions$.next(snap);
