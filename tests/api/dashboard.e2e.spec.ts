@@ -6,30 +6,28 @@
  * Chromium missing (/usr/bin/chromium or CHROMIUM_PATH): skipped locally, FAILS with CI=true
  * (CI must `apt-get install -y chromium`).
  */
+import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
-import { isCI } from '../helpers/db.js';
 import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
 import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, testConfig, type ApiFixture } from './helpers.js';
 import { fillsOf, makeExecution } from './executionFixtures.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !isCI) console.warn(`[skip] ${CHROMIUM} not found: dashboard browser test skipped (with CI=true it fails; apt-get install -y chromium)`);
+const needsChromium = chromiumGate();
 
 // Skipped only outside CI when Debian chromium is missing (reason printed above); with CI=true it fails instead.
-describe.skipIf(!haveChromium && !isCI)('dashboard (browser)', () => {
+needsChromium.describe('dashboard (browser)', () => {
   let f: ApiFixture;
   let api: ApiServer;
   let browser: BrowserContext;
   let profile: string;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
+    if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     f = await apiFixture();
     await insertPair(f.pool, 'btc-100k', 'approved');
     await insertEdge(f.pool, { edgeId: 'stored-1', ts: new Date(), netEdgeMicros: 7_000 });

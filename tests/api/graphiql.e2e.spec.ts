@@ -7,20 +7,18 @@
  * A fresh tab gets an empty Headers editor. No console errors (CSP violations are console errors).
  * Chromium missing (/usr/bin/chromium or CHROMIUM_PATH): skipped locally, FAILS with CI=true.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
-import { isCI } from '../helpers/db.js';
 import { apiFixture, testConfig, type ApiFixture } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !isCI) console.warn(`[skip] ${CHROMIUM} not found: GraphiQL browser test skipped (with CI=true it fails; apt-get install -y chromium)`);
+const needsChromium = chromiumGate();
 
-describe.skipIf(!haveChromium && !isCI)('GraphiQL (browser, offline)', () => {
+needsChromium.describe('GraphiQL (browser, offline)', () => {
   let f: ApiFixture;
   let api: ApiServer;
   let browser: BrowserContext;
@@ -28,7 +26,7 @@ describe.skipIf(!haveChromium && !isCI)('GraphiQL (browser, offline)', () => {
   const external: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
+    if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     f = await apiFixture();
     api = await startApiServer({ config: testConfig(), pool: f.pool, events: f.live, host: '127.0.0.1', port: 0 });
     profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));

@@ -7,19 +7,17 @@
  * console error. Screenshots: tests/artifacts/pair-<width>.png.
  * Chromium missing (/usr/bin/chromium or CHROMIUM_PATH): skipped locally, FAILS with CI=true.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Book } from '../../schema/book.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
-import { isCI } from '../helpers/db.js';
 import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, POLY_ID, testConfig, type ApiFixture } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !isCI) console.warn(`[skip] ${CHROMIUM} not found: pair page browser test skipped (with CI=true it fails; apt-get install -y chromium)`);
+const needsChromium = chromiumGate();
 
 const PAIR = 'btc-100k';
 const book = (venue: 'polymarket' | 'kalshi', marketId: string, ts: number, yesBid: number, yesAsk: number): Book => ({
@@ -28,7 +26,7 @@ const book = (venue: 'polymarket' | 'kalshi', marketId: string, ts: number, yesB
   no: { bids: [{ price: 1_000_000 - yesAsk, qty: 1_000_000 }], asks: [{ price: 1_000_000 - yesBid, qty: 1_000_000 }] },
 });
 
-describe.skipIf(!haveChromium && !isCI)('pair page (browser)', () => {
+needsChromium.describe('pair page (browser)', () => {
   let f: ApiFixture;
   let api: ApiServer;
   let browser: BrowserContext;
@@ -36,7 +34,7 @@ describe.skipIf(!haveChromium && !isCI)('pair page (browser)', () => {
   const seededAt = Date.now();
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
+    if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     f = await apiFixture();
     await insertPair(f.pool, PAIR, 'approved');
     // 5 stored tops per leg, 10 s apart, in the last minute

@@ -5,6 +5,7 @@
  * determinism (byte-identical JSON); a recording on disk with a corrupt line and a silence
  * reports both.
  */
+import { pgGate } from '../helpers/gates.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +22,9 @@ import { encodeFrame, fileStamp } from '../../src/history/format.js';
 import { writeRecordingMeta } from '../../src/history/meta.js';
 import { syntheticFrames, syntheticUniverse } from '../../src/history/syntheticFrames.js';
 import { insertGaps } from '../../src/store/repos/history.js';
-import { isCI, pgReachable, pgTestPool } from '../helpers/db.js';
+import { pgTestPool } from '../helpers/db.js';
 
-const pgUp = isCI || (await pgReachable());
+const needsPg = await pgGate();
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 const BASE = Date.UTC(2026, 10, 2);
@@ -131,7 +132,7 @@ describe('a recording on disk', () => {
   });
 });
 
-describe.skipIf(!pgUp)('history gaps from the backfill', () => {
+needsPg.describe('history gaps from the backfill', () => {
   it('reports the history_gaps of the pairs\' markets that overlap the data, and none of other markets or times', async () => {
     const db = await pgTestPool({ migrate: true, max: 2 });
     try {

@@ -8,19 +8,17 @@
  * Chromium missing (/usr/bin/chromium or CHROMIUM_PATH): skipped locally, FAILS with CI=true
  * (CI must `apt-get install -y chromium`).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReport } from '../../src/backtest/report.js';
-import { isCI } from '../helpers/db.js';
 import { GAP, HOSTILE_TITLE, makeReportResult } from './reportFixture.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !isCI) console.warn(`[skip] ${CHROMIUM} not found: backtest report browser test skipped (with CI=true it fails; apt-get install -y chromium)`);
+const needsChromium = chromiumGate();
 
 const CHARTS = ['chart-equity', 'chart-drawdown', 'chart-edges', 'chart-latency'] as const;
 /** The series colours page.js sets: blue #2f5fb3, red #b00020, amber #d97706 (latency: the slippage line). */
@@ -58,7 +56,7 @@ function canvasPixels(page: Page, id: string, rgb: [number, number, number]): Pr
 }
 
 // Skipped only outside CI when Debian chromium is missing (reason printed above); with CI=true it fails instead.
-describe.skipIf(!haveChromium && !isCI)('backtest report (browser)', () => {
+needsChromium.describe('backtest report (browser)', () => {
   let dir: string;
   let profile: string;
   let browser: BrowserContext;
@@ -68,7 +66,7 @@ describe.skipIf(!haveChromium && !isCI)('backtest report (browser)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
+    if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     dir = mkdtempSync(join(tmpdir(), 'arbstream-report-e2e-'));
     await writeReport(makeReportResult(), dir);
     profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));

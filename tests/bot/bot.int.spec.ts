@@ -4,7 +4,8 @@
  * /pairs, /status, /kill and /approve with their audit rows, refusals (role, channel) answered
  * ephemerally and logged, and a canary secret that must never reach Discord.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgGate } from '../helpers/gates.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, log, setLogger } from '../../src/log.js';
@@ -14,19 +15,18 @@ import { FakeDiscord, snowflake } from './fakeDiscord.js';
 import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
 import { fillsOf, makeExecution } from '../api/executionFixtures.js';
 import { KALSHI_ID } from '../api/helpers.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 
 const TOKEN = 'MTest.discord-token.' + 'T'.repeat(40);
 const CANARY = 'sk-canary-' + 'c4n4ry'.repeat(5);
 // Skipped only outside CI when PostgreSQL is unreachable (with the reason printed); with CI=true it runs and fails loudly.
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these PostgreSQL tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 
 const edgeAlert = (pairId: string, profitMicros = 12_500_000): AlertEvent => ({
   kind: 'edge', ts: Date.UTC(2025, 0, 1, 12), edgeId: `e-${pairId}`, pairId, direction: 'polyYes', sizeQty: 100_000_000, netEdgePerContractMicros: 125_000, profitMicros,
 });
 
-describe.skipIf(!pgUp)('discord bot (fake Discord, PostgreSQL)', () => {
+needsPg.describe('discord bot (fake Discord, PostgreSQL)', () => {
   let db: PgTestDb;
   let fake: FakeDiscord;
   let bot: BotHandle;

@@ -2,18 +2,18 @@
  * DISCORD_GUILD_ID: the bot registers its slash commands in those guilds (instant) instead of
  * globally (real discord.js client against the fake Discord).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgGate } from '../helpers/gates.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NEVER } from 'rxjs';
 import { loadConfig } from '../../src/config.js';
 import { startBot, type BotHandle } from '../../src/bot/bot.js';
 import { FakeDiscord, snowflake } from './fakeDiscord.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 
 const TOKEN = 'MTest.discord-token.' + 'G'.repeat(40);
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these PostgreSQL tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 
-describe.skipIf(!pgUp)('discord bot: guild-scoped commands (DISCORD_GUILD_ID)', () => {
+needsPg.describe('discord bot: guild-scoped commands (DISCORD_GUILD_ID)', () => {
   let db: PgTestDb;
   let fake: FakeDiscord;
   let bot: BotHandle;

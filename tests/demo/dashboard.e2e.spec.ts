@@ -5,28 +5,26 @@
  * press the kill switch (the pipeline keeps accepting). Screenshot: tests/artifacts/demo-dashboard.png.
  * Chromium missing: skipped locally with a reason, FAILS with CI=true (.ci/run installs it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDemo, type DemoHandle } from '../../src/demo/run.js';
 import { createToken } from '../../src/api/auth.js';
-import { isCI } from '../helpers/db.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !isCI) console.warn(`[skip] ${CHROMIUM} not found: demo dashboard test skipped (with CI=true it fails; apt-get install -y chromium)`);
+const needsChromium = chromiumGate();
 
 // Skipped only outside CI when Debian chromium is missing (reason printed above); with CI=true it fails instead.
-describe.skipIf(!haveChromium && !isCI)('dashboard against the running demo (browser)', () => {
+needsChromium.describe('dashboard against the running demo (browser)', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'arbstream-demo-ui-'));
   let demo: DemoHandle;
   let browser: BrowserContext;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
+    if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     const config = loadConfig({ EMBEDDED_DB_DIR: path.join(work, 'timescale'), EMBEDDED_DB_PORT: '0', API_PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
     demo = await startDemo({ config, workDir: work, api: true });
     browser = await chromium.launchPersistentContext(path.join(work, 'profile'), {

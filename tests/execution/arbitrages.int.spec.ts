@@ -6,17 +6,17 @@
  * Every arbitrage ends terminal, flat at the simulators or alerted, with unwind losses within the
  * cap; no client order id is placed twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgGate } from '../helpers/gates.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SCALE } from '../../schema/money.js';
 import { SCENARIOS, formatSummary, runArbitrages, type ArbSummary } from '../../scripts/arbitrages.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 const RUNS = Number(process.env.ARB_RUNS ?? 150);
 const CAP = 500_000;
 
-describe.skipIf(!pgUp)(`${RUNS} arbitrages on the simulators through the live brokers`, () => {
+needsPg.describe(`${RUNS} arbitrages on the simulators through the live brokers`, () => {
   let db: PgTestDb;
   let s: ArbSummary;
   beforeAll(async () => {

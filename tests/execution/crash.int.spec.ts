@@ -9,16 +9,16 @@
  * CRASH_RUNS runs per point (default 3 in CI, 1 otherwise). The full soak (50 runs per point,
  * with a table): `npx tsx scripts/soak-crash.ts`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCI, pgReachable } from '../helpers/db.js';
+import { pgGate } from '../helpers/gates.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isCI } from '../helpers/db.js';
 import { CRASH_POINTS } from './crashPoints.js';
 import { startCrashHarness, summarize, type CrashHarness, type RunResult } from './crashHarness.js';
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: the crash tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 const RUNS = Number(process.env.CRASH_RUNS ?? (isCI ? 3 : 1));
 
-describe.skipIf(!pgUp)(`SIGKILL at ${CRASH_POINTS.length} points × ${RUNS} run(s), then recovery`, () => {
+needsPg.describe(`SIGKILL at ${CRASH_POINTS.length} points × ${RUNS} run(s), then recovery`, () => {
   let h: CrashHarness;
   beforeAll(async () => {
     h = await startCrashHarness();
@@ -49,7 +49,7 @@ describe.skipIf(!pgUp)(`SIGKILL at ${CRASH_POINTS.length} points × ${RUNS} run(
   }, 600_000);
 });
 
-describe.skipIf(!pgUp)('negative control: without the order hash written ahead', () => {
+needsPg.describe('negative control: without the order hash written ahead', () => {
   it('a Polymarket leg 2 answered while the process was dead is bought twice, and the checks say so', async () => {
     const h = await startCrashHarness({ childEnv: { CRASH_NO_PREPARE: '1' } });
     try {

@@ -3,7 +3,8 @@
  * become positions and exposure (what core's exposure$ takes), the kill switch from control$
  * blocks new executions, and live mode sends nothing until armed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgGate } from '../helpers/gates.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { Book } from '../../schema/book.js';
 import type { RiskDecision } from '../../schema/edge.js';
@@ -14,16 +15,15 @@ import { PaperBroker } from '../../src/execution/paperBroker.js';
 import type { Exposure } from '../../operators/sizeToLimits.js';
 import { loadConfig } from '../../src/config.js';
 import { FeeBook } from '../../src/fees/schedule.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 const book = (venue: 'polymarket' | 'kalshi', marketId: string, yesAsk: number, noAsk: number): Book => ({
   venue, marketId, yes: { bids: [], asks: [{ price: yesAsk, qty: 100 * ONE }] }, no: { bids: [{ price: noAsk - 10_000, qty: 100 * ONE }], asks: [{ price: noAsk, qty: 100 * ONE }] }, tsVenue: 0, tsReceived: 0, issues: [],
 });
 
-describe.skipIf(!pgUp)('execution pipeline (paper)', () => {
+needsPg.describe('execution pipeline (paper)', () => {
   let db: PgTestDb;
   beforeAll(async () => {
     db = await pgTestPool({ migrate: true });

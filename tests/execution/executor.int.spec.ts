@@ -2,6 +2,7 @@
  * The executor on real PostgreSQL with paper brokers: write-ahead, idempotent ids, unknown
  * outcomes reconciled, unwind, recovery by a fresh executor over the same database, kill switch.
  */
+import { pgGate } from '../helpers/gates.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BehaviorSubject } from 'rxjs';
 import type { Book, Level } from '../../schema/book.js';
@@ -13,11 +14,10 @@ import { DEFAULT_TRADING_RULES } from '../../src/execution/plan.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../src/execution/stateMachine.js';
 import { executionEvents, getExecution } from '../../src/store/repos/executions.js';
 import type { Broker } from '../../src/venues/broker.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 
 function book(venue: Venue, marketId: string, o: { yesAsks?: Level[]; noAsks?: Level[]; yesBids?: Level[]; noBids?: Level[] }): Book {
   return { venue, marketId, yes: { bids: o.yesBids ?? [], asks: o.yesAsks ?? [] }, no: { bids: o.noBids ?? [], asks: o.noAsks ?? [] }, tsVenue: 0, tsReceived: 0, issues: [] };
@@ -61,7 +61,7 @@ function crashing(inner: Broker, when: (o: OrderRequest) => 'hang' | 'hang-after
   };
 }
 
-describe.skipIf(!pgUp)('executor (PostgreSQL, paper brokers)', () => {
+needsPg.describe('executor (PostgreSQL, paper brokers)', () => {
   let db: PgTestDb;
   beforeAll(async () => {
     db = await pgTestPool({ migrate: true });

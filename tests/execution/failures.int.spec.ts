@@ -4,7 +4,8 @@
  * Every one ends hedged, unwound or failed with no unhedged contracts, or alerted; no client
  * order id is placed twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgGate } from '../helpers/gates.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BehaviorSubject } from 'rxjs';
 import type { Book } from '../../schema/book.js';
 import type { OrderRequest } from '../../schema/execution.js';
@@ -13,11 +14,10 @@ import { PaperBroker } from '../../src/execution/paperBroker.js';
 import { DEFAULT_TRADING_RULES } from '../../src/execution/plan.js';
 import { DEFAULT_MACHINE_CONFIG } from '../../src/execution/stateMachine.js';
 import type { Broker } from '../../src/venues/broker.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { ONE, decisionFixture, edgeFixture } from './fixtures.js';
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these execution tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 const RUNS = 200;
 
 /** mulberry32: a seeded generator, so a failure replays */
@@ -31,7 +31,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe.skipIf(!pgUp)(`${RUNS} arbitrages with injected second-leg failures`, () => {
+needsPg.describe(`${RUNS} arbitrages with injected second-leg failures`, () => {
   let db: PgTestDb;
   beforeAll(async () => {
     db = await pgTestPool({ migrate: true });

@@ -8,8 +8,9 @@
  * The edge: leg A buys Polymarket YES (asks 0.46), leg B buys Kalshi NO (asks 0.50, i.e. YES bids
  * 0.50). Kalshi walks more levels, so it is leg 1.
  */
+import { pgGate } from '../helpers/gates.js';
 import { generatePrivateKey } from 'viem/accounts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { SCALE } from '../../schema/money.js';
 import type { Venue } from '../../schema/venue.js';
 import { Executor, executionIdOf } from '../../src/execution/executor.js';
@@ -24,11 +25,10 @@ import { PolymarketBroker } from '../../src/venues/polymarket/broker.js';
 import { polymarketVenue } from '../../src/venues/polymarket/index.js';
 import { startPolymarketSimulator, type PolySim } from '../../src/venues/polymarket/simulator.js';
 import { mirrorLadders } from '../../src/venues/polymarket/simulator/book.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 import { decisionFixture, edgeFixture } from './fixtures.js';
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: the live-broker execution tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 
 const S = SCALE;
 const LOSS_CAP = 500_000;
@@ -76,7 +76,7 @@ function plant(): void {
 /** What both simulators hold (Kalshi net position, Polymarket YES shares) and their cash. */
 const venueState = () => ({ kPos: ksim.orders.position(ticker), kCash: ksim.orders.cashMicros(), pPos: psim.orders.position(yesToken), pCash: psim.orders.cashMicros() });
 
-describe.skipIf(!pgUp)('executor with the live brokers against the simulators', () => {
+needsPg.describe('executor with the live brokers against the simulators', () => {
   beforeAll(async () => {
     db = await pgTestPool({ migrate: true });
     ksim = await startKalshiSimulator({ seed: 21, marketCount: 3, balanceMicros: 1_000 * S });

@@ -4,6 +4,7 @@
  * with floor(extract(epoch ...))) over seeded rows, and returns rows. Also checks the dashboards'
  * provisioning: valid JSON, unique uids, every panel on the provisioned data source uid.
  */
+import { pgGate } from '../helpers/gates.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { parse } from 'yaml';
 import { defaultVars, expandMacros, intervalSeconds, panelQueries, type Dashboard, type PanelQuery } from './macros.js';
 import { writeExecution } from '../../src/store/repos/executions.js';
 import { makeExecution } from '../api/executionFixtures.js';
-import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../helpers/db.js';
+import { embeddedTestDb, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../helpers/db.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const DASH_DIR = join(ROOT, 'grafana/dashboards');
@@ -130,10 +131,9 @@ describe('grafana dashboards: static checks and the macro expander', () => {
 });
 
 // Skipped only outside CI when PostgreSQL is unreachable (with the reason printed); with CI=true it runs and fails loudly.
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these PostgreSQL tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 
-describe.skipIf(!pgUp)('every panel runs on PostgreSQL (plain)', () => {
+needsPg.describe('every panel runs on PostgreSQL (plain)', () => {
   let db: PgTestDb;
   beforeAll(async () => {
     db = await pgTestPool({ migrate: true });

@@ -11,7 +11,7 @@
  *
  * PostgreSQL URL: TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test.
  * When PostgreSQL is unreachable, pgTestPool throws (always: the test fails, with the reason).
- * To skip instead when not in CI, guard the suite with `describe.skipIf(!(await pgReachable()) && !isCI)`.
+ * To skip instead when not in CI (with the reason in the suite's title), use `pgGate()` from ./gates.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

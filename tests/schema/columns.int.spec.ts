@@ -4,6 +4,7 @@
  * columns. A field added to a schema without its migration column, or a column the schema does
  * not know, fails here.
  */
+import { pgGate } from '../helpers/gates.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { pipelineSinks, rows } from '../../src/store/sinks.js';
@@ -11,7 +12,7 @@ import { PAIR_TABLE_ONLY_COLUMNS, pairRows } from '../../src/store/pairRows.js';
 import { executionEventRows, executionRows } from '../../src/store/repos/executions.js';
 import { orderRows } from '../../src/store/repos/orders.js';
 import { positionRows } from '../../src/store/repos/positions.js';
-import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../helpers/db.js';
+import { embeddedTestDb, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../helpers/db.js';
 
 async function tableColumns(pool: pg.Pool, table: string): Promise<string[]> {
   const r = await pool.query<{ column_name: string }>(
@@ -40,8 +41,7 @@ async function expectNoDrift(pool: pg.Pool): Promise<void> {
   }
 }
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: the PostgreSQL case is skipped (with CI=true it fails)');
+const needsPg = await pgGate();
 
 describe('schema ↔ table columns', () => {
   it('the derived columns name where every schema field goes', () => {
@@ -50,7 +50,7 @@ describe('schema ↔ table columns', () => {
     expect(rows.edges.columns).toEqual(expect.arrayContaining(['a_vwap_micros', 'b_vwap_micros', 'a_ts', 'b_ts']));
   });
 
-  it.skipIf(!pgUp)('PostgreSQL', async () => {
+  needsPg.it('PostgreSQL', async () => {
     const db: PgTestDb = await pgTestPool({ migrate: true });
     try {
       await expectNoDrift(db.pool);

@@ -3,6 +3,7 @@
  * plain PostgreSQL and embedded TimescaleDB, where `edges` is a hypertable whose chunks are
  * compressed and `edges_per_minute` a continuous aggregate already materialized over them.
  */
+import { pgGate } from '../../helpers/gates.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { MIGRATIONS_DIR, migrate } from '../../../src/store/db/index.js';
 import { directionFromStored } from '../../../schema/edge.js';
-import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../../helpers/db.js';
+import { embeddedTestDb, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../../helpers/db.js';
 
 const POLY = `0x${'ab'.repeat(32)}`;
 
@@ -65,8 +66,7 @@ async function check(pool: pg.Pool): Promise<void> {
   expect(byDir).toEqual({ aYes: 2, aNo: 1 });
 }
 
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: the PostgreSQL case is skipped (with CI=true it fails)');
+const needsPg = await pgGate();
 
 describe('migration 0005_legs_by_position on a database with data', () => {
   let dir: string;
@@ -75,7 +75,7 @@ describe('migration 0005_legs_by_position on a database with data', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!pgUp)('PostgreSQL: renames, fills the leg venues and human review, drops venue checks', async () => {
+  needsPg.it('PostgreSQL: renames, fills the leg venues and human review, drops venue checks', async () => {
     const db: PgTestDb = await pgTestPool();
     try {
       expect((await migrate(db.pool, { dir })).applied.at(-1)).toBe('0004_timescale_policies');

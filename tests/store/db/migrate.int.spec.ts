@@ -3,6 +3,7 @@
  * embedded TimescaleDB (PGlite on a temp dir). Also the embedded server's own guarantees:
  * persistence across restarts, session reset between clients, data-dir lock, clear start error.
  */
+import { pgGate } from '../../helpers/gates.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { FatalError } from '../../../src/errors.js';
 import { MIGRATIONS_DIR, migrate, migrationStatus, openDb, startEmbeddedDb, type Db } from '../../../src/store/db/index.js';
-import { embeddedTestDb, isCI, pgReachable, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../../helpers/db.js';
+import { embeddedTestDb, pgTestPool, type EmbeddedTestDb, type PgTestDb } from '../../helpers/db.js';
 
 const TABLES = [
   'api_tokens', 'audit_log', 'backfill_progress', 'book_depth', 'book_tops', 'edges', 'execution_events', 'executions', 'fee_schedules', 'feed_health', 'fills',
@@ -54,10 +55,9 @@ function copyMigrations(): string {
 
 // Outside CI a machine without PostgreSQL skips this suite; under CI=true it fails in pgTestPool.
 // Skipped only outside CI when PostgreSQL is unreachable (with the reason printed); with CI=true it runs and fails loudly.
-const pgUp = isCI || (await pgReachable());
-if (!pgUp) console.warn('[skip] PostgreSQL on 127.0.0.1:5432 is not reachable: these PostgreSQL tests are skipped (with CI=true they fail)');
+const needsPg = await pgGate();
 
-describe.skipIf(!pgUp)('migrations on PostgreSQL', () => {
+needsPg.describe('migrations on PostgreSQL', () => {
   let db: PgTestDb;
   beforeAll(async () => {
     db = await pgTestPool();
