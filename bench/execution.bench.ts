@@ -13,7 +13,7 @@
  * Own time:
  *   first = wire(leg 1) − decision
  *   both  = wire(leg 2) − decision − (answer(leg 1) − wire(leg 1))      (leg 1's venue round trip excluded)
- * Breakdown of `first`: DB (the execution lookup plus the write-ahead transaction, pool.query /
+ * Breakdown of `first`: DB (the one-statement write-ahead of the execution and its events, pool.query /
  * pool.connect → release before leg 1's place()), broker (place() → wire: Kalshi RSA-PSS request
  * signing, Polymarket EIP-712 order signing and hashing, HTTP setup), executor (the rest: plan,
  * state machine, bookkeeping). Also the signers alone, and a variant with
@@ -76,7 +76,7 @@ dc.subscribe('http.client.response.finish', (m) => {
   if (cur && pending.delete(r)) cur.answers.push(performance.now());
 });
 
-/** Times the pool's queries and checked-out clients (the executor's lookup and write-ahead transactions). */
+/** Times the pool's queries and checked-out clients (the executor's write-ahead statements). */
 function timedPool(pool: pg.Pool): pg.Pool {
   const query = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
   const connect = pool.connect.bind(pool) as (cb?: unknown) => Promise<pg.PoolClient> | undefined;
