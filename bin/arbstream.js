@@ -14,7 +14,8 @@ const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/c
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 for (const sig of FORWARDED) {
   process.on(sig, () => {
-    // a terminal Ctrl-C already reached the child (same process group); forwarding again is harmless
+    // a terminal Ctrl-C already reached the child (same process group); the CLI takes a repeat within
+    // 750 ms as that same keypress (src/cli/pipeline.ts untilSignal), so forwarding it again is harmless
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   });
 }

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { log } from '../log.js';
 import { createLiveEvents, type LiveEventsHandle } from '../api/events.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
-import { loadRiskControl, riskControl$ } from '../control/riskState.js';
+import { loadRiskControl, riskControl$, setKillSwitch } from '../control/riskState.js';
 import type { RiskControl } from '../../pipelines/core.js';
 import { startBot } from '../bot/bot.js';
 import { alertsFromLive } from '../bot/alerts.js';
@@ -25,7 +25,21 @@ export interface AppServices {
   stop(): Promise<void>;
 }
 
+/**
+ * KILL_SWITCH has one meaning: when it is set in the environment (true or false), it wins at
+ * start. It is written to risk_state (audited as `cli:env`, like any other change) before the
+ * risk controls are read, so the gate, the API, Discord and the dashboard all show the same value;
+ * changes made later through the API or Discord apply as usual until the next start. Unset (or
+ * empty) = the stored kill switch, off when nothing is stored. Every mode that runs the risk gate
+ * (`demo`, `run`) starts through {@link startAppServices}, which applies it first.
+ */
+export async function applyKillSwitchFromEnv(config: Pick<Config, 'risk' | 'killSwitchFromEnv'>, pool: pg.Pool): Promise<void> {
+  if (!config.killSwitchFromEnv) return;
+  await setKillSwitch(pool, config.risk.killSwitch, { actor: { door: 'cli', who: 'env' }, reason: 'KILL_SWITCH set in the environment at start' });
+}
+
 export async function startAppServices(config: Config, pool: pg.Pool, opts: { api?: boolean; apiPort?: number; bot?: boolean } = {}): Promise<AppServices> {
+  await applyKillSwitchFromEnv(config, pool);
   const live = await createLiveEvents(config);
   const initial = await loadRiskControl(pool, config.risk);
   const control = new BehaviorSubject<RiskControl>({ killSwitch: initial.killSwitch, limits: initial.limits });

@@ -19,7 +19,7 @@ import { runLive } from '../../pipelines/live.js';
 import { feeBookFromMeta, outputLines, readRecordingMeta, recordedFrames, streamReplay, type ReplayStats, type StreamReplay } from '../../pipelines/replay.js';
 import { bookRowsSource } from '../history/bookSource.js';
 import { FeeBook } from '../fees/schedule.js';
-import { applyKillSwitchFromEnv, startDemo } from '../demo/run.js';
+import { startDemo } from '../demo/run.js';
 import { startScreen } from '../demo/table.js';
 import { metrics } from '../metrics.js';
 import { startSimulation } from '../demo/simulate.js';
@@ -31,6 +31,11 @@ import { createToken } from '../api/auth.js';
 /**
  * Resolves on the first SIGINT/SIGTERM (the caller stops cleanly); a second one while stopping
  * forces the exit at once (130 for SIGINT, 143 for SIGTERM), whatever is still draining.
+ *
+ * One Ctrl-C can arrive more than once: the terminal signals the whole foreground process group
+ * (npm, tsx or bin/arbstream.js, and this process), and the wrapper forwards it again (tsx does when
+ * this process does not acknowledge within 30 ms, which happens under load). A repeat within
+ * {@link SAME_KEYPRESS_MS} of the first is that same keypress, not the operator's second Ctrl-C.
  */
 export interface SignalTarget {
   on(sig: NodeJS.Signals, f: (sig: NodeJS.Signals) => void): unknown;
@@ -38,18 +43,25 @@ export interface SignalTarget {
   off(sig: NodeJS.Signals, f: (sig: NodeJS.Signals) => void): unknown;
 }
 
-export function untilSignal(proc: SignalTarget = process, exit: (code: number) => void = (c) => process.exit(c)): Promise<string> {
+/** repeats of a signal closer than this to the first are one delivery (see {@link untilSignal}) */
+export const SAME_KEYPRESS_MS = 750;
+
+export function untilSignal(proc: SignalTarget = process, exit: (code: number) => void = (c) => process.exit(c), now: () => number = () => performance.now()): Promise<string> {
   return new Promise((resolve) => {
     const first = (sig: NodeJS.Signals): void => {
       proc.off('SIGINT', first);
       proc.off('SIGTERM', first);
+      const at = now();
       const force = (again: NodeJS.Signals): void => {
+        if (now() - at < SAME_KEYPRESS_MS) return; // the same Ctrl-C delivered twice
+        proc.off('SIGINT', force);
+        proc.off('SIGTERM', force);
         if (process.stdout.isTTY) process.stdout.write('\x1b[?25h'); // the table hid the cursor
         process.stderr.write(`\n${again} again: forcing exit without a clean shutdown\n`);
         exit(again === 'SIGINT' ? 130 : 143);
       };
-      proc.once('SIGINT', force);
-      proc.once('SIGTERM', force);
+      proc.on('SIGINT', force);
+      proc.on('SIGTERM', force);
       if (process.stderr.isTTY) process.stderr.write(`\nstopping (${sig}); press Ctrl-C again to force\n`);
       resolve(sig);
     };
@@ -138,7 +150,6 @@ export function register(program: Command): void {
       const config = loadConfig();
       const db = await openDb(config.db);
       const streamLog = createStreamLog(config.redis);
-      await applyKillSwitchFromEnv(config, db.pool);
       const services = await startAppServices(config, db.pool, { api: true });
       const live = await runLive({ config, pool: db.pool, streamLog, pairs$: livePairs$(config, db.pool), control: services.control, sink: services.live.events });
       const detachMetrics = [metrics.instrumentLive(live), metrics.instrumentEvents(services.live)];

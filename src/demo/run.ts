@@ -16,8 +16,6 @@ import type { Scenario } from './scenario.js';
 import { startSimulation } from './simulate.js';
 import { startAppServices, type AppServices } from '../app/serve.js';
 import { metrics } from '../metrics.js';
-import { setKillSwitch } from '../control/riskState.js';
-import type pg from 'pg';
 
 export interface DemoOptions {
   readonly config: Config;
@@ -48,18 +46,6 @@ export interface DemoHandle {
   stop(): Promise<void>;
 }
 
-/**
- * KILL_SWITCH has one meaning: when it is set in the environment (true or false), it wins at
- * start. It is written to risk_state (audited as `cli:env`, like any other change) before the
- * risk controls are read, so the API, Discord and the dashboard all show what the gate uses;
- * changes made later through the API or Discord apply as usual until the next start. Unset (or
- * empty) = the stored kill switch, off when nothing is stored.
- */
-export async function applyKillSwitchFromEnv(config: Pick<Config, 'risk' | 'killSwitchFromEnv'>, pool: pg.Pool): Promise<void> {
-  if (!config.killSwitchFromEnv) return;
-  await setKillSwitch(pool, config.risk.killSwitch, { actor: { door: 'cli', who: 'env' }, reason: 'KILL_SWITCH set in the environment at start' });
-}
-
 export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   const workDir = o.workDir ?? path.join(path.dirname(path.resolve(o.config.db.mode === 'embedded' ? o.config.db.dataDir : './data/x')), 'demo');
   const db = await openDb(o.config.db);
@@ -70,7 +56,6 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   const configured = sim.configure(o.config);
   const mode = o.execution ?? (configured.execution.mode === 'off' ? 'paper' : configured.execution.mode);
   const config: Config = { ...configured, execution: { ...configured.execution, mode } };
-  await applyKillSwitchFromEnv(config, db.pool);
   const services = await startAppServices(config, db.pool, { api: o.api ?? false });
   const live = await runLive({
     config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), control: services.control,

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { untilSignal, type SignalTarget } from '../../src/cli/pipeline.js';
+import { SAME_KEYPRESS_MS, untilSignal, type SignalTarget } from '../../src/cli/pipeline.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const LAUNCHER = path.join(root, 'bin/arbstream.js');
@@ -57,13 +57,30 @@ describe('Ctrl-C', () => {
     for (const [second, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       const proc = new EventEmitter();
       const exits: number[] = [];
-      const stopping = untilSignal(proc as unknown as SignalTarget, (c) => exits.push(c));
+      let clock = 0;
+      const stopping = untilSignal(proc as unknown as SignalTarget, (c) => exits.push(c), () => clock);
       proc.emit('SIGINT', 'SIGINT');
       expect(await stopping).toBe('SIGINT');
       expect(exits).toEqual([]); // the first one stops cleanly
+      clock = SAME_KEYPRESS_MS + 1;
       proc.emit(second, second);
       expect(exits).toEqual([code]);
-      expect(proc.listenerCount('SIGINT') + proc.listenerCount('SIGTERM')).toBe(1); // the other force handler, nothing left from the first
+      expect(proc.listenerCount('SIGINT') + proc.listenerCount('SIGTERM')).toBe(0); // nothing left behind
     }
+  });
+
+  it('one Ctrl-C delivered twice (terminal process group + the tsx/launcher relay) is one stop, not a forced exit', async () => {
+    const proc = new EventEmitter();
+    const exits: number[] = [];
+    let clock = 1_000;
+    const stopping = untilSignal(proc as unknown as SignalTarget, (c) => exits.push(c), () => clock);
+    proc.emit('SIGINT', 'SIGINT');
+    clock += 40; // tsx relays after 30 ms without an acknowledgement
+    proc.emit('SIGINT', 'SIGINT');
+    expect(await stopping).toBe('SIGINT');
+    expect(exits).toEqual([]);
+    clock += SAME_KEYPRESS_MS; // the operator's real second Ctrl-C
+    proc.emit('SIGINT', 'SIGINT');
+    expect(exits).toEqual([130]);
   });
 });

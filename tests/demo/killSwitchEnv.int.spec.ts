@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { readKillSwitch, setKillSwitch } from '../../src/control/riskState.js';
-import { applyKillSwitchFromEnv } from '../../src/demo/run.js';
+import { applyKillSwitchFromEnv, startAppServices } from '../../src/app/serve.js';
 import { pgTestPool, type PgTestDb } from '../helpers/db.js';
 
 describe('KILL_SWITCH from the environment', () => {
@@ -34,5 +34,23 @@ describe('KILL_SWITCH from the environment', () => {
     expect(await readKillSwitch(db.pool)).toMatchObject({ on: true, by: 'cli:env' });
     const audit = await db.pool.query<{ token_name: string; action: string }>("SELECT token_name, action FROM audit_log WHERE token_name = 'cli:env' ORDER BY id");
     expect(audit.rows.map((r) => r.action)).toEqual(['setKillSwitch', 'setKillSwitch']);
+  });
+
+  it('every mode that runs the gate starts through startAppServices: the env value is what the gate reads', async () => {
+    await setKillSwitch(db.pool, false, { actor: { door: 'api', who: 'ada' } });
+    const services = await startAppServices(loadConfig({ KILL_SWITCH: 'true' }), db.pool, { api: false, bot: false });
+    try {
+      expect(services.control.value.killSwitch).toBe(true);
+    } finally {
+      await services.stop();
+    }
+    // unset: the stored value (now true, written at the previous start) stands
+    await setKillSwitch(db.pool, false, { actor: { door: 'api', who: 'ada' } });
+    const again = await startAppServices(loadConfig({}), db.pool, { api: false, bot: false });
+    try {
+      expect(again.control.value.killSwitch).toBe(false);
+    } finally {
+      await again.stop();
+    }
   });
 });
