@@ -11,6 +11,8 @@
  *   const metrics = createMetrics();
  *   metrics.instrumentLive(live);            // feeds, books, edges, decisions, persister, execution
  *   metrics.instrumentEvents(services.live);  // API live events (invalid, overflow)
+ *   metrics.instrumentLlmUsage(() => usageSummary(db.pool), cfg.llm.dailyBudgetMicros); // llm_calls of today (every matcher process)
+ *   metrics.instrumentLlm(() => judge.stats, ...);   // in the process that runs the LLM judge
  *   // server.ts: startApiServer({ ..., metrics }) serves it and adds API request time + subscribers
  *
  * Metric names: `arbstream_*`; money in dollars as float ONLY here (metrics are for graphs, never
@@ -22,11 +24,13 @@ import type { Venue } from '../schema/venue.js';
 import type { FeedCounters } from '../schema/feed.js';
 import type { RiskDecision } from '../schema/edge.js';
 import type { OrderBookCounters } from '../operators/orderBook.js';
-import type { PersisterStats } from './store/persister.js';
+import type { PersisterBatch, PersisterSinkStatus, PersisterStats } from './store/persister.js';
 import type { LiveCounters } from './api/liveHub.js';
 import type { ExecutorCounters } from './execution/executor.js';
 import type { BrokerAnomalyKind } from './venues/common/brokerAnomaly.js';
 import type { LlmJudgeStats } from './matching/llm/client.js';
+import type { UsageRow } from './matching/cost.js';
+import { log } from './log.js';
 
 type Labels = Record<string, string>;
 type Sample = readonly [Labels, number];
@@ -38,7 +42,15 @@ export interface InstrumentableLive {
     readonly decisions$: { subscribe(next: (d: RiskDecision) => void): Subscription };
     readonly counters: { readonly books: Readonly<OrderBookCounters>; readonly dropped: number; readonly unprofitable: number; readonly resized: number };
   };
-  readonly persister?: { readonly stats: Readonly<PersisterStats> };
+  readonly persister?: {
+    readonly stats: Readonly<PersisterStats>;
+    /** per stream: lag and dead letters (Persister.sinks) */
+    sinks?(): readonly PersisterSinkStatus[];
+    /** per stream: the group's pending entries (Persister.pending; one XPENDING per stream per scrape) */
+    pending?(): Promise<readonly { readonly stream: string; readonly count: number }[]>;
+    /** every batch written, with its write time (Persister.onBatch) */
+    onBatch?(listener: (b: PersisterBatch) => void): () => void;
+  };
   readonly execution?: {
     readonly executor: { readonly counters: Readonly<ExecutorCounters> };
     readonly brokers: Readonly<Partial<Record<Venue, { readonly anomalyCounts: Readonly<Record<BrokerAnomalyKind, number>> }>>>;
@@ -53,12 +65,21 @@ export interface Metrics {
   instrumentEvents(events: { readonly counters: Readonly<LiveCounters> }): () => void;
   /** API subscriber gauges (graphql-ws connections, shared executions). */
   instrumentApi(api: { connections(): number; subscriptionStats(): Readonly<Record<string, number>> }): () => void;
-  /** The LLM judge's stats (matcher) and, optionally, the spend read from its ledger. */
-  instrumentLlm(stats: () => Readonly<LlmJudgeStats>, spendUsd?: () => number): void;
+  /**
+   * The LLM judge's stats (in the process that runs the judge) and, optionally, its spend today
+   * (e.g. `async () => (await judge.spentToday()) / 1e6`). Returns the detach function.
+   */
+  instrumentLlm(stats: () => Readonly<LlmJudgeStats>, spendUsd?: () => number | Promise<number>): () => void;
+  /**
+   * Today's (UTC) LLM usage per provider as recorded in llm_calls by EVERY matcher process
+   * (`usageSummary(pool)`, one query per scrape), and the daily budget: what a live process shows
+   * when the matcher runs elsewhere (`arbstream match run`). Returns the detach function.
+   */
+  instrumentLlmUsage(read: () => Promise<readonly UsageRow[]>, dailyBudgetMicros?: number): () => void;
   /** API request time, by route and status class. */
   readonly apiRequestSeconds: Histogram<'route' | 'status'>;
-  /** Persister batch time (wire `onBatch` of the persister when it offers one). */
-  readonly persisterBatchSeconds: Histogram<'sink'>;
+  /** Persister batch write time, by stream and outcome (observed through the instrumented persister's `onBatch`). */
+  readonly persisterBatchSeconds: Histogram<'stream' | 'outcome'>;
   /** Prometheus text exposition. */
   scrape(): Promise<{ contentType: string; body: string }>;
 }
@@ -84,6 +105,27 @@ function readGauge(registry: Registry, name: string, help: string, labelNames: r
   });
 }
 
+/**
+ * A gauge read asynchronously at scrape time (I/O: database, stream log). A failed read leaves the
+ * gauge empty for that scrape (logged) instead of failing the whole scrape.
+ */
+function readGaugeAsync(registry: Registry, name: string, help: string, labelNames: readonly string[], read: () => Promise<Sample[]>): void {
+  new Gauge({
+    name, help, labelNames, registers: [registry],
+    async collect() {
+      this.reset();
+      let samples: Sample[];
+      try {
+        samples = await read();
+      } catch (err) {
+        log.warn({ err, metric: name }, 'metrics: a scrape-time read failed; the metric is left empty');
+        return;
+      }
+      for (const [labels, v] of samples) this.set(labels, v);
+    },
+  });
+}
+
 const FEED_FIELDS = ['messages', 'bytes', 'decodeErrors', 'gaps', 'reconnects', 'resyncs'] as const satisfies readonly (keyof FeedCounters)[];
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -94,7 +136,18 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
   const lives = new Set<InstrumentableLive>();
   const events = new Set<{ readonly counters: Readonly<LiveCounters> }>();
   const apis = new Set<{ connections(): number; subscriptionStats(): Readonly<Record<string, number>> }>();
-  const llms: { stats: () => Readonly<LlmJudgeStats>; spend?: () => number }[] = [];
+  const llms = new Set<{ stats: () => Readonly<LlmJudgeStats>; spend?: () => number | Promise<number> }>();
+  const usages = new Set<{ read: () => Promise<readonly UsageRow[]>; budgetMicros?: number }>();
+  // one llm_calls query per scrape for both usage gauges (same scrape, and within a second)
+  let scrapeNo = 0;
+  const usageMemo = new WeakMap<object, { scrape: number; at: number; rows: Promise<readonly UsageRow[]> }>();
+  const usageRows = (u: { read: () => Promise<readonly UsageRow[]> }): Promise<readonly UsageRow[]> => {
+    const m = usageMemo.get(u);
+    if (m && m.scrape === scrapeNo && Date.now() - m.at < 1000) return m.rows;
+    const rows = u.read();
+    usageMemo.set(u, { scrape: scrapeNo, at: Date.now(), rows });
+    return rows;
+  };
   const each = function* <T>(set: Iterable<InstrumentableLive>, f: (l: InstrumentableLive) => Iterable<T>): Generator<T> {
     for (const l of set) yield* f(l);
   };
@@ -133,7 +186,20 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
     readCounter(registry, `arbstream_persister_${snake(field)}_total`, `persister ${field} (Persister.stats.${field})`, [], () =>
       each(lives, (l) => (l.persister ? [[{}, l.persister.stats[field]] as const] : [])));
   }
-  const persisterBatchSeconds = new Histogram({ name: 'arbstream_persister_batch_seconds', help: 'persister batch write time', labelNames: ['sink'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+  const persisterBatchSeconds = new Histogram({
+    name: 'arbstream_persister_batch_seconds', help: 'persister batch write time (decode, insert, commit), by stream and outcome (ok, failed)',
+    labelNames: ['stream', 'outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  const onBatch = (b: PersisterBatch): void => persisterBatchSeconds.observe({ stream: b.stream, outcome: b.ok ? 'ok' : 'failed' }, b.seconds);
+  readGauge(registry, 'arbstream_persister_lag_seconds', 'age of the oldest stream entry the persister has read and not yet written (0 = caught up), by stream (Persister.sinks)', ['stream'], () =>
+    each(lives, (l) => (l.persister?.sinks ? l.persister.sinks().map((s) => [{ stream: s.stream }, s.lagSeconds] as const) : [])));
+  readCounter(registry, 'arbstream_persister_dead_lettered_by_stream_total', 'entries dead-lettered by the persister, by stream (to <stream>:dead)', ['stream'], () =>
+    each(lives, (l) => (l.persister?.sinks ? l.persister.sinks().map((s) => [{ stream: s.stream }, s.deadLettered] as const) : [])));
+  readGaugeAsync(registry, 'arbstream_persister_pending_entries', "entries delivered to the persister group and not yet acked (all consumers), by stream (XPENDING)", ['stream'], async () => {
+    const out: Sample[] = [];
+    for (const l of lives) if (l.persister?.pending) for (const p of await l.persister.pending()) out.push([{ stream: p.stream }, p.count]);
+    return out;
+  });
 
   // ── execution ──
   readCounter(registry, 'arbstream_executor_total', 'executor counters, by counter (Executor.counters)', ['counter'], () =>
@@ -160,8 +226,33 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
   readCounter(registry, 'arbstream_llm_total', 'LLM judge counters, by counter (LlmJudgeStats)', ['counter'], function* () {
     for (const l of llms) for (const [counter, v] of Object.entries(l.stats())) yield [{ counter: snake(counter) }, v] as const;
   });
-  readGauge(registry, 'arbstream_llm_spend_usd', 'LLM spend recorded in the ledger, dollars (for graphs only)', [], function* () {
-    for (const l of llms) if (l.spend) yield [{}, l.spend()] as const;
+  readGaugeAsync(registry, 'arbstream_llm_spend_usd', "LLM judge's spend today (UTC), dollars (for graphs only)", [], async () => {
+    let total = 0;
+    let any = false;
+    for (const l of llms) if (l.spend) {
+      total += await l.spend();
+      any = true;
+    }
+    return any ? [[{}, total]] : [];
+  });
+  // today's llm_calls, whoever made them (the matcher usually runs in its own process)
+  readGaugeAsync(registry, 'arbstream_llm_calls_today', 'LLM calls recorded today (UTC) in llm_calls, by provider and kind (calls, requests, cache_hits, errors)', ['provider', 'kind'], async () => {
+    const out: Sample[] = [];
+    for (const u of usages) for (const r of await usageRows(u)) {
+      out.push([{ provider: r.provider, kind: 'calls' }, r.calls], [{ provider: r.provider, kind: 'requests' }, r.requests], [{ provider: r.provider, kind: 'cache_hits' }, r.cacheHits], [{ provider: r.provider, kind: 'errors' }, r.errors]);
+    }
+    return out;
+  });
+  readGaugeAsync(registry, 'arbstream_llm_spend_today_usd', 'LLM spend recorded today (UTC) in llm_calls, dollars, by provider (for graphs only)', ['provider'], async () => {
+    const out: Sample[] = [];
+    for (const u of usages) for (const r of await usageRows(u)) out.push([{ provider: r.provider }, r.costMicros / 1e6]);
+    return out;
+  });
+  readGauge(registry, 'arbstream_llm_budget_usd', 'LLM daily budget (LLM_DAILY_BUDGET_USD), dollars', [], function* () {
+    for (const u of usages) if (u.budgetMicros !== undefined) {
+      yield [{}, u.budgetMicros / 1e6] as const;
+      return;
+    }
   });
 
   return {
@@ -171,8 +262,10 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
     instrumentLive(live) {
       lives.add(live);
       const sub = live.outputs.decisions$.subscribe(onDecision);
+      const offBatch = live.persister?.onBatch?.(onBatch);
       return () => {
         sub.unsubscribe();
+        offBatch?.();
         lives.delete(live);
       };
     },
@@ -185,9 +278,17 @@ export function createMetrics(opts: { readonly defaultMetrics?: boolean } = {}):
       return () => void apis.delete(a);
     },
     instrumentLlm(stats, spend) {
-      llms.push({ stats, ...(spend ? { spend } : {}) });
+      const entry = { stats, ...(spend ? { spend } : {}) };
+      llms.add(entry);
+      return () => void llms.delete(entry);
+    },
+    instrumentLlmUsage(read, budgetMicros) {
+      const entry = { read, ...(budgetMicros !== undefined ? { budgetMicros } : {}) };
+      usages.add(entry);
+      return () => void usages.delete(entry);
     },
     async scrape() {
+      scrapeNo += 1;
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };

@@ -48,7 +48,7 @@ export interface Alert {
   readonly message: string;
   /** unix ms */
   readonly ts: number;
-  /** what raised it: 'persister', 'stream-log', 'dead-letter', 'llm-budget', … (dedup key and Discord label) */
+  /** what raised it: 'persister', 'stream-log', 'dead-letter', 'llm' (budget reached), … (dedup key and Discord label) */
   readonly source?: string;
 }
 export interface KillSwitchEvent {

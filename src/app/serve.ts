@@ -14,6 +14,8 @@ import { loadRiskControl, riskControl$, setKillSwitch } from '../control/riskSta
 import type { RiskControl } from '../../pipelines/core.js';
 import { startBot } from '../bot/bot.js';
 import { alertsFromLive } from '../bot/alerts.js';
+import { usageSummary } from '../matching/cost.js';
+import { watchLlmBudget } from './llmBudgetWatch.js';
 
 export interface AppServices {
   readonly live: LiveEventsHandle;
@@ -50,6 +52,7 @@ export async function startAppServices(config: Config, pool: pg.Pool, opts: { ap
     },
     error: (err: unknown) => log.error({ err }, 'risk control stream failed; keeping the last controls'),
   });
+  const budget = watchLlmBudget({ read: () => usageSummary(pool), budgetMicros: config.llm.dailyBudgetMicros, publish: (a) => live.events.publishAlert(a) });
   const api = opts.api === false ? undefined : await startApiServer({ config, pool, events: live, ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}) });
   if (api) log.info({ url: api.url }, 'API and dashboard listening');
   const bot = config.discord.enabled && opts.bot !== false
@@ -67,6 +70,7 @@ export async function startAppServices(config: Config, pool: pg.Pool, opts: { ap
     live, control, ...(api ? { api } : {}), ...(bot ? { bot } : {}),
     async stop() {
       sub.unsubscribe();
+      budget.stop();
       await bot?.stop();
       await api?.close();
       await live.close();

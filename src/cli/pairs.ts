@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
+import { createLiveEvents } from '../api/events.js';
 import { discoverMarkets } from '../matching/discovery.js';
 import { llmJudgeFromConfig } from '../matching/llm/client.js';
 import { runMatcher } from '../matching/matcher.js';
@@ -105,18 +106,25 @@ export function register(program: Command): void {
           const counts = venueList.map((v) => `${d.counts[v.id] ?? 0} ${v.name}`).join(', ');
           console.log(`discovery: ${counts} markets (${d.inserted} new, ${d.updated} updated, ${d.changed.length} rules changed, ${d.rejected} rejected)`);
         }
-        const judge = llmJudgeFromConfig(cfg.llm, { pool: db.pool });
-        const r = await runMatcher({
-          pool: db.pool,
-          judge: (a, b, o) => judge.judge(a, b, o),
-          autoApproveConfidence: cfg.llm.autoApproveConfidence,
-          candidates: { k },
-          ...(maxJ !== undefined ? { maxJudgements: maxJ } : {}),
-        });
-        console.log(
-          `matcher: ${r.candidates} candidates, ${r.skipped} unchanged/skipped, ${r.judged} judged ($${(r.costMicros / 1e6).toFixed(4)}), ` +
-            `${r.approved} approved, ${r.pending} pending, ${r.rejected} rejected, ${r.errors} errors`,
-        );
+        // the budget alert reaches the bot over the live bus (Redis); on the in-process default the
+        // running app's ledger watcher (src/app/serve.ts) raises it from the llm_calls rows
+        const events = cfg.redis.mode === 'redis' ? await createLiveEvents(cfg) : undefined;
+        try {
+          const judge = llmJudgeFromConfig(cfg.llm, { pool: db.pool, onAlert: (a) => events?.events.publishAlert(a) });
+          const r = await runMatcher({
+            pool: db.pool,
+            judge: (a, b, o) => judge.judge(a, b, o),
+            autoApproveConfidence: cfg.llm.autoApproveConfidence,
+            candidates: { k },
+            ...(maxJ !== undefined ? { maxJudgements: maxJ } : {}),
+          });
+          console.log(
+            `matcher: ${r.candidates} candidates, ${r.skipped} unchanged/skipped, ${r.judged} judged ($${(r.costMicros / 1e6).toFixed(4)}), ` +
+              `${r.approved} approved, ${r.pending} pending, ${r.rejected} rejected, ${r.errors} errors`,
+          );
+        } finally {
+          await events?.close();
+        }
       });
     });
 }

@@ -22,6 +22,7 @@ import { FeeBook } from '../fees/schedule.js';
 import { startDemo } from '../demo/run.js';
 import { startScreen } from '../demo/table.js';
 import { metrics } from '../metrics.js';
+import { usageSummary } from '../matching/cost.js';
 import { startSimulation } from '../demo/simulate.js';
 import { FAULTS_HELP, parseFaultSpec, type FaultSpec } from '../demo/faults.js';
 import { EdgeTable } from '../demo/table.js';
@@ -152,7 +153,7 @@ export function register(program: Command): void {
       const streamLog = createStreamLog(config.redis);
       const services = await startAppServices(config, db.pool, { api: true });
       const live = await runLive({ config, pool: db.pool, streamLog, pairs$: livePairs$(config, db.pool), control: services.control, sink: services.live.events });
-      const detachMetrics = [metrics.instrumentLive(live), metrics.instrumentEvents(services.live)];
+      const detachMetrics = [metrics.instrumentLive(live), metrics.instrumentEvents(services.live), metrics.instrumentLlmUsage(() => usageSummary(db.pool), config.llm.dailyBudgetMicros)];
       const sub = live.outputs.decisions$.subscribe((d) => {
         if (d.accepted) log.info({ pairId: d.edge.pairId, direction: d.edge.direction, size: formatScaled(d.edge.sizeQty, 0), netEdge: formatScaled(d.edge.netEdgePerContractMicros), profit: formatScaled(d.edge.profitMicros) }, 'edge accepted');
       });

@@ -16,6 +16,7 @@ import type { Scenario } from './scenario.js';
 import { startSimulation } from './simulate.js';
 import { startAppServices, type AppServices } from '../app/serve.js';
 import { metrics } from '../metrics.js';
+import { usageSummary } from '../matching/cost.js';
 
 export interface DemoOptions {
   readonly config: Config;
@@ -61,7 +62,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
     config, pool: db.pool, streamLog, pairs$: pairsFromFile$(pairsFile, { watch: true }), control: services.control,
     sink: o.sink ?? services.live.events, ...(o.onOutputs ? { onOutputs: o.onOutputs } : {}),
   });
-  const detachMetrics = [metrics.instrumentLive(live), metrics.instrumentEvents(services.live)];
+  const detachMetrics = [metrics.instrumentLive(live), metrics.instrumentEvents(services.live), metrics.instrumentLlmUsage(() => usageSummary(db.pool), config.llm.dailyBudgetMicros)];
   log.info({ ...Object.fromEntries(Object.values(sims).map((s) => [s.venue, s.wsUrl])), pairs: scenario.pairs.length, db: db.mode, streams: streamLog.kind }, 'demo running');
   let stopped = false;
   return {

@@ -25,10 +25,15 @@
  * entries claimed) and removed (GroupReader); on stop each lane removes its own consumer when it
  * has nothing pending.
  *
+ * Observability (src/metrics.ts reads these at scrape time): `stats` (counters), `sinks()` (per
+ * stream: lag and dead letters), `pending()` (the group's pending entries per stream, one XPENDING
+ * each) and `onBatch` (every batch written, with its write time).
+ *
  * stop() drains: the loops finish the batch in hand, appends still in flight land
  * (`StreamLog.flush`), one last non-blocking pass writes every entry left (own pending, then new),
  * then it returns. Stop the sources (feeds, pipeline sinks) BEFORE calling it.
  */
+import { performance } from 'node:perf_hooks';
 import { log as logger } from '../log.js';
 import { GroupReader, type GroupReaderOptions } from './streams/consumer.js';
 import { deadLetter, decodeEntries, type BadEntry } from './streams/deadletter.js';
@@ -83,8 +88,41 @@ export interface PersisterStats {
   consumersRemoved: number;
 }
 
+/** One sink as the persister sees it (see {@link Persister.sinks}). */
+export interface PersisterSinkStatus {
+  readonly stream: string;
+  readonly table: string;
+  /**
+   * Age in seconds (now − append time, from the entry id `<ms>-<seq>`) of the oldest entry this
+   * process has read and not yet written (batches in hand, failed ones waiting for their retry);
+   * 0 when it is caught up (blocked on an empty read). Entries behind the group's cursor are always
+   * newer than the ones in hand, so this is the lag of the stream as long as this process reads it.
+   * Not covered: entries pending on ANOTHER (dead) process's consumer until they are claimed
+   * (`claimIdleMs`), and a stream-log outage (reads fail: see `failures`).
+   */
+  readonly lagSeconds: number;
+  /** entries of this stream dead-lettered by this persister */
+  readonly deadLettered: number;
+}
+
+/** One batch written (or failed), for metrics: `seconds` is the write (decode, insert, commit), not the read. */
+export interface PersisterBatch {
+  readonly stream: string;
+  readonly table: string;
+  readonly entries: number;
+  readonly inserted: number;
+  readonly seconds: number;
+  readonly ok: boolean;
+}
+
 export interface Persister {
   readonly stats: Readonly<PersisterStats>;
+  /** Per sink stream: lag and dead letters (cheap, no I/O). */
+  sinks(): PersisterSinkStatus[];
+  /** Per sink stream: entries delivered to the group and not yet acked (all consumers; one XPENDING per stream). */
+  pending(): Promise<{ readonly stream: string; readonly count: number }[]>;
+  /** Calls `listener` after every batch (never from inside a throw path: a listener that throws is logged). Returns the remover. */
+  onBatch(listener: (b: PersisterBatch) => void): () => void;
   /** Drains (see the module comment), then stops. Idempotent. */
   stop(): Promise<void>;
 }
@@ -97,6 +135,9 @@ export function isTransientError(err: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Append time (ms) of a stream entry, from its id `<ms>-<seq>`. */
+const idMs = (id: string): number => Number(id.split('-', 1)[0]);
+const oldestMs = (entries: readonly { readonly id: string }[]): number => entries.reduce((m, e) => Math.min(m, idMs(e.id)), Infinity);
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Starts one loop per sink; runs until stop(). Never throws: failures are logged, counted and retried. */
@@ -107,6 +148,17 @@ export function startPersister(opts: PersisterOptions): Persister {
   if (method === 'copy' && !opts.pool.connect) throw new Error("persister: method 'copy' needs a pool with connect() (pg.Pool)");
   const stats: PersisterStats = { rowsInserted: 0, duplicatesSkipped: 0, deadLettered: 0, batches: 0, failures: 0, consumersRemoved: 0 };
   let stopped = false;
+  const listeners = new Set<(b: PersisterBatch) => void>();
+  const deadByStream = new Map<string, number>();
+  const emitBatch = (b: PersisterBatch): void => {
+    for (const l of listeners) {
+      try {
+        l(b);
+      } catch (err) {
+        logger.warn({ err, stream: b.stream }, 'persister: a batch listener threw');
+      }
+    }
+  };
   const alert = (level: 'warn' | 'critical', msg: string, source: string): void => {
     try {
       opts.onAlert?.({ level, message: msg, source, ts: Date.now() });
@@ -122,6 +174,19 @@ export function startPersister(opts: PersisterOptions): Persister {
       deadConsumerIdleMs: opts.deadConsumerIdleMs ?? 600_000, onConsumerRemoved: () => void (stats.consumersRemoved += 1),
     };
     let reader = new GroupReader(opts.log, readerOpts);
+    // lag: append time (ms) of the oldest entry of each batch read and not yet written, in read
+    // order (the batch being written, then the prefetched one) ...
+    const held: number[] = [];
+    // ... and of the oldest entry left pending by a failed batch, until a batch is written again
+    let stuckMs = Infinity;
+    /** oldest append time among the entries a batch deferred (failed alone, database up) */
+    let deferredMs = Infinity;
+    const read = async (): Promise<StreamEntry[]> => {
+      const entries = await reader.next();
+      if (entries.length) held.push(oldestMs(entries));
+      return entries;
+    };
+    const oldestUnwritten = (): number => Math.min(stuckMs, ...held);
     /** failures so far of entries that failed alone with the database up (entry id -> count) */
     const failed = new Map<string, number>();
     const write = async (rows: readonly (readonly unknown[])[]): Promise<number> => {
@@ -137,8 +202,11 @@ export function startPersister(opts: PersisterOptions): Persister {
     // acks of a batch run while the next one is written: strictly after its COMMIT, one batch behind
     let acking: Promise<void> = Promise.resolve();
 
+    /** rows inserted by the last batch (for the batch listeners) */
+    let lastInserted = 0;
     /** Writes one batch and queues its acks; returns how many entries failed and stay pending for a retry. */
-    const handle = async (entries: readonly StreamEntry[]): Promise<number> => {
+    const handleBatch = async (entries: readonly StreamEntry[]): Promise<number> => {
+      lastInserted = 0;
       const { good, bad } = decodeEntries(entries, spec.schema);
       const byId = new Map(entries.map((e) => [e.id, e]));
       const rows: (readonly unknown[])[] = [];
@@ -188,21 +256,39 @@ export function startPersister(opts: PersisterOptions): Persister {
         }
       };
       const inserted = rows.length ? await isolate(0, rows.length) : 0;
+      lastInserted = inserted;
       stats.rowsInserted += inserted;
       stats.duplicatesSkipped += rows.length - inserted - rejected - deferred.size;
       stats.batches += 1;
       const ackIds = deferred.size ? ids.filter((id) => !deferred.has(id)) : ids;
+      deferredMs = deferred.size ? Math.min(...[...deferred].map(idMs)) : Infinity;
       if (failed.size) for (const id of ackIds) failed.delete(id);
       // committed: only now may the entries leave the pending list
       await acking;
       acking = (async () => {
         const dead = await deadLetter(opts.log, spec.stream, group, bad);
         stats.deadLettered += dead;
+        if (dead > 0) deadByStream.set(spec.stream, (deadByStream.get(spec.stream) ?? 0) + dead);
         if (dead > 0) alert('critical', `${dead} ${spec.stream} entr${dead === 1 ? 'y' : 'ies'} dead-lettered to ${spec.stream}:dead (${bad[0]?.reason ?? 'rejected'})`, 'dead-letter');
         await opts.log.ack(spec.stream, group, ackIds);
       })();
       acking.catch(() => undefined);
       return deferred.size;
+    };
+
+    /** {@link handleBatch}, timed and reported to the batch listeners. */
+    const handle = async (entries: readonly StreamEntry[]): Promise<number> => {
+      const t0 = performance.now();
+      let inserted = 0;
+      let ok = false;
+      try {
+        const deferred = await handleBatch(entries);
+        inserted = lastInserted;
+        ok = deferred === 0;
+        return deferred;
+      } finally {
+        emitBatch({ stream: spec.stream, table: spec.table, entries: entries.length, inserted, seconds: (performance.now() - t0) / 1000, ok });
+      }
     };
 
     const run = async (): Promise<void> => {
@@ -211,14 +297,20 @@ export function startPersister(opts: PersisterOptions): Persister {
       while (!stopped) {
         let failure: unknown = null;
         try {
-          const entries = await (prefetch ?? reader.next());
+          const entries = await (prefetch ?? read());
           prefetch = null;
           if (!entries.length) continue;
           if (!stopped) {
-            prefetch = reader.next();
+            prefetch = read();
             prefetch.catch(() => undefined);
           }
-          if ((await handle(entries)) > 0) failure = 'deferred';
+          if ((await handle(entries)) > 0) {
+            failure = 'deferred';
+            held[0] = deferredMs; // the rest of the batch was written
+          } else {
+            held.shift();
+            stuckMs = Infinity;
+          }
         } catch (err) {
           failure = err;
         }
@@ -231,6 +323,9 @@ export function startPersister(opts: PersisterOptions): Persister {
         // let the prefetch and the acks land, then re-read this consumer's own pending entries (the failed ones) first
         await prefetch?.catch(() => undefined);
         prefetch = null;
+        // everything in hand is now pending on this consumer, re-read first after the pause
+        stuckMs = oldestUnwritten();
+        held.length = 0;
         await acking.catch(() => undefined);
         acking = Promise.resolve();
         reader = new GroupReader(opts.log, readerOpts);
@@ -259,7 +354,7 @@ export function startPersister(opts: PersisterOptions): Persister {
         logger.error({ err, stream: spec.stream, table: spec.table, consumer }, 'persister final pass failed; the entries left stay pending for the next run');
       }
     };
-    return { run, drain };
+    return { run, drain, spec, oldestUnwritten };
   };
 
   // build every writer first: a bad sink spec throws here, synchronously, before anything starts
@@ -270,6 +365,28 @@ export function startPersister(opts: PersisterOptions): Persister {
   let stopping: Promise<void> | null = null;
   return {
     stats,
+    sinks() {
+      const now = Date.now();
+      return writers.map((w) => {
+        const oldest = Math.min(...lanes.filter((l) => l.spec === w.spec).map((l) => l.oldestUnwritten()));
+        return {
+          stream: w.spec.stream,
+          table: w.spec.table,
+          lagSeconds: Number.isFinite(oldest) ? Math.max(0, now - oldest) / 1000 : 0,
+          deadLettered: deadByStream.get(w.spec.stream) ?? 0,
+        };
+      });
+    },
+    async pending() {
+      const streams = [...new Set(writers.map((w) => w.spec.stream))];
+      // a stream whose group does not exist yet (nothing read so far) or that cannot be asked is left out
+      const res = await Promise.allSettled(streams.map(async (stream) => ({ stream, count: (await opts.log.pending(stream, group)).count })));
+      return res.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    },
+    onBatch(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     stop: () =>
       (stopping ??= (async () => {
         stopped = true;

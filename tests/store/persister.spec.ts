@@ -1,7 +1,7 @@
 /** Persister logic against the in-process stream log and a scripted database (hermetic). */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { copyValue, defineSink, startPersister, type Queryable } from '../../src/store/persister.js';
+import { copyValue, defineSink, startPersister, type PersisterBatch, type Queryable } from '../../src/store/persister.js';
 import { encodeEvent } from '../../src/store/streams/deadletter.js';
 import { MemoryStreamLog } from '../../src/store/streams/memory.js';
 
@@ -175,6 +175,58 @@ describe('startPersister', () => {
     expect((await log.consumers('s', 'persister')).map((c) => c.name)).toEqual(['c']);
     expect(await log.pending('s', 'persister')).toEqual({ count: 0, consumers: {} });
     await p.stop();
+    await log.close();
+  });
+
+  it('reports lag (age of the oldest unwritten entry) while a batch is in hand and through a failed retry, 0 once written; times every batch', async () => {
+    let skew = 5000; // entries appended "5 s ago"
+    const log = new MemoryStreamLog({ now: () => Date.now() - skew });
+    await log.append('s', [1, 2, 3].map((seq) => encodeEvent('ev', { seq })));
+    skew = 0;
+    const { db, calls } = scriptedDb();
+    const batches: PersisterBatch[] = [];
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values', retryDelayMs: 150 });
+    p.onBatch((b) => batches.push(b));
+    expect(p.sinks()).toEqual([{ stream: 's', table: 'public.t', lagSeconds: 0, deadLettered: 0 }]); // nothing read yet
+    await until(() => calls.length === 1);
+    const inHand = p.sinks()[0]!.lagSeconds;
+    expect(inHand).toBeGreaterThanOrEqual(4.9);
+    expect(inHand).toBeLessThan(30);
+    expect(await p.pending()).toEqual([{ stream: 's', count: 3 }]);
+    calls[0]!.reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' }));
+    await until(() => batches.length === 1);
+    expect(batches[0]).toMatchObject({ stream: 's', table: 'public.t', entries: 3, inserted: 0, ok: false });
+    // during the retry pause nothing is in hand, but the failed entries are still unwritten
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toHaveLength(1);
+    expect(p.sinks()[0]!.lagSeconds).toBeGreaterThanOrEqual(inHand);
+    await until(() => calls.length === 2);
+    calls[1]!.resolve(3);
+    await until(() => batches.length === 2);
+    expect(batches[1]).toMatchObject({ entries: 3, inserted: 3, ok: true });
+    expect(batches[1]!.seconds).toBeGreaterThanOrEqual(0);
+    await until(async () => (await log.pending('s', 'persister')).count === 0);
+    expect(p.sinks()[0]!.lagSeconds).toBe(0); // caught up: blocked on an empty read
+    // a new entry is written at once: its batch is in hand for a moment only
+    await log.append('s', encodeEvent('ev', { seq: 4 }));
+    await until(() => calls.length === 3);
+    expect(p.sinks()[0]!.lagSeconds).toBeLessThan(1);
+    calls[2]!.resolve(1);
+    await until(() => batches.length === 3);
+    expect(await p.pending()).toEqual([{ stream: 's', count: 0 }]);
+    await p.stop();
+    await log.close();
+  });
+
+  it('counts dead letters by stream', async () => {
+    const log = new MemoryStreamLog();
+    await log.append('s', [encodeEvent('ev', { seq: 1 }), encodeEvent('ev', { seq: 'not a number' }), encodeEvent('ev', { seq: 2 })]);
+    const db: Queryable = { query: async (_t, values = []) => ({ rowCount: values.length / 2 }) };
+    const p = startPersister({ log, pool: db, sinks: [sink], consumer: 'c', batchSize: 10, blockMs: 10, method: 'values' });
+    await until(() => p.stats.deadLettered === 1);
+    expect(p.sinks()).toEqual([{ stream: 's', table: 'public.t', lagSeconds: expect.any(Number), deadLettered: 1 }]);
+    await p.stop();
+    expect(p.stats.rowsInserted).toBe(2);
     await log.close();
   });
 

@@ -24,7 +24,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { MarketRecord } from '../../../schema/market.js';
-import type { Micros } from '../../../schema/money.js';
+import { formatScaled, type Micros } from '../../../schema/money.js';
 import type { Config } from '../../config.js';
 import { log, registerSecret, scrub } from '../../log.js';
 import { costMicros, MemoryLedger, PgLedger, utcDayStart, type LlmCallStatus, type LlmLedger } from '../cost.js';
@@ -61,6 +61,21 @@ export interface LlmJudgeOptions {
   /** max_tokens of the answer (also the output part of the budget estimate); default 700 */
   maxOutputTokens?: number;
   prompt?: Omit<PromptOptions, 'nonce'>;
+  /**
+   * operator alerts (wire to LiveEvents.publishAlert: the Discord bot relays warn/critical ones as
+   * `error` alerts with their `source`): the daily budget reached ('llm', critical), ONCE per UTC
+   * day (on `clock`) of this judge, at the first refusal, not per refused request. Must not throw
+   * (a throw is logged and ignored).
+   */
+  onAlert?: (a: LlmAlert) => void;
+}
+
+/** An operator alert of the judge (same shape as the persister's and LiveEvents' `Alert`). */
+export interface LlmAlert {
+  readonly level: 'warn' | 'critical';
+  readonly message: string;
+  readonly source: 'llm';
+  readonly ts: number;
 }
 
 export interface JudgeOptions {
@@ -128,6 +143,8 @@ export class LlmJudge {
   private reservedMicros = 0;
   /** spend whose llm_calls row could not be written (still counted against the budget) */
   private unrecordedMicros = 0;
+  /** UTC day start (judge clock) of the last budget alert: one alert per day */
+  private budgetAlertDay: number | null = null;
 
   constructor(private readonly opts: LlmJudgeOptions) {
     this.clock = opts.clock ?? realClock;
@@ -272,8 +289,26 @@ export class LlmJudge {
     this.stats.budgetRefusals += 1;
     const err = new BudgetExceededError({ provider: p.cfg.name, model: p.cfg.model, spentMicros, estimateMicros, budgetMicros: this.o.dailyBudgetMicros });
     log.warn({ err, provider: p.cfg.name, pairId }, 'llm: daily budget reached; call refused');
+    this.alertBudget(spentMicros);
     await this.record({ provider: p.cfg.name, model: p.cfg.model, pairId, estimatedPromptTokens, costMicros: 0, status: 'budget_refused', error: err.message, cacheHit: false });
     throw err;
+  }
+
+  /** The budget alert, once per UTC day (decided synchronously: concurrent refusals alert once). */
+  private alertBudget(spentMicros: Micros): void {
+    const now = this.clock.now();
+    const day = utcDayStart(now);
+    if (this.budgetAlertDay === day) return;
+    this.budgetAlertDay = day;
+    if (!this.opts.onAlert) return;
+    const message =
+      `LLM daily budget reached: $${formatScaled(spentMicros)} spent of $${formatScaled(this.o.dailyBudgetMicros)} on ${new Date(day).toISOString().slice(0, 10)} (UTC); ` +
+      `matcher calls are refused until 00:00 UTC (LLM_DAILY_BUDGET_USD)`;
+    try {
+      this.opts.onAlert({ level: 'critical', message, source: 'llm', ts: now });
+    } catch (err) {
+      log.warn({ err }, 'llm: the alert hook threw');
+    }
   }
 
   private async record(r: {

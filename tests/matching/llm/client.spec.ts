@@ -3,6 +3,7 @@ import { startLlmServer, type LlmServer } from '../../../tools/llmserver/server.
 import { BudgetExceededError, LlmJudge, LlmUnavailableError, parseRetryAfter } from '../../../src/matching/llm/client.js';
 import { costMicros, MemoryLedger } from '../../../src/matching/cost.js';
 import { buildPrompt, VERDICT_EXAMPLE } from '../../../src/matching/verdict.js';
+import { formatScaled } from '../../../schema/money.js';
 import { captureLogs, FED_KALSHI, FED_POLY, OTHER_KALSHI, provider, testJudge } from './helpers.js';
 
 let srv: LlmServer;
@@ -221,6 +222,39 @@ describe('judge: budget', () => {
     const r = await judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n', noCache: true });
     expect(r.cacheHit).toBe(false);
     expect(srv.requests).toHaveLength(2);
+  });
+});
+
+describe('judge: budget alert', () => {
+  it('alerts once per UTC day at the first refusal (not per refused request), again the next day', async () => {
+    const est = costMicros(buildPrompt(FED_POLY, FED_KALSHI, { nonce: 'n' }).estimatedPromptTokens, 700, 270_000, 1_100_000);
+    const alerts: { level: string; message: string; source: string; ts: number }[] = [];
+    const { judge, clock } = testJudge(srv, { dailyBudgetMicros: est, onAlert: (a) => alerts.push(a) });
+    await judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n' });
+    expect(alerts).toEqual([]); // spending up to the budget is not an alert
+    const refused = await Promise.all([1, 2, 3].map(() => judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n', noCache: true }).catch((e: unknown) => e)));
+    for (const e of refused) expect(e).toBeInstanceOf(BudgetExceededError);
+    expect(judge.stats.budgetRefusals).toBe(3);
+    expect(alerts).toHaveLength(1);
+    const spent = await judge.spentToday();
+    expect(alerts[0]).toMatchObject({ level: 'critical', source: 'llm', ts: clock.now() });
+    expect(alerts[0]!.message).toContain('LLM daily budget reached');
+    expect(alerts[0]!.message).toContain('2025-11-20');
+    expect(spent).toBeGreaterThan(0);
+    expect(alerts[0]!.message).toContain(`$${formatScaled(spent)} spent of $${formatScaled(est)}`);
+    // next UTC day: the budget resets; a refusal then alerts again (once)
+    clock.advance(24 * 3600_000);
+    await judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n', noCache: true });
+    await expect(judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n', noCache: true })).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n', noCache: true })).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(alerts).toHaveLength(2);
+    expect(alerts[1]!.message).toContain('2025-11-21');
+  });
+
+  it('a throwing hook does not change the refusal', async () => {
+    const { judge } = testJudge(srv, { dailyBudgetMicros: 1, onAlert: () => { throw new Error('hook down'); } });
+    await expect(judge.judge(FED_POLY, FED_KALSHI, { nonce: 'n' })).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(srv.requests).toHaveLength(0);
   });
 });
 
