@@ -1,9 +1,11 @@
 /**
  * `arbstream match cost [--since <when>]`: LLM usage per provider (calls, tokens, cost, p50 latency)
  * from llm_calls, on the configured database.
- * `arbstream match eval --labels FILE|DIR [--model always-yes|oracle|recorded] [--json] [--auto-approve 0.9]`:
+ * `arbstream match eval --labels FILE|DIR [--model always-yes|oracle|recorded] [--json] [--auto-approve 0.9] [--check]`:
  * the real matcher over a labelled set, against the local LLM server (no database, no network);
- * exit 2 when the label set has errors (each named by file:line and field). Part B's `match run` lives in src/cli/pairs.ts and
+ * exit 2 when the label set has errors (each named by file:line and field); with `--check`, exit 1
+ * when one of the issue's targets (EVAL_TARGETS: no lookalike approved, no wrong mapping, oracle
+ * recall, cost per judged pair) is missed. Part B's `match run` lives in src/cli/pairs.ts and
  * attaches to the same `match` command (both look it up before creating it).
  */
 import type { Command } from 'commander';
@@ -55,7 +57,8 @@ export function register(program: Command): void {
     .option('--model <model>', `the local server's answers: ${EVAL_MODELS.join(' | ')}`, 'always-yes')
     .option('--auto-approve <confidence>', 'auto-approval confidence (default: MATCH_AUTO_APPROVE_CONFIDENCE)')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { labels: string; model: string; autoApprove?: string; json?: boolean }) => {
+    .option('--check', 'exit 1 when a target is missed (no lookalike approved, no wrong mapping, oracle recall, cost per judged pair)')
+    .action(async (opts: { labels: string; model: string; autoApprove?: string; json?: boolean; check?: boolean }) => {
       if (!(EVAL_MODELS as readonly string[]).includes(opts.model)) {
         console.error(`--model: expected ${EVAL_MODELS.join(', ')}, got "${opts.model}"`);
         process.exitCode = 2;
@@ -80,5 +83,10 @@ export function register(program: Command): void {
       const cfg = loadConfig();
       const report = await runEval({ pairs, model: opts.model as EvalModel, llm: cfg.llm, autoApproveConfidence: auto ?? cfg.llm.autoApproveConfidence });
       console.log(opts.json ? JSON.stringify(report) : formatEvalReport(report));
+      const missed = report.targets.filter((t) => !t.ok);
+      if (opts.check && missed.length) {
+        console.error(`targets missed: ${missed.map((t) => `${t.target} ${t.value ?? '-'} (limit ${t.limit})`).join('; ')}`);
+        process.exitCode = 1;
+      }
     });
 }

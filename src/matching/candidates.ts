@@ -4,13 +4,21 @@
  *
  *   1. blocking on event dates (never on trading close times, which Kalshi often sets a year or two
  *      after the event): |event date difference| ≤ N days when both are known, and an event date no
- *      later than the other market's settlement backstop; unknown dates are kept. Then on coarse
- *      category, except that it never removes a pair whose subject and event date agree: across
- *      categories a pair is kept when both event dates are known and within the window and the
- *      subjects agree (a normalised subject key, else a strong overlap of significant title tokens);
+ *      later than the other market's settlement backstop (the backstop is only ever a bound);
+ *      unknown dates are kept. Then on coarse category, except that it never removes a pair whose
+ *      subject and event date agree: across categories a pair is kept when both event dates are
+ *      known and within the window and the subjects agree (see 4);
  *   2. text: BM25 over leg B's titles (compact inverted index with precomputed term weights,
- *      numbers normalised so "$100,000" and "100k" are one token, entities as extra tokens);
- *   3. re-rank the best BM25 hits by entity, threshold and date agreement and event-date proximity.
+ *      numbers and diacritics normalised so "$100,000" and "100k", "Rubén" and "Ruben" are one
+ *      token, entities as extra tokens);
+ *   3. re-rank the best BM25 hits by entity, threshold and date agreement and event-date proximity;
+ *   4. subject and date: every leg B market whose subject agrees with the query's (src/matching/
+ *      subject.ts: equal keys, a shared subject word such as a surname, or names that agree under
+ *      the alias rules, e.g. "RFK" ~ "Robert F. Kennedy") and whose known event date is within
+ *      `agreeDays` is proposed whatever its category, title wording, BM25 rank or score (a
+ *      second small inverted index over subject words finds them). They come on top of the top
+ *      k, best first, at most `maxAgreeing` per query (a bound against a flood of lookalikes).
+ *      Blocking only ever adds recall here: the guards and the judge decide.
  *
  * A small hand-written index rather than a search library: the inner loop must apply blocking and
  * feature scores per hit, and 20,000 queries against 5,000 documents have to run in seconds.
@@ -18,6 +26,7 @@
 import type { MarketRecord } from '../../schema/market.js';
 import { extractDates } from './extract.js';
 import { eventTimeOf } from './records.js';
+import { namesAgree, subjectOf, subjectTokens as subjectWords, type Subject } from './subject.js';
 
 export interface CandidateFeatures {
   /** BM25 score relative to the best hit of this query, 0..1 */
@@ -39,6 +48,8 @@ export interface Candidate {
   readonly kalshiMarketId: string;
   readonly score: number;
   readonly features: CandidateFeatures;
+  /** subject and event date agree (proposed whatever the rank; see the module comment, 4) */
+  readonly subjectDate?: true;
 }
 
 export interface CandidateList {
@@ -48,19 +59,25 @@ export interface CandidateList {
 }
 
 export interface CandidateOptions {
-  /** candidates kept per leg A market (default 5) */
+  /** candidates kept per leg A market by rank (default 5); subject-and-date agreeing markets come on top (`maxAgreeing`) */
   readonly k?: number;
   /** blocking window on event dates, days (default 14) */
   readonly eventWindowDays?: number;
   /** how far an event date may pass the other market's settlement backstop, days (default 1) */
   readonly backstopGraceDays?: number;
   /**
-   * Normalised subject of a market, for blocking across categories (equal keys = same subject; the
-   * title-token overlap still admits a pair whose keys differ).
-   * LEAD (issue 14): default it to `subjectKey` from src/matching/subject.ts (M3) once that file
-   * exists (see `subjectKeyDefault` below); until then the title-token fallback alone decides.
+   * Normalised subject of a market (equal keys = same subject; subject words and title tokens still
+   * admit a pair whose keys differ). Default: the key of src/matching/subject.ts's `subjectOf`;
+   * when given, subject.ts is not consulted at all (no alias-rule names; subject words only from
+   * `subjectTokens`, when given).
    */
   readonly subjectKey?: (r: MarketRecord) => string | undefined;
+  /** subject words of a market (surnames, nicknames, quantities); default src/matching/subject.ts's `subjectTokens` */
+  readonly subjectTokens?: (r: MarketRecord) => readonly string[];
+  /** event dates this close (days) agree, for the subject-and-date proposals (default 3) */
+  readonly agreeDays?: number;
+  /** subject-and-date proposals kept per query beyond the top k, best first (default 10) */
+  readonly maxAgreeing?: number;
   /** across categories, least share of the smaller significant-title-token set found in the other (default 0.6) */
   readonly crossCategoryOverlap?: number;
   /** BM25 hits re-ranked per query (default 50) */
@@ -74,8 +91,61 @@ export interface CandidateOptions {
 
 const DEFAULT_WEIGHTS = { text: 0.5, entity: 0.15, number: 0.15, date: 0.1, event: 0.1 };
 
-/** LEAD (issue 14): `import { subjectKey } from './subject.js'` and return `subjectKey(r)` here. */
-const subjectKeyDefault: ((r: MarketRecord) => string | undefined) | undefined = undefined;
+/** The subject of a record as blocking reads it: key, subject words, and the names for the alias rules. */
+interface SubjectView {
+  readonly key: string | undefined;
+  readonly words: readonly string[];
+  readonly names: readonly (readonly string[])[];
+}
+
+/** Names of a subject and of its members (a game's two sides), as token lists. */
+function subjectNames(s: Subject | undefined): (readonly string[])[] {
+  if (!s) return [];
+  const out: (readonly string[])[] = [...(s.names ?? (s.entity ? [s.entity.split(' ')] : []))];
+  for (const m of s.members ?? []) out.push(...subjectNames(m));
+  return out;
+}
+
+/** Subject words split at inner hyphens too ("russia-ukraine" → russia, ukraine), folded, 3+ characters, no stop words. */
+function expandWords(ws: readonly string[]): string[] {
+  const out = new Set<string>();
+  const add = (x: string): void => void (x.length > 2 && !STOP.has(x) && out.add(x));
+  for (const w of ws) {
+    const f = foldWord(w);
+    add(f);
+    for (const part of f.split(/[-/]/)) add(part);
+  }
+  return [...out];
+}
+
+const foldWord = (w: string): string => w.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+
+function subjectView(r: MarketRecord, o: { key?: (r: MarketRecord) => string | undefined; words?: (r: MarketRecord) => readonly string[] }): SubjectView {
+  // market text is data: a record subject.ts cannot read is one without a subject, not a failed search
+  let s: Subject | undefined;
+  if (!o.key) {
+    try {
+      s = subjectOf(r);
+    } catch {
+      s = undefined;
+    }
+  }
+  let words: readonly string[];
+  try {
+    words = o.words ? o.words(r) : s ? subjectWords(r) : [];
+  } catch {
+    words = [];
+  }
+  // a caller's own key replaces subject.ts's notion of the subject, names included
+  return { key: o.key ? o.key(r) : s?.key, words: expandWords(words), names: o.key ? [] : subjectNames(s) };
+}
+
+/** Initials of a name of two or more words ("robert f kennedy" → "acr:rfk"), for the alias lookup of an acronym. */
+const acronymKeys = (names: readonly (readonly string[])[]): string[] =>
+  names.filter((n) => n.length >= 2).map((n) => `acr:${n.map((t) => t[0]).join('')}`);
+/** A one-word name that may be an acronym ("rfk"), as its lookup key. */
+const asAcronym = (names: readonly (readonly string[])[]): string[] =>
+  names.filter((n) => n.length === 1 && /^[a-z]{2,6}$/.test(n[0]!)).map((n) => `acr:${n[0]}`);
 
 const STOP = new Set(
   ('a an the will be is are was were of on in at by for to from and or not no yes this that these those it its with as than then ' +
@@ -96,7 +166,7 @@ export function tokenize(text: string): string[] {
       if (m[2]) v *= MULT[m[2].toLowerCase()] ?? 1;
       if (Number.isFinite(v)) out.push(String(Math.round(v * 1e6) / 1e6));
     } else {
-      const w = m[0].toLowerCase().replace(/['’]s$/, '');
+      const w = foldWord(m[0]).replace(/['’]s$/, '');
       if (w.length >= 2 && !STOP.has(w)) out.push(w);
     }
   }
@@ -125,7 +195,7 @@ interface Prepared {
   /** settlement backstop, unix ms; NaN when unknown */
   readonly backstop: number;
   readonly bucket: string | undefined;
-  readonly subject: string | undefined;
+  readonly subject: SubjectView;
   /** significant title tokens (no numbers, months or generic words), for the subject fallback */
   readonly subjectTokens: readonly string[];
   readonly entities: readonly string[];
@@ -146,13 +216,15 @@ export function subjectTokens(title: string): string[] {
   return [...new Set(tokenize(title).filter((t) => t.length >= 3 && !/^[\d.]+$/.test(t) && !GENERIC.has(t)))];
 }
 
-function prepare(r: MarketRecord, subjectKey: ((r: MarketRecord) => string | undefined) | undefined): Prepared {
+type SubjectFns = { key?: (r: MarketRecord) => string | undefined; words?: (r: MarketRecord) => readonly string[] };
+
+function prepare(r: MarketRecord, subjectFns: SubjectFns): Prepared {
   return {
     id: r.marketId,
     event: eventTimeOf(r) ?? NaN,
     backstop: r.backstopTime ?? NaN,
     bucket: categoryBucket(r.category),
-    subject: subjectKey?.(r),
+    subject: subjectView(r, subjectFns),
     subjectTokens: subjectTokens(r.title),
     entities: [...new Set(r.entities.map((e) => e.toLowerCase()))],
     numbers: [...new Set(r.thresholds.map((t) => (t.unit === 'bps' ? t.value / 100 : t.unit === '¢' ? t.value / 100 : t.value)))],
@@ -177,13 +249,35 @@ function agreement(a: readonly (string | number)[], b: readonly (string | number
   return inter / Math.max(a.length, b.length);
 }
 
+/** The share of the smaller set found in the larger (0 when either is empty) and the count shared. */
+function overlap(a: readonly string[], b: readonly string[]): { inter: number; share: number } {
+  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
+  if (!small.length) return { inter: 0, share: 0 };
+  let inter = 0;
+  for (const t of small) if (large.includes(t)) inter++;
+  return { inter, share: inter / small.length };
+}
+
 /**
- * Same subject? Equal subject keys (when both sides have one), or at least two significant title
+ * Do the subjects (as subject.ts reads them) agree? Equal keys, names that agree under the alias
+ * rules ("Vance" ~ "J.D. Vance", "RFK" ~ "Robert F. Kennedy"), or shared subject words covering at
+ * least half of the smaller set ("ruben gallego" ~ "rubén gallego"). Recall only: the subject
+ * guard decides later whether they really are the same.
+ */
+export function subjectViewsAgree(a: SubjectView, b: SubjectView): boolean {
+  if (a.key !== undefined && a.key === b.key) return true;
+  const o = overlap(a.words, b.words);
+  if (o.inter >= 1 && o.share >= 0.5) return true;
+  return a.names.some((x) => b.names.some((y) => namesAgree(x, y)));
+}
+
+/**
+ * Same subject? The subjects agree ({@link subjectViewsAgree}), or at least two significant title
  * tokens shared, covering `minOverlap` of the smaller set. Either suffices: blocking only ever adds
  * recall here; the subject guard decides later whether the subjects really agree.
  */
 function subjectsAgree(a: Prepared, b: Prepared, minOverlap: number): boolean {
-  if (a.subject !== undefined && a.subject === b.subject) return true;
+  if (subjectViewsAgree(a.subject, b.subject)) return true;
   const [small, large] = a.subjectTokens.length <= b.subjectTokens.length ? [a.subjectTokens, b.subjectTokens] : [b.subjectTokens, a.subjectTokens];
   if (!small.length) return false;
   let inter = 0;
@@ -205,12 +299,18 @@ export class CandidateIndex {
   private readonly scores: Float64Array;
   private readonly stamp: Int32Array;
   private readonly touched: Int32Array;
+  /** per-document stamp of the subject lookup (a document is checked once per query) */
+  private readonly seen: Int32Array;
   private query = 0;
   private readonly k: number;
   private readonly window: number;
   private readonly grace: number;
   private readonly overlap: number;
-  private readonly subjectKey: ((r: MarketRecord) => string | undefined) | undefined;
+  private readonly subjectFns: SubjectFns;
+  private readonly agree: number;
+  private readonly maxAgreeing: number;
+  /** subject word (and `acr:` initials) → leg B documents, for the subject-and-date proposals */
+  private readonly subjectPost = new Map<string, number[]>();
   private readonly rerank: number;
   private readonly minScore: number;
   private readonly w: typeof DEFAULT_WEIGHTS;
@@ -220,15 +320,25 @@ export class CandidateIndex {
     this.window = (opts.eventWindowDays ?? 14) * 86_400_000;
     this.grace = (opts.backstopGraceDays ?? 1) * 86_400_000;
     this.overlap = opts.crossCategoryOverlap ?? 0.6;
-    this.subjectKey = opts.subjectKey ?? subjectKeyDefault;
+    this.subjectFns = { ...(opts.subjectKey ? { key: opts.subjectKey } : {}), ...(opts.subjectTokens ? { words: opts.subjectTokens } : {}) };
+    this.agree = (opts.agreeDays ?? 3) * 86_400_000;
+    this.maxAgreeing = Math.max(0, opts.maxAgreeing ?? 10);
     this.rerank = Math.max(this.k, opts.rerank ?? 50);
     this.minScore = opts.minScore ?? 0.2;
     this.w = { ...DEFAULT_WEIGHTS, ...opts.weights };
     const n = legB.length;
-    this.docs = legB.map((r) => prepare(r, this.subjectKey));
+    this.docs = legB.map((r) => prepare(r, this.subjectFns));
+    this.docs.forEach((doc, d) => {
+      for (const key of new Set([...doc.subject.words, ...acronymKeys(doc.subject.names), ...asAcronym(doc.subject.names)])) {
+        let list = this.subjectPost.get(key);
+        if (!list) this.subjectPost.set(key, (list = []));
+        list.push(d);
+      }
+    });
     this.scores = new Float64Array(n);
     this.stamp = new Int32Array(n).fill(-1);
     this.touched = new Int32Array(n);
+    this.seen = new Int32Array(n).fill(-1);
     // term frequencies per doc
     const tfs: Map<number, number>[] = [];
     const lens = new Float64Array(n);
@@ -282,7 +392,28 @@ export class CandidateIndex {
     return Number.isFinite(q.event) && Number.isFinite(doc.event) && subjectsAgree(q, doc, this.overlap);
   }
 
-  /** The top-k candidates for one market of the other venue, best first. */
+  /**
+   * Leg B documents whose subject agrees with `p`'s and whose known event date is within
+   * `agreeDays` of it: found through the subject-word index (shared word or acronym), whatever
+   * the category or title wording.
+   */
+  private agreeing(p: Prepared, q: number): number[] {
+    if (!Number.isFinite(p.event) || this.maxAgreeing === 0) return [];
+    const out: number[] = [];
+    for (const key of new Set([...p.subject.words, ...acronymKeys(p.subject.names), ...asAcronym(p.subject.names)])) {
+      for (const d of this.subjectPost.get(key) ?? []) {
+        if (this.seen[d] === q) continue;
+        this.seen[d] = q;
+        const doc = this.docs[d]!;
+        // NaN (unknown) compares false: only known, agreeing dates force a proposal
+        if (!(Math.abs(p.event - doc.event) <= this.agree)) continue;
+        if (subjectViewsAgree(p.subject, doc.subject)) out.push(d);
+      }
+    }
+    return out;
+  }
+
+  /** The candidates for one market of the other venue, best first: the top k, then the subject-and-date agreeing rest. */
   search(r: MarketRecord): Candidate[] {
     const q = this.query++;
     const { scores, stamp, touched } = this;
@@ -302,8 +433,9 @@ export class CandidateIndex {
         scores[d]! += ws[i]!;
       }
     }
-    if (nt === 0) return [];
-    const p = prepare(r, this.subjectKey);
+    const p = prepare(r, this.subjectFns);
+    const agreeing = this.agreeing(p, q);
+    if (nt === 0 && !agreeing.length) return [];
     // blocking, then keep the best `rerank` BM25 hits (insertion into a small sorted array)
     const top: number[] = [];
     let best = 0;
@@ -321,12 +453,13 @@ export class CandidateIndex {
       }
       top[j] = d;
     }
-    const out: Candidate[] = [];
-    for (const d of top) {
+    const agreeSet = new Set(agreeing);
+    const candidate = (d: number): Candidate => {
       const doc = this.docs[d]!;
+      const bm25 = stamp[d] === q ? scores[d]! : 0;
       const eventDiff = Math.abs(p.event - doc.event); // NaN when either is unknown
       const features: CandidateFeatures = {
-        text: best > 0 ? scores[d]! / best : 0,
+        text: best > 0 ? Math.min(1, bm25 / best) : 0,
         entity: jaccard(p.entities, doc.entities),
         number: agreement(p.numbers, doc.numbers, 0.5, 0),
         date: agreement(p.dates, doc.dates, 0.5, 0.25),
@@ -335,10 +468,14 @@ export class CandidateIndex {
       const eventProx = Number.isNaN(eventDiff) ? 0.5 : 1 - Math.min(1, eventDiff / Math.max(1, this.window));
       const w = this.w;
       const score = w.text * features.text + w.entity * features.entity + w.number * features.number + w.date * features.date + w.event * eventProx;
-      if (score >= this.minScore) out.push({ legBMarketId: doc.id, kalshiMarketId: doc.id, score: Math.round(score * 1e6) / 1e6, features });
-    }
-    out.sort((a, b) => b.score - a.score || (a.legBMarketId < b.legBMarketId ? -1 : a.legBMarketId > b.legBMarketId ? 1 : 0));
-    return out.slice(0, this.k);
+      return { legBMarketId: doc.id, kalshiMarketId: doc.id, score: Math.round(score * 1e6) / 1e6, features, ...(agreeSet.has(d) ? { subjectDate: true as const } : {}) };
+    };
+    const byScore = (a: Candidate, b: Candidate): number => b.score - a.score || (a.legBMarketId < b.legBMarketId ? -1 : a.legBMarketId > b.legBMarketId ? 1 : 0);
+    const ranked = top.map(candidate).filter((c) => c.score >= this.minScore).sort(byScore).slice(0, this.k);
+    // the subject-and-date agreeing markets the top k left out: proposed whatever their rank or score
+    const inTop = new Set(ranked.map((c) => c.legBMarketId));
+    const extra = agreeing.filter((d) => !inTop.has(this.docs[d]!.id)).map(candidate).sort(byScore).slice(0, this.maxAgreeing);
+    return [...ranked, ...extra].sort(byScore);
   }
 }
 

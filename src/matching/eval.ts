@@ -339,11 +339,50 @@ export interface EvalReport {
     readonly costMicros: number;
     /** cost / pairs judged (integer micro-dollars, rounded up); null when nothing was judged */
     readonly costPerJudgedPairMicros: number | null;
+    /** the configured models and prices the cost was computed at (micro-dollars per 1M tokens) */
+    readonly prices: readonly { readonly provider: string; readonly model: string; readonly inPerMTokMicros: number; readonly outPerMTokMicros: number }[];
   };
+  /** the issue's targets checked on this run (see {@link evalTargets}) */
+  readonly targets: readonly TargetCheck[];
   readonly wallMs: number;
   readonly pairs: readonly PairOutcome[];
   /** approved pairs nobody labelled (two lines' markets matched across lines): label them, or they count against precision */
   readonly unlabelledApproved: readonly { readonly a: string; readonly b: string; readonly aTitle: string; readonly bTitle: string }[];
+}
+
+/**
+ * The matcher's quality targets (issue 14) on a labelled set: whatever the model answers, no
+ * lookalike (label "different") is approved and no approved true pair has the wrong YES/NO
+ * mapping; with the oracle model (right answers) recall is at least 95%, so what is lost is lost
+ * to blocking or guards; an LLM-judged pair costs at most $0.0005 at the configured prices.
+ */
+export const EVAL_TARGETS = { maxLookalikesApproved: 0, maxWrongMapping: 0, minOracleRecall: 0.95, maxCostPerJudgedPairMicros: 500 } as const;
+
+export interface TargetCheck {
+  readonly target: 'lookalikes approved' | 'wrong mapping' | 'recall (oracle)' | 'cost per judged pair (micros)';
+  readonly ok: boolean;
+  /** the measured value; null when there was nothing to measure (recall without true pairs, cost without judged pairs) */
+  readonly value: number | null;
+  readonly limit: number;
+  /** `max`: value ≤ limit; `min`: value ≥ limit */
+  readonly bound: 'max' | 'min';
+  /** the labelled pair ids that break it (lookalikes, wrong mappings) */
+  readonly ids?: readonly string[];
+}
+
+/** The {@link EVAL_TARGETS} that apply to a run's model, checked (pure). */
+export function evalTargets(r: Pick<EvalReport, 'model' | 'metrics'> & { readonly llm: Pick<EvalReport['llm'], 'costPerJudgedPairMicros'> }): TargetCheck[] {
+  const t = EVAL_TARGETS;
+  const m = r.metrics;
+  const out: TargetCheck[] = [
+    { target: 'lookalikes approved', ok: m.lookalikesApproved.length <= t.maxLookalikesApproved, value: m.lookalikesApproved.length, limit: t.maxLookalikesApproved, bound: 'max', ids: m.lookalikesApproved },
+    { target: 'wrong mapping', ok: m.wrongMapping.length <= t.maxWrongMapping, value: m.wrongMapping.length, limit: t.maxWrongMapping, bound: 'max', ids: m.wrongMapping },
+  ];
+  // recall is a target only when the model answers right: otherwise it measures the model
+  if (r.model === 'oracle') out.push({ target: 'recall (oracle)', ok: m.recall !== null && m.recall >= t.minOracleRecall, value: m.recall, limit: t.minOracleRecall, bound: 'min' });
+  const cost = r.llm.costPerJudgedPairMicros;
+  out.push({ target: 'cost per judged pair (micros)', ok: cost === null || cost <= t.maxCostPerJudgedPairMicros, value: cost, limit: t.maxCostPerJudgedPairMicros, bound: 'max' });
+  return out;
 }
 
 function policyFor(o: EvalOptions): AnswerPolicy | undefined {
@@ -359,6 +398,25 @@ function policyFor(o: EvalOptions): AnswerPolicy | undefined {
       throw new Error(`unknown eval model ${String(never)}`);
     }
   }
+}
+
+/**
+ * The real LLM client with the configured models and prices, pointed at the local server at
+ * `url` (routes named after the providers): no keys (loopback), no rate limit to wait for, no
+ * budget cap, one retry.
+ */
+export function localJudge(url: string, llm: Config['llm'], ledger: MemoryMatcherStore['ledger']): LlmJudge {
+  const local = (route: string, suffix: string) => `${url}/${route}${suffix}`;
+  return new LlmJudge({
+    providers: [
+      { ...llm.primary, baseUrl: local(llm.primary.name, ''), apiKey: undefined, rpm: 1_000_000 },
+      { ...llm.fallback, baseUrl: local(llm.fallback.name, '/v1'), apiKey: undefined, rpm: 1_000_000 },
+    ],
+    dailyBudgetMicros: Number.MAX_SAFE_INTEGER,
+    timeoutMs: llm.timeoutMs,
+    ledger,
+    maxRetries: 1,
+  });
 }
 
 /**
@@ -380,18 +438,7 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
   const srv = await startLlmServer({ recordings: o.model === 'recorded' ? (o.recordings ?? loadRecordedAnswers()) : [] });
   try {
     srv.setPolicy(policyFor(o));
-    const local = (route: string, suffix: string) => `${srv.url}/${route}${suffix}`;
-    const judge = new LlmJudge({
-      // the configured models and prices; no keys (loopback), no rate limit to wait for
-      providers: [
-        { ...o.llm.primary, baseUrl: local(o.llm.primary.name, ''), apiKey: undefined, rpm: 1_000_000 },
-        { ...o.llm.fallback, baseUrl: local(o.llm.fallback.name, '/v1'), apiKey: undefined, rpm: 1_000_000 },
-      ],
-      dailyBudgetMicros: Number.MAX_SAFE_INTEGER,
-      timeoutMs: o.llm.timeoutMs,
-      ledger: store.ledger,
-      maxRetries: 1,
-    });
+    const judge = localJudge(srv.url, o.llm, store.ledger);
     const legVenues: readonly [Venue, Venue] = [VENUE_IDS[0], VENUE_IDS[1]];
     const matcher = await runMatcher({
       store,
@@ -409,20 +456,24 @@ export async function runEval(o: EvalOptions): Promise<EvalReport> {
     const calls = store.ledger.calls;
     const requests = calls.filter((c) => c.status !== 'cache_hit' && c.status !== 'budget_refused');
     const costMicros = calls.reduce((s, c) => s + c.costMicros, 0);
+    const metrics = computeMetrics(outcomes, unlabelled.length);
+    const llm = {
+      calls: requests.length,
+      cacheHits: calls.filter((c) => c.status === 'cache_hit').length,
+      promptTokens: requests.reduce((s, c) => s + (c.promptTokens ?? 0), 0),
+      completionTokens: requests.reduce((s, c) => s + (c.completionTokens ?? 0), 0),
+      costMicros,
+      costPerJudgedPairMicros: matcher.judged ? Math.ceil(costMicros / matcher.judged) : null,
+      prices: [o.llm.primary, o.llm.fallback].map((p) => ({ provider: p.name, model: p.model, inPerMTokMicros: p.priceInPerMTokMicros, outPerMTokMicros: p.priceOutPerMTokMicros })),
+    };
     return {
       model: o.model,
       labelled: o.pairs.length,
       markets,
       matcher,
-      metrics: computeMetrics(outcomes, unlabelled.length),
-      llm: {
-        calls: requests.length,
-        cacheHits: calls.filter((c) => c.status === 'cache_hit').length,
-        promptTokens: requests.reduce((s, c) => s + (c.promptTokens ?? 0), 0),
-        completionTokens: requests.reduce((s, c) => s + (c.completionTokens ?? 0), 0),
-        costMicros,
-        costPerJudgedPairMicros: matcher.judged ? Math.ceil(costMicros / matcher.judged) : null,
-      },
+      metrics,
+      llm,
+      targets: evalTargets({ model: o.model, metrics, llm }),
       wallMs: Math.round(performance.now() - t0),
       pairs: outcomes,
       unlabelledApproved: unlabelled.map((p) => ({ a: p.legs[0].marketId, b: p.legs[1].marketId, aTitle: titleOf(p.legs[0]), bTitle: titleOf(p.legs[1]) })),
@@ -446,6 +497,10 @@ export function formatEvalReport(r: EvalReport): string {
   out.push(`precision ${pct(m.precision)} (${m.approvedCorrect}/${m.approved} approved; ${m.unlabelledApproved} unlabelled)   recall ${pct(m.recall)} (${m.approvedCorrect}/${m.truePairs} true pairs)`);
   out.push(`lookalikes approved: ${m.lookalikesApproved.length ? m.lookalikesApproved.join(', ') : 'none'}   wrong mapping: ${m.wrongMapping.length ? m.wrongMapping.join(', ') : 'none'}`);
   out.push(`LLM: ${r.llm.calls} calls, ${r.llm.promptTokens}+${r.llm.completionTokens} tokens, ${usd(r.llm.costMicros)}, per judged pair ${r.llm.costPerJudgedPairMicros === null ? '-' : usd(r.llm.costPerJudgedPairMicros)}   wall ${r.wallMs} ms`);
+  const shown = (t: TargetCheck): string =>
+    t.value === null ? '-' : t.target.startsWith('recall') ? pct(t.value) : t.target.startsWith('cost') ? usd(t.value) : String(t.value);
+  const limit = (t: TargetCheck): string => (t.target.startsWith('recall') ? pct(t.limit) : t.target.startsWith('cost') ? usd(t.limit) : String(t.limit));
+  out.push(`targets: ${r.targets.map((t) => `${t.target.replace(' (micros)', '')} ${shown(t)} ${t.bound === 'max' ? '≤' : '≥'} ${limit(t)} ${t.ok ? 'ok' : 'FAIL'}`).join('; ')}`);
   out.push('');
   out.push('class        pairs  approved  correct  held  rejected  not proposed');
   const line = (k: string, c: ClassRow) =>

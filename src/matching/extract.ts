@@ -23,6 +23,17 @@ export interface ExtractedDate {
   /** 'YYYY-MM-DD', or 'YYYY-MM' when only a month is named, or '--MM-DD' when the year is missing */
   readonly key: string;
   readonly raw: string;
+  /**
+   * When the text makes the date a deadline: 'inclusive' ("by June 30", "on or before", "through",
+   * "end of", "June 30, 11:59 PM ET") or 'exclusive' ("before July 1", "prior to", "00:00 on July 1").
+   */
+  readonly bound?: 'inclusive' | 'exclusive';
+  /**
+   * A deadline as the first day it no longer counts (an exclusive end), in the key's form: 'by June
+   * 30, 2026' and 'before July 1, 2026' both give '2026-07-01'; 'by March 2026' gives '2026-04-01';
+   * '--MM-DD' when the year is missing. Only set with `bound`.
+   */
+  readonly end?: string;
 }
 
 const MONTHS: Readonly<Record<string, number>> = {
@@ -60,6 +71,52 @@ const DATE_PATTERNS: readonly { re: RegExp; key: (m: RegExpExecArray) => string 
   },
 ];
 
+// a deadline's wording just before the date (longest first), and a time of day written next to it
+const INCLUSIVE_LEAD = /(?:on or before|no later than|not later than|by the end of|at the end of|by end of|end of|through(?:out)?|thru|until|till|by)\s+(?:the\s+)?$/i;
+const EXCLUSIVE_LEAD = /(?:before|prior to|ahead of|earlier than)\s+(?:the\s+)?$/i;
+/** "11:59 PM ET", "11:59:59 p.m.", "23:59 UTC": the last minute of the day. */
+const END_OF_DAY = /^(?:11:59(?::59)?\s*(?:p\.?\s?m\.?)|23:59(?::59)?)(?:\s*(?:ET|EST|EDT|UTC|GMT|PT|CT))?/i;
+/** "12:00 AM ET", "00:00 UTC", "midnight": the start of the day. */
+const START_OF_DAY = /^(?:12:00(?::00)?\s*(?:a\.?\s?m\.?)|00:00(?::00)?|midnight)(?:\s*(?:ET|EST|EDT|UTC|GMT|PT|CT))?/i;
+/** A time written before the date ("by 11:59 PM ET on June 30"): the time, then "on"/"of". */
+const TIME_BEFORE = /((?:11:59(?::59)?\s*(?:p\.?\s?m\.?)|23:59(?::59)?|12:00(?::00)?\s*(?:a\.?\s?m\.?)|00:00(?::00)?|midnight)(?:\s*(?:ET|EST|EDT|UTC|GMT|PT|CT))?)[,]?\s+(?:on|of)\s+$/i;
+
+/** The day after a day or month key (a month's end is the first day of the next month). */
+function nextKey(key: string, unit: 'day' | 'month'): string {
+  if (key.startsWith('--')) {
+    const [m, d] = key.slice(2).split('-').map(Number) as [number, number];
+    // no year: a leap year only for Feb 29
+    const t = new Date(Date.UTC(m === 2 && d === 29 ? 2000 : 2001, m - 1, d + 1));
+    return `--${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  }
+  const [y, m, d] = key.split('-').map(Number) as [number, number, number?];
+  const t = unit === 'month' ? new Date(Date.UTC(y, m, 1)) : new Date(Date.UTC(y, m - 1, (d ?? 1) + 1));
+  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+}
+
+/** The deadline a date's surroundings make of it: its bound and exclusive end, or nothing (a plain date). */
+function boundOf(text: string, at: number, end: number, key: string): Pick<ExtractedDate, 'bound' | 'end'> {
+  const month = /^\d{4}-\d\d$/.test(key);
+  const first = month ? `${key}-01` : key;
+  const after = text.slice(end, end + 40).replace(/^\s*(?:,|at)?\s*/i, '');
+  let before = text.slice(Math.max(0, at - 60), at);
+  const timeBefore = TIME_BEFORE.exec(before);
+  let time: 'end' | 'start' | undefined;
+  if (timeBefore) {
+    time = END_OF_DAY.test(timeBefore[1]!) ? 'end' : 'start';
+    before = before.slice(0, timeBefore.index);
+  } else if (!month && END_OF_DAY.test(after)) time = 'end';
+  else if (!month && START_OF_DAY.test(after)) time = 'start';
+  const inclusive = INCLUSIVE_LEAD.test(before);
+  const exclusive = !inclusive && EXCLUSIVE_LEAD.test(before);
+  // a time of day settles it: the last minute counts the day in, the first minute leaves it out
+  if (time === 'end') return { bound: 'inclusive', end: nextKey(first, 'day') };
+  if (time === 'start' && (inclusive || exclusive || /\b(?:and|to)\s+$/i.test(before))) return { bound: 'exclusive', end: first };
+  if (inclusive) return { bound: 'inclusive', end: nextKey(month ? key : first, month ? 'month' : 'day') };
+  if (exclusive) return { bound: 'exclusive', end: first };
+  return {};
+}
+
 /** Dates named in the text, in order of appearance, with the spans they cover. */
 function findDates(text: string): { dates: ExtractedDate[]; spans: [number, number][] } {
   const spans: [number, number][] = [];
@@ -73,7 +130,7 @@ function findDates(text: string): { dates: ExtractedDate[]; spans: [number, numb
       const key = p.key(m);
       if (!key) continue;
       spans.push([m.index, end]);
-      found.push({ at: m.index, d: { key, raw: m[0] } });
+      found.push({ at: m.index, d: { key, raw: m[0], ...boundOf(text, m.index, end, key) } });
     }
   }
   found.sort((a, b) => a.at - b.at);
@@ -85,6 +142,29 @@ export function extractDates(input: string): ExtractedDate[] {
   const { dates } = findDates(sanitizeText(input));
   const seen = new Set<string>();
   return dates.filter((d) => (seen.has(d.key) ? false : (seen.add(d.key), true)));
+}
+
+/** Dates named in the text with their deadline wording (deduplicated by key and end, in order). */
+export function extractDateTerms(input: string): ExtractedDate[] {
+  const { dates } = findDates(sanitizeText(input));
+  const seen = new Set<string>();
+  return dates.filter((d) => {
+    const k = `${d.key}|${d.end ?? ''}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+/** The last day a deadline still counts, in its end's form (undefined for a plain date). */
+export function lastDayOf(d: ExtractedDate): string | undefined {
+  if (!d.end) return undefined;
+  if (d.end.startsWith('--')) {
+    const [m, dd] = d.end.slice(2).split('-').map(Number) as [number, number];
+    const t = new Date(Date.UTC(2001, m - 1, dd - 1));
+    return `--${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  }
+  const [y, m, dd] = d.end.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, dd - 1));
+  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
 }
 
 // comparators: longest phrases first
@@ -191,13 +271,49 @@ function scanNumbers(text: string, inDate: (a: number, b: number) => boolean): N
     let comparator: Comparator | undefined;
     for (const [re, c] of AFTER) if (!comparator && re.test(after)) comparator = c;
     for (const [re, c] of BEFORE) if (!comparator && re.test(before)) comparator = c;
-    const isYear = !unit && !multOk && /^20\d\d$/.test(intPart) && !m[5];
+    // a year ("2026", "in 2026 or later") is never a threshold; "2,050" written with a comma is a number
+    const isYear = !unit && !multOk && /^20\d\d$/.test(m[4]) && !m[5];
     if (isYear) continue;
     // a multiplier the text did not use ("5 t") stays out of the raw text
     const raw = text.slice(start, multWord && !multOk ? numAt + m[4].length + (m[5]?.length ?? 0) : end).trim();
     nums.push({ at: start, end, t: { value: value === 0 ? 0 : value, ...(unit ? { unit } : {}), ...(comparator ? { comparator } : {}), raw } });
   }
   return nums;
+}
+
+/** A sentence that says what control or a majority means ("Control means holding a majority of seats (218 or more)"). */
+const DEFINES_CONTROL = /\b(?:majority|majorities|control|controls|controlling)\b/i;
+
+/**
+ * A bare count in a sentence about control or a majority defines what the question's words mean
+ * ("a majority of seats (218 or more)"): it is not the question's threshold. Money, percentages and
+ * other numbers with a unit always count.
+ */
+function definitional(text: string, n: Num): boolean {
+  if (n.t.unit) return false;
+  let s = n.at;
+  while (s > 0 && s > n.at - 300 && !/[.!?\n]/.test(text[s - 1]!) ) s--;
+  let e = n.end;
+  while (e < text.length && e < n.end + 300 && !/[!?\n]/.test(text[e]!) && !(text[e] === '.' && !/\d/.test(text[e + 1] ?? ''))) e++;
+  if (!DEFINES_CONTROL.test(text.slice(s, e))) return false;
+  // written as a definition: in parentheses, or after "means" / "defined as" / "i.e." in that sentence
+  const lead = text.slice(s, n.at);
+  const open = lead.lastIndexOf('(');
+  const inParens = open >= 0 && !lead.slice(open).includes(')') && /^[^()]{0,30}\)/.test(text.slice(n.end));
+  return inParens || /\b(?:means|meaning|defined as|refers to|i\.e\.|that is)\b/i.test(lead);
+}
+
+/**
+ * Numbers of the text that are not thresholds although they read like one: bare counts that define
+ * a term ("a majority of seats (218 or more)") and years written with a comparator ("2026 or later").
+ */
+export function incidentalNumbers(input: string): number[] {
+  const text = sanitizeText(input).replace(MINUS, '-');
+  const { spans } = findDates(text);
+  const inDate = (a: number, b: number): boolean => spans.some(([s, e]) => a < e && b > s);
+  const out = scanNumbers(text, inDate).filter((n) => !n.t.unit && definitional(text, n)).map((n) => n.t.value);
+  for (const m of text.matchAll(/(?<![\d,.$])(20\d\d)(?![\d,.]?\d)/g)) out.push(Number(m[1]));
+  return [...new Set(out)];
 }
 
 const RANGE_LEAD = /(?:between|from|range of|in the range)\s*$/i;
@@ -239,7 +355,7 @@ export function extractThresholds(input: string): Threshold[] {
         continue;
       }
     }
-    if (a.t.unit || a.t.comparator) out.push(a.t);
+    if ((a.t.unit || a.t.comparator) && !definitional(text, a)) out.push(a.t);
   }
   // deduplicate identical (value, unit, comparator)
   const seen = new Set<string>();
@@ -278,7 +394,12 @@ export const KNOWN_ENTITIES: Readonly<Record<string, readonly string[]>> = {
   'New York City': ['new york city', 'nyc'], 'Los Angeles': ['los angeles', 'la'], Chicago: ['chicago'], Miami: ['miami'],
   Binance: ['binance'], Coinbase: ['coinbase'], 'Bureau of Labor Statistics': ['bureau of labor statistics', 'bls'],
   Senate: ['senate'], House: ['house of representatives'], 'Supreme Court': ['supreme court', 'scotus'],
-  Oscars: ['oscars', 'academy awards'], 'Super Bowl': ['super bowl'], 'World Series': ['world series'],
+  // Kalshi names championships without the trademarks: "Pro Baseball Championship" is the World Series
+  Oscars: ['oscars', 'academy awards'],
+  'Super Bowl': ['super bowl', 'pro football championship', 'pro football champion', 'pro football champions'],
+  'World Series': ['world series', 'pro baseball championship', 'pro baseball champion', 'pro baseball champions'],
+  'NBA Finals': ['nba finals', 'nba championship', 'nba champion', 'pro basketball championship', 'pro basketball champion', 'pro basketball finals'],
+  'Stanley Cup': ['stanley cup', 'pro hockey championship', 'pro hockey champion'],
   China: ['china', 'prc'], Russia: ['russia'], Ukraine: ['ukraine'], Israel: ['israel'], Iran: ['iran'],
   'United States': ['united states', 'u.s.', 'usa'],
 };
@@ -331,6 +452,54 @@ export function extractEntities(input: string): string[] {
     out.add(phrase);
   }
   return [...out];
+}
+
+/** Known entities that are a team's nickname (the full name puts a city before it: "Los Angeles Lakers"). */
+export const KNOWN_TEAMS: ReadonlySet<string> = new Set(['Lakers', 'Celtics', 'Warriors', 'Knicks', 'Nuggets', 'Bucks', 'Heat', 'Suns', 'Mavericks', 'Thunder', 'Pacers', 'Clippers']);
+
+/** Capitalised words that open a sentence or a clause, not a city ("Will", "If the"). */
+const NOT_CITY = new Set([...STOP_CAPS, 'vs', 'v', 'at']);
+
+/**
+ * Full team names written in the text: each known team nickname with the capitalised words right
+ * before it ("If the Los Angeles Lakers win" → Lakers: "Los Angeles"; "Boston Celtics" → Celtics: "Boston").
+ */
+export function teamCities(input: string): { team: string; city: string }[] {
+  const text = sanitizeText(input);
+  const out: { team: string; city: string }[] = [];
+  const seen = new Set<string>();
+  KNOWN_RE.lastIndex = 0;
+  for (let m = KNOWN_RE.exec(text); m; m = KNOWN_RE.exec(text)) {
+    const canon = ALIAS_TO_CANON.get(m[1]!.toLowerCase());
+    if (!canon || !KNOWN_TEAMS.has(canon) || !/^\p{Lu}/u.test(m[1]!)) continue;
+    // up to three capitalised words right before the nickname, on the same line
+    const before = text.slice(Math.max(0, m.index - 60), m.index);
+    const run = /((?:\p{Lu}[\p{L}.'-]*\s+){1,3})$/u.exec(before);
+    if (!run) continue;
+    const words = run[1]!.trim().split(/\s+/);
+    while (words.length && NOT_CITY.has(words[0]!.toLowerCase().replace(/[.'’]+$/, ''))) words.shift();
+    if (!words.length) continue;
+    const city = words.join(' ');
+    const k = `${canon}|${city}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push({ team: canon, city });
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the text names a city, with the initial written after it when the venue tells two teams of
+ * the city apart that way ("Los Angeles L" / "Los Angeles C"): one entry per mention, `initial`
+ * undefined for the city alone.
+ */
+export function cityMentions(input: string, city: string): { initial?: string }[] {
+  const text = sanitizeText(input);
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(city)}(?:\\s+(\\p{Lu})(?![\\p{L}\\p{N}]))?(?![\\p{L}\\p{N}])`, 'gu');
+  const out: { initial?: string }[] = [];
+  for (let m = re.exec(text); m && out.length < 50; m = re.exec(text)) out.push(m[1] ? { initial: m[1] } : {});
+  return out;
 }
 
 /** Canonical names of the known-list entities only (the guard compares these). */

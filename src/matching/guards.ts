@@ -6,8 +6,9 @@
  */
 import { subjectGuard } from './subject.js';
 import { strikeGuard, structuredStrikeOf } from './strike.js';
+import { outcomeMappingGuard } from './outcomeMapping.js';
 import type { MarketRecord } from '../../schema/market.js';
-import { extractDates, knownEntities, type Comparator } from './extract.js';
+import { cityMentions, extractDateTerms, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, teamCities, type Comparator, type ExtractedDate } from './extract.js';
 import { eventTimeOf } from './records.js';
 import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
 
@@ -17,7 +18,7 @@ import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
  */
 export type GuardName =
   | 'outcomes' | 'polarity' | 'status' | 'eventDate' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text'
-  | 'subject' | 'round' | 'strike' | 'source';
+  | 'subject' | 'round' | 'strike' | 'source' | 'mapping';
 export type GuardOutcome = 'pass' | 'fail' | 'flag';
 
 export interface GuardResult {
@@ -115,6 +116,10 @@ export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_
   }
   if (ta === undefined || tb === undefined) {
     const unknown = [ta === undefined ? a.venue : '', tb === undefined ? b.venue : ''].filter(Boolean).join(' and ');
+    if (ta === undefined && tb === undefined) return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
+    const [known, t, other] = ta !== undefined ? [a, ta, b] : [b, tb!, a];
+    const bounded = boundedBy(t, other, cfg);
+    if (bounded) return pass('eventDate', `event date unknown on ${other.venue}, but ${bounded} is within ${days(cfg.eventWindowMs)} of ${known.venue}'s event date ${iso(t)} (${eventSource(known)}) and no year it names contradicts it`);
     return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
   }
   const d = Math.abs(ta - tb);
@@ -126,29 +131,87 @@ export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_
   return pass('eventDate', `event dates within ${hours(d)} (${eventSource(a)} vs ${eventSource(b)})`);
 }
 
-/** Dates named in the titles must agree (a day, a month-day without year, or a month). */
+/** Years (2000–2099) a text names. */
+const yearsIn = (text: string): Set<number> => new Set([...text.slice(0, 4_000).matchAll(/(?<![\d$.,])(20\d\d)(?![\d%])/g)].map((m) => Number(m[1])));
+
+/**
+ * A record with no event date is still pinned to the other venue's event date `t` when its
+ * earliest bound (trading close or settlement backstop) is within `eventWindowMs` of `t` — the
+ * market cannot be about an event after that bound, and a bound that close to `t` leaves no room
+ * for another occurrence of the event a year apart — and every year it names is `t`'s (or, for a
+ * date-only end on Jan 1, the year before). Returns the bound's description, or undefined (a hold).
+ */
+function boundedBy(t: number, r: Rec, cfg: GuardConfig): string | undefined {
+  const bounds = ([['close', r.closeTime], ['backstop', r.backstopTime]] as const).filter((x): x is readonly ['close' | 'backstop', number] => x[1] !== undefined);
+  if (!bounds.length) return undefined;
+  const [name, first] = bounds.reduce((x, y) => (y[1] < x[1] ? y : x));
+  if (Math.abs(first - t) > cfg.eventWindowMs) return undefined;
+  const ok = new Set([new Date(t).getUTCFullYear(), new Date(t - 86_400_000).getUTCFullYear()]);
+  const years = [...yearsIn(`${r.title}\n${r.rulesText}`)];
+  if (years.some((y) => !ok.has(y))) return undefined;
+  return `its ${name} ${iso(first)}`;
+}
+
+type DateTerm = ExtractedDate;
+const isDay = (k: string): boolean => /^\d{4}-\d\d-\d\d$/.test(k);
+const isMonthDay = (k: string): boolean => k.startsWith('--');
+/** Two keys of a day ('YYYY-MM-DD' or '--MM-DD') name the same day (the year only when both give it). */
+const sameDay = (x: string, y: string): boolean => x === y || ((isMonthDay(x) || isMonthDay(y)) && x.slice(-5) === y.slice(-5));
+/** The days a date stands for when compared with a plain date: as written, and (a deadline) its last day. */
+const daysOf = (d: DateTerm): string[] => [d.key, ...(d.end ? [lastDayOf(d)!] : [])].filter((k) => isDay(k) || isMonthDay(k));
+
+/**
+ * Two dates agree: two deadlines when they end at the same instant ("by June 30" ≡ "before July 1" ≡
+ * "June 30, 11:59 PM ET"), a deadline and a plain date when the plain day is the deadline's day as
+ * written or its last day, two plain dates when they are the same day.
+ */
+function datesAgree(x: DateTerm, y: DateTerm): boolean {
+  if (x.end && y.end) return sameDay(x.end, y.end);
+  if (x.end || y.end) {
+    const [d, p] = x.end ? [x, y] : [y, x];
+    return (isDay(p.key) || isMonthDay(p.key)) && daysOf(d).some((k) => sameDay(k, p.key));
+  }
+  return sameDay(x.key, y.key);
+}
+const covered = (xs: readonly DateTerm[], ys: readonly DateTerm[]): boolean => xs.every((x) => ys.some((y) => datesAgree(x, y)));
+const showDates = (ds: readonly DateTerm[]): string => ds.map((d) => (d.end ? `${d.bound} ${d.key} (ends ${d.end})` : d.key)).join(', ');
+
+/**
+ * Dates named in the titles must agree (a day, a month-day without year, or a month). A deadline
+ * is compared as the instant it ends, so "by June 30" (inclusive) and "before July 1" (exclusive)
+ * agree while "by June 30" and "by July 1" do not.
+ */
 export function titleDatesGuard(a: Rec, b: Rec): GuardResult {
-  const da = extractDates(a.title).map((d) => d.key);
-  const db = extractDates(b.title).map((d) => d.key);
-  const days = (ks: string[]): string[] => ks.filter((k) => /^\d{4}-\d\d-\d\d$/.test(k));
-  const monthDays = (ks: string[]): string[] => ks.map((k) => (k.startsWith('--') ? k.slice(2) : /^\d{4}-\d\d-\d\d$/.test(k) ? k.slice(5) : '')).filter(Boolean);
-  const months = (ks: string[]): string[] => ks.map((k) => k.slice(0, 7)).filter((k) => /^\d{4}-\d\d$/.test(k));
-  const same = (x: string[], y: string[]): boolean => x.length === y.length && x.every((v) => y.includes(v));
+  const da = extractDateTerms(a.title);
+  const db = extractDateTerms(b.title);
+  const months = (ds: readonly DateTerm[]): string[] =>
+    ds.flatMap((d) => [d.key, ...(d.end ? [lastDayOf(d)!] : [])]).map((k) => k.slice(0, 7)).filter((k) => /^\d{4}-\d\d$/.test(k));
   if (da.length && db.length) {
-    const [fa, fb] = [days(da), days(db)];
-    if (fa.length && fb.length) return same(fa, fb) ? pass('titleDates', `same dates ${fa.join(', ')}`) : fail('titleDates', `dates differ: ${fa.join(', ')} vs ${fb.join(', ')}`);
-    const [ma, mb] = [monthDays(da), monthDays(db)];
-    if (ma.length && mb.length) return same(ma, mb) ? pass('titleDates', `same days ${ma.join(', ')}`) : fail('titleDates', `days differ: ${ma.join(', ')} vs ${mb.join(', ')}`);
+    const [ea, eb] = [da.filter((d) => d.end), db.filter((d) => d.end)];
+    if (ea.length && eb.length) {
+      if (!covered(ea, eb) || !covered(eb, ea)) return fail('titleDates', `deadlines differ: ${showDates(ea)} vs ${showDates(eb)}`);
+      const [pa, pb] = [da.filter((d) => !d.end), db.filter((d) => !d.end)];
+      if (!pa.length || !pb.length) return pass('titleDates', `same deadline ${showDates(ea)} ~ ${showDates(eb)}`);
+    }
+    // days with a year (a month deadline counts: it ends on a day)
+    const full = (ds: readonly DateTerm[]): DateTerm[] => ds.filter((d) => isDay(d.key) || isDay(d.end ?? ''));
+    const [fa, fb] = [full(da), full(db)];
+    if (fa.length && fb.length) {
+      return covered(fa, fb) && covered(fb, fa) ? pass('titleDates', `same dates ${showDates(fa)}`) : fail('titleDates', `dates differ: ${showDates(fa)} vs ${showDates(fb)}`);
+    }
+    const [ma, mb] = [da.filter((d) => isDay(d.key) || isMonthDay(d.key)), db.filter((d) => isDay(d.key) || isMonthDay(d.key))];
+    if (ma.length && mb.length) return covered(ma, mb) && covered(mb, ma) ? pass('titleDates', `same days ${showDates(ma)}`) : fail('titleDates', `days differ: ${showDates(ma)} vs ${showDates(mb)}`);
     const [ya, yb] = [months(da), months(db)];
     if (ya.length && yb.length && !ya.some((m) => yb.includes(m))) return fail('titleDates', `months differ: ${ya.join(', ')} vs ${yb.join(', ')}`);
     return pass('titleDates', 'dates compatible');
   }
   // one title names a day: the other side's rules must not name only other days
-  const [named, other] = da.length ? [days(da), b] : [days(db), a];
-  if (!named.length) return pass('titleDates', 'no dates in titles');
-  const otherDays = days(extractDates(other.rulesText).map((d) => d.key));
-  if (otherDays.length && !named.some((d) => otherDays.includes(d))) {
-    return flag('titleDates', `title date ${named.join(', ')} not among the other market's rule dates ${otherDays.slice(0, 4).join(', ')}`);
+  const [named, other] = da.length ? [da, b] : [db, a];
+  const namedDays = named.filter((d) => isDay(d.key));
+  if (!namedDays.length) return pass('titleDates', 'no dates in titles');
+  const otherDays = extractDateTerms(`${other.rulesText}\n${other.rulesSecondary}`).filter((d) => isDay(d.key));
+  if (otherDays.length && !namedDays.some((d) => otherDays.some((o) => datesAgree(d, o)))) {
+    return flag('titleDates', `title date ${showDates(namedDays)} not among the other market's rule dates ${showDates(otherDays.slice(0, 4))}`);
   }
   return pass('titleDates', 'date named on one side only');
 }
@@ -170,14 +233,26 @@ const direction = (c: Comparator | undefined): 'up' | 'down' | 'between' | 'eq' 
 const complement: Record<Comparator, Comparator> = { '>': '<=', '>=': '<', '<': '>=', '<=': '>', '=': '=', between: 'between' };
 
 /**
+ * The thresholds of the question: the record's own, less a bare number its title does not name and
+ * its text uses only to define a term ("a majority of seats (218 or more)") or as a year, which a
+ * record stored by an older extraction may still carry.
+ */
+function questionThresholds(r: Rec): readonly T[] {
+  if (!r.thresholds.length) return r.thresholds;
+  const inTitle = extractThresholds(r.title);
+  const incidental = incidentalNumbers(`${r.title}\n${r.rulesText}`);
+  return r.thresholds.filter((t) => inTitle.some((x) => eq(x.value, t.value)) || !(t.unit === undefined && incidental.some((v) => eq(v, t.value))));
+}
+
+/**
  * Same numeric thresholds, same comparator direction (or the complement when Polymarket YES is
  * Kalshi NO). A strict/non-strict difference at the same value (">" vs "≥") is flagged.
  */
 export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): GuardResult {
-  const ta = sorted(a.thresholds);
-  const tb = sorted(b.thresholds);
   // a venue's structured strike is compared exactly (comparator, YES↔NO complement) by the strike guard
   if (structuredStrikeOf(a) || structuredStrikeOf(b)) return pass('thresholds', 'compared by the strike guard (structured strike)');
+  const ta = sorted(questionThresholds(a));
+  const tb = sorted(questionThresholds(b));
   if (!ta.length && !tb.length) return pass('thresholds', 'no thresholds');
   if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? a.venue : b.venue} only`);
   const show = (ts: T[]): string => ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ');
@@ -219,15 +294,61 @@ export function unitsGuard(a: Rec, b: Rec): GuardResult {
   return pass('units', 'units agree');
 }
 
-/** Known entities (assets, people, teams, institutions) named in the titles must not contradict. */
+/** Known entities that are a championship: two different ones are two different questions. */
+const COMPETITIONS: ReadonlySet<string> = new Set(['Super Bowl', 'World Series', 'NBA Finals', 'Stanley Cup']);
+
+/** What a record says, for the entity checks: title, rules and secondary rules. */
+const fullText = (r: Rec): string => `${r.title}\n${r.rulesText}\n${r.rulesSecondary}`;
+
+/**
+ * A team nickname against a record that may name the team by its city (Kalshi: "Boston", "Los
+ * Angeles L"): the city comes from a full name either record writes ("the Los Angeles Lakers").
+ * 'same' when the record names that city alone or with the nickname's initial; 'other' when it
+ * names the city only with other initials ("Los Angeles C": the Clippers); 'unknown' otherwise.
+ */
+function teamByCity(team: string, text: string, cities: ReadonlyMap<string, ReadonlySet<string>>): 'same' | 'other' | 'unknown' {
+  let other = false;
+  for (const city of cities.get(team) ?? []) {
+    const ms = cityMentions(text, city);
+    if (ms.some((m) => m.initial === undefined || m.initial.toUpperCase() === team[0]!.toUpperCase())) return 'same';
+    if (ms.length) other = true;
+  }
+  return other ? 'other' : 'unknown';
+}
+
+/**
+ * Known entities (assets, people, teams, institutions, competitions) named in the titles must not
+ * contradict. A team named by its nickname on one venue and by its city (plus an initial) on the
+ * other is the same team when a full name written by either record ties the two ("Lakers" ~ "Los
+ * Angeles L" given "Los Angeles Lakers"); the same city under another initial is another team.
+ */
 export function entitiesGuard(a: Rec, b: Rec): GuardResult {
   const ta = knownEntities(a.title);
   const tb = knownEntities(b.title);
   if (!ta.length || !tb.length) return pass('entities', 'no known entity on one side');
-  if (!ta.some((e) => tb.includes(e))) return fail('entities', `entities differ: ${ta.join(', ')} vs ${tb.join(', ')}`);
-  const fa = new Set(knownEntities(`${a.title}\n${a.rulesText}`));
-  const fb = new Set(knownEntities(`${b.title}\n${b.rulesText}`));
-  const missing = [...ta.filter((e) => !fb.has(e)), ...tb.filter((e) => !fa.has(e))];
+  const cities = new Map<string, Set<string>>();
+  for (const { team, city } of teamCities(`${fullText(a)}\n${fullText(b)}`)) {
+    if (!cities.has(team)) cities.set(team, new Set());
+    cities.get(team)!.add(city);
+  }
+  // a team on one side whose city the other title writes only with another team's initial
+  for (const [teams, other] of [[ta, b], [tb, a]] as const) {
+    for (const t of teams.filter((e) => KNOWN_TEAMS.has(e))) {
+      if (!knownEntities(other.title).includes(t) && teamByCity(t, other.title, cities) === 'other') {
+        return fail('entities', `different team: ${t} vs ${[...(cities.get(t) ?? [])].join('/')} under another initial in "${other.title}"`);
+      }
+    }
+  }
+  // two different championships (a Kalshi synonym counts as its competition)
+  const [ca, cb] = [ta.filter((e) => COMPETITIONS.has(e)), tb.filter((e) => COMPETITIONS.has(e))];
+  if (ca.length && cb.length && !ca.some((e) => cb.includes(e))) return fail('entities', `competitions differ: ${ca.join(', ')} vs ${cb.join(', ')}`);
+  const sameTeam = (t: string, text: string): boolean => KNOWN_TEAMS.has(t) && teamByCity(t, text, cities) === 'same';
+  const shared = ta.some((e) => tb.includes(e)) || ta.some((e) => sameTeam(e, b.title)) || tb.some((e) => sameTeam(e, a.title));
+  if (!shared) return fail('entities', `entities differ: ${ta.join(', ')} vs ${tb.join(', ')}`);
+  const fa = new Set(knownEntities(fullText(a)));
+  const fb = new Set(knownEntities(fullText(b)));
+  const named = (e: string, f: ReadonlySet<string>, other: Rec): boolean => f.has(e) || sameTeam(e, fullText(other));
+  const missing = [...ta.filter((e) => !named(e, fb, b)), ...tb.filter((e) => !named(e, fa, a))];
   if (missing.length) return flag('entities', `named on one side only: ${missing.join(', ')}`);
   return pass('entities', `same entities ${ta.join(', ')}`);
 }
@@ -272,6 +393,7 @@ export function runGuards(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFI
     textGuard(a, b),
     ...subjectGuard(a, b), // 'subject' and 'round': open-ended subjects and election rounds must agree
     ...strikeGuard(a, b, mapping), // 'strike' and 'source': structured strikes / price to beat, reference sources
+    outcomeMappingGuard(a, b, mapping), // 'mapping': the verdict's YES_YES/YES_NO must be the one named outcomes or polarity imply
   ];
 }
 

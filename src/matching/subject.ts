@@ -48,6 +48,8 @@ export interface Subject {
   readonly members?: readonly Subject[];
   /** token lists the entity is known by: its normalised name, then longer forms from the rules */
   readonly names?: readonly (readonly string[])[];
+  /** an event with no named actor ("Will there be a US government shutdown …"): its head noun ("shutdown") */
+  readonly head?: string;
 }
 
 export type Stage =
@@ -501,6 +503,27 @@ export function extractSubject(input: string): Subject | undefined {
   return fromQuestion(base);
 }
 
+/**
+ * The noun phrase of an existential question ("there be a US government shutdown"): every word up
+ * to a preposition, verb, number or phrase punctuation, lower-case words included; the last word
+ * is the head ("shutdown").
+ */
+function eventSubject(toks: readonly Tok[], i: number): Subject | undefined {
+  let j = i;
+  while (j < toks.length && DETERMINERS.has(toks[j]!.lc)) j++;
+  const words: Tok[] = [];
+  for (; j < toks.length && words.length < 6; j++) {
+    const t = toks[j]!;
+    if (t.bar || PREPS.has(t.lc) || VERBS.has(t.lc) || AUX.has(t.lc) || WH.has(t.lc) || MONTHS.has(t.lc) || /^\d/.test(t.lc) || !t.lc) break;
+    words.push(t);
+    if (t.stop) break;
+  }
+  const { tokens } = nameTokens(words);
+  if (!tokens.length) return undefined;
+  const key = tokens.join(' ');
+  return { kind: 'other', key, text: words.map((w) => w.w).join(' '), entity: key, names: [tokens], head: singular(tokens[tokens.length - 1]!) };
+}
+
 function fromQuestion(text: string): Subject | undefined {
   const toks = tokenize(text);
   if (!toks.length) return undefined;
@@ -514,7 +537,11 @@ function fromQuestion(text: string): Subject | undefined {
     const aux = toks.findIndex((t, k) => k > 0 && k < 5 && AUX.has(t.lc));
     if (aux < 0) return undefined;
     i = aux + 1;
-  } else if (AUX.has(toks[0]!.lc)) i = 1;
+  } else if (AUX.has(toks[0]!.lc)) {
+    i = 1;
+    // "Will there be a US government shutdown before …?": the event is the subject
+    if (toks[1]?.lc === 'there' && toks[2] && /^(?:be|is|are|was|were)$/.test(toks[2].lc)) return eventSubject(toks, 3);
+  }
   else {
     // "February 2026 CPI MoM: …": a leading date is not the subject
     while (i < toks.length - 1 && (MONTHS.has(toks[i]!.lc) || /^\d{1,4}(?:st|nd|rd|th)?$/.test(toks[i]!.lc)) && !toks[i]!.stop) i++;
@@ -775,7 +802,38 @@ const pass = (guard: 'subject' | 'round', reason: string): GuardResult => ({ gua
 const fail = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'fail', reason });
 const flag = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'flag', reason });
 
+/** A token's country key, when it names one ("us" → "united states"). */
+const countryOf = (t: string): string | undefined => COUNTRIES.get(t) ?? COUNTRIES.get(t.replace(/-/g, ' '));
+
+/**
+ * An event subject ("US government shutdown", from "Will there be …") against the other record: the
+ * same event when the other title writes the head noun (spaces ignored: "shut down") and every word
+ * of the other's subject is a word of the event (countries compared as countries); a country the
+ * other names against another country in the event is another event. Anything else is a hold.
+ */
+function eventResult(ev: Subject, other: SubjectInput, so: Subject | undefined): GuardResult {
+  const words = namesOf(ev)[0] ?? [];
+  const countries = new Set(words.map(countryOf).filter((c): c is string => c !== undefined));
+  if (so?.head) {
+    if (so.head !== ev.head) return fail('subject', `event differs: "${ev.text}" vs "${so.text}"`);
+    return namesAgree(namesOf(ev)[0] ?? [], namesOf(so)[0] ?? []) ? pass('subject', `same event: "${ev.text}" ~ "${so.text}"`) : flag('subject', `"${ev.text}" vs "${so.text}": a human must confirm`);
+  }
+  const squashed = fold(other.title.slice(0, MAX_TEXT)).replace(/[\s-]+/g, '');
+  if (!ev.head || !squashed.includes(ev.head.slice(0, Math.max(4, ev.head.length - 1)))) return flag('subject', `event "${ev.text}" not named in the other title: a human must confirm`);
+  if (!so || so.members || so.metric) return flag('subject', `event "${ev.text}" vs ${so ? `"${so.text}"` : 'no subject'}: a human must confirm`);
+  const theirs = namesOf(so).flat();
+  for (const t of theirs) {
+    const c = countryOf(t) ?? (COUNTRIES.get(so.key) ? so.key : undefined);
+    if (c && countries.size && !countries.has(c)) return fail('subject', `event differs: "${ev.text}" vs "${so.text}" (another country)`);
+  }
+  const inEvent = (t: string): boolean => words.includes(t) || singular(t) === ev.head || (countryOf(t) !== undefined && countries.has(countryOf(t)!));
+  if ((namesOf(so)[0] ?? []).every(inEvent)) return pass('subject', `same event: "${ev.text}" ~ "${so.text}"`);
+  return flag('subject', `event "${ev.text}" vs "${so.text}": a human must confirm`);
+}
+
 function subjectResult(a: SubjectInput, b: SubjectInput, sa: Subject | undefined, sb: Subject | undefined): GuardResult {
+  if (sa?.head) return eventResult(sa, b, sb);
+  if (sb?.head) return eventResult(sb, a, sa);
   if (!sa || !sb) {
     const unknown = [sa ? '' : a.venue, sb ? '' : b.venue].filter(Boolean).join(' and ');
     return flag('subject', `subject unknown on ${unknown}: a human must confirm who or what the questions are about`);

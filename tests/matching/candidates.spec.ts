@@ -30,9 +30,10 @@ describe('candidates', () => {
     const top1 = res.filter((r) => u.truth.has(r.legAMarketId) && r.candidates[0]?.legBMarketId === u.truth.get(r.legAMarketId)).length;
     expect(top1 / u.truth.size).toBeGreaterThan(0.97);
   });
-  it('keeps at most k, best first, with the feature breakdown', () => {
+  it('keeps at most k by rank plus the subject-and-date agreeing ones (at most maxAgreeing), best first, with the feature breakdown', () => {
     for (const r of res) {
-      expect(r.candidates.length).toBeLessThanOrEqual(5);
+      expect(r.candidates.filter((c) => !c.subjectDate).length).toBeLessThanOrEqual(5);
+      expect(r.candidates.length).toBeLessThanOrEqual(5 + 10);
       for (let i = 1; i < r.candidates.length; i++) expect(r.candidates[i - 1]!.score).toBeGreaterThanOrEqual(r.candidates[i]!.score);
     }
     const c = res.find((r) => u.truth.has(r.legAMarketId))!.candidates[0]!;
@@ -47,7 +48,7 @@ describe('candidates', () => {
     const far = u.kalshi.map((k) => ({ ...k, eventTime: (p.expectedResolutionTime ?? 0) + 60 * DAY }));
     expect(new CandidateIndex(far, { eventWindowDays: 14 }).search(p)).toEqual([]);
     const otherCat = u.kalshi.map((k) => ({ ...k, category: categoryBucket(p.category) === 'sports' ? 'Crypto' : 'Sports' }));
-    const differentSubjects = { subjectKey: (r: MarketRecord) => r.venue };
+    const differentSubjects = { subjectKey: (r: MarketRecord) => r.venue, subjectTokens: () => [] };
     expect(new CandidateIndex(u.kalshi, differentSubjects).search(p)).not.toEqual([]);
     expect(new CandidateIndex(otherCat, differentSubjects).search(p)).toEqual([]);
   });
@@ -80,6 +81,18 @@ describe('candidates', () => {
     const key = (r: MarketRecord): string | undefined => (r.marketId === 'K4' || r.marketId === 'P' ? 'powell' : 'someone-else');
     expect(new CandidateIndex([same, otherSubject], { subjectKey: key }).search(a).map((c) => c.legBMarketId).sort()).toEqual(['K1', 'K4']);
   });
+  it('proposes a pair whose subjects agree only under the alias rules or hyphenated words, with no title word in common', () => {
+    const E = Date.UTC(2026, 10, 3);
+    const rfk = rec({ venue: 'polymarket', marketId: 'P1', title: 'Will RFK win the 2028 Democratic nomination?', category: 'Politics', eventTime: E });
+    const kennedy = rec({ venue: 'kalshi', marketId: 'K1', title: 'Who will be the nominee? — Robert F. Kennedy', subjectText: 'Robert F. Kennedy', category: 'Sports', eventTime: E + DAY });
+    const truce = rec({ venue: 'polymarket', marketId: 'P2', title: 'Will Russia and Ukraine agree a truce?', category: 'Politics', eventTime: E });
+    const ceasefire = rec({ venue: 'kalshi', marketId: 'K2', title: 'Russia-Ukraine ceasefire in 2026?', category: 'Sports', eventTime: E });
+    const idx = new CandidateIndex([kennedy, ceasefire], { k: 1 });
+    expect(idx.search(rfk)).toEqual([expect.objectContaining({ legBMarketId: 'K1', subjectDate: true, features: expect.objectContaining({ text: 0 }) })]);
+    expect(idx.search(truce).map((c) => c.legBMarketId)).toEqual(['K2']);
+    // diacritics are folded for the text match too
+    expect(tokenize('Rubén Gallego')).toEqual(tokenize('Ruben Gallego'));
+  });
   it('subjectTokens keeps names, drops numbers, months and generic words', () => {
     expect(subjectTokens('Will Trump fire Jerome Powell before January 2027?')).toEqual(['trump', 'fire', 'jerome', 'powell']);
   });
@@ -103,11 +116,84 @@ describe('candidates on the labelled pairs (dates.jsonl, blocking.jsonl), among 
     expect(missed).toEqual([]);
   });
   it('category blocking alone (no subject agreement) would have dropped the cross-category pairs', () => {
-    // an overlap share above 1 can never be met: category blocking as it was
-    const noSubject = new CandidateIndex(legB, { k: 5, crossCategoryOverlap: 2 });
+    // an overlap share above 1 can never be met, no two subjects agree: category blocking as it was
+    const noSubject = new CandidateIndex(legB, { k: 5, crossCategoryOverlap: 2, subjectKey: (r) => `${r.venue}:${r.marketId}`, subjectTokens: () => [], maxAgreeing: 0 });
     const kept = pairs.filter((p) => p.l.class === 'blocking' && categoryBucket(p.a.category) !== categoryBucket(p.b.category) && categoryBucket(p.b.category))
       .filter((p) => noSubject.search(p.a).some((c) => c.legBMarketId === p.b.marketId));
     expect(kept.map((p) => p.l.id)).toEqual([]);
   });
 });
 
+
+describe('blocking never removes a pair whose subject and event date agree (property)', () => {
+  // a small seeded PRNG (mulberry32): the generated cases are the same on every run
+  const prng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const rnd = prng(14);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  // the same person as each venue writes it: full name, surname, diacritics, initials
+  const NAMES: readonly (readonly [string, string])[] = [
+    ['J.D. Vance', 'Vance'], ['Rubén Gallego', 'Ruben Gallego'], ['Gavin Newsom', 'Newsom'], ['Alexandria Ocasio-Cortez', 'Ocasio-Cortez'],
+    ['Zohran Mamdani', 'Mamdani'], ['Kevin Hassett', 'Kevin Hassett'], ['Lisa Cook', 'Cook'], ['Andrew Cuomo', 'Andrew Cuomo'],
+    ['Josh Shapiro', 'Shapiro'], ['Gretchen Whitmer', 'Whitmer'], ['Pete Buttigieg', 'Buttigieg'], ['Marco Rubio', 'Rubio'],
+    ['Kamala Harris', 'Harris'], ['Jannik Sinner', 'Sinner'], ['Carlos Alcaraz', 'Alcaraz'], ['Kevin Warsh', 'Warsh'],
+  ];
+  const OTHERS = ['Tim Walz', 'Wes Moore', 'Andy Beshear', 'Ron DeSantis', 'Nikki Haley', 'Glenn Youngkin', 'Chris Murphy', 'Ro Khanna'];
+  const POLY = [
+    (n: string) => `Will ${n} win the 2028 presidential nomination?`,
+    (n: string) => `Will ${n} be confirmed before the deadline?`,
+    (n: string) => `Will ${n} announce a run this cycle?`,
+    (n: string) => `Will ${n} leave the post early?`,
+  ];
+  const KALSHI_EVENT = ['Who will be the nominee?', 'Next person confirmed to the role?', 'Which candidates will enter the race?', 'Departures this term'];
+  const CATEGORIES = ['Politics', 'Sports', 'Economics', 'Culture', 'Science and Technology', 'Crypto', 'Companies', 'Climate and Weather'];
+  const BASE = Date.UTC(2026, 0, 1);
+
+  const cases = Array.from({ length: 120 }, (_, i) => {
+    const [pn, kn] = pick(NAMES);
+    const swap = rnd() < 0.5; // either venue may write the longer form
+    const [aName, bName] = swap ? [kn, pn] : [pn, kn];
+    const event = BASE + Math.floor(rnd() * 700) * DAY + Math.floor(rnd() * 24) * 3_600_000;
+    const catA = pick(CATEGORIES);
+    const catB = pick(CATEGORIES.filter((c) => categoryBucket(c) !== categoryBucket(catA)));
+    const kEvent = pick(KALSHI_EVENT);
+    const a = rec({ venue: 'polymarket', marketId: `P${i}`, title: pick(POLY)(aName), category: catA, eventTime: event, closeTime: event });
+    // Kalshi: another wording, the event date up to two days later (expected expiration), a backstop a year or two out
+    const b = rec({
+      venue: 'kalshi', marketId: `K${i}`, title: `${kEvent} — ${bName}`, subjectText: bName, category: catB,
+      eventTime: event + Math.floor(rnd() * 48) * 3_600_000, closeTime: event + 500 * DAY, backstopTime: event + 700 * DAY,
+    });
+    // lookalikes that out-rank it on text: the poly title's very words, other people, the same date and the poly category
+    const lookalikes = OTHERS.map((o, j) =>
+      rec({ venue: 'kalshi', marketId: `K${i}-x${j}`, title: pick(POLY)(o), subjectText: o, category: catA, eventTime: event, backstopTime: event + 700 * DAY }));
+    return { a, b, lookalikes };
+  });
+  const u = syntheticUniverse({ seed: 3, nPoly: 10, nKalshi: 800, nPairs: 5 });
+  const index = new CandidateIndex([...u.kalshi, ...cases.flatMap((c) => [c.b, ...c.lookalikes])], { k: 3 });
+
+  it('generated pairs with the same subject and event date, other categories and titles, are always proposed', () => {
+    expect(cases.every((c) => categoryBucket(c.a.category) !== categoryBucket(c.b.category))).toBe(true);
+    const missed = cases.filter((c) => !index.search(c.a).some((x) => x.legBMarketId === c.b.marketId)).map((c) => `${c.a.title} ⇄ ${c.b.title}`);
+    expect(missed).toEqual([]);
+  });
+  it('and it is the subject-and-date path that proposes them: the text rank alone would have lost most', () => {
+    const textOnly = new CandidateIndex([...u.kalshi, ...cases.flatMap((c) => [c.b, ...c.lookalikes])], { k: 3, maxAgreeing: 0 });
+    const lost = cases.filter((c) => !textOnly.search(c.a).some((x) => x.legBMarketId === c.b.marketId)).length;
+    expect(lost).toBeGreaterThan(cases.length / 2);
+    // the flag says why each was proposed; the lookalikes (other people) are not forced in
+    for (const c of cases.slice(0, 20)) {
+      const found = index.search(c.a);
+      expect(found.find((x) => x.legBMarketId === c.b.marketId)?.subjectDate).toBe(true);
+      expect(found.filter((x) => x.subjectDate && x.legBMarketId.startsWith(`K${c.a.marketId.slice(1)}-x`))).toEqual([]);
+    }
+  });
+  it('an agreeing subject on a far event date is not forced in (the window still blocks it)', () => {
+    const c = cases[0]!;
+    const far = { ...c.b, marketId: 'FAR', eventTime: (c.b.eventTime ?? 0) + 30 * DAY };
+    expect(new CandidateIndex([far, ...c.lookalikes], { k: 3 }).search(c.a).map((x) => x.legBMarketId)).not.toContain('FAR');
+  });
+});

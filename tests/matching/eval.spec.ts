@@ -1,7 +1,7 @@
 /** The eval's label parser (errors name the line and the field) and its metrics math. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkLabelSet, computeMetrics, loadLabels, LabelSetError, outcomeOf, parseLabelText, type PairOutcome } from '../../src/matching/eval.js';
+import { checkLabelSet, computeMetrics, evalTargets, loadLabels, LabelSetError, outcomeOf, parseLabelText, type PairOutcome } from '../../src/matching/eval.js';
 import type { MemoryPair } from '../../src/matching/memoryStore.js';
 import { oraclePolicy, type RecordedRequest } from '../../tools/llmserver/server.js';
 
@@ -51,6 +51,50 @@ describe('label parser', () => {
     expect(r.problems).toContainEqual(expect.stringMatching(/^f\.jsonl:3: a\.market\.question: /));
     expect(r.problems).toContainEqual(expect.stringMatching(/^f\.jsonl:4: b\.venue: a and b must be on different venues/));
     expect(r.problems).toContainEqual(expect.stringMatching(/^f\.jsonl:5: .*colour/));
+  });
+
+  describe('bad input: each problem names the file, the line and the field', () => {
+    const only = (...lines: unknown[]): string[] => {
+      const r = parseLabelText(text(first(), ...lines), 'labels/bad.jsonl');
+      expect(r.pairs).toHaveLength(1); // the good line still parses
+      return r.problems;
+    };
+    it('a malformed JSON line', () => {
+      const problems = only(LINE.slice(0, -1));
+      expect(problems).toEqual([expect.stringMatching(/^labels\/bad\.jsonl:2: invalid JSON: /)]);
+    });
+    it('a missing field, top level and inside a market payload', () => {
+      const noLabel = first();
+      delete noLabel.label;
+      const noTicker = first();
+      delete noTicker.b.market.ticker;
+      const problems = only(noLabel, noTicker);
+      expect(problems).toEqual([
+        expect.stringMatching(/^labels\/bad\.jsonl:2: label: .*(expected|Required)/),
+        expect.stringMatching(/^labels\/bad\.jsonl:3: b\.market\.ticker: .*expected string/),
+      ]);
+    });
+    it('a wrong label value (and a wrong class), with the allowed values', () => {
+      const problems = only({ ...first(), label: 'equivalant' }, { ...first(), class: 'lookalike' });
+      expect(problems).toEqual([
+        expect.stringMatching(/^labels\/bad\.jsonl:2: label: .*"equivalent".*"inverted".*"different"/),
+        expect.stringMatching(/^labels\/bad\.jsonl:3: class: .*"true"/),
+      ]);
+    });
+    it('a market payload that fails its venue schema (Gamma market, Kalshi market, Kalshi event)', () => {
+      const poly = first();
+      poly.a.market.outcomes = 42;
+      const kalshi = first();
+      kalshi.b.market.close_time = 1735689600;
+      const event = first();
+      event.b.event.title = ['not', 'a', 'string'];
+      const problems = only(poly, kalshi, event);
+      expect(problems).toEqual([
+        expect.stringMatching(/^labels\/bad\.jsonl:2: a\.market\.outcomes: /),
+        expect.stringMatching(/^labels\/bad\.jsonl:3: b\.market\.close_time: .*expected string/),
+        expect.stringMatching(/^labels\/bad\.jsonl:4: b\.event\.title: .*expected string/),
+      ]);
+    });
   });
 
   it('a payload the venue mapping refuses is a problem on its line', () => {
@@ -140,6 +184,32 @@ describe('metrics', () => {
     const r = outcomeOf(p!, stored({ status: 'rejected', guards: {}, reasons: ['rejected: a deterministic guard failed', 'guard x flag: f', 'llm: y', 'guard z fail: boom'] }));
     expect(r).toMatchObject({ decision: 'rejected', mappingOk: null });
     expect(r.reasons).toEqual(['rejected: a deterministic guard failed', 'guard z fail: boom', 'guard x flag: f', 'llm: y']);
+  });
+});
+
+describe('targets (issue 14)', () => {
+  const good = computeMetrics([o({ id: 't1' }), o({ id: 'l1', label: 'different', class: 'subject', decision: 'rejected', mappingOk: null })], 0);
+  it('all met: no lookalike approved, no wrong mapping, oracle recall ≥ 95%, cost ≤ 500 micros per judged pair', () => {
+    const t = evalTargets({ model: 'oracle', metrics: good, llm: { costPerJudgedPairMicros: 500 } });
+    expect(t.map((x) => [x.target, x.ok])).toEqual([['lookalikes approved', true], ['wrong mapping', true], ['recall (oracle)', true], ['cost per judged pair (micros)', true]]);
+    // recall is a target only for the oracle (the other models measure the model, not the matcher)
+    expect(evalTargets({ model: 'always-yes', metrics: good, llm: { costPerJudgedPairMicros: null } }).map((x) => x.target)).not.toContain('recall (oracle)');
+  });
+  it('each missed target says so, with the offending ids', () => {
+    const bad = computeMetrics([
+      o({ id: 't1' }), o({ id: 't2', decision: 'held' }), o({ id: 'i1', class: 'inverted', label: 'inverted', mappingOk: false }),
+      o({ id: 'l1', label: 'different', class: 'subject', mappingOk: null }),
+    ], 0);
+    const t = evalTargets({ model: 'oracle', metrics: bad, llm: { costPerJudgedPairMicros: 501 } });
+    expect(t).toEqual([
+      { target: 'lookalikes approved', ok: false, value: 1, limit: 0, bound: 'max', ids: ['l1'] },
+      { target: 'wrong mapping', ok: false, value: 1, limit: 0, bound: 'max', ids: ['i1'] },
+      { target: 'recall (oracle)', ok: false, value: 1 / 3, limit: 0.95, bound: 'min' },
+      { target: 'cost per judged pair (micros)', ok: false, value: 501, limit: 500, bound: 'max' },
+    ]);
+    // no true pair: recall cannot be met
+    const none = computeMetrics([o({ label: 'different', class: 'dates', decision: 'rejected', mappingOk: null })], 0);
+    expect(evalTargets({ model: 'oracle', metrics: none, llm: { costPerJudgedPairMicros: null } }).find((x) => x.target === 'recall (oracle)')).toMatchObject({ ok: false, value: null });
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_GUARD_CONFIG, eventDateGuard, polarityGuard, runGuards, thresholdsGuard, type GuardResult } from '../../src/matching/guards.js';
+import { DEFAULT_GUARD_CONFIG, entitiesGuard, eventDateGuard, polarityGuard, runGuards, thresholdsGuard, titleDatesGuard, type GuardResult } from '../../src/matching/guards.js';
 import { decidePair } from '../../src/matching/matcher.js';
 import { kalshiMarketRecord, kalshiRecordFromWire, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
 import { polyMarketRecord, polyRecordFromGamma, polyTextFlags } from '../../src/venues/polymarket/market.js';
@@ -33,7 +33,7 @@ describe('guards', () => {
   it('all pass on a true pair (the control)', () => {
     const gs = runGuards(poly(SAME_SOURCE), kalshi());
     expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([]);
-    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source']);
+    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source', 'mapping']);
   });
   it('different reference sources (Binance BTC/USDT vs CF Benchmarks BRTI) are a hold, not a pass', () => {
     const binance = { description: 'This market will resolve to "Yes" if the Binance BTC/USDT 1-minute candle close for 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".' };
@@ -70,7 +70,10 @@ describe('guards', () => {
   it('event dates outside the window fail; unknown is flagged', () => {
     expect(byName(runGuards(poly({ endTs: CLOSE + 4 * 86_400_000 }), kalshi())).eventDate).toBe('fail');
     expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: CLOSE + 10 * 86_400_000 }))).eventDate).toBe('fail');
-    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null }))).eventDate).toBe('flag');
+    // no Kalshi event date, but its close is within the window of Polymarket's event: bounded, not a hold
+    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null }))).eventDate).toBe('pass');
+    // no Kalshi event date and a close a year later: a hold
+    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null, closeTime: CLOSE + 365 * 86_400_000 }))).eventDate).toBe('flag');
   });
   it('a Kalshi close_time years after the event does not matter: the event dates are compared', () => {
     const k = kalshi({ closeTime: CLOSE + 730 * 86_400_000, raw: { latest_expiration_time: new Date(CLOSE + 730 * 86_400_000).toISOString() } });
@@ -175,5 +178,74 @@ describe('labelled date pairs (tests/fixtures/matching/labels/dates.jsonl, block
         expect(ev.outcome, `${l.id}: ${ev.reason}`).toBe('pass');
       }
     }
+  });
+});
+
+describe('issue 14: real venue phrasings', () => {
+  type R = Parameters<typeof titleDatesGuard>[0];
+  const rec = (venue: 'polymarket' | 'kalshi', o: Partial<R> & { title: string }): R =>
+    ({ venue, marketId: `${venue}-${o.title}`, rulesText: '', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open' as const, thresholds: [], ...o });
+  const P = (title: string, o: Partial<R> = {}) => rec('polymarket', { title, ...o });
+  const K = (title: string, o: Partial<R> = {}) => rec('kalshi', { title, ...o });
+
+  it('titleDates: an inclusive deadline equals the exclusive one a day later; a real day apart still differs', () => {
+    expect(titleDatesGuard(P('Will the US strike Iran by June 30, 2026?'), K('US strike on Iran? — Before Jul 1, 2026')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Will the US strike Iran on or before June 30, 2026?'), K('Will the US strike Iran before July 1, 2026?')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Will X happen by 11:59 PM ET on June 30, 2026?'), K('X before 12:00 AM ET on July 1, 2026?')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Will X happen by the end of June 2026?'), K('X before Jul 1, 2026?')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Will X happen by Dec 31?'), K('X before Jan 1?')).outcome).toBe('pass');
+    // both inclusive, a day apart; a month apart; inclusive vs exclusive on the same day
+    expect(titleDatesGuard(P('Will the US strike Iran by June 30, 2026?'), K('Will the US strike Iran by July 1, 2026?')).outcome).toBe('fail');
+    expect(titleDatesGuard(P('Will the US strike Iran by June 30, 2026?'), K('US strike on Iran? — Before Jul 31, 2026')).outcome).toBe('fail');
+    expect(titleDatesGuard(P('Will the US strike Iran by June 30, 2026?'), K('Will the US strike Iran before June 30, 2026?')).outcome).toBe('fail');
+    // plain days keep comparing as days
+    expect(titleDatesGuard(P('Fed decision on March 18, 2026?'), K('Fed decision on March 18, 2026?')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Fed decision on March 18, 2026?'), K('Fed decision on March 19, 2026?')).outcome).toBe('fail');
+  });
+
+  it("titleDates: a title deadline against the other market's rule deadline", () => {
+    const kRules = 'If the CF Benchmarks Bitcoin Real-Time Index (BRTI) is at or above 150000 at any time before Jan 1, 2027, then the market resolves to Yes.';
+    expect(titleDatesGuard(P('Will Bitcoin reach $150,000 by December 31, 2026?'), K('How high will Bitcoin get in 2026? — $150,000 or above', { rulesText: kRules })).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Will Bitcoin reach $150,000 by June 30, 2026?'), K('How high will Bitcoin get in 2026? — $150,000 or above', { rulesText: kRules })).outcome).toBe('flag');
+  });
+
+  it('entities: Kalshi city + initial is the nickname whose full name the rules write; another initial is another team', () => {
+    const pmRules = 'If the Los Angeles Lakers win, the market will resolve to "Lakers". If the Boston Celtics win, the market will resolve to "Celtics".';
+    const pm = P('Lakers vs. Celtics', { rulesText: pmRules, outcomes: ['Lakers', 'Celtics'] });
+    expect(entitiesGuard(pm, K('Los Angeles L at Boston', { rulesText: 'If Los Angeles L wins the Los Angeles L at Boston professional basketball game, then the market resolves to Yes.' })).outcome).toBe('pass');
+    // the Clippers: same city, other initial
+    expect(entitiesGuard(pm, K('Los Angeles C at Boston', { rulesText: 'If Los Angeles C wins the Los Angeles C at Boston professional basketball game, then the market resolves to Yes.' }))).toMatchObject({ outcome: 'fail', reason: expect.stringMatching(/different team: Lakers/) });
+    // Lakers at Golden State: the Celtics are not there (the subject guard rejects it)
+    expect(entitiesGuard(pm, K('Los Angeles L at Golden State', { rulesText: 'If Los Angeles L wins the Los Angeles L at Golden State professional basketball game, then the market resolves to Yes.' })).outcome).not.toBe('pass');
+    // no full name anywhere: nothing ties "Lakers" to "Los Angeles"
+    expect(entitiesGuard(P('Lakers vs. Celtics'), K('Los Angeles L at Boston')).outcome).toBe('fail');
+  });
+
+  it('entities: a championship Kalshi names without the trademark is the same competition', () => {
+    const pm = P('Will the Los Angeles Dodgers win the 2026 World Series?');
+    expect(entitiesGuard(pm, K('Pro Baseball Champion? — Los Angeles D', { rulesText: 'If Los Angeles D wins the 2026 Pro Baseball Championship, then the market resolves to Yes.' })).outcome).toBe('pass');
+    expect(entitiesGuard(P('Will the Kansas City Chiefs win Super Bowl 2027?'), K('Pro Football Champion? — Kansas City')).outcome).toBe('pass');
+    expect(entitiesGuard(P('Will the Boston Celtics win the 2026 NBA Finals?'), K('Pro Baseball Champion? — Boston')).outcome).toBe('fail');
+  });
+
+  it('thresholds: a number that defines a majority in the prose is not the question, a year never is', () => {
+    const desc = 'This market will resolve to "Yes" if the Democratic Party wins control of the U.S. House. Control means holding a majority of seats (218 or more) as determined by the results certified for the 120th Congress.';
+    const stale = P('Will the Democratic Party control the House after the 2026 Midterm elections?', { rulesText: desc, thresholds: [{ value: 218, comparator: '>=' }] });
+    expect(thresholdsGuard(stale, K('Which party will win the House? — Democratic party')).outcome).toBe('pass');
+    expect(thresholdsGuard(P('x', { rulesText: 'x', thresholds: [{ value: 2026 }] }), K('y', { rulesText: 'in 2026' })).outcome).toBe('flag');
+    expect(thresholdsGuard(P('Will Republicans win 55 or more Senate seats?', { thresholds: [{ value: 55, comparator: '>=' }] }), K('Which party will win the Senate? — Republican party')).outcome).toBe('flag');
+  });
+
+  it('eventDate: an unknown event date bounded by a close within the window, with no other year named', () => {
+    const t = Date.UTC(2028, 7, 31, 12);
+    const pm = P('Will Gavin Newsom win the 2028 Democratic presidential nomination?', { eventTime: t, eventTimeSource: 'endDate' });
+    const k = (o: Partial<R>) => K('Democratic nominee for President in 2028? — Gavin Newsom', { rulesText: 'If Gavin Newsom is the nominee of the Democratic Party for President for the 2028 election, then the market resolves to Yes.', ...o });
+    expect(eventDateGuard(pm, k({ closeTime: t + 2 * 3_600_000, backstopTime: t + 26 * 3_600_000 })).outcome).toBe('pass');
+    // a close and backstop a cycle later: a hold
+    expect(eventDateGuard(pm, k({ closeTime: t + 4 * 365 * 86_400_000, backstopTime: t + 4 * 365 * 86_400_000 })).outcome).toBe('flag');
+    // bounds near, but the text names another cycle
+    expect(eventDateGuard(pm, k({ title: 'Democratic nominee for President in 2032? — Gavin Newsom', rulesText: 'for the 2032 election', closeTime: t, backstopTime: t })).outcome).toBe('flag');
+    // the event after the backstop still fails
+    expect(eventDateGuard(pm, k({ closeTime: t - 30 * 86_400_000, backstopTime: t - 30 * 86_400_000 })).outcome).toBe('fail');
   });
 });

@@ -75,7 +75,9 @@ describe('extractSubject: open-ended, from the grammar', () => {
     ['Sinner vs Alcaraz — Carlos Alcaraz', 'alcaraz | sinner'],
     // no subject the grammar can read
     ['Who will win the 2028 presidential election?', undefined],
-    ['Will there be a recession in 2026?', undefined],
+    // an event with no named actor: the event is the subject
+    ['Will there be a recession in 2026?', 'recession', 'other'],
+    ['Will there be a US government shutdown before October 2, 2027?', 'us government shutdown', 'other'],
     ['Who will Trump nominate as Fed Chair?', undefined],
     ['', undefined],
   ];
@@ -186,7 +188,13 @@ describe('subjectGuard', () => {
     // actor and object read differently on the two sides: both named on both → a hold, not a rejection
     ['actor vs object', rec('Will Trump meet Putin in 2026?'), kal('Will Putin meet Trump in 2026?'), 'flag', 'pass'],
     // unknown
-    ['unknown subject', rec('Will there be a recession in 2026?'), kal('US recession in 2026?'), 'flag', 'pass'],
+    ['event vs a country the event does not name: a hold', rec('Will there be a recession in 2026?'), kal('US recession in 2026?'), 'flag', 'pass'],
+    // events with no named actor ("Will there be …")
+    ['same event, headline form', rec('Will there be a US government shutdown before October 2, 2027?'), kal('Government shutdown before Oct 2, 2027?'), 'pass', 'pass'],
+    ['same event, verb written apart', rec('Will there be a US government shutdown in 2027?'), kal('Will the US government shut down in 2027?'), 'pass', 'pass'],
+    ['same event head, other country', rec('Will there be a US government shutdown in 2027?'), kal('Will Canada have a government shutdown in 2027?'), 'fail', 'pass'],
+    ['other event', rec('Will there be a US government shutdown in 2027?'), rec('Will there be a US recession in 2027?'), 'fail', 'pass'],
+    ['event not named on the other side: a hold', rec('Will there be a US government shutdown in 2027?'), kal('Will Trump resign in 2027?'), 'flag', 'pass'],
     // rounds
     ['first round vs overall winner', rec('Will Jordan Bardella win the first round of the 2027 French presidential election?'), kal('French presidential election winner? — Jordan Bardella'), 'pass', 'fail'],
     ['primary vs general', rec('Will Zohran Mamdani win the 2025 NYC Democratic mayoral primary?'), kal('New York City Mayor election winner? — Zohran Mamdani'), 'pass', 'fail'],
@@ -225,7 +233,8 @@ describe('subjectGuard', () => {
 
   it('subjectKey and subjectTokens for blocking', () => {
     expect(subjectKey(rec('Will the Kansas City Chiefs win Super Bowl 2026?'))).toBe('kansas city chiefs');
-    expect(subjectKey(rec('Will there be a recession in 2026?'))).toBeUndefined();
+    expect(subjectKey(rec('Will there be a recession in 2026?'))).toBe('recession');
+    expect(subjectKey(rec('Will there be 2026?'))).toBeUndefined();
     expect(subjectTokens(kal('Pro Football Champion? — Kansas City'))).toEqual(['city', 'kansas']);
     expect(subjectTokens(rec('Lakers vs. Celtics', { rulesText: 'If the Los Angeles Lakers win …' }))).toEqual(['angeles', 'celtics', 'lakers', 'los']);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MarketRecord } from '../../../schema/market.js';
-import { buildPrompt, parseVerdict, sanitizeText, Verdict, VERDICT_EXAMPLE, verdictCacheKey } from '../../../src/matching/verdict.js';
+import { buildPrompt, parseVerdict, sanitizeText, SYSTEM_PROMPT, Verdict, VERDICT_EXAMPLE, verdictCacheKey } from '../../../src/matching/verdict.js';
 import { countTokens } from '../../../src/matching/llm/tokens.js';
-import { FED_KALSHI, FED_POLY } from './helpers.js';
+import { FED_KALSHI, FED_POLY, OTHER_KALSHI } from './helpers.js';
 
 describe('Verdict schema', () => {
   it('accepts the example shown to the model', () => {
@@ -94,9 +94,24 @@ describe('buildPrompt', () => {
     expect(lines(user, '<<<END n0nce>>>')).toBe(2);
     expect(user).toContain(`market id: ${FED_POLY.marketId}\n`);
     expect(user).toContain('Source: Federal Reserve FOMC statement.');
-    expect(user).toContain('close time (UTC): 2025-12-10T19:00:00.000Z');
+    expect(user).toContain('trading close: 2025-12-10 19:00Z');
     expect(p.estimatedPromptTokens).toBeGreaterThan(300);
     expect(p.truncated).toEqual([]);
+  });
+
+  it('shows each market\'s event date (with its source), trading close and settlement backstop apart', () => {
+    const kalshi = MarketRecord.parse({
+      ...FED_KALSHI, eventTime: Date.UTC(2026, 10, 4, 15), eventTimeSource: 'expected_expiration_time', closeTime: Date.UTC(2027, 10, 4), backstopTime: Date.UTC(2028, 0, 1),
+    });
+    const poly = MarketRecord.parse({ ...FED_POLY, expectedResolutionTime: Date.UTC(2026, 10, 3), closeTime: Date.UTC(2026, 10, 3) });
+    const user = buildPrompt(poly, kalshi, { nonce: 'n' }).messages[1]!.content;
+    const [blockA, blockB] = user.split('\n<<<MARKET_B n>>>\n');
+    expect(blockB).toContain('event date: 2026-11-04 15:00Z (expected_expiration_time)\ntrading close: 2027-11-04 00:00Z\nsettlement backstop: 2028-01-01 00:00Z');
+    // a record with only the legacy field says so; an absent backstop is "not stated", never the close
+    expect(blockA).toContain('event date: 2026-11-03 00:00Z (expected resolution)\ntrading close: 2026-11-03 00:00Z\nsettlement backstop: not stated');
+    expect(buildPrompt(FED_POLY, OTHER_KALSHI, { nonce: 'n' }).messages[1]!.content).toContain('event date: not stated\ntrading close: not stated');
+    // the system prompt tells the model which date to compare
+    expect(SYSTEM_PROMPT).toMatch(/compare the event dates/);
   });
 
   it('uses a fresh random nonce per call', () => {
@@ -143,7 +158,12 @@ describe('verdictCacheKey', () => {
     expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, rulesText: FED_KALSHI.rulesText + ' ' })).not.toBe(k);
     expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, rulesSecondary: 'Source: BLS.' })).not.toBe(k);
     expect(verdictCacheKey('deepseek-chat', { ...FED_POLY, title: 'Fed cut?' }, FED_KALSHI)).not.toBe(k);
-    // fields outside the texts do not matter
+    // the dates shown in the prompt are part of what was judged
+    expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, eventTime: Date.UTC(2025, 11, 10) })).not.toBe(k);
+    expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, backstopTime: Date.UTC(2026, 11, 10) })).not.toBe(k);
+    expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, closeTime: Date.UTC(2026, 11, 10) })).not.toBe(k);
+    // fields the prompt does not show do not matter
     expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, status: 'closed' })).toBe(k);
+    expect(verdictCacheKey('deepseek-chat', FED_POLY, { ...FED_KALSHI, category: 'Economics' })).toBe(k);
   });
 });
