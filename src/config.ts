@@ -110,6 +110,8 @@ export const ENV = {
   DISCORD_OPERATOR_ROLE_IDS: { schema: csv, default: '', help: 'roles allowed to use /kill and /approve' },
   DISCORD_API_URL: { schema: url(['http:', 'https:']).optional(), default: undefined, help: 'override the Discord REST base (tests)' },
   DISCORD_ALERT_MIN_EDGE_USD: { schema: usd, default: '5.00', help: 'alert on edges with expected profit at least this' },
+  BOT_API_URL: { schema: url(['http:', 'https:']).optional(), default: undefined, help: 'standalone `arbstream bot` without REDIS_URL: the running app\'s GraphQL endpoint it takes alerts from (graphql-ws) and sends /kill and /approve to; unset = http://<API_HOST, 127.0.0.1 when a wildcard>:<API_PORT>/graphql' },
+  BOT_API_TOKEN: { schema: z.string().regex(/^arb_[A-Za-z0-9_-]{43}$/, 'must be an API token (arb_…, from `arbstream token create --role operator`)').optional(), default: undefined, help: 'standalone `arbstream bot` without REDIS_URL: the API token it uses (operator role, for /kill and /approve)', secret: true },
   // risk
   RISK_MIN_EDGE_PER_CONTRACT_USD: { schema: usd, default: '0.01', help: 'smallest net edge per contract worth trading' },
   RISK_MIN_SIZE_CONTRACTS: { schema: z.coerce.number().positive(), default: '1', help: 'smallest executable size' },
@@ -256,6 +258,12 @@ function riskLimitChecks(v: Partial<EnvValues>, problems: string[]): void {
   }
 }
 
+/** The API's /graphql URL as seen from this machine (a wildcard listen address is reached on loopback). */
+function defaultBotApiUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}/graphql`;
+}
+
 function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | undefined) {
   const production = v.NODE_ENV === 'production';
   return {
@@ -320,6 +328,8 @@ function buildConfig(v: EnvValues, env: NodeJS.ProcessEnv, kalshiPem: string | u
       operatorRoleIds: v.DISCORD_OPERATOR_ROLE_IDS,
       apiUrl: v.DISCORD_API_URL,
       alertMinProfitMicros: v.DISCORD_ALERT_MIN_EDGE_USD,
+      /** the running app's API, for a standalone bot without Redis (src/bot/apiSource.ts) */
+      botApi: { url: v.BOT_API_URL ?? defaultBotApiUrl(v.API_HOST, v.API_PORT), token: v.BOT_API_TOKEN },
     },
     risk: {
       ...riskLimits(v),

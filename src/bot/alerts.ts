@@ -1,13 +1,14 @@
 /**
  * Alert events for the Discord alert channel: what they are (zod, validated where they enter the
  * bot), how each is keyed for deduplication, how it reads, and where they come from live
- * (`alertsFromLive`: the API's LiveEvents bus).
+ * (`alertsFromInputs`: which events are alerts; `alertsFromLive`: from the API's LiveEvents bus;
+ * src/bot/apiSource.ts: from a running API over graphql-ws).
  */
 import { Observable, filter, map, merge } from 'rxjs';
 import { z } from 'zod';
 import type { RiskDecision } from '../../schema/edge.js';
 import { ExecutionState, type Execution } from '../../schema/execution.js';
-import { FeedState } from '../../schema/feed.js';
+import { FeedState, type FeedStatus } from '../../schema/feed.js';
 import { formatScaled } from '../../schema/money.js';
 import { VenueId } from '../../schema/venue.js';
 import type { LiveEventsHandle } from '../api/events.js';
@@ -145,11 +146,16 @@ export function operationalReasons(reasons: readonly string[]): string[] {
  * rejected for an operational reason (kill switch, stale book, an exposure limit). A rejection for
  * the market's own reasons (edge too small, pair not approved) is not.
  */
-export function isDecisionAlert(d: Pick<RiskDecision, 'accepted' | 'reasons' | 'edge'>, minProfitMicros: number): boolean {
+export function isDecisionAlert(d: Pick<DecisionAlertInput, 'accepted' | 'reasons' | 'edge'>, minProfitMicros: number): boolean {
   if (d.accepted) return d.edge.profitMicros >= minProfitMicros;
   return operationalReasons(d.reasons).length > 0;
 }
-export function decisionAlert(d: RiskDecision): AlertEvent {
+/** What a decision alert needs of a RiskDecision (the live bus's, or the API's decisionAdded). */
+export type DecisionAlertInput = Pick<RiskDecision, 'ts' | 'accepted'> & {
+  readonly reasons: readonly string[];
+  readonly edge: Pick<RiskDecision['edge'], 'edgeId' | 'pairId' | 'direction' | 'sizeQty' | 'netEdgePerContractMicros' | 'profitMicros'>;
+};
+export function decisionAlert(d: DecisionAlertInput): AlertEvent {
   const e = d.edge;
   return {
     kind: 'decision', ts: d.ts, edgeId: e.edgeId, pairId: e.pairId, direction: e.direction, accepted: d.accepted, reasons: [...d.reasons],
@@ -158,12 +164,18 @@ export function decisionAlert(d: RiskDecision): AlertEvent {
 }
 
 /** Is this execution state worth an alert? Both legs filled, an unwind started or ended, a failure, or a residual / executor alert. */
-export function isExecutionAlert(e: Pick<Execution, 'state' | 'netQty' | 'progress'>): boolean {
+export function isExecutionAlert(e: Pick<ExecutionAlertInput, 'state' | 'progress'>): boolean {
   return e.state === 'hedged' || e.state === 'unwinding' || e.state === 'unwound' || e.state === 'failed' || e.progress.alerts.length > 0;
 }
 
+type RoleSums = Pick<Execution['progress']['leg1'], 'filledQty' | 'costMicros' | 'feesMicros'>;
+/** What an execution alert needs of an Execution (the live bus's, or the API's executionUpdated). */
+export type ExecutionAlertInput = Pick<Execution, 'executionId' | 'pairId' | 'state' | 'reason' | 'sizeQty' | 'netQty' | 'tsUpdated'> & {
+  readonly progress: { readonly leg1: RoleSums; readonly leg2: RoleSums; readonly unwind: RoleSums; readonly alerts: readonly string[] };
+};
+
 /** The alert of an execution record. */
-export function executionAlert(e: Execution): AlertEvent {
+export function executionAlert(e: ExecutionAlertInput): AlertEvent {
   const p = e.progress;
   return {
     kind: 'execution', ts: e.tsUpdated, executionId: e.executionId, pairId: e.pairId, state: e.state, reason: e.reason, sizeQty: e.sizeQty,
@@ -216,39 +228,87 @@ function topic$<T>(subscribe: () => AsyncIterable<T> & { return(value?: unknown)
   });
 }
 
+/** A feed status as alerts need it. */
+export type FeedAlertInput = Pick<FeedStatus, 'venue' | 'state' | 'ts' | 'reason' | 'attempt'>;
+/** A kill switch flip as alerts need it. */
+export interface KillAlertInput {
+  readonly on: boolean;
+  readonly by: string;
+  readonly ts: number;
+}
+/** An operational alert (publishAlert) as alerts need it. */
+export interface ErrorAlertInput {
+  readonly level: 'info' | 'warn' | 'critical';
+  readonly message: string;
+  readonly ts: number;
+  readonly source?: string | undefined;
+}
+
+/** The five streams alerts are made of, wherever they come from (the live bus, the API). */
+export interface AlertInputs {
+  readonly decisions$: Observable<DecisionAlertInput>;
+  readonly feeds$: Observable<FeedAlertInput>;
+  readonly kills$: Observable<KillAlertInput>;
+  readonly errors$: Observable<ErrorAlertInput>;
+  readonly executions$: Observable<ExecutionAlertInput>;
+}
+
 /**
- * Alerts from the live bus: risk decisions (accepted at or above the profit threshold, rejected
- * for an operational reason: see isDecisionAlert; never raw edges), feeds going stale /
- * reconnecting / closed and back to live, kill switch flips, warn/critical alerts published
- * through `publishAlert` (persister and stream-log failures, dead-lettered entries, LLM budget
- * reached: `source` says which), and
- * executions (both legs filled, unwinds, failures and unhedged residuals).
+ * Feed statuses worth an alert: going down (one of `downStates`), and up again (live) after
+ * having been down. Stateful (remembers which venues are down): one per alert stream.
+ */
+export function feedAlertFilter(downStates: readonly string[] = ['stale', 'reconnecting', 'closed']): (f: FeedAlertInput) => boolean {
+  const feedStates = new Set<string>(downStates);
+  const down = new Set<string>();
+  return (f) => {
+    if (feedStates.has(f.state)) {
+      down.add(f.venue);
+      return true;
+    }
+    if (f.state === 'live' && down.has(f.venue)) {
+      down.delete(f.venue);
+      return true;
+    }
+    return false;
+  };
+}
+
+export const feedAlert = (f: FeedAlertInput): AlertEvent => ({ kind: 'feed', ts: f.ts, venue: f.venue, state: f.state, ...(f.reason !== undefined ? { reason: f.reason } : {}), attempt: f.attempt });
+export const killAlert = (k: KillAlertInput): AlertEvent => ({ kind: 'kill', ts: k.ts, on: k.on, by: k.by });
+export const errorAlert = (a: ErrorAlertInput): AlertEvent => ({ kind: 'error', ts: a.ts, level: a.level, message: a.message, ...(a.source ? { source: a.source } : {}) });
+
+/**
+ * The alerts of the five input streams: risk decisions (accepted at or above the profit
+ * threshold, rejected for an operational reason: see isDecisionAlert; never raw edges), feeds
+ * going stale / reconnecting / closed and back to live, kill switch flips, warn/critical
+ * operational alerts, and executions worth an alert (isExecutionAlert). The one filtering and
+ * mapping of every alert source.
+ */
+export function alertsFromInputs(inputs: AlertInputs, opts: AlertsFromLiveOptions): Observable<AlertEvent> {
+  return merge(
+    inputs.decisions$.pipe(filter((d) => isDecisionAlert(d, opts.minProfitMicros)), map(decisionAlert)),
+    inputs.feeds$.pipe(filter(feedAlertFilter(opts.feedStates)), map(feedAlert)),
+    inputs.kills$.pipe(map(killAlert)),
+    inputs.errors$.pipe(filter((a) => a.level !== 'info'), map(errorAlert)),
+    inputs.executions$.pipe(filter((e) => isExecutionAlert(e)), map(executionAlert)),
+  );
+}
+
+/**
+ * Alerts from the live bus (see alertsFromInputs for what is an alert): warn/critical alerts
+ * published through `publishAlert` are persister and stream-log failures, dead-lettered entries,
+ * LLM budget reached (`source` says which).
  * (The bus validates every payload before it gets here.)
  */
 export function alertsFromLive(live: LiveEventsHandle, opts: AlertsFromLiveOptions): Observable<AlertEvent> {
-  const feedStates = new Set<string>(opts.feedStates ?? ['stale', 'reconnecting', 'closed']);
-  const decisions$ = topic$(() => live.subscribe('decision'), 'decision').pipe(filter((d) => isDecisionAlert(d, opts.minProfitMicros)), map(decisionAlert));
-  // down (stale / reconnecting / closed), and up again (live) after having been down
-  const down = new Set<string>();
-  const feeds$ = topic$(() => live.subscribe('feedStatus'), 'feedStatus').pipe(
-    filter((f) => {
-      if (feedStates.has(f.state)) {
-        down.add(f.venue);
-        return true;
-      }
-      if (f.state === 'live' && down.has(f.venue)) {
-        down.delete(f.venue);
-        return true;
-      }
-      return false;
-    }),
-    map((f): AlertEvent => ({ kind: 'feed', ts: f.ts, venue: f.venue, state: f.state, reason: f.reason, attempt: f.attempt })),
+  return alertsFromInputs(
+    {
+      decisions$: topic$(() => live.subscribe('decision'), 'decision'),
+      feeds$: topic$(() => live.subscribe('feedStatus'), 'feedStatus'),
+      kills$: topic$(() => live.subscribe('killSwitch'), 'killSwitch'),
+      errors$: topic$(() => live.subscribe('alert'), 'alert'),
+      executions$: topic$(() => live.subscribe('execution'), 'execution'),
+    },
+    opts,
   );
-  const kills$ = topic$(() => live.subscribe('killSwitch'), 'killSwitch').pipe(map((k): AlertEvent => ({ kind: 'kill', ts: k.ts, on: k.on, by: k.by })));
-  const errors$ = topic$(() => live.subscribe('alert'), 'alert').pipe(
-    filter((a) => a.level !== 'info'),
-    map((a): AlertEvent => ({ kind: 'error', ts: a.ts, level: a.level, message: a.message, ...(a.source ? { source: a.source } : {}) })),
-  );
-  const executions$ = topic$(() => live.subscribe('execution'), 'execution').pipe(filter((e) => isExecutionAlert(e)), map(executionAlert));
-  return merge(decisions$, feeds$, kills$, errors$, executions$);
 }

@@ -16,7 +16,8 @@
  *     `arbstream demo` start it with the API (src/app/serve.ts) when DISCORD_ENABLED=true, on the
  *     same in-process LiveEvents bus the pipeline publishes to: nothing else is needed.
  *   - with Redis: also standalone, `arbstream bot`, reading the live bus over Redis pub/sub.
- *     Without Redis a standalone bot would share no bus with the pipeline (no alerts).
+ *   - standalone without Redis: `arbstream bot` takes alerts from the running app's API over
+ *     graphql-ws and answers commands through it (src/bot/apiSource.ts; `commands` below).
  * Slash commands are registered globally (up to an hour to appear) unless DISCORD_GUILD_ID
  * names guilds (instant, per guild) or `guildIds` is passed.
  */
@@ -44,9 +45,26 @@ export interface RiskControl {
 export type BotConfig = Pick<Config['discord'], 'token' | 'applicationId' | 'alertChannelId' | 'commandChannelIds' | 'operatorRoleIds' | 'apiUrl'> &
   Partial<Pick<Config['discord'], 'guildIds'>>;
 
+/**
+ * Command replies answered elsewhere than the database: the standalone bot on the embedded
+ * default asks the running app's API (src/bot/apiSource.ts createApiCommands), since the app's
+ * embedded database serves one connection that its pipeline keeps busy.
+ */
+export interface CommandSource {
+  edges(args: { pair?: string | null; limit?: number | null }): Promise<string>;
+  pairs(args: { status?: 'pending' | 'approved' | 'rejected' | null }): Promise<string>;
+  status(): Promise<string>;
+  positions(args: { pair?: string | null }): Promise<string>;
+  kill(on: boolean, who: Invoker, reason?: string | null): Promise<string>;
+  approve(pairId: string, who: Invoker): Promise<{ text: string; approved: boolean }>;
+}
+
 export interface StartBotOptions {
   readonly config: BotConfig;
-  readonly pool: pg.Pool;
+  /** the database the commands read and write (and refusals are audited in); optional with `commands` */
+  readonly pool?: pg.Pool;
+  /** answer the commands from here instead of `pool` (the control layer is then the source's: e.g. the API's mutations) */
+  readonly commands?: CommandSource;
   /** Alert events (unknown input: each is validated). */
   readonly alerts$: Observable<unknown>;
   readonly riskControl?: RiskControl;
@@ -87,7 +105,8 @@ function rolesOf(i: ChatInputCommandInteraction): string[] {
 
 /** Logs in, registers the slash commands, and starts sending alerts. Throws FatalError when it cannot. */
 export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
-  const { config, pool } = opts;
+  const { config, pool, commands: source } = opts;
+  if (!pool && !source) throw new FatalError('discord: startBot needs a database pool or a command source');
   if (!config.token) throw new FatalError('discord: DISCORD_TOKEN is required to start the bot');
   if (!config.alertChannelId) throw new FatalError('discord: DISCORD_ALERT_CHANNEL_ID is required to start the bot');
   registerSecret(config.token);
@@ -132,7 +151,7 @@ export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
       counters.commandsRefused++;
       log.warn({ command, args: rawArgs, user: actorOf(who), channelId: who.channelId, roles: who.roleIds, reason: auth.reason }, 'discord command refused');
       await i.reply({ content: scrub(`⛔ Refused: ${auth.reason}.`), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      if (command === 'kill' || command === 'approve') {
+      if (pool && (command === 'kill' || command === 'approve')) {
         await auditRefusal(pool, who, command, rawArgs, auth.reason).catch((err: unknown) => log.warn({ err }, 'discord: audit of a refusal failed'));
       }
       return;
@@ -149,25 +168,25 @@ export async function startBot(opts: StartBotOptions): Promise<BotHandle> {
     try {
       switch (command as CommandName) {
         case 'edges':
-          text = await edgesReply(pool, CommandArgs.edges.parse(rawArgs));
+          text = source ? await source.edges(CommandArgs.edges.parse(rawArgs)) : await edgesReply(pool!, CommandArgs.edges.parse(rawArgs));
           break;
         case 'pairs':
-          text = await pairsReply(pool, CommandArgs.pairs.parse(rawArgs));
+          text = source ? await source.pairs(CommandArgs.pairs.parse(rawArgs)) : await pairsReply(pool!, CommandArgs.pairs.parse(rawArgs));
           break;
         case 'status':
-          text = await statusReply(pool);
+          text = source ? await source.status() : await statusReply(pool!);
           break;
         case 'positions':
-          text = await positionsReply(pool, CommandArgs.positions.parse(rawArgs));
+          text = source ? await source.positions(CommandArgs.positions.parse(rawArgs)) : await positionsReply(pool!, CommandArgs.positions.parse(rawArgs));
           break;
         case 'kill': {
           const a = CommandArgs.kill.parse(rawArgs);
-          text = await setKillSwitch(pool, a.state === 'on', who, a.reason, events);
+          text = source ? await source.kill(a.state === 'on', who, a.reason) : await setKillSwitch(pool!, a.state === 'on', who, a.reason, events);
           break;
         }
         case 'approve': {
           const a = CommandArgs.approve.parse(rawArgs);
-          text = (await approvePair(pool, a.pair_id, who, events)).text;
+          text = (source ? await source.approve(a.pair_id, who) : await approvePair(pool!, a.pair_id, who, events)).text;
           break;
         }
       }
