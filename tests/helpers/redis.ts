@@ -25,13 +25,16 @@ export async function redisReachable(url = REDIS_URL): Promise<boolean> {
 
 /**
  * `describe` when Redis answers or CI=true (the tests then fail loudly in requireRedis),
- * `describe.skip` otherwise, with the reason printed.
+ * otherwise a skipping `describe` whose suite titles carry the reason (every reporter shows it),
+ * also printed once.
  */
 export async function describeWithRedis(): Promise<typeof describe> {
   if (await redisReachable()) return describe;
   if (CI) return describe;
-  console.warn(`[skip] Redis not reachable at ${REDIS_URL}; integration tests skipped (with CI=true they fail)`);
-  return describe.skip as unknown as typeof describe;
+  const reason = `skipped: Redis not reachable at ${REDIS_URL}; with CI=true this fails`;
+  console.warn(`[skip] Redis integration tests: ${reason}`);
+  const skipping = (name: string, fn?: () => void): void => describe.skip(`${name} [${reason}]`, fn);
+  return Object.assign(skipping, describe, { skip: describe.skip }) as unknown as typeof describe;
 }
 
 /** Throws a clear error when Redis is not reachable (call it in beforeAll). */
