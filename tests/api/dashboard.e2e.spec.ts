@@ -14,10 +14,36 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
-import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, testConfig, type ApiFixture } from './helpers.js';
+import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, POLY_ID, testConfig, type ApiFixture } from './helpers.js';
 import { fillsOf, makeExecution } from './executionFixtures.js';
 
 const needsChromium = chromiumGate();
+
+const PAIR_TITLE = 'Will BTC close above $100k on Dec 31?';
+const KALSHI_TITLE = 'Bitcoin above 100,000 on Dec 31';
+
+/**
+ * What overflows on the visible page: a card whose content is wider than the card, a table not
+ * inside a horizontal scroll box (`.scroll`, overflow-x auto), the page wider than the window,
+ * and with `fit` (desktop widths) a table that needs to scroll at all.
+ */
+const overflows = (page: Page, fit: boolean): Promise<string[]> =>
+  page.evaluate((fit) => {
+    const out: string[] = [];
+    for (const card of document.querySelectorAll<HTMLElement>('main:not([hidden]) .panel')) {
+      const name = card.querySelector('h2')?.textContent ?? card.id;
+      if (card.scrollWidth > card.clientWidth + 1) out.push(`${name}: card content ${card.scrollWidth} px > card ${card.clientWidth} px`);
+      // (the chart library lays its canvases out in a table of its own)
+      for (const table of [...card.querySelectorAll('table')].filter((t) => !t.closest('.chart'))) {
+        const box = table.parentElement!;
+        if (!box.classList.contains('scroll') || getComputedStyle(box).overflowX !== 'auto') out.push(`${name}: a table outside a scroll box`);
+        else if (fit && box.scrollWidth > box.clientWidth + 1) out.push(`${name}: table ${box.scrollWidth} px > box ${box.clientWidth} px`);
+      }
+    }
+    const doc = document.documentElement;
+    if (doc.scrollWidth > window.innerWidth) out.push(`page ${doc.scrollWidth} px > window ${window.innerWidth} px`);
+    return out;
+  }, fit);
 
 // Skipped only outside CI when Debian chromium is missing (reason printed above); with CI=true it fails instead.
 needsChromium.describe('dashboard (browser)', () => {
@@ -107,13 +133,33 @@ needsChromium.describe('dashboard (browser)', () => {
 
     // positions per pair and venue: Kalshi NO 10 @ 0.54 marked at 0.50 (−$0.40), fee $0.07; Polymarket YES has no stored book (no mark)
     expect(await page.textContent('#positions-source')).toBe('(from stored fills)');
-    const kalshi = await page.textContent(`#positions tr[data-position="btc-100k|kalshi|${KALSHI_ID}|no"]`);
+    const kalshiRow = `#positions tr[data-position="btc-100k|kalshi|${KALSHI_ID}|no"]`;
+    const kalshi = await page.textContent(kalshiRow);
     expect(kalshi).toContain('$5.40');
     expect(kalshi).toContain('-$0.40');
     expect(kalshi).toContain('-$0.07');
     expect(await page.textContent('#positions tr[data-pair-total="btc-100k"]')).toContain('n/a');
     expect(await page.textContent('#pnl-realized')).toBe('-$0.07');
     expect(await page.textContent('#pnl-exposure')).toBe('$9.80');
+
+    // by title, not id: the pair links to its page, each market to its page on the venue
+    const pairLink = (sel: string) => page.$eval(`${sel} td:first-child a`, (a) => [a.textContent, a.getAttribute('href')]);
+    const marketLink = (sel: string) => page.$eval(`${sel} td:nth-child(3) a`, (a) => [a.textContent, (a as HTMLAnchorElement).href, a.getAttribute('target')]);
+    expect(await page.$eval('#executions tr[data-execution-id="ex_stored"] td:nth-child(3) a', (a) => [a.textContent, a.getAttribute('href')])).toEqual([PAIR_TITLE, '#/pair/btc-100k']);
+    expect(await pairLink(kalshiRow)).toEqual([PAIR_TITLE, '#/pair/btc-100k']);
+    expect(await marketLink(kalshiRow)).toEqual([KALSHI_TITLE, expect.stringMatching(/^https:\/\/kalshi\.com\/markets\/kxbtc/), '_blank']);
+    const polyRow = `#positions tr[data-position="btc-100k|polymarket|${POLY_ID}|yes"]`;
+    expect(await marketLink(polyRow)).toEqual([PAIR_TITLE, expect.stringMatching(/^https:\/\/polymarket\.com\//), '_blank']);
+    for (const text of [await page.textContent('#executions'), await page.textContent('#positions')]) {
+      expect(text).not.toContain(KALSHI_ID);
+      expect(text).not.toContain('0xabab');
+      expect(text).not.toContain('btc-100k');
+    }
+    // a click on the pair opens its page
+    await page.click('#executions tr[data-execution-id="ex_stored"] td:nth-child(3) a');
+    await expect.poll(() => page.textContent('#pair-title')).toBe(PAIR_TITLE);
+    await page.evaluate(() => { location.hash = '#/'; });
+    await page.waitForSelector('#app:not([hidden])');
 
     // live: an execution published through LiveEvents appears without reload (republished until the subscription is up)
     const publish = () => f.live.events.publishExecution(makeExecution({ executionId: 'ex_live', state: 'unwinding', tsPlanned: Date.now(), reason: 'leg 2 rejected: price moved' }));
@@ -130,6 +176,23 @@ needsChromium.describe('dashboard (browser)', () => {
     await expect.poll(() => page.textContent('#pnl-realized'), { timeout: 10_000 }).toBe('$0.17');
     mkdirSync('tests/artifacts', { recursive: true });
     await page.screenshot({ path: 'tests/artifacts/dashboard-executions.png', fullPage: true });
+    await page.close();
+  });
+
+  it('no table overflows its card: everything fits at 1280 px; at 390 px wide tables scroll inside their card', async () => {
+    const page = await login(f.viewer.token);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.waitForSelector('#executions tr[data-execution-id="ex_failed"]');
+    await page.waitForSelector(`#positions tr[data-position="btc-100k|kalshi|${KALSHI_ID}|no"] a`);
+    await page.waitForSelector('#pairs tr[data-pair-id="btc-100k"]');
+    expect(await overflows(page, true)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 900 });
+    await expect.poll(() => page.evaluate(() => window.innerWidth)).toBe(390);
+    expect(await overflows(page, false)).toEqual([]);
+    // the wide tables do scroll there (so the check above is not vacuous)
+    expect(await page.$eval('#executions-panel .scroll', (b) => b.scrollWidth > b.clientWidth)).toBe(true);
+    mkdirSync('tests/artifacts', { recursive: true });
+    await page.screenshot({ path: 'tests/artifacts/dashboard-390.png', fullPage: true });
     await page.close();
   });
 

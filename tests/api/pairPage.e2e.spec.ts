@@ -15,9 +15,34 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Book } from '../../schema/book.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
+import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
 import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, POLY_ID, testConfig, type ApiFixture } from './helpers.js';
+import { fillsOf, makeExecution } from './executionFixtures.js';
 
 const needsChromium = chromiumGate();
+
+/**
+ * What overflows on the visible page: a card whose content is wider than the card, a table not
+ * inside a horizontal scroll box (`.scroll`, overflow-x auto), the page wider than the window,
+ * and with `fit` (desktop widths) a table that needs to scroll at all.
+ */
+const overflows = (page: Page, fit: boolean): Promise<string[]> =>
+  page.evaluate((fit) => {
+    const out: string[] = [];
+    for (const card of document.querySelectorAll<HTMLElement>('main:not([hidden]) .panel')) {
+      const name = card.querySelector('h2')?.textContent ?? card.id;
+      if (card.scrollWidth > card.clientWidth + 1) out.push(`${name}: card content ${card.scrollWidth} px > card ${card.clientWidth} px`);
+      // (the chart library lays its canvases out in a table of its own)
+      for (const table of [...card.querySelectorAll('table')].filter((t) => !t.closest('.chart'))) {
+        const box = table.parentElement!;
+        if (!box.classList.contains('scroll') || getComputedStyle(box).overflowX !== 'auto') out.push(`${name}: a table outside a scroll box`);
+        else if (fit && box.scrollWidth > box.clientWidth + 1) out.push(`${name}: table ${box.scrollWidth} px > box ${box.clientWidth} px`);
+      }
+    }
+    const doc = document.documentElement;
+    if (doc.scrollWidth > window.innerWidth) out.push(`page ${doc.scrollWidth} px > window ${window.innerWidth} px`);
+    return out;
+  }, fit);
 
 const PAIR = 'btc-100k';
 const book = (venue: 'polymarket' | 'kalshi', marketId: string, ts: number, yesBid: number, yesAsk: number): Book => ({
@@ -96,6 +121,41 @@ needsChromium.describe('pair page (browser)', () => {
       return n;
     });
 
+  it('executions and positions: a short "none yet" line instead of empty tables; a live execution brings them, markets by title', async () => {
+    const { page, errors } = await open(1280);
+    await page.evaluate((id) => { location.hash = `#/pair/${id}`; }, PAIR);
+    await page.waitForSelector('#pair-executions-none', { state: 'visible' });
+    await page.waitForSelector('#pair-positions-none', { state: 'visible' });
+    expect(await page.textContent('#pair-executions-none')).toBe('No executions of this pair yet.');
+    expect(await page.textContent('#pair-positions-none')).toBe('No position in this pair yet.');
+    expect(await page.isVisible('#pair-executions-box')).toBe(false);
+    expect(await page.isVisible('#pair-positions-box')).toBe(false);
+    // no header-only table anywhere on the page: nothing stored for lead-lag, so its line shows instead
+    const headerOnly = await page.$$eval('#pair-view table', (ts) => ts.filter((t) => !t.closest('.chart') && (t as HTMLElement).offsetParent !== null && t.querySelectorAll('tbody tr').length === 0).map((t) => t.querySelector('tbody')?.id));
+    expect(headerOnly).toEqual([]);
+    expect(await page.isVisible('text=No lead-lag estimate yet.')).toBe(true);
+
+    // an execution of the pair (stored with its fills, then published live): both tables appear without a reload
+    await writeExecution(f.pool, makeExecution({ executionId: 'ex_pair', state: 'hedged', pairId: PAIR }), []);
+    for (const fill of fillsOf('ex_pair')) await writeFill(f.pool, fill);
+    const publish = () => f.live.events.publishExecution(makeExecution({ executionId: 'ex_pair', state: 'hedged', pairId: PAIR }));
+    publish();
+    const timer = setInterval(publish, 300);
+    await page.waitForSelector('#pair-executions tr[data-execution-id="ex_pair"]').finally(() => clearInterval(timer));
+    await page.waitForSelector(`#pair-positions tr[data-position="${PAIR}|kalshi|${KALSHI_ID}|no"]`);
+    expect(await page.isVisible('#pair-executions-none')).toBe(false);
+    expect(await page.isVisible('#pair-positions-none')).toBe(false);
+    expect(await page.textContent('#pair-pnl')).toContain('Realised -$0.07');
+    // markets by title, linked to the venue; never the raw id
+    const market = (venue: string, id: string, outcome: string) =>
+      page.$eval(`#pair-positions tr[data-position="${PAIR}|${venue}|${id}|${outcome}"] td:nth-child(2) a`, (a) => [a.textContent, (a as HTMLAnchorElement).href]);
+    expect(await market('kalshi', KALSHI_ID, 'no')).toEqual(['Bitcoin above 100,000 on Dec 31', expect.stringMatching(/^https:\/\/kalshi\.com\/markets\/kxbtc/)]);
+    expect(await market('polymarket', POLY_ID, 'yes')).toEqual(['Will BTC close above $100k on Dec 31?', expect.stringMatching(/^https:\/\/polymarket\.com\//)]);
+    expect(await page.textContent('#pair-positions')).not.toContain(KALSHI_ID);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   for (const width of [1280, 390]) {
     it(`at ${width}px: the chart is drawn from stored rows, a live book adds a point without reload, decisions show their reasons, no console error`, async () => {
       const { page, errors, external } = await open(width);
@@ -132,6 +192,12 @@ needsChromium.describe('pair page (browser)', () => {
       const t2 = setInterval(pub, 300);
       const live = await page.waitForSelector('#pair-decisions tr[data-edge-id="edge-live"]').finally(() => clearInterval(t2));
       expect(await live.textContent()).toContain('total-exposure 5 > 4 micros');
+
+      // the execution and position of the test above show in tables; nothing overflows its card
+      // (at 1280 every table fits; at 390 wide tables scroll inside their card)
+      await page.waitForSelector('#pair-executions tr[data-execution-id="ex_pair"]');
+      await page.waitForSelector('#pair-positions-box', { state: 'visible' });
+      expect(await overflows(page, width >= 1280)).toEqual([]);
 
       mkdirSync('tests/artifacts', { recursive: true });
       await page.screenshot({ path: `tests/artifacts/pair-${width}.png`, fullPage: true });

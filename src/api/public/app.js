@@ -52,9 +52,33 @@ function link(text, href, external) {
   if (external) { a.target = '_blank'; a.rel = 'noopener noreferrer'; }
   return a;
 }
+const shortId = (id) => (id && id.length > 24 ? `${id.slice(0, 12)}…` : id ?? '');
+/** Markets known from the pairs (venue|marketId → { title, url }): positions and executions carry only ids. */
+const markets = new Map();
+const marketKey = (venue, marketId) => `${venue}|${marketId}`;
+/** Remembers the titles and pages of a pair's markets. */
+function learnPair(p) {
+  pairNames.set(p.pairId, pairName(p));
+  for (const l of p.legs) if (l.market) markets.set(marketKey(l.venue, l.marketId), l.market);
+}
+/** A market's title linked to its page on the venue; its (shortened) id while no pair names it. */
+function marketContent(venue, marketId) {
+  const m = markets.get(marketKey(venue, marketId));
+  if (m?.url) return link(m.title, m.url, true);
+  return m?.title ?? shortId(marketId);
+}
+/** A table cell holding a market by title (linked to the venue), its full id on hover. */
+function marketCell(venue, marketId) {
+  const td = document.createElement('td');
+  td.className = 'wrap';
+  td.title = `${venue} ${marketId}`;
+  td.append(marketContent(venue, marketId));
+  return td;
+}
 /** A table cell holding a pair leg: the market's title linked to its page on the venue. */
 function legCell(l) {
   const td = document.createElement('td');
+  td.className = 'wrap';
   if (!l) return td;
   td.append(`${l.venue}: `);
   if (l.market?.url) td.append(link(l.market.title, l.market.url, true));
@@ -65,8 +89,10 @@ const pairHref = (pairId) => `#/pair/${encodeURIComponent(pairId)}`;
 /** What a pair is about: leg A's market title (its id until discovery stored it). */
 const pairName = (p) => p.legs.find((l) => l.position === 0)?.market?.title ?? p.pairId;
 const pairNames = new Map();
+/** A table cell holding a pair: its title linked to its pair page, its id on hover. */
 function pairCell(pairId) {
   const td = document.createElement('td');
+  td.className = 'wrap';
   td.append(link(pairNames.get(pairId) ?? pairId, pairHref(pairId)));
   td.title = pairId;
   return td;
@@ -106,7 +132,7 @@ function renderKill(k) {
   b.title = me && me.role === 'viewer' ? 'viewers cannot change the kill switch' : '';
 }
 function renderPairs(pairs) {
-  for (const p of pairs) pairNames.set(p.pairId, pairName(p));
+  for (const p of pairs) learnPair(p);
   const tbody = $('pairs');
   tbody.replaceChildren(...pairs.map((p) => {
     const tr = document.createElement('tr');
@@ -133,7 +159,6 @@ async function loadPositions() {
   renderPositions({ ...a.positions, markets: b.positions.markets }, a.pnl);
 }
 const money = (m) => (m == null ? 'n/a' : usd(m));
-const shortId = (id) => (id && id.length > 24 ? `${id.slice(0, 12)}…` : id ?? '');
 /** "1 kalshi NO ≤$0.54 (10 filled) → 2 polymarket YES ≤$0.44 (10 filled)": legs in order of execution. */
 function execLegs(x) {
   const filled = [x.progress?.leg1?.filledQty, x.progress?.leg2?.filledQty];
@@ -143,7 +168,7 @@ function execRow(x, fresh) {
   const tr = document.createElement('tr');
   tr.dataset.executionId = x.executionId;
   if (fresh) tr.className = 'new';
-  tr.append(cell(time(x.tsUpdated)), cell(x.executionId), cell(x.pairId), cell(x.state, `state-${x.state}`), cell(x.reason), cell(execLegs(x)), cell(contracts(x.sizeQty), 'num'), cell(contracts(x.netQty), x.netQty > 0 ? 'num on' : 'num'));
+  tr.append(cell(time(x.tsUpdated)), cell(x.executionId), pairCell(x.pairId), cell(x.state, `state-${x.state}`), cell(x.reason, 'wrap'), cell(execLegs(x), 'wrap legs'), cell(contracts(x.sizeQty), 'num'), cell(contracts(x.netQty), x.netQty > 0 ? 'num on' : 'num'));
   return tr;
 }
 function addExecution(x, fresh) {
@@ -152,11 +177,12 @@ function addExecution(x, fresh) {
   tbody.prepend(execRow(x, fresh));
   while (tbody.rows.length > MAX_EXECUTIONS) tbody.deleteRow(-1);
 }
-function positionRow(p, pairLabel) {
+/** A position row; `pairId` null: a position of orders no execution sent. */
+function positionRow(p, pairId) {
   const tr = document.createElement('tr');
   tr.dataset.position = `${p.pairId ?? ''}|${p.venue}|${p.marketId}|${p.outcome}`;
   tr.append(
-    cell(pairLabel), cell(p.venue), cell(shortId(p.marketId)), cell(p.outcome.toUpperCase()), cell(contracts(p.qty), 'num'), cell(usd(p.costMicros), 'num'),
+    pairId == null ? cell('(no execution)', 'muted') : pairCell(pairId), cell(p.venue), marketCell(p.venue, p.marketId), cell(p.outcome.toUpperCase()), cell(contracts(p.qty), 'num'), cell(usd(p.costMicros), 'num'),
     cell(p.markMicros == null ? '' : usd(p.markMicros), 'num'), cell(usd(p.realizedPnlMicros), 'num'), cell(money(p.unrealizedPnlMicros), 'num'), cell(usd(p.feesMicros), 'num'),
     cell(p.settledAt ? time(p.settledAt) : ''),
   );
@@ -170,12 +196,12 @@ function renderPositions(positions, pnl) {
     const total = document.createElement('tr');
     total.className = 'total';
     total.dataset.pairTotal = pair.pairId;
-    total.append(cell(`${pair.pairId} total`), cell(''), cell(''), cell(''), cell(''), cell(''), cell(''), cell(usd(pair.realizedPnlMicros), 'num'), cell(money(pair.unrealizedPnlMicros), 'num'), cell(''), cell(''));
+    total.append(cell('pair total'), cell(''), cell(''), cell(''), cell(''), cell(''), cell(''), cell(usd(pair.realizedPnlMicros), 'num'), cell(money(pair.unrealizedPnlMicros), 'num'), cell(''), cell(''));
     rows.push(total);
   }
   // positions of orders no execution sent (no pair): by market only
   const paired = new Set(positions.pairs.flatMap((p) => p.legs.map((l) => `${l.venue}|${l.marketId}|${l.outcome}`)));
-  for (const m of positions.markets) if (!paired.has(`${m.venue}|${m.marketId}|${m.outcome}`)) rows.push(positionRow(m, '(no execution)'));
+  for (const m of positions.markets) if (!paired.has(`${m.venue}|${m.marketId}|${m.outcome}`)) rows.push(positionRow(m, null));
   $('positions').replaceChildren(...rows);
   $('pnl-realized').textContent = usd(pnl.realizedPnlMicros);
   $('pnl-unrealized').textContent = money(pnl.unrealizedPnlMicros);
@@ -209,7 +235,7 @@ async function loadAll() {
     pairs { pairId status confidence humanReviewed legs { position venue marketId market { title url } } }
   }`);
   me = d.me;
-  for (const p of d.pairs) pairNames.set(p.pairId, pairName(p));
+  for (const p of d.pairs) learnPair(p);
   $('who').textContent = `${me.name} (${me.role})`;
   renderKill(d.killSwitch);
   $('edges').replaceChildren();
@@ -368,15 +394,25 @@ async function loadPairTrading(pairId) {
     gql(`{ executions(first: 50) { edges { node { ${EXEC_FIELDS} } } } }`),
     gql(`{ positions { pairs { pairId realizedPnlMicros unrealizedPnlMicros legs { venue marketId outcome pairId qty costMicros realizedPnlMicros unrealizedPnlMicros } } } }`),
   ]);
+  if (pairPage?.pairId !== pairId) return;
   const mine = x.executions.edges.map((e) => e.node).filter((n) => n.pairId === pairId);
+  // the pair is the page's subject: its executions without the pair column
   $('pair-executions').replaceChildren(...mine.map((n) => { const tr = execRow(n, false); tr.children[2].remove(); return tr; }));
+  showEither('pair-executions-box', 'pair-executions-none', mine.length > 0);
   const pos = p.positions.pairs.find((q) => q.pairId === pairId);
-  $('pair-pnl').textContent = pos ? `Realised ${usd(pos.realizedPnlMicros)} · Unrealised ${money(pos.unrealizedPnlMicros)}` : 'No position in this pair.';
+  $('pair-pnl').textContent = pos ? `Realised ${usd(pos.realizedPnlMicros)} · Unrealised ${money(pos.unrealizedPnlMicros)}` : '';
   $('pair-positions').replaceChildren(...(pos?.legs ?? []).map((l) => {
     const tr = document.createElement('tr');
-    tr.append(cell(l.venue), cell(shortId(l.marketId)), cell(l.outcome.toUpperCase()), cell(contracts(l.qty), 'num'), cell(usd(l.costMicros), 'num'), cell(usd(l.realizedPnlMicros), 'num'), cell(money(l.unrealizedPnlMicros), 'num'));
+    tr.dataset.position = `${pairId}|${l.venue}|${l.marketId}|${l.outcome}`;
+    tr.append(cell(l.venue), marketCell(l.venue, l.marketId), cell(l.outcome.toUpperCase()), cell(contracts(l.qty), 'num'), cell(usd(l.costMicros), 'num'), cell(usd(l.realizedPnlMicros), 'num'), cell(money(l.unrealizedPnlMicros), 'num'));
     return tr;
   }));
+  showEither('pair-positions-box', 'pair-positions-none', Boolean(pos?.legs.length));
+}
+/** Shows the table box when it has rows, else its short "none yet" line. */
+function showEither(boxId, noneId, hasRows) {
+  $(boxId).hidden = !hasRows;
+  $(noneId).hidden = hasRows;
 }
 
 async function openPair(pairId) {
@@ -384,6 +420,7 @@ async function openPair(pairId) {
   $('app').hidden = true;
   $('pair-view').hidden = false;
   $('pair-error').textContent = '';
+  for (const id of ['pair-executions-box', 'pair-executions-none', 'pair-positions-box', 'pair-positions-none']) $(id).hidden = true;
   const el = $('book-chart');
   el.dataset.points = '0';
   el.dataset.ready = 'false';
@@ -394,7 +431,7 @@ async function openPair(pairId) {
   if (pairPage !== page) return;
   if (!d.pair) { $('pair-title').textContent = pairId; $('pair-error').textContent = 'No such pair.'; return; }
   const p = d.pair;
-  pairNames.set(p.pairId, pairName(p));
+  learnPair(p);
   $('pair-title').textContent = pairName(p);
   $('pair-meta').textContent = `${p.pairId} · ${p.status}${p.confidence == null ? '' : ` · confidence ${p.confidence.toFixed(2)}`} · ${p.humanReviewed ? 'reviewed by a human' : 'matcher only'}${p.yesMapsToNo ? ' · A YES = B NO' : ''}`;
   $('pair-legs').replaceChildren(...[...p.legs].sort((a, b) => a.position - b.position).map((l) => {
