@@ -24,6 +24,7 @@ beforeAll(async () => {
   ]);
   await writeExecution(f.pool, makeExecution({ executionId: 'ex_b', state: 'unwound', tsPlanned: T0 + 60_000, reason: 'leg 2 rejected: price moved' }), []);
   await writeExecution(f.pool, makeExecution({ executionId: 'ex_c', state: 'failed', tsPlanned: T0 + 120_000, reason: 'unwind beyond the loss cap', netQty: 3_000_000 }), []);
+  await writeExecution(f.pool, makeExecution({ executionId: 'ex_other', pairId: 'eth-5k', state: 'hedged', tsPlanned: T0 - 60_000 }), []);
   for (const fill of fillsOf('ex_a')) await writeFill(f.pool, fill);
   // marks: the latest stored best bids (Kalshi NO bid 0.50, Polymarket YES bid 0.47)
   await f.pool.query(
@@ -44,7 +45,10 @@ describe('executions', () => {
     expect(c1.edges.map((e) => e.node.executionId)).toEqual(['ex_c', 'ex_b']);
     expect(c1.pageInfo.hasNextPage).toBe(true);
     const p2 = await f.gql(f.viewer.token, 'query($a: String) { executions(first: 2, after: $a) { edges { node { executionId } } pageInfo { hasNextPage } } }', { a: c1.pageInfo.endCursor });
-    expect(p2.body!.data!.executions).toEqual({ edges: [{ node: { executionId: 'ex_a' } }], pageInfo: { hasNextPage: false } });
+    expect(p2.body!.data!.executions).toEqual({ edges: [{ node: { executionId: 'ex_a' } }, { node: { executionId: 'ex_other' } }], pageInfo: { hasNextPage: false } });
+    // of one pair (the pair page): only its executions, whatever the other pairs did since
+    const one = await f.gql(f.viewer.token, 'query($p: ID) { executions(pairId: $p) { edges { node { executionId pairId } } } }', { p: 'eth-5k' });
+    expect(one.body!.data!.executions).toEqual({ edges: [{ node: { executionId: 'ex_other', pairId: 'eth-5k' } }] });
     const failed = await f.gql(f.viewer.token, '{ executions(state: failed) { edges { node { executionId reason netQty } } } }');
     expect(failed.body!.data!.executions).toEqual({ edges: [{ node: { executionId: 'ex_c', reason: 'unwind beyond the loss cap', netQty: 3_000_000 } }] });
     const bad = await f.gql(f.viewer.token, '{ executions(after: "bm9wZQ") { edges { cursor } } }');

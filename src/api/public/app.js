@@ -391,7 +391,7 @@ function renderLeadLag(list) {
 }
 async function loadPairTrading(pairId) {
   const [x, p] = await Promise.all([
-    gql(`{ executions(first: 50) { edges { node { ${EXEC_FIELDS} } } } }`),
+    gql(`query PairExecutions($pairId: ID!) { executions(first: 50, pairId: $pairId) { edges { node { ${EXEC_FIELDS} } } } }`, { pairId }),
     gql(`{ positions { pairs { pairId realizedPnlMicros unrealizedPnlMicros legs { venue marketId outcome pairId qty costMicros realizedPnlMicros unrealizedPnlMicros } } } }`),
   ]);
   if (pairPage?.pairId !== pairId) return;

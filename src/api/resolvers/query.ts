@@ -113,8 +113,8 @@ export const Query = {
   killSwitch: async (_: unknown, __: Args, ctx: ApiContext) => killSwitchView(await loadRiskControl(ctx.pool, ctx.risk)),
   me: (_: unknown, __: Args, ctx: ApiContext) => ({ name: ctx.principal.name, role: ctx.principal.role }),
   async executions(_: unknown, args: Args, ctx: ApiContext) {
-    const a = parseArgs(z.object({ first: first(200).default(50), after: z.string().max(1000).nullish(), state: ExecutionState.nullish() }), args);
-    const rows = await pageExecutions(ctx.pool, { state: a.state ?? null, after: a.after ? decodeExecutionCursor(a.after) : null, limit: a.first + 1 });
+    const a = parseArgs(z.object({ first: first(200).default(50), after: z.string().max(1000).nullish(), state: ExecutionState.nullish(), pairId: id.nullish() }), args);
+    const rows = await pageExecutions(ctx.pool, { state: a.state ?? null, pairId: a.pairId ?? null, after: a.after ? decodeExecutionCursor(a.after) : null, limit: a.first + 1 });
     const edges = rows.slice(0, a.first).map((e) => ({ cursor: encodeExecutionCursor(e), node: executionView(e) }));
     return { edges, pageInfo: { hasNextPage: rows.length > a.first, endCursor: edges.at(-1)?.cursor ?? null } };
   },

@@ -103,10 +103,11 @@ export interface ExecutionAfter {
 }
 
 /** Executions newest first (ts_planned, then execution id, descending), optionally of one state. */
-export async function pageExecutions(db: Queryable, o: { state?: string | null; after?: ExecutionAfter | null; limit: number }): Promise<Execution[]> {
+export async function pageExecutions(db: Queryable, o: { state?: string | null; pairId?: string | null; after?: ExecutionAfter | null; limit: number }): Promise<Execution[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (o.state) where.push(`state = $${params.push(o.state)}`);
+  if (o.pairId) where.push(`pair_id = $${params.push(o.pairId)}`);
   if (o.after) where.push(`(ts_planned, execution_id) < ($${params.push(new Date(o.after.tsPlanned))}::timestamptz, $${params.push(o.after.executionId)})`);
   const r = await db.query<ExecutionRow>(
     `SELECT * FROM executions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ts_planned DESC, execution_id DESC LIMIT $${params.push(o.limit)}`,
