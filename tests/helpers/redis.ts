@@ -33,7 +33,9 @@ export async function describeWithRedis(): Promise<typeof describe> {
   if (CI) return describe;
   const reason = `skipped: Redis not reachable at ${REDIS_URL}; with CI=true this fails`;
   console.warn(`[skip] Redis integration tests: ${reason}`);
-  const skipping = (name: string, fn?: () => void): void => describe.skip(`${name} [${reason}]`, fn);
+  const skipping = (name: string, fn?: () => void): void => {
+    describe.skip(`${name} [${reason}]`, fn);
+  };
   return Object.assign(skipping, describe, { skip: describe.skip }) as unknown as typeof describe;
 }
 
