@@ -3,8 +3,10 @@
  * default Polymarket × Kalshi) to the top k leg B markets per leg A market before any LLM is asked.
  *
  *   1. blocking on event dates (never on trading close times, which Kalshi often sets a year or two
- *      after the event): |event date difference| ≤ N days when both are known, and an event date no
- *      later than the other market's settlement backstop (the backstop is only ever a bound);
+ *      after the event): each side's event date is a span (src/matching/extract.ts `eventSpanOf`:
+ *      an instant, or the month or year a question names as its event's, bounded by the venue's end
+ *      date), and the gap between the two spans is ≤ N days when both are known; the earliest the
+ *      event can be is no later than the other market's settlement backstop (the backstop is only ever a bound);
  *      unknown dates are kept. Then on coarse category, except that it never removes a pair whose
  *      subject and event date agree: across categories a pair is kept when both event dates are
  *      known and within the window and the subjects agree (see 4);
@@ -24,8 +26,7 @@
  * feature scores per hit, and 20,000 queries against 5,000 documents have to run in seconds.
  */
 import type { MarketRecord } from '../../schema/market.js';
-import { extractDates } from './extract.js';
-import { eventTimeOf } from './records.js';
+import { eventSpanOf, extractDates } from './extract.js';
 import { namesAgree, subjectOf, subjectTokens as subjectWords, type Subject } from './subject.js';
 
 export interface CandidateFeatures {
@@ -190,8 +191,12 @@ export function categoryBucket(c: string | undefined): string | undefined {
 
 interface Prepared {
   readonly id: string;
-  /** event date, unix ms; NaN when unknown */
-  readonly event: number;
+  /**
+   * where the event may lie, unix ms (src/matching/extract.ts `eventSpanOf`): equal for a precise
+   * date; a month or year the question names spans it. NaN when unknown.
+   */
+  readonly eventFrom: number;
+  readonly eventTo: number;
   /** settlement backstop, unix ms; NaN when unknown */
   readonly backstop: number;
   readonly bucket: string | undefined;
@@ -219,9 +224,11 @@ export function subjectTokens(title: string): string[] {
 type SubjectFns = { key?: (r: MarketRecord) => string | undefined; words?: (r: MarketRecord) => readonly string[] };
 
 function prepare(r: MarketRecord, subjectFns: SubjectFns): Prepared {
+  const span = eventSpanOf(r);
   return {
     id: r.marketId,
-    event: eventTimeOf(r) ?? NaN,
+    eventFrom: span?.from ?? NaN,
+    eventTo: span?.to ?? NaN,
     backstop: r.backstopTime ?? NaN,
     bucket: categoryBucket(r.category),
     subject: subjectView(r, subjectFns),
@@ -256,6 +263,11 @@ function overlap(a: readonly string[], b: readonly string[]): { inter: number; s
   let inter = 0;
   for (const t of small) if (large.includes(t)) inter++;
   return { inter, share: inter / small.length };
+}
+
+/** The gap between two event spans, ms: 0 when they overlap, NaN when either is unknown. */
+function eventGap(a: Prepared, b: Prepared): number {
+  return Math.max(0, a.eventFrom - b.eventTo, b.eventFrom - a.eventTo);
 }
 
 /**
@@ -385,11 +397,12 @@ export class CandidateIndex {
    */
   private admits(q: Prepared, doc: Prepared): boolean {
     // NaN (unknown) compares false: kept
-    if (Math.abs(q.event - doc.event) > this.window) return false;
-    if (q.event > doc.backstop + this.grace || doc.event > q.backstop + this.grace) return false;
+    if (eventGap(q, doc) > this.window) return false;
+    // the earliest the event can be, against the other's backstop
+    if (q.eventFrom > doc.backstop + this.grace || doc.eventFrom > q.backstop + this.grace) return false;
     if (!q.bucket || !doc.bucket || q.bucket === doc.bucket) return true;
     // the venues file the same question under different categories: keep it when subject and date agree
-    return Number.isFinite(q.event) && Number.isFinite(doc.event) && subjectsAgree(q, doc, this.overlap);
+    return Number.isFinite(q.eventFrom) && Number.isFinite(doc.eventFrom) && subjectsAgree(q, doc, this.overlap);
   }
 
   /**
@@ -398,7 +411,7 @@ export class CandidateIndex {
    * the category or title wording.
    */
   private agreeing(p: Prepared, q: number): number[] {
-    if (!Number.isFinite(p.event) || this.maxAgreeing === 0) return [];
+    if (!Number.isFinite(p.eventFrom) || this.maxAgreeing === 0) return [];
     const out: number[] = [];
     for (const key of new Set([...p.subject.words, ...acronymKeys(p.subject.names), ...asAcronym(p.subject.names)])) {
       for (const d of this.subjectPost.get(key) ?? []) {
@@ -406,7 +419,7 @@ export class CandidateIndex {
         this.seen[d] = q;
         const doc = this.docs[d]!;
         // NaN (unknown) compares false: only known, agreeing dates force a proposal
-        if (!(Math.abs(p.event - doc.event) <= this.agree)) continue;
+        if (!(eventGap(p, doc) <= this.agree)) continue;
         if (subjectViewsAgree(p.subject, doc.subject)) out.push(d);
       }
     }
@@ -457,7 +470,7 @@ export class CandidateIndex {
     const candidate = (d: number): Candidate => {
       const doc = this.docs[d]!;
       const bm25 = stamp[d] === q ? scores[d]! : 0;
-      const eventDiff = Math.abs(p.event - doc.event); // NaN when either is unknown
+      const eventDiff = eventGap(p, doc); // NaN when either is unknown
       const features: CandidateFeatures = {
         text: best > 0 ? Math.min(1, bm25 / best) : 0,
         entity: jaccard(p.entities, doc.entities),

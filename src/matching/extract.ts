@@ -167,6 +167,159 @@ export function lastDayOf(d: ExtractedDate): string | undefined {
   return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
 }
 
+/**
+ * How precisely a record pins the date of its event. 'instant': a venue timestamp at the event
+ * (Kalshi `expected_expiration_time`, a strike date, a game start, or Polymarket's `endDate` where
+ * the question gives no looser period); 'day': a day the question names, the venue's end date lying
+ * elsewhere; 'month' / 'year': the question names only a period ("after the March 2027 meeting",
+ * "the 2028 Democratic nomination"), so the event lies somewhere in it, no later than the venue's end.
+ */
+export type EventPrecision = 'instant' | 'day' | 'month' | 'year';
+
+/** Where a record's event may lie: [from, to] in unix ms (from === to for an instant). */
+export interface EventSpan {
+  readonly from: number;
+  readonly to: number;
+  readonly precision: EventPrecision;
+  /** the venue field and, for a day or period, what the question names (for reasons) */
+  readonly source: string;
+}
+
+/**
+ * `eventTimeSource` values that only bound the event: Polymarket sets `endDate` at the event for a
+ * deadline or a data release, but for a question about a period it is often a loose bound (the
+ * nomination market ending on election day).
+ */
+const LOOSE_EVENT_SOURCES: ReadonlySet<string> = new Set(['endDate', 'endDateIso', 'event.endDate']);
+
+const DAY_MS = 86_400_000;
+/** How long after a named period its event may still come (a month's data release; a season's final). */
+const PERIOD_LAG_MS: Readonly<Record<'month' | 'year', number>> = { month: 45 * DAY_MS, year: 90 * DAY_MS };
+/** Wording that makes a named period a deadline or a window the event must fall in ("in 2026", "before 2028", "by end of March 2026"). */
+const PERIOD_DEADLINE_LEAD = /(?:\b(?:in|during|within|throughout|through|thru|until|till|by|before|prior to|ahead of|no later than|on or before)|end of|start of|beginning of)\s*$/i;
+/** "the 2028", "Super Bowl 2027", "March 2027 meeting": a period named as the event's, not a deadline. */
+const MONTH_YEAR_RE = new RegExp(`\\b${MONTH_RE},?\\s+(20\\d\\d)\\b`, 'gi');
+const YEAR_RE = /(?<![\w$.,/-])(20\d\d)(?:\s*[-–/]\s*(20\d\d|\d\d))?(?![\w%]|[.,]\d)/g;
+/** A quarter: "Q1 2026", "2026 Q1", "first quarter of 2026". */
+const QUARTER_RE = /\bQ([1-4])\s*(20\d\d)\b|\b(20\d\d)\s*Q([1-4])\b|\b(first|second|third|fourth)\s+quarter\s+(?:of\s+)?(20\d\d)\b/gi;
+const QUARTER_WORDS: Readonly<Record<string, number>> = { first: 1, second: 2, third: 3, fourth: 4 };
+
+interface Period {
+  readonly from: number;
+  readonly to: number;
+  readonly unit: 'month' | 'year';
+  readonly deadline: boolean;
+  readonly raw: string;
+}
+
+/** Months and years the text names outside a dated day, each with whether its wording makes it a deadline. */
+function periodsIn(text: string, spans: readonly [number, number][]): Period[] {
+  const out: Period[] = [];
+  const taken: [number, number][] = [];
+  const inside = (a: number, b: number): boolean => [...spans, ...taken].some(([s, e]) => a < e && b > s);
+  const lead = (at: number): string => text.slice(Math.max(0, at - 30), at);
+  MONTH_YEAR_RE.lastIndex = 0;
+  for (let m = MONTH_YEAR_RE.exec(text); m; m = MONTH_YEAR_RE.exec(text)) {
+    const month = MONTHS[m[1]!.toLowerCase().replace(/\.$/, '')];
+    if (!month) continue;
+    const y = Number(m[2]);
+    taken.push([m.index, m.index + m[0].length]);
+    out.push({ from: Date.UTC(y, month - 1, 1), to: Date.UTC(y, month, 1), unit: 'month', deadline: PERIOD_DEADLINE_LEAD.test(lead(m.index)), raw: m[0] });
+  }
+  QUARTER_RE.lastIndex = 0;
+  for (let m = QUARTER_RE.exec(text); m; m = QUARTER_RE.exec(text)) {
+    const q = Number(m[1] ?? m[4] ?? QUARTER_WORDS[(m[5] ?? '').toLowerCase()]);
+    const y = Number(m[2] ?? m[3] ?? m[6]);
+    taken.push([m.index, m.index + m[0].length]);
+    // a quarter is compared as a short period, like a month
+    out.push({ from: Date.UTC(y, (q - 1) * 3, 1), to: Date.UTC(y, q * 3, 1), unit: 'month', deadline: PERIOD_DEADLINE_LEAD.test(lead(m.index)), raw: m[0] });
+  }
+  YEAR_RE.lastIndex = 0;
+  for (let m = YEAR_RE.exec(text); m; m = YEAR_RE.exec(text)) {
+    if (inside(m.index, m.index + m[0].length)) continue;
+    const y = Number(m[1]);
+    // a season "2025-26" / "2025/2026" runs to the end of its second year
+    const second = m[2] ? (m[2].length === 2 ? Math.floor(y / 100) * 100 + Number(m[2]) : Number(m[2])) : y;
+    const last = second >= y && second <= y + 1 ? second : y;
+    out.push({ from: Date.UTC(y, 0, 1), to: Date.UTC(last + 1, 0, 1), unit: 'year', deadline: PERIOD_DEADLINE_LEAD.test(lead(m.index)), raw: m[0] });
+  }
+  return out;
+}
+
+/** Wording that gives the date an event is scheduled for ("Super Bowl LXI, scheduled for February 14, 2027"). */
+const SCHEDULED_LEAD = /\b(?:scheduled (?:for|on)|scheduled to (?:take place|be held|occur|be played) on|(?:to|will) be (?:held|played) on|(?:will )?takes? place on|is set for)\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?/gi;
+
+/** Days (YYYY-MM-DD) the text says its event is scheduled for. */
+function scheduledDays(text: string): string[] {
+  const out = new Set<string>();
+  SCHEDULED_LEAD.lastIndex = 0;
+  for (let m = SCHEDULED_LEAD.exec(text); m; m = SCHEDULED_LEAD.exec(text)) {
+    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 40);
+    const d = findDates(after).dates[0];
+    if (d && /^\d{4}-\d\d-\d\d$/.test(d.key) && after.startsWith(d.raw)) out.add(d.key);
+  }
+  return [...out];
+}
+
+const dayStart = (key: string): number => {
+  const [y, m, d] = key.split('-').map(Number) as [number, number, number];
+  return Date.UTC(y, m - 1, d);
+};
+
+/**
+ * Where a record's event may lie, from its event date and the question's own dates; undefined when
+ * the venue gives no event date. A precise venue date (Kalshi's, a game start) is an instant. A
+ * Polymarket `endDate` is an instant too unless the question says otherwise: a question naming one
+ * day elsewhere is about that day; a question naming only a month or a year as its event's ("the 2028
+ * nomination", "after the March 2027 meeting", not "in 2027" or "before 2028", which are deadlines the
+ * end date sits at) spans that period, bounded above by the end date (or the period plus a release
+ * lag when the end date is far later), unless the rules say the day it is scheduled for ("Super Bowl
+ * LXI, scheduled for February 14, 2027"): then that day. An end date just after the period is a
+ * release date: an instant.
+ */
+export function eventSpanOf(
+  r: Pick<MarketRecord, 'venue' | 'title' | 'eventTime' | 'expectedResolutionTime'> & { readonly eventTimeSource?: string | undefined; readonly rulesText?: string | undefined },
+): EventSpan | undefined {
+  const t = r.eventTime ?? r.expectedResolutionTime;
+  if (t === undefined) return undefined;
+  const source = r.eventTime !== undefined ? (r.eventTimeSource ?? 'eventTime') : 'expectedResolutionTime';
+  const instant: EventSpan = { from: t, to: t, precision: 'instant', source };
+  const loose = LOOSE_EVENT_SOURCES.has(source) || (source === 'expectedResolutionTime' && r.venue === 'polymarket');
+  if (!loose) return instant;
+  const text = sanitizeText(r.title);
+  const { dates, spans } = findDates(text);
+  // a named day: the event is that day (a deadline's last day)
+  const days = [...new Set(dates.filter((d) => /^\d{4}-\d\d-\d\d$/.test(d.key)).map((d) => (d.end && /^\d{4}-\d\d-\d\d$/.test(d.end) ? lastDayOf(d)! : d.key)))];
+  if (days.length) {
+    if (days.length > 1) return instant;
+    const s = dayStart(days[0]!);
+    if (t >= s - DAY_MS && t <= s + 2 * DAY_MS) return instant;
+    return { from: s, to: s + DAY_MS, precision: 'day', source: `${source}; the question names ${days[0]}` };
+  }
+  // a deadline (a bound day or month, a month-day without year) is where the end date sits
+  if (dates.some((d) => d.end || d.key.startsWith('--'))) return instant;
+  const periods = periodsIn(text, spans);
+  if (!periods.length || periods.some((p) => p.deadline)) return instant;
+  const unit: 'month' | 'year' = periods.some((p) => p.unit === 'year') ? 'year' : 'month';
+  const from = Math.min(...periods.map((p) => p.from));
+  const to = Math.max(...periods.map((p) => p.to));
+  const named = periods.map((p) => p.raw).join(', ');
+  if (t < from - DAY_MS) return instant;
+  // the rules pin the period's event to a day: that day
+  const scheduled = scheduledDays(sanitizeText((r.rulesText ?? '').slice(0, 4_000))).filter((k) => dayStart(k) >= from - DAY_MS && dayStart(k) < to + PERIOD_LAG_MS[unit]);
+  if (scheduled.length === 1) {
+    const d = dayStart(scheduled[0]!);
+    if (t >= d - DAY_MS && t <= d + 2 * DAY_MS) return instant;
+    return { from: d, to: d + DAY_MS, precision: 'day', source: `${source}; the rules schedule it for ${scheduled[0]}` };
+  }
+  if (t <= to + DAY_MS) return { from, to: t, precision: unit, source: `${source} as a bound; the question names ${named}` };
+  if (t <= to + PERIOD_LAG_MS[unit]) return instant;
+  return { from, to: to + PERIOD_LAG_MS[unit], precision: unit, source: `the question names ${named}; ${source} is later` };
+}
+
+/** The gap between two spans, ms (0 when they overlap). */
+export const spanGap = (a: EventSpan, b: EventSpan): number => Math.max(0, a.from - b.to, b.from - a.to);
+
 // comparators: longest phrases first
 const BEFORE: readonly [RegExp, Comparator][] = [
   [/(?:greater than or equal to|more than or equal to|higher than or equal to|above or equal to|at or above|at least|no less than|not less than|not below|a minimum of|reach(?:es)?|hit|hits|≥|>=|=>)\s*$/i, '>='],

@@ -5,11 +5,12 @@
  * measured here, never followed.
  */
 import { subjectGuard } from './subject.js';
-import { strikeGuard, structuredStrikeOf } from './strike.js';
+import { judgeRegions, strikeFromThresholds, strikeGuard, structuredStrikeOf } from './strike.js';
 import { outcomeMappingGuard } from './outcomeMapping.js';
+import { coverageGuard } from './coverage.js';
 import type { MarketRecord } from '../../schema/market.js';
-import { cityMentions, extractDateTerms, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, teamCities, type Comparator, type ExtractedDate } from './extract.js';
-import { eventTimeOf } from './records.js';
+import { cityMentions, eventSpanOf, extractDateTerms, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, spanGap, teamCities, type Comparator, type EventSpan, type ExtractedDate } from './extract.js';
+import { leagueOf, teamCandidates, teamMentions, type League, type TeamMention, type TeamRelation } from './teams.js';
 import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
 
 /**
@@ -18,7 +19,7 @@ import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
  */
 export type GuardName =
   | 'outcomes' | 'polarity' | 'status' | 'eventDate' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text'
-  | 'subject' | 'round' | 'strike' | 'source' | 'mapping';
+  | 'subject' | 'round' | 'strike' | 'source' | 'mapping' | 'coverage';
 export type GuardOutcome = 'pass' | 'fail' | 'flag';
 
 export interface GuardResult {
@@ -87,7 +88,7 @@ export function polarityGuard(a: Rec, b: Rec, mapping: Mapping): GuardResult {
   if (la === 'named' || lb === 'named') return pass('polarity', 'named outcomes: polarity left to the verdict and the other guards');
   if (la === lb) return pass('polarity', 'both venues label YES the same way');
   if (mapping === 'YES_NO') return pass('polarity', 'inverted labels agree with the YES↔NO mapping');
-  return flag('polarity', `one venue labels YES "No" (${a.outcomes.join('/')} vs ${b.outcomes.join('/')}) but the mapping is ${mapping ?? 'unknown'}: a human must confirm`);
+  return flag('polarity', `records imply YES_NO (one venue labels YES "No": ${a.outcomes.join('/')} vs ${b.outcomes.join('/')}); the verdict said ${mapping ?? 'nothing yet'}: a human must confirm`);
 }
 
 export function statusGuard(a: Rec, b: Rec): GuardResult {
@@ -99,36 +100,48 @@ export function statusGuard(a: Rec, b: Rec): GuardResult {
 const days = (ms: number): string => (ms >= 2 * 86_400_000 ? `${(ms / 86_400_000).toFixed(1)} days` : hours(ms));
 const eventSource = (r: Rec): string => (r.eventTime !== undefined ? (r.eventTimeSource ?? 'eventTime') : 'expectedResolutionTime');
 
+/** A span for reasons: an instant as its time, a day or period as its bounds and what it comes from. */
+const showSpan = (s: EventSpan): string => (s.precision === 'instant' ? `${iso(s.from)} (${s.source})` : `${s.precision} ${iso(s.from)}..${iso(s.to)} (${s.source})`);
+
 /**
- * The event dates must agree: within `eventWindowMs`, or `gameWindowMs` when a side's date is a
- * game's scheduled start (the next game of a series is a day later). The trading close never enters: Kalshi often
- * closes a year or two after the event. A settlement backstop is only a bound: an event date later
- * than the other venue's backstop (plus `backstopGraceMs`) fails, since that market settles before
- * the event; an unknown event date is held for a human, whatever the backstops say.
+ * The event dates must agree. Each side's event date is a span (src/matching/extract.ts
+ * `eventSpanOf`): an instant (Kalshi's expected expiration, a strike date, a game start, Polymarket's
+ * end date at a deadline or a release), a day the question names, or the month or year the question
+ * names as its event's, bounded above by the venue's end date. Two spans agree when they overlap
+ * once widened by `eventWindowMs` (`gameWindowMs` when a side's instant is a game's scheduled start:
+ * the next game of a series is a day later); disjoint spans fail (the 2028 vs the 2032 nomination,
+ * the March vs the June meeting, Jan 15 vs Jan 16). A period containing the other side's date passes
+ * here: the subject and round guards decide whether it is the same event. The trading close never
+ * enters: Kalshi often closes a year or two after the event. A settlement backstop is only a bound:
+ * an event that cannot come before the other venue's backstop (plus `backstopGraceMs`) fails, since
+ * that market settles first; an unknown event date is held for a human, whatever the backstops say.
  */
 export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFIG): GuardResult {
-  const ta = eventTimeOf(a);
-  const tb = eventTimeOf(b);
-  for (const [x, tx, y] of [[a, ta, b], [b, tb, a]] as const) {
-    if (tx !== undefined && y.backstopTime !== undefined && tx > y.backstopTime + cfg.backstopGraceMs) {
-      return fail('eventDate', `${x.venue} event date ${iso(tx)} (${eventSource(x)}) is after ${y.venue}'s settlement backstop ${iso(y.backstopTime)}`);
+  const sa = eventSpanOf(a);
+  const sb = eventSpanOf(b);
+  for (const [x, sx, y] of [[a, sa, b], [b, sb, a]] as const) {
+    if (sx !== undefined && y.backstopTime !== undefined && sx.from > y.backstopTime + cfg.backstopGraceMs) {
+      return fail('eventDate', `${x.venue} event date ${showSpan(sx)} is after ${y.venue}'s settlement backstop ${iso(y.backstopTime)}`);
     }
   }
-  if (ta === undefined || tb === undefined) {
-    const unknown = [ta === undefined ? a.venue : '', tb === undefined ? b.venue : ''].filter(Boolean).join(' and ');
-    if (ta === undefined && tb === undefined) return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
-    const [known, t, other] = ta !== undefined ? [a, ta, b] : [b, tb!, a];
-    const bounded = boundedBy(t, other, cfg);
-    if (bounded) return pass('eventDate', `event date unknown on ${other.venue}, but ${bounded} is within ${days(cfg.eventWindowMs)} of ${known.venue}'s event date ${iso(t)} (${eventSource(known)}) and no year it names contradicts it`);
+  if (sa === undefined || sb === undefined) {
+    const unknown = [sa === undefined ? a.venue : '', sb === undefined ? b.venue : ''].filter(Boolean).join(' and ');
+    if (sa === undefined && sb === undefined) return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
+    const [known, s, other] = sa !== undefined ? [a, sa, b] : [b, sb!, a];
+    // a bound pins the other side to a known instant or day, or to the venue's own end date of a period
+    const pinned = s.precision === 'instant' || s.precision === 'day' || s.to === (known.eventTime ?? known.expectedResolutionTime);
+    const bounded = pinned ? boundedBy(s.to, other, cfg) : undefined;
+    if (bounded) return pass('eventDate', `event date unknown on ${other.venue}, but ${bounded} is within ${days(cfg.eventWindowMs)} of ${known.venue}'s event date ${showSpan(s)} and no year it names contradicts it`);
     return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
   }
-  const d = Math.abs(ta - tb);
-  const game = GAME_START_SOURCES.has(eventSource(a)) || GAME_START_SOURCES.has(eventSource(b));
+  const d = spanGap(sa, sb);
+  const game = (sa.precision === 'instant' && GAME_START_SOURCES.has(eventSource(a))) || (sb.precision === 'instant' && GAME_START_SOURCES.has(eventSource(b)));
   const window = game ? Math.min(cfg.gameWindowMs, cfg.eventWindowMs) : cfg.eventWindowMs;
   if (d > window) {
-    return fail('eventDate', `event dates differ by ${days(d)} (${a.venue} ${iso(ta)} from ${eventSource(a)} vs ${b.venue} ${iso(tb)} from ${eventSource(b)}; window ${days(window)}${game ? ' for a game' : ''})`);
+    return fail('eventDate', `event dates differ by ${days(d)} (${a.venue} ${showSpan(sa)} vs ${b.venue} ${showSpan(sb)}; window ${days(window)}${game ? ' for a game' : ''})`);
   }
-  return pass('eventDate', `event dates within ${hours(d)} (${eventSource(a)} vs ${eventSource(b)})`);
+  if (sa.precision === 'instant' && sb.precision === 'instant') return pass('eventDate', `event dates within ${hours(d)} (${eventSource(a)} vs ${eventSource(b)})`);
+  return pass('eventDate', `event dates agree: ${a.venue} ${showSpan(sa)} and ${b.venue} ${showSpan(sb)} ${d === 0 ? 'overlap' : `are ${hours(d)} apart`}`);
 }
 
 /** Years (2000–2099) a text names. */
@@ -157,13 +170,18 @@ const isDay = (k: string): boolean => /^\d{4}-\d\d-\d\d$/.test(k);
 const isMonthDay = (k: string): boolean => k.startsWith('--');
 /** Two keys of a day ('YYYY-MM-DD' or '--MM-DD') name the same day (the year only when both give it). */
 const sameDay = (x: string, y: string): boolean => x === y || ((isMonthDay(x) || isMonthDay(y)) && x.slice(-5) === y.slice(-5));
-/** The days a date stands for when compared with a plain date: as written, and (a deadline) its last day. */
-const daysOf = (d: DateTerm): string[] => [d.key, ...(d.end ? [lastDayOf(d)!] : [])].filter((k) => isDay(k) || isMonthDay(k));
+/**
+ * The days a date stands for when compared with a plain date: as written, and (a deadline) its last
+ * day and the day it ends at: a state "on January 1" (as of the start of that day) is read at the
+ * boundary of "by December 31" / "before January 1".
+ */
+const daysOf = (d: DateTerm): string[] => [d.key, ...(d.end ? [lastDayOf(d)!, d.end] : [])].filter((k) => isDay(k) || isMonthDay(k));
 
 /**
  * Two dates agree: two deadlines when they end at the same instant ("by June 30" ≡ "before July 1" ≡
  * "June 30, 11:59 PM ET"), a deadline and a plain date when the plain day is the deadline's day as
- * written or its last day, two plain dates when they are the same day.
+ * written, its last day, or the day at whose start it ends ("by Dec 31, 2026" ~ "on Jan 1, 2027":
+ * the same boundary instant), two plain dates when they are the same day.
  */
 function datesAgree(x: DateTerm, y: DateTerm): boolean {
   if (x.end && y.end) return sameDay(x.end, y.end);
@@ -182,6 +200,23 @@ const showDates = (ds: readonly DateTerm[]): string => ds.map((d) => (d.end ? `$
  * agree while "by June 30" and "by July 1" do not.
  */
 export function titleDatesGuard(a: Rec, b: Rec): GuardResult {
+  const r = titleDatesOnly(a, b);
+  if (r.outcome !== 'pass') return r;
+  // the titles agree: the resolution texts must too (a market whose rules name only other days than
+  // everything the other market names resolves on something else, whatever its title says)
+  const ruleDays = (x: Rec): DateTerm[] => extractDateTerms(`${x.rulesText}\n${x.rulesSecondary}`).filter((d) => isDay(d.key));
+  const allDays = (x: Rec): DateTerm[] => [...extractDateTerms(x.title).filter((d) => isDay(d.key)), ...ruleDays(x)];
+  const [ra, rb] = [ruleDays(a), ruleDays(b)];
+  if (ra.length && rb.length) {
+    const [xa, xb] = [allDays(a), allDays(b)];
+    if (!ra.some((d) => xb.some((o) => datesAgree(d, o))) || !rb.some((d) => xa.some((o) => datesAgree(d, o)))) {
+      return flag('titleDates', `the rules name other days: ${showDates(ra.slice(0, 4))} vs ${showDates(rb.slice(0, 4))}`);
+    }
+  }
+  return r;
+}
+
+function titleDatesOnly(a: Rec, b: Rec): GuardResult {
   const da = extractDateTerms(a.title);
   const db = extractDateTerms(b.title);
   const months = (ds: readonly DateTerm[]): string[] =>
@@ -246,7 +281,10 @@ function questionThresholds(r: Rec): readonly T[] {
 
 /**
  * Same numeric thresholds, same comparator direction (or the complement when Polymarket YES is
- * Kalshi NO). A strict/non-strict difference at the same value (">" vs "≥") is flagged.
+ * Kalshi NO). One threshold a side is compared on the resolution of the figure (`judgeRegions`:
+ * "≥ 4.5%" is "> 4.4%" on a one-decimal rate; a step only inferred from the decimals is held). A
+ * strict/non-strict difference at the same value (">" vs "≥") is flagged; the exact complement under
+ * the other mapping than the verdict's is flagged with the records' mapping named, never passed.
  */
 export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): GuardResult {
   // a venue's structured strike is compared exactly (comparator, YES↔NO complement) by the strike guard
@@ -255,6 +293,14 @@ export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): G
   const tb = sorted(questionThresholds(b));
   if (!ta.length && !tb.length) return pass('thresholds', 'no thresholds');
   if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? a.venue : b.venue} only`);
+  // one threshold a side, each with a comparator: compared as YES regions on the figure's resolution
+  // ("4.5% or higher" is "above 4.4%" on a rate published to 0.1), with the YES↔NO complement
+  const single = (ts: readonly T[]): T | undefined => (ts.length === 1 && ts[0]!.comparator && ts[0]!.comparator !== 'between' ? ts[0] : undefined);
+  const [sa, sb] = [single(ta), single(tb)];
+  if (sa && sb) {
+    const [xa, xb] = [strikeFromThresholds([sa]), strikeFromThresholds([sb])];
+    if (xa.kind === 'numeric' && xb.kind === 'numeric') return judgeRegions('thresholds', a, b, xa, xb, mapping);
+  }
   const show = (ts: T[]): string => ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ');
   if (ta.length !== tb.length || !ta.every((t, i) => eq(t.value, tb[i]!.value))) {
     return fail('thresholds', `thresholds differ: ${show(ta)} vs ${show(tb)}`);
@@ -274,6 +320,12 @@ export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): G
     const compDir = direction(complement[ca]) === direction(cb);
     if ((wantSame && sameDir) || (wantComp && compDir)) {
       notes.push(`comparator strictness differs at ${ta[i]!.value}: ${ca} vs ${cb}`);
+      continue;
+    }
+    // the exact complement under the other mapping: the same question inverted, held with the records' mapping named
+    if (mapping && (mapping === 'YES_YES' ? complement[ca] === cb : ca === cb)) {
+      const implied = mapping === 'YES_YES' ? 'YES_NO' : 'YES_YES';
+      notes.push(`comparators at ${ta[i]!.value} are ${ca} vs ${cb} (records imply ${implied}; the verdict said ${mapping})`);
       continue;
     }
     return fail('thresholds', `comparator direction differs at ${ta[i]!.value}: ${ca} vs ${cb}${mapping ? ` (${mapping})` : ''}`);
@@ -316,15 +368,86 @@ function teamByCity(team: string, text: string, cities: ReadonlyMap<string, Read
   return other ? 'other' : 'unknown';
 }
 
+/** The league a record is about, from its ticker or slug and its text ("NBA", "Pro Basketball"). */
+const recordLeague = (r: Rec): League | undefined => leagueOf(fullText(r), r.marketId);
+
+/** How a team mention of one title relates to the other title's mentions: the best relation found. */
+function bestRelation(m: TeamMention, others: readonly TeamMention[]): TeamRelation {
+  let best: TeamRelation = 'different';
+  for (const o of others) {
+    const shared = m.teams.filter((t) => o.teams.includes(t));
+    const r: TeamRelation = !shared.length ? 'different' : m.teams.length === 1 && o.teams.length === 1 ? 'same' : 'ambiguous';
+    if (r === 'same') return 'same';
+    if (r === 'ambiguous') best = 'ambiguous';
+  }
+  return best;
+}
+
+/**
+ * Teams named in both titles, resolved by the team table (nickname, city, "City Initial", full
+ * name): the same teams on both sides pass; a team on the side naming fewer (or as many) that the
+ * other does not name fails (another team of the same city, another game of the same team); a team
+ * named on the fuller side only, or a bare city two teams of the league share, is a hold.
+ * undefined when a title names no team (the known-entity checks decide).
+ */
+function teamsResult(a: Rec, b: Rec): { result?: GuardResult; league?: League } | undefined {
+  const la = recordLeague(a);
+  const lb = recordLeague(b);
+  const ma0 = teamMentions(a.title, la ?? lb);
+  const mb0 = teamMentions(b.title, lb ?? la);
+  if (!ma0.length || !mb0.length) return undefined;
+  if (la && lb && la !== lb) return { result: fail('entities', `leagues differ: ${la} vs ${lb} (${ma0.map((m) => m.text).join(', ')} vs ${mb0.map((m) => m.text).join(', ')})`) };
+  // no league named: a mention that lies in one league only (a nickname) sets it
+  let league = la ?? lb;
+  if (!league) {
+    const single = [...ma0, ...mb0].map((m) => new Set(m.teams.map((t) => t.league))).filter((s) => s.size === 1).map((s) => [...s][0]!);
+    if (single.length && single.every((l) => l === single[0])) league = single[0];
+  }
+  if (!league) return undefined;
+  const inLeague = (ms: readonly TeamMention[], r: Rec): TeamMention[] => {
+    // a bare city two teams share, settled by the record's own rules naming exactly one of them ("If the Los Angeles Lakers win")
+    const own = teamMentions(`${r.rulesText}\n${r.rulesSecondary}`.slice(0, 2_000), league).filter((m) => m.teams.length === 1).map((m) => m.teams[0]!);
+    return ms
+      .map((m) => {
+        const teams = m.teams.filter((t) => t.league === league);
+        const named = teams.filter((t) => own.includes(t));
+        return { ...m, teams: teams.length > 1 && named.length === 1 ? named : teams };
+      })
+      .filter((m) => m.teams.length > 0);
+  };
+  const ma = inLeague(ma0, a);
+  const mb = inLeague(mb0, b);
+  if (!ma.length || !mb.length) return { league };
+  const ra = ma.map((m) => bestRelation(m, mb));
+  const rb = mb.map((m) => bestRelation(m, ma));
+  const show = (ms: readonly TeamMention[]): string => ms.map((m) => m.text).join(', ');
+  if (ra.every((r) => r === 'same') && rb.every((r) => r === 'same')) return { league, result: pass('entities', `same teams (${league}): ${show(ma)} ~ ${show(mb)}`) };
+  // the side naming fewer teams (or as many) must have every one of them on the other side
+  const sides: [TeamMention[], TeamRelation[], TeamMention[]][] = ma.length <= mb.length ? [[ma, ra, mb]] : [];
+  if (mb.length <= ma.length) sides.push([mb, rb, ma]);
+  for (const [ms, rs, others] of sides) {
+    const i = rs.indexOf('different');
+    if (i >= 0) return { league, result: fail('entities', `different team (${league}): "${ms[i]!.text}" is not among ${show(others)}`) };
+  }
+  const unclear = [...ma.filter((_, i) => ra[i] !== 'same'), ...mb.filter((_, i) => rb[i] !== 'same')];
+  const ambiguous = [...ra, ...rb].includes('ambiguous');
+  return { league, result: flag('entities', ambiguous ? `team not settled (${league}): ${show(unclear)} may be more than one team` : `named on one side only (${league}): ${show(unclear)}`) };
+}
+
 /**
  * Known entities (assets, people, teams, institutions, competitions) named in the titles must not
- * contradict. A team named by its nickname on one venue and by its city (plus an initial) on the
+ * contradict. Teams are resolved by the team table first (teams.ts); the other entities after. A team named by its nickname on one venue and by its city (plus an initial) on the
  * other is the same team when a full name written by either record ties the two ("Lakers" ~ "Los
  * Angeles L" given "Los Angeles Lakers"); the same city under another initial is another team.
  */
 export function entitiesGuard(a: Rec, b: Rec): GuardResult {
-  const ta = knownEntities(a.title);
-  const tb = knownEntities(b.title);
+  const teams = teamsResult(a, b);
+  if (teams?.result && teams.result.outcome !== 'pass') return teams.result;
+  // entities the team table resolved (nicknames, team cities) are settled: the others are compared below
+  const notTeam = (e: string): boolean => !teams?.result || !teamCandidates(e, teams.league).length;
+  const ta = knownEntities(a.title).filter(notTeam);
+  const tb = knownEntities(b.title).filter(notTeam);
+  if (teams?.result && (!ta.length || !tb.length)) return teams.result;
   if (!ta.length || !tb.length) return pass('entities', 'no known entity on one side');
   const cities = new Map<string, Set<string>>();
   for (const { team, city } of teamCities(`${fullText(a)}\n${fullText(b)}`)) {
@@ -394,6 +517,7 @@ export function runGuards(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFI
     ...subjectGuard(a, b), // 'subject' and 'round': open-ended subjects and election rounds must agree
     ...strikeGuard(a, b, mapping), // 'strike' and 'source': structured strikes / price to beat, reference sources
     outcomeMappingGuard(a, b, mapping), // 'mapping': the verdict's YES_YES/YES_NO must be the one named outcomes or polarity imply
+    coverageGuard(a, b), // 'coverage': every specific term of each question must be accounted for on the other side
   ];
 }
 

@@ -11,6 +11,7 @@
  * {@link PgMatcherStore}) or memory (`store: new MemoryMatcherStore()`, the eval and tests).
  */
 import { createHash } from 'node:crypto';
+import { deriveMapping } from './outcomeMapping.js';
 import type pg from 'pg';
 import type { MarketRecord } from '../../schema/market.js';
 import type { PairLeg, PairStatus } from '../../schema/pair.js';
@@ -92,7 +93,23 @@ export async function evaluatePair(poly: MatchSide, kalshi: MatchSide, judge: Ju
   const outcome = await judge(polyRecord, kalshiRecord, { pairId });
   const mapping = outcome.verdict.outcomeMapping === 'UNRELATED' ? undefined : outcome.verdict.outcomeMapping;
   const guards = runGuards(poly, kalshi, cfg, mapping);
-  return { pairId, guards, judged: true, outcome, ...decidePair({ verdict: outcome.verdict, guards, autoApproveConfidence: o.autoApproveConfidence }) };
+  const decision = decidePair({ verdict: outcome.verdict, guards, autoApproveConfidence: o.autoApproveConfidence });
+  return { pairId, guards, judged: true, outcome, ...withRecordsMapping(decision, poly, kalshi) };
+}
+
+/**
+ * A pair the mapping guard held because the verdict's mapping contradicts what the records imply
+ * (named outcomes, opposite-sense wording) is stored with the records' mapping, so a human who
+ * approves it from the pending list trades the right legs; the verdict's is kept in the reasons.
+ * Never changes the status: such a pair is pending (a guard flagged it), never approved.
+ */
+function withRecordsMapping(d: Decision, a: MatchSide, b: MatchSide): Decision {
+  if (d.status !== 'pending') return d;
+  const derived = deriveMapping(a, b);
+  if (derived.kind !== 'derived') return d;
+  const yesMapsToNo = derived.mapping === 'YES_NO';
+  if (yesMapsToNo === d.yesMapsToNo) return d;
+  return { ...d, yesMapsToNo, reasons: [...d.reasons, `mapping stored from the records: ${derived.mapping} (${derived.why}); the verdict said ${d.yesMapsToNo ? 'YES_NO' : 'YES_YES'}`] };
 }
 
 /** Where the matcher reads markets and writes decisions: a store, or a PostgreSQL pool (wrapped in a PgMatcherStore). */

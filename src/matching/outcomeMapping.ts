@@ -2,7 +2,7 @@
  * Which way round two binary markets are (YES_YES: leg A's YES is leg B's YES; YES_NO: leg A's
  * YES is leg B's NO), derived from the records alone where their text allows, and the 'mapping'
  * guard that holds the verdict's mapping to it. The model cannot override a derived mapping: a
- * contradiction is a 'fail'; where nothing can be derived the guard has no opinion ('pass', "not
+ * contradiction is a 'flag' naming the records' mapping (a human confirms it; never auto-approved); where nothing can be derived the guard has no opinion ('pass', "not
  * derivable"); where the evidence points both ways it is a 'flag'.
  *
  * Two kinds of evidence:
@@ -18,7 +18,10 @@
  *                    rates" / "hold" against "change"; "no cut" against "cut"; and, generically,
  *                    "Will there be no X?" against "Will there be X?". Only a closed set of
  *                    rate-decision verbs yields YES_YES as well; "hold" against "cut" is not a
- *                    complement (a hike is possible) and yields nothing.
+ *                    complement (a hike is possible) and yields nothing. Tenure: leaving an office
+ *                    ("out as President", "resign", "step down") against holding the same office
+ *                    ("still President", "be President of Russia on Jan 1") is YES_NO; ambiguous
+ *                    titles (both senses, a plain negation, another office) yield nothing.
  *
  * Market text is data: every field is read to a fixed length, and every pattern is an unnested
  * regular expression with bounded repetition, so hostile text costs linear time.
@@ -247,6 +250,8 @@ function fromPolarity(a: MappingInput, b: MappingInput): Derivation | undefined 
   const nb = negations(b);
   const [neg, plain, negRec, plainRec] = na.negators && !nb.negators ? [na, nb, a, b] : nb.negators && !na.negators ? [nb, na, b, a] : [undefined, undefined, a, b];
   if (!neg || !plain || !neg.negated.length) return undefined;
+  // "not be President" against "out as President": the plain side is itself a departure, so the two may agree; no opinion
+  if (tenureOf(plainRec)?.sense === 'leaves') return undefined;
   const plainStems = new Set(plain.words.map(stem));
   const shared = neg.negated.filter((w) => plainStems.has(w));
   if (!shared.length) return undefined;
@@ -254,10 +259,70 @@ function fromPolarity(a: MappingInput, b: MappingInput): Derivation | undefined 
 }
 
 // ---------------------------------------------------------------------------------------------
+// tenure: leaving an office against holding it
+
+/** Offices a person holds (folded text). */
+const OFFICE = String.raw`(?:president|vice president|prime minister|pm|chancellor|premier|ceo|chief executive|chair|chairman|chairwoman|governor|mayor|speaker|pope|king|queen|monarch|supreme leader|leader|secretary general|secretary|head coach|coach|manager|minister|director|taoiseach)`;
+/** YES is the holder leaving: "out as President", "leave office", "resign", "step down", "no longer be", "cease to be". */
+const LEAVES = new RegExp(String.raw`\bout\s+(?:as|of\s+office)\b|\b(?:leaves?|left|leaving)\s+(?:office|(?:his|her|the|their)\s+(?:post|office|role|position|job))\b|\bremoved\s+(?:from\s+office|as)\b|\b(?:resigns?|resigned|resignation)\b|\b(?:steps?|stepped|stepping)\s+down\b|\bousted\b|\bno\s+longer(?:\s+be)?\b|\bceases?\s+to\s+be\b`);
+/** "Starmer out by …?", "Will Starmer be out in 2026?": a bare "out" right before a deadline word. */
+const OUT_BY = /^(?:will\s+)?[^?]{1,80}?\bout(?:\s+(?:by|in|before|this)\b|\s*\?|$)/;
+/** Up to two words naming whose office it is ("Fed Chair", "Apple CEO", "UK Prime Minister"), but not a way of getting it ("elected", "next"). */
+const QUALIFIER = String.raw`(?:(?!(?:elected|reelected|re-elected|named|nominated|appointed|next|confirmed|sworn|chosen|selected|voted|running|candidate|former|acting|interim))[a-z0-9&'-]+\s+){0,2}`;
+/** YES is the holder still in office: "still President", "remain Prime Minister", "be President of Russia on …", "remain in office". */
+const STAYS = new RegExp(String.raw`\b(?:remains?|stays?|still|continues?\s+(?:to\s+be|as)|be|is)\s+(?:the\s+)?${QUALIFIER}(${OFFICE})\b|\b(?:remains?|stays?|still)\s+in\s+(?:office|power)\b`);
+/** A plain negation makes the sense the generic rule's business (or ambiguous): only "no longer" is a departure word. */
+const PLAIN_NEGATOR = /\b(?:not|never|wont|dont|doesnt|didnt|isnt|cannot|cant)\b|\bno\b(?!\s+longer\b)/;
+
+interface Tenure {
+  readonly sense: 'leaves' | 'stays';
+  /** the office named where the holder stays (undefined: "in office") */
+  readonly office?: string;
+  readonly text: string;
+}
+
+/** Whether a record's question is about the holder leaving or staying, when its title says one and only one. */
+function tenureOf(r: MappingInput): Tenure | undefined {
+  const text = fold(r.title.slice(0, MAX_TITLE).replace(/\s+—\s+/g, ' | '));
+  if (PLAIN_NEGATOR.test(text)) return undefined;
+  const leaves = LEAVES.test(text) || OUT_BY.test(text.split(' | ')[0]!);
+  const stays = STAYS.exec(text.replace(new RegExp(LEAVES.source, 'g'), ' ~ ')); // "be out as President" is not "be President"
+  if (leaves && stays) return undefined; // both senses: ambiguous
+  if (stays) return { sense: 'stays', ...(stays[1] ? { office: stays[1] } : {}), text };
+  if (leaves) return { sense: 'leaves', text };
+  return undefined;
+}
+
+/** The office must be the same: the staying side's office named by the leaving side's title or rules. */
+const namesOffice = (r: MappingInput, office: string | undefined): boolean =>
+  office === undefined || new RegExp(String.raw`\b${office}\b`).test(fold(`${r.title.slice(0, MAX_TITLE)} ${r.rulesText.slice(0, MAX_RULES)}`));
+
+/**
+ * "Putin out as President by Dec 31" against "Putin still President on Jan 1": leaving an office is
+ * the complement of holding it (YES_NO); both staying, the same sense (YES_YES). Conservative: the
+ * titles must each say one sense, without a plain negation, and the leaving side must name the
+ * office the staying side names; otherwise no opinion (the subject and date guards compare the rest).
+ */
+function fromTenure(a: MappingInput, b: MappingInput): Derivation | undefined {
+  const ta = tenureOf(a);
+  const tb = tenureOf(b);
+  if (!ta || !tb) return undefined;
+  if (ta.sense === 'leaves' && tb.sense === 'leaves') return undefined; // same sense, but the office is not compared: no opinion
+  const desc = (r: MappingInput, t: Tenure): string => `${r.venue} YES "${t.text}" ${t.sense === 'leaves' ? 'leaves office' : `stays in office${t.office ? ` (${t.office})` : ''}`}`;
+  if (ta.sense === 'stays' && tb.sense === 'stays') {
+    if (ta.office && tb.office && ta.office !== tb.office) return undefined;
+    return { kind: 'derived', mapping: 'YES_YES', basis: 'polarity', why: `same sense: ${desc(a, ta)}, ${desc(b, tb)}` };
+  }
+  const [leaver, stays] = ta.sense === 'leaves' ? [a, tb] : [b, ta];
+  if (!namesOffice(leaver, stays.office)) return undefined;
+  return { kind: 'derived', mapping: 'YES_NO', basis: 'polarity', why: `opposite sense: ${desc(a, ta)}, ${desc(b, tb)}` };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** The mapping the records themselves imply (leg A's YES against leg B's YES). */
 export function deriveMapping(a: MappingInput, b: MappingInput): Derivation {
-  const found = [fromOutcomes(a, b), fromPolarity(a, b)].filter((d): d is Derivation => d !== undefined);
+  const found = [fromOutcomes(a, b), fromPolarity(a, b), fromTenure(a, b)].filter((d): d is Derivation => d !== undefined);
   const conflict = found.find((d) => d.kind === 'conflict');
   if (conflict) return conflict;
   const derived = found.filter((d): d is Extract<Derivation, { kind: 'derived' }> => d.kind === 'derived');
@@ -270,8 +335,10 @@ export function deriveMapping(a: MappingInput, b: MappingInput): Derivation {
 }
 
 /**
- * The verdict's mapping must be the one the records imply: a contradiction fails (no confidence
- * overrides it), evidence both ways is held for a human, and no evidence is no opinion.
+ * The verdict's mapping must be the one the records imply. A contradiction is held for a human
+ * ('flag', never a pass, so no confidence approves it) with the mapping the records imply named in
+ * the reason: the pair is very likely the same question inverted. Evidence both ways is held too;
+ * no evidence is no opinion.
  */
 export function outcomeMappingGuard(a: MappingInput, b: MappingInput, mapping: Mapping): GuardResult {
   const d = deriveMapping(a, b);
@@ -279,5 +346,6 @@ export function outcomeMappingGuard(a: MappingInput, b: MappingInput, mapping: M
   if (d.kind === 'none') return { guard: 'mapping', outcome: 'pass', reason: `not derivable: ${d.why}` };
   if (mapping === undefined) return { guard: 'mapping', outcome: 'pass', reason: `records imply ${d.mapping} (${d.why}); no verdict mapping yet` };
   if (mapping === d.mapping) return { guard: 'mapping', outcome: 'pass', reason: `${mapping} agrees with the records: ${d.why}` };
-  return { guard: 'mapping', outcome: 'fail', reason: `the verdict's ${mapping} contradicts the records, which imply ${d.mapping}: ${d.why}` };
+  // very likely the same question inverted: a human decides, with the records' mapping suggested; never approved as it stands
+  return { guard: 'mapping', outcome: 'flag', reason: `records imply ${d.mapping}; the verdict said ${mapping} (${d.why}): a human must confirm the mapping` };
 }

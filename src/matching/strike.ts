@@ -8,7 +8,10 @@
  *
  * A strike is the set of settlement values for which YES pays (">= 100k" is [100k, ∞)); two
  * strikes agree when those sets are equal, or complementary under a YES↔NO mapping (">= 100k"
- * YES is "< 100k" NO). Both known and different: `fail`; only one side known (an up/down market
+ * YES is "< 100k" NO), on the resolution of the published figure ("> 4.4%" is "≥ 4.5%" for the
+ * BLS unemployment rate, published to 0.1; see `resolutionOf` / `judgeRegions`). Equal only on a
+ * step inferred from the decimals: `flag`; exact complements under the other mapping than the
+ * verdict's: `flag` naming the mapping the records imply. Both known and different: `fail`; only one side known (an up/down market
  * whose price-to-beat is not published yet, a functional strike): `flag`. Reference sources named
  * on both sides and different (Binance vs Coinbase, BRTI vs Binance): `flag`; unknown: `pass` with
  * the detail. Market text is data: it is only measured here.
@@ -222,29 +225,103 @@ export function complementOf(g: Region): Region | undefined {
   return undefined;
 }
 
-type Cmp = 'same' | 'strictness' | 'scale' | 'different';
+/**
+ * How two YES regions compare: the same set; the same set only on a step inferred from the decimals
+ * ('inferred': "> 4.4" is "≥ 4.5" if the figure has one decimal, which is not known); the same value
+ * written with a different strictness, or one cent apart on a price ('strictness'); a ×100 unit scale
+ * apart; neighbouring strikes on a figure whose resolution is known ('adjacent': "> 4.5" is "≥ 4.6"
+ * on a rate published to 0.1, a different question); or different.
+ */
+export type Cmp = 'same' | 'inferred' | 'strictness' | 'scale' | 'adjacent' | 'different';
 
 /** The venues' price grid: Kalshi writes "≥ $150,000" as `greater` 149999.99 (a cent below, exclusive). */
 export const GRID = 0.01;
 
-/** One end of two regions: equal, equal on the 0.01 grid ("> 149999.99" is "≥ 150000"), strictness only, or different. */
-function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined, yIncl: boolean, side: 'lo' | 'hi', fuzzy: boolean): 'same' | 'strictness' | 'different' {
+/**
+ * The resolution of the settlement figure: the smallest step the published value moves by, so that
+ * "> x" is "≥ x + step". `known` when the quantity is recognised (BLS unemployment, CPI/PCE, GDP: 0.1;
+ * the Fed target range: 0.25; NWS temperatures: whole degrees; prices: cents); otherwise the step is
+ * inferred from the strike written with the most decimals (99999.99 → 0.01) and is only a guess.
+ */
+export interface Resolution {
+  readonly step: number;
+  readonly known: boolean;
+  /** a price: one cent apart is a strictness difference at a round value, not a neighbouring strike */
+  readonly price: boolean;
+  readonly what: string;
+}
+
+/** The price grid as a known resolution (the default of `compareRegions`). */
+export const PRICE_GRID: Resolution = { step: GRID, known: true, price: true, what: 'a price in cents' };
+
+/** Quantities whose published resolution is known, most specific first. `percent`: only when the text speaks of a % change. */
+const QUANTITIES: readonly { readonly what: string; readonly step: number; readonly price: boolean; readonly re: RegExp; readonly percent?: boolean; readonly unless?: RegExp }[] = [
+  { what: 'the unemployment rate (BLS, published to 0.1)', step: 0.1, price: false, re: /\bunemployment(?: rate)?\b|\bjobless rate\b|\bU-?3\b/i, unless: /\bclaims\b|\bpayrolls?\b/i },
+  { what: 'CPI/PCE inflation (published to 0.1 percentage point)', step: 0.1, price: false, re: /\bCPI(?:-U)?\b|\bconsumer price index\b|\binflation\b|\b(?:core )?PCE\b|\bpersonal consumption expenditures?\b/i, percent: true },
+  { what: 'GDP growth (BEA, published to 0.1)', step: 0.1, price: false, re: /\bGDP\b|\bgross domestic product\b/i, percent: true },
+  { what: 'the Fed target range (25 bp steps)', step: 0.25, price: false, re: /\bfed(?:eral)? funds\b|\bfed(?:eral reserve)?\b[^\n.?]{0,40}\b(?:rate|target|upper bound)\b|\btarget (?:federal funds )?(?:rate|range)\b|\bupper bound\b/i, unless: /\beffective\b|\bEFFR\b|\bSOFR\b|\btreasury\b|\byield\b|\bmortgage\b/i },
+  { what: 'a temperature (NWS climate report, whole degrees)', step: 1, price: false, re: /\btemp(?:erature)?s?\b|°\s?[FC]?|\bdegrees\b/i },
+  { what: 'a gas price (AAA, a tenth of a cent)', step: 0.001, price: true, re: /\bgas(?:oline)? prices?\b|\bprice of gas(?:oline)?\b/i },
+  { what: 'a price in cents', step: GRID, price: true, re: /\$\s?\d|\bprice\b|\bbitcoin\b|\bBTC\b|\bethereum\b|\bETH\b|\bsolana\b|\bXRP\b|\bdogecoin\b|\bstocks?\b|\bshares?\b|\bS&P\b|\bNasdaq\b|\bDow Jones\b|\bclose\b/i },
+];
+
+/** The decimals a strike is written with (99999.99 → 2), at most 6. */
+const decimalsOf = (v: number): number => {
+  for (let d = 0; d <= 6; d++) if (near(v * 10 ** d, Math.round(v * 10 ** d))) return d;
+  return 6;
+};
+const onGrid = (v: number, step: number): boolean => Math.abs(v / step - Math.round(v / step)) <= 1e-6;
+const boundsOf = (gs: readonly Region[]): number[] => gs.flatMap((g) => [g.lo, g.hi]).filter((v): v is number => v !== undefined);
+
+/**
+ * The resolution of the figure two records settle on: a known quantity named in their titles (else
+ * their rules) whose step every strike sits on, else the step of the strike written with the most
+ * decimals, inferred.
+ */
+export function resolutionOf(a: Pick<GuardInput, 'title' | 'rulesText'>, b: Pick<GuardInput, 'title' | 'rulesText'>, regions: readonly Region[]): Resolution {
+  const values = boundsOf(regions);
+  const titles = sanitizeText(`${a.title.slice(0, 1_000)}\n${b.title.slice(0, 1_000)}`);
+  const rules = sanitizeText(`${a.rulesText.slice(0, 2_000)}\n${b.rulesText.slice(0, 2_000)}`);
+  for (const text of [titles, `${titles}\n${rules}`]) {
+    const pct = /%|\bpercent(?:age)?\b/i.test(text);
+    const q = QUANTITIES.find((k) => k.re.test(text) && (!k.percent || pct) && !(k.unless && k.unless.test(text)) && values.every((v) => onGrid(v, k.step)));
+    if (q) return { step: q.step, known: true, price: q.price, what: q.what };
+  }
+  const d = Math.max(0, ...values.map(decimalsOf));
+  return { step: 10 ** -d, known: false, price: false, what: `a step of ${10 ** -d} inferred from the strikes' decimals` };
+}
+
+/** An end as an inclusive bound on the figure's grid: "> x" is "≥ x + step", "< x" is "≤ x − step". */
+const closedEnd = (v: number, incl: boolean, side: 'lo' | 'hi', step: number): number => (incl ? v : side === 'lo' ? v + step : v - step);
+
+type EndCmp = 'same' | 'inferred' | 'strictness' | 'adjacent' | 'different';
+
+/** One end of two regions, on the figure's resolution. */
+function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined, yIncl: boolean, side: 'lo' | 'hi', fuzzy: boolean, r: Resolution): EndCmp {
   if (x === undefined || y === undefined) return x === y ? 'same' : 'different';
   // a text range's end may or may not be included: equal, or one grid step apart, is the same end
   if (fuzzy) return near(x, y) || near(Math.abs(x - y), GRID) ? 'same' : 'different';
-  if (near(x, y)) return xIncl === yIncl ? 'same' : 'strictness';
-  if (xIncl === yIncl) return 'different';
-  // the exclusive end sits one grid step outside the inclusive one
-  const [excl, incl] = xIncl ? [y, x] : [x, y];
-  return near(side === 'lo' ? incl - excl : excl - incl, GRID) ? 'same' : 'different';
+  if (near(x, y) && xIncl === yIncl) return 'same';
+  const cx = closedEnd(x, xIncl, side, r.step);
+  const cy = closedEnd(y, yIncl, side, r.step);
+  if (near(cx, cy)) return r.known ? 'same' : 'inferred';
+  // the same value written "≥ x" and "> x": a neighbouring strike when the figure's steps are known
+  // (unless a price, where it is one cent), otherwise a strictness difference a human must read
+  if (near(x, y)) return r.known && !r.price ? 'adjacent' : 'strictness';
+  if (near(Math.abs(cx - cy), r.step) && r.known) return r.price ? 'strictness' : 'adjacent';
+  return 'different';
 }
 
-/** Two YES regions: the same set, the same bounds with a strict/non-strict difference, a ×100 unit scale away, or different. */
-export function compareRegions(x: Region, y: Region): Cmp {
+const SEVERITY: readonly EndCmp[] = ['same', 'inferred', 'strictness', 'adjacent', 'different'];
+const worst = (x: EndCmp, y: EndCmp): EndCmp => (SEVERITY.indexOf(x) >= SEVERITY.indexOf(y) ? x : y);
+
+/**
+ * Two YES regions on the figure's resolution `r` (default: a price on the cent grid). See `Cmp`.
+ */
+export function compareRegions(x: Region, y: Region, r: Resolution = PRICE_GRID): Cmp {
   const fuzzy = Boolean(x.fuzzyEnds || y.fuzzyEnds);
-  const lo = compareEnd(x.lo, x.loIncl, y.lo, y.loIncl, 'lo', fuzzy);
-  const hi = compareEnd(x.hi, x.hiIncl, y.hi, y.hiIncl, 'hi', fuzzy);
-  if (lo !== 'different' && hi !== 'different') return lo === 'same' && hi === 'same' ? 'same' : 'strictness';
+  const both = worst(compareEnd(x.lo, x.loIncl, y.lo, y.loIncl, 'lo', fuzzy, r), compareEnd(x.hi, x.hiIncl, y.hi, y.hiIncl, 'hi', fuzzy, r));
+  if (both !== 'different') return both;
   const scaled = (k: number): boolean =>
     (x.lo === undefined) === (y.lo === undefined) && (x.hi === undefined) === (y.hi === undefined) && sameBound(x.lo === undefined ? undefined : x.lo * k, y.lo) && sameBound(x.hi === undefined ? undefined : x.hi * k, y.hi);
   return scaled(100) || scaled(0.01) ? 'scale' : 'different';
@@ -286,25 +363,52 @@ export function strikeComparison(a: GuardInput, b: GuardInput, mapping: Mapping)
       s.kind === 'none' ? `${r.venue}: no strike or threshold` : s.kind === 'open' ? `${r.venue}: ${s.what} (${s.from})` : `${r.venue}: ${showRegion(s.region, s.unit)} (${s.from})`;
     return res('strike', 'flag', `strike known on one side only: ${says(a, x)}; ${says(b, y)}: a human must compare them`);
   }
-  const detail = `${a.venue} ${showRegion(x.region, x.unit)} (${x.from}) vs ${b.venue} ${showRegion(y.region, y.unit)} (${y.from})`;
-  const tries: ['YES_YES' | 'YES_NO', Cmp][] = [];
-  if (mapping !== 'YES_NO') tries.push(['YES_YES', compareRegions(x.region, y.region)]);
-  if (mapping !== 'YES_YES') {
-    const cx = complementOf(x.region);
-    tries.push(['YES_NO', cx ? compareRegions(cx, y.region) : 'different']);
+  return judgeRegions('strike', a, b, x, y, mapping);
+}
+
+type NumericStrike = Extract<Strike, { kind: 'numeric' }>;
+const RANK: readonly Cmp[] = ['same', 'inferred', 'strictness', 'scale', 'adjacent', 'different'];
+const other = (m: 'YES_YES' | 'YES_NO'): 'YES_YES' | 'YES_NO' => (m === 'YES_YES' ? 'YES_NO' : 'YES_YES');
+
+/**
+ * Two numeric strikes (YES regions) on the resolution of the figure they settle on, under the
+ * verdict's mapping (undefined: the straight comparison or the YES↔NO complement, whichever fits):
+ *
+ *   equal on the grid (known resolution, or as written)                  pass
+ *   equal only on a step inferred from the decimals ("> 4.4" / "≥ 4.5")  flag
+ *   same value, other strictness; one cent apart on a price              flag
+ *   exact complements under the other mapping than the verdict's         flag, naming the mapping the records imply
+ *   a factor 100 apart; an exact value inside a band                     flag
+ *   neighbouring strikes on a known grid ("≥ 4.5" / "> 4.5" on 0.1)      fail
+ *   otherwise                                                            fail
+ *
+ * A contradiction of the verdict's mapping is never a pass, so it never approves automatically.
+ */
+export function judgeRegions(guard: GuardName, a: Pick<GuardInput, 'venue' | 'title' | 'rulesText'>, b: Pick<GuardInput, 'venue' | 'title' | 'rulesText'>, x: NumericStrike, y: NumericStrike, mapping: Mapping): GuardResult {
+  const cx = complementOf(x.region);
+  const r = resolutionOf(a, b, [x.region, y.region, ...(cx ? [cx] : [])]);
+  const detail = `${a.venue} ${showRegion(x.region, x.unit)} (${x.from}) vs ${b.venue} ${showRegion(y.region, y.unit)} (${y.from}); resolution ${r.step} (${r.known ? r.what : 'inferred, not a known quantity'})`;
+  const cmp: Record<'YES_YES' | 'YES_NO', Cmp> = { YES_YES: compareRegions(x.region, y.region, r), YES_NO: cx ? compareRegions(cx, y.region, r) : 'different' };
+  const allowed: ('YES_YES' | 'YES_NO')[] = mapping ? [mapping] : ['YES_YES', 'YES_NO'];
+  const [m, c] = allowed.map((k) => [k, cmp[k]] as const).reduce((p, q) => (RANK.indexOf(q[1]) < RANK.indexOf(p[1]) ? q : p));
+  if (c === 'same') return res(guard, 'pass', `same strike${m === 'YES_NO' ? ' (YES↔NO complement)' : ''}: ${detail}`);
+  // the verdict's mapping does not fit, the other one does: very likely the same question inverted
+  if (mapping) {
+    const o = other(mapping);
+    if (cmp[o] === 'same' || cmp[o] === 'inferred') {
+      return res(guard, 'flag', `strikes ${o === 'YES_NO' ? 'are complements' : 'are the same'} (records imply ${o}; the verdict said ${mapping}): a human must confirm the mapping: ${detail}`);
+    }
   }
-  const hit = (c: Cmp): ['YES_YES' | 'YES_NO', Cmp] | undefined => tries.find(([, t]) => t === c);
-  const same = hit('same');
-  if (same) return res('strike', 'pass', `same strike${same[0] === 'YES_NO' ? ' (YES↔NO complement)' : ''}: ${detail}`);
-  const strict = hit('strictness');
-  if (strict) return res('strike', 'flag', `strike strictness differs at the same value (${strict[0]}): ${detail}`);
-  if (hit('scale')) return res('strike', 'flag', `strikes a factor 100 apart (bps vs %, ¢ vs $?): ${detail}`);
+  if (c === 'inferred') return res(guard, 'flag', `strikes equal only if the figure moves in steps of ${r.step}, which is inferred from the decimals (${m}): a human must confirm: ${detail}`);
+  if (c === 'strictness') return res(guard, 'flag', `strike strictness differs at the same value${r.price ? ', or one cent apart on a price (a print at the strike settles them differently)' : ''} (${m}): ${detail}`);
+  if (c === 'scale') return res(guard, 'flag', `strikes a factor 100 apart (bps vs %, ¢ vs $?): ${detail}`);
   // "exactly 0.1%" against a band that holds 0.1: rounding of a published figure, which a human must read
   const [p, q] = isPoint(x.region) ? [x.region, y.region] : [y.region, x.region];
   if (isPoint(p) && !isPoint(q) && q.lo !== undefined && q.hi !== undefined && contains(q, p.lo!)) {
-    return res('strike', 'flag', `an exact value against a band that contains it (rounding?): ${detail}`);
+    return res(guard, 'flag', `an exact value against a band that contains it (rounding?): ${detail}`);
   }
-  return res('strike', 'fail', `strikes differ${mapping ? ` (${mapping})` : ''}: ${detail}`);
+  if (c === 'adjacent') return res(guard, 'fail', `neighbouring strikes on ${r.what}${mapping ? ` (${mapping})` : ''}: ${detail}`);
+  return res(guard, 'fail', `strikes differ${mapping ? ` (${mapping})` : ''}: ${detail}`);
 }
 
 // ---------------------------------------------------------------------------------------------

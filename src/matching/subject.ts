@@ -25,6 +25,7 @@
  */
 import type { GuardInput, GuardResult } from './guards.js';
 import { sanitizeText } from './sanitize.js';
+import { leagueOf, teamRelation, type League } from './teams.js';
 
 /** Characters of a title (or of rules text, for aliases) that extraction reads; titles are far shorter. */
 export const MAX_TEXT = 1_000;
@@ -50,6 +51,13 @@ export interface Subject {
   readonly names?: readonly (readonly string[])[];
   /** an event with no named actor ("Will there be a US government shutdown …"): its head noun ("shutdown") */
   readonly head?: string;
+  /**
+   * how the members are joined: 'game' (a head-to-head, "A vs B", "A at B": one side named alone is a
+   * side of it) or 'and' (a joint actor, "A and B meet": the same set of members on both sides, no fewer)
+   */
+  readonly joint?: 'game' | 'and';
+  /** the sports league the record is about, when its ticker, slug or text names one (team names resolve within it) */
+  readonly league?: League;
 }
 
 export type Stage =
@@ -91,21 +99,23 @@ const DETERMINERS = set('the a an');
 const OBJECT_VERBS = set(`nominate nominates appoint appoints pick picks choose chooses name names select selects endorse endorses pardon pardons acquire acquires
   buy buys hire hires fire fires remove removes oust ousts replace replaces impeach impeaches indict indicts arrest arrests sue sues pass passes`);
 /** Capitalised words that are not names. */
-const NOT_NAMES = set('will who what which how when where yes no up down winner winners game match odds spread total moneyline before after by et pm am utc est edt pst pdt');
+const NOT_NAMES = set('will who what which how when where yes no up down winner winners game match odds spread total moneyline before after by et pm am utc est edt pst pdt if');
 /** Outcome labels that say which way, not who (Kalshi YES subtitles such as "Above 2.8%", "Change"). */
 const DIRECTIONS = set('yes no above below over under up down higher lower more less fewer between exactly change unchanged hold cut hike increase decrease tie draw other none any neither both');
 /** Head nouns of quantities. */
 const METRIC_WORDS = set(`price prices rate rates inflation cpi ppi pce gdp growth unemployment jobless payroll payrolls jobs approval rating ratings
   favorability yield yields index cap capitalization valuation revenue revenues earnings eps sales deliveries temperature temperatures ipo
   mortgage mortgages gas gasoline oil hashrate dominance claims deficit debt seats turnout stock shares interest consumer funds market volume
-  supply production output level levels reading number figure`);
+  supply production output level levels reading number figure range`);
 /** Words that name no quantity of their own once another quantity word is present ("GDP growth" = "GDP"). */
-const GENERIC_METRIC = set('price prices rate rates growth level levels rating ratings number figure reading stock shares index market consumer funds');
+const GENERIC_METRIC = set('price prices rate rates growth level levels rating ratings number figure reading stock shares index market consumer funds range');
 const MODIFIERS: Readonly<Record<string, string | null>> = {
   annual: 'yoy', annualized: 'yoy', yearly: 'yoy', 'year-over-year': 'yoy', yoy: 'yoy', 'y/y': 'yoy',
   monthly: 'mom', 'month-over-month': 'mom', mom: 'mom', 'm/m': 'mom',
   quarterly: 'qoq', 'quarter-over-quarter': 'qoq', qoq: 'qoq',
   core: 'core', weekly: 'weekly', daily: 'daily', initial: 'initial', continuing: 'continuing',
+  // the extreme of a day's reading ("highest temperature", "low temperature"): another quantity than the other extreme
+  highest: 'high', high: 'high', maximum: 'high', lowest: 'low', low: 'low', minimum: 'low',
   headline: null, national: null, average: null, real: null, nominal: null, seasonally: null, adjusted: null, official: null,
 };
 const METRIC_ALIASES: Readonly<Record<string, string>> = {
@@ -179,6 +189,8 @@ interface Tok {
 }
 
 const isLetter = (c: string): boolean => /\p{L}/u.test(c);
+/** A name that opens with digits ("49ers", "76ers", "3M"): a name word, not a number. */
+const DIGIT_NAME = /^\d{1,3}(?:ers|\p{Lu}[\p{L}]*)$/u;
 const isUpper = (c: string): boolean => /\p{Lu}/u.test(c);
 
 function tokenize(text: string): Tok[] {
@@ -213,7 +225,7 @@ function tokenize(text: string): Tok[] {
     const lc = fold(w.replace(/\.$/, '')).replace(/\./g, '');
     const first = w[0] ?? '';
     // "d'Ivoire", "l'Aquila": an elided particle before a capital is part of the name
-    const cap = isUpper(first) || (first === '$' && isLetter(w[1] ?? '')) || /^\p{Ll}['’]\p{Lu}/u.test(w);
+    const cap = isUpper(first) || (first === '$' && isLetter(w[1] ?? '')) || /^\p{Ll}['’]\p{Lu}/u.test(w) || DIGIT_NAME.test(w);
     out.push({ w, lc, cap, stop, poss, bar: false });
   }
   return out;
@@ -233,6 +245,8 @@ const nameWord = (t: Tok): boolean =>
 function nounPhrase(toks: readonly Tok[], i: number, max = 8): { words: Tok[]; end: number } {
   let j = i;
   while (j < toks.length && DETERMINERS.has(toks[j]!.lc) && !toks[j]!.stop) j++;
+  // "the June 2026 unemployment rate", "the 2026 midterms": a date before the noun is not part of it
+  while (j < toks.length - 1 && !toks[j]!.stop && (isYear(toks[j]!) || (MONTHS.has(toks[j]!.lc) && isYear(toks[j + 1]!)))) j++;
   let words: Tok[] = [];
   for (; j < toks.length && words.length < max; j++) {
     const t = toks[j]!;
@@ -285,14 +299,52 @@ function canonicalName(tokens: readonly string[]): { key: string; kind?: Subject
   return { key: joined };
 }
 
-const tokMatch = (x: string, y: string): boolean => x === y || (x.length === 1 && y.startsWith(x)) || (y.length === 1 && x.startsWith(y));
+/**
+ * A name word's spelling with the usual transliteration variants merged: a doubled letter single,
+ * a final -yy/-iy/-ij/-yi as -y ("Zelenskyy", "Zelenskiy" → "zelensky"), "kh" as "h". Diacritics
+ * are already gone (fold: "Erdoğan" → "erdogan").
+ */
+const translit = (w: string): string => w.replace(/(?:yy|iy|ij|yi|ii)$/, 'y').replace(/kh/g, 'h').replace(/(.)\1+/g, '$1');
+
+/** Edit distance of two short strings, stopping once it passes `max`. */
+function editDistance(x: string, y: string, max: number): number {
+  if (Math.abs(x.length - y.length) > max) return max + 1;
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= y.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+      best = Math.min(best, cur[j]!);
+    }
+    if (best > max) return max + 1;
+    prev = cur;
+  }
+  return prev[y.length]!;
+}
+
+/**
+ * Two name words are one spelling of the same name: equal; equal after the transliteration rules
+ * (words of 5+ letters); or, for long words (8+ letters, the same first letter), one edit apart
+ * ("Netanyahu" / "Netanyahou"). Short words never match loosely: "Cruz" is not "Cruise".
+ */
+export function sameNameWord(x: string, y: string): boolean {
+  if (x === y) return true;
+  if (x.length < 5 || y.length < 5 || x.length > 30 || y.length > 30 || /\d/.test(x) || /\d/.test(y)) return false;
+  const tx = translit(x);
+  const ty = translit(y);
+  if (tx === ty) return true;
+  return tx.length >= 8 && ty.length >= 8 && tx[0] === ty[0] && editDistance(tx, ty, 1) <= 1;
+}
+
+const tokMatch = (x: string, y: string): boolean => sameNameWord(x, y) || (x.length === 1 && y.startsWith(x)) || (y.length === 1 && x.startsWith(y));
 const fullWords = (xs: readonly string[]): number => xs.filter((x) => x.length > 1).length;
 
 function alignedAt(s: readonly string[], l: readonly string[], at: number): boolean {
   let exact = 0;
   for (let k = 0; k < s.length; k++) {
     if (!tokMatch(s[k]!, l[at + k]!)) return false;
-    if (s[k] === l[at + k] && s[k]!.length > 1) exact++;
+    if (s[k]!.length > 1 && l[at + k]!.length > 1) exact++;
   }
   return exact > 0;
 }
@@ -309,6 +361,7 @@ const spellInitials = (xs: readonly string[]): string[] =>
 export function namesAgree(x: readonly string[], y: readonly string[]): boolean {
   if (!x.length || !y.length) return false;
   if (x.join(' ') === y.join(' ')) return true;
+  if (x.length === y.length && x.every((t, k) => sameNameWord(t, y[k]!))) return true;
   const acronym = (a: readonly string[], b: readonly string[]): boolean => a.length === 1 && b.length > 1 && a[0]!.length === b.length && b.map((t) => t[0]).join('') === a[0];
   if (acronym(x, y) || acronym(y, x)) return true;
   const tryAlign = (a: readonly string[], b: readonly string[]): boolean => {
@@ -393,7 +446,7 @@ function fromWords(words: readonly Tok[], context: string): Subject | undefined 
 export function isNameLabel(s: string | undefined): s is string {
   if (!s) return false;
   const t = s.trim();
-  if (!t || t.length > 80 || /[\d$%€£¢<>≥≤=+]/.test(t)) return false;
+  if (!t || t.length > 80 || /[\d$%€£¢<>≥≤=+]/.test(t.split(/\s+/).filter((w) => !DIGIT_NAME.test(w)).join(' '))) return false;
   if (!isUpper(t.match(/\p{L}/u)?.[0] ?? '')) return false;
   const words = fold(t).split(/\s+/).filter(Boolean);
   if (!words.length) return false;
@@ -416,12 +469,15 @@ function withBaseMetric(s: Subject, base: string): Subject {
 function fromLabel(label: string, context: string): Subject | undefined {
   const toks = tokenize(label.slice(0, 200)).filter((t) => !t.bar);
   const parts: Tok[][] = [[]];
+  let how: 'game' | 'and' = 'and';
   for (const t of toks) {
-    if (t.lc === 'and' || t.lc === '&' || t.lc === 'vs' || t.lc === 'v' || t.lc === 'versus') parts.push([]);
-    else parts[parts.length - 1]!.push(t);
+    if (t.lc === 'and' || t.lc === '&' || t.lc === 'vs' || t.lc === 'v' || t.lc === 'versus') {
+      if (t.lc !== 'and' && t.lc !== '&') how = 'game';
+      parts.push([]);
+    } else parts[parts.length - 1]!.push(t);
   }
   const subs = parts.map((p) => fromWordsAll(p, context)).filter((x): x is Subject => x !== undefined);
-  if (subs.length > 1) return joint(subs, label);
+  if (subs.length > 1) return joint(subs, label, how);
   return subs[0];
 }
 
@@ -438,9 +494,9 @@ function fromWordsAll(words: readonly Tok[], context: string): Subject | undefin
   };
 }
 
-function joint(members: readonly Subject[], text: string): Subject {
+function joint(members: readonly Subject[], text: string, how: 'game' | 'and'): Subject {
   const kinds = new Set(members.map((m) => m.kind));
-  return { kind: kinds.size === 1 ? members[0]!.kind : 'other', key: members.map((m) => m.key).sort().join(' | '), text, members };
+  return { kind: kinds.size === 1 ? members[0]!.kind : 'other', key: members.map((m) => m.key).sort().join(' | '), text, members, joint: how };
 }
 
 const MATCHUP_SEP = set('vs vs. v v. versus @ at x');
@@ -467,7 +523,7 @@ function matchup(toks: readonly Tok[], context: string): Subject | undefined {
     if (!left.length || !right.length) continue;
     const a = fromWordsAll(left, context);
     const b = fromWordsAll(right, context);
-    if (a && b) return joint([a, b], `${left.map((t) => t.w).join(' ')} ${sep.w} ${right.map((t) => t.w).join(' ')}`);
+    if (a && b) return joint([a, b], `${left.map((t) => t.w).join(' ')} ${sep.w} ${right.map((t) => t.w).join(' ')}`, 'game');
   }
   return undefined;
 }
@@ -496,6 +552,9 @@ export function extractSubject(input: string): Subject | undefined {
   const dash = text.lastIndexOf(' — ');
   const base = dash >= 0 ? text.slice(0, dash) : text;
   const label = dash >= 0 ? text.slice(dash + 3) : undefined;
+  // a rate decision's outcome label ("Hold", "Maintains rate", "Cut 25bps") says which decision, not whose
+  const decision = rateDecision(base);
+  if (decision) return decision;
   if (isNameLabel(label)) {
     const s = labelSubject(label, base);
     if (s) return s;
@@ -514,7 +573,8 @@ function eventSubject(toks: readonly Tok[], i: number): Subject | undefined {
   const words: Tok[] = [];
   for (; j < toks.length && words.length < 6; j++) {
     const t = toks[j]!;
-    if (t.bar || PREPS.has(t.lc) || VERBS.has(t.lc) || AUX.has(t.lc) || WH.has(t.lc) || MONTHS.has(t.lc) || /^\d/.test(t.lc) || !t.lc) break;
+    const number = /^\d/.test(t.lc) && !(/^\d{1,3}$/.test(t.lc) && words[words.length - 1]?.cap === true); // "Category 5 hurricane" keeps its number
+    if (t.bar || PREPS.has(t.lc) || VERBS.has(t.lc) || AUX.has(t.lc) || WH.has(t.lc) || MONTHS.has(t.lc) || number || !t.lc) break;
     words.push(t);
     if (t.stop) break;
   }
@@ -524,13 +584,73 @@ function eventSubject(toks: readonly Tok[], i: number): Subject | undefined {
   return { kind: 'other', key, text: words.map((w) => w.w).join(' '), entity: key, names: [tokens], head: singular(tokens[tokens.length - 1]!) };
 }
 
+/** Verbs whose subject and object act together: "A meets B" is "A and B meet". */
+const SYMMETRIC_VERBS = set('meet meets talk talks speak speaks debate debates marry marries reconcile reconciles');
+/** Lower-case words after a name that are not a noun of the event: particles, adverbs, negation, superlatives ("Nvidia largest company"). */
+const PARTICLES = set(`out off up down away back still not never ever again also first next last just yet already officially publicly formally even only
+  largest biggest richest highest lowest best worst most least top new own official`);
+
+/** A lower-case word that continues a headline's noun phrase ("US government shutdown"): a noun, not a verb, particle or function word. */
+const eventNoun = (t: Tok): boolean =>
+  !t.cap && !t.bar && /^\p{Ll}[\p{L}-]{2,}$/u.test(t.w) && !VERBS.has(t.lc) && !PREPS.has(t.lc) && !AUX.has(t.lc) && !WH.has(t.lc) &&
+  !DETERMINERS.has(t.lc) && !PARTICLES.has(t.lc) && t.lc !== 'and' && t.lc !== 'or' && t.lc !== 'there' && !/ly$/.test(t.lc);
+
+/** Tokens that name a period, not a place ("Q1", "H2", "FY2026"). */
+const PERIOD_TOKEN = /^(?:q[1-4]|h[12]|fy\d{0,4}|ytd)$/;
+
+/**
+ * A quantity read with no owner ("the highest temperature", "Inflation") followed by "in/of/for
+ * <name>": the name is the owner ("temperature in NYC" is NYC's temperature). A month, a year or a
+ * quarter after "in" is a date, not an owner.
+ */
+function withPlace(s: Subject | undefined, toks: readonly Tok[], end: number, text: string): Subject | undefined {
+  if (!s?.metric || s.entity || s.members) return undefined;
+  const prep = toks[end];
+  if (!prep || !/^(?:in|of|for)$/.test(prep.lc) || toks[end - 1]?.stop) return undefined;
+  const np = nounPhrase(toks, end + 1, 4);
+  const names = np.words.filter((t) => nameWord(t) && !PERIOD_TOKEN.test(t.lc));
+  if (!names.length || names.length !== np.words.length) return undefined;
+  const owner = fromWords(names, text);
+  if (!owner?.entity || owner.metric) return undefined;
+  return { ...s, kind: 'quantity', key: `${owner.entity}/${s.metric}`, entity: owner.entity, names: owner.names ?? [owner.entity.split(' ')], text: `${s.text} ${prep.w} ${owner.text}` };
+}
+
+/** Central banks, as a question names them (folded) → the bank. */
+const CENTRAL_BANKS: readonly [RegExp, string][] = [
+  [/\b(?:fed|fomc|federal reserve|federal open market committee)\b/i, 'federal reserve'],
+  [/\b(?:ecb|european central bank)\b/i, 'european central bank'],
+  [/\b(?:boe|bank of england)\b/i, 'bank of england'],
+  [/\b(?:boj|bank of japan)\b/i, 'bank of japan'],
+  [/\b(?:boc|bank of canada)\b/i, 'bank of canada'],
+  [/\b(?:rba|reserve bank of australia)\b/i, 'reserve bank of australia'],
+];
+const RATE_WORDS = /\b(?:rates?|decision|decisions|upper bound|lower bound|target range|cuts?|hikes?|hold|holds|pause|pauses|bps|basis points?|raises?|lowers?|increases?|decreases?|no change|unchanged|maintains?|meeting)\b/i;
+const NOT_RATE = /\b(?:chair|chairman|chairwoman|governor|governors|president|nominat\w*|appoint\w*|fire[sd]?|resign\w*|confirm\w*|remove[sd]?|independence|audit|balance sheet|mortgage|inflation|cpi)\b/i;
+
+/**
+ * A central bank's rate decision ("Fed decision in March?", "Fed rate cut in June?", "No change in
+ * Fed interest rates after April meeting?", "25 bps decrease"): the subject is the bank's decision
+ * at a meeting; which decision (hold, cut, hike, its size) is the outcome, left to the threshold and
+ * polarity guards. undefined when the question is about the bank's people or another quantity.
+ */
+function rateDecision(text: string): Subject | undefined {
+  if (!RATE_WORDS.test(text) || NOT_RATE.test(text)) return undefined;
+  const banks = CENTRAL_BANKS.filter(([re]) => re.test(text)).map(([, b]) => b);
+  if (banks.length !== 1) return undefined;
+  const bank = banks[0]!;
+  return { kind: 'quantity', key: `${bank}/rate decision`, text: `${bank} rate decision`, entity: bank, metric: 'rate decision', names: [bank.split(' ')] };
+}
+
 function fromQuestion(text: string): Subject | undefined {
+  const decision = rateDecision(text);
+  if (decision) return decision;
   const toks = tokenize(text);
   if (!toks.length) return undefined;
   const m = matchup(toks, text);
   if (m) return m;
   let i = 0;
   let wh = false;
+  const lead = WH.has(toks[0]!.lc) || AUX.has(toks[0]!.lc);
   if (WH.has(toks[0]!.lc)) {
     // "How high will Bitcoin get", "What will the unemployment rate be"
     wh = true;
@@ -553,9 +673,25 @@ function fromQuestion(text: string): Subject | undefined {
     const np2 = nounPhrase(toks, np.end + 1);
     const a = fromWords(np.words, text);
     const b = fromWords(np2.words, text);
-    if (a && b) return joint([a, b], `${a.text} and ${b.text}`);
+    if (a && b) return joint([a, b], `${a.text} and ${b.text}`, 'and');
   }
   const verb = toks[np.end];
+  // "Will Putin meet (with) Zelensky …": a symmetric verb joins its subject and object as one joint subject
+  if (verb && SYMMETRIC_VERBS.has(verb.lc) && np.words.length && !np.words[np.words.length - 1]!.stop) {
+    const k = toks[np.end + 1]?.lc === 'with' ? np.end + 2 : np.end + 1;
+    const obj = nounPhrase(toks, k);
+    const a = fromWords(np.words, text);
+    const b = obj.words.some(nameWord) ? fromWords(obj.words, text) : undefined;
+    if (a && b && !a.metric && !b.metric) return joint([a, b], `${a.text} ${verb.w} ${b.text}`, 'and');
+  }
+  // a headline with no verb ("US government shutdown by …", "Canada recession in 2026?"): the whole noun phrase is the event
+  if (!lead && np.words.length && !np.words[np.words.length - 1]!.stop && !np.words.some(isMetricWord) && verb && eventNoun(verb)) {
+    const ev = eventSubject(toks, i);
+    if (ev) return ev;
+  }
+  // a quantity with no owner, then its place ("the highest temperature in NYC", "Inflation in the UK"): the place owns it
+  const owned = withPlace(fromWords(np.words, text), toks, np.end, text);
+  if (owned) return owned;
   if (verb && OBJECT_VERBS.has(verb.lc)) {
     const obj = nounPhrase(toks, np.end + 1);
     const o = obj.words.length && obj.words.some(nameWord) ? fromWords(obj.words, text) : undefined;
@@ -625,7 +761,7 @@ export function extractRound(input: string): Round | undefined {
 // records and the guard
 
 /** What the subject guard reads of a record; `subjectText` is the venue's own label of the subject when the record carries it. */
-export type SubjectInput = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'outcomes'> & { readonly subjectText?: string };
+export type SubjectInput = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'outcomes'> & { readonly subjectText?: string; readonly marketId?: string };
 
 const YES_NO = /^\s*(?:yes|no)\s*$/i;
 
@@ -666,8 +802,8 @@ function withAliases(s: Subject, rules: string): Subject {
  */
 export function subjectOf(r: SubjectInput): Subject | undefined {
   const title = r.title.slice(0, MAX_TEXT);
-  let s: Subject | undefined;
-  if (isNameLabel(r.subjectText)) {
+  let s: Subject | undefined = rateDecision(sanitizeText(title.slice(0, MAX_TEXT)).split(' — ')[0]!);
+  if (!s && isNameLabel(r.subjectText)) {
     // a game's YES side (Kalshi yes_sub_title "Los Angeles L" under "Los Angeles L at Golden State Winner?"): the game
     const q = sanitizeText(title.slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT);
     const dash = q.lastIndexOf(' — ');
@@ -678,9 +814,11 @@ export function subjectOf(r: SubjectInput): Subject | undefined {
   const named = r.outcomes.length === 2 && fold(r.outcomes[0]!) !== fold(r.outcomes[1]!) && r.outcomes.every((o) => !YES_NO.test(o) && isNameLabel(o));
   if (named && !s?.members) {
     const ms = r.outcomes.map((o) => fromLabel(o, title)).filter((x): x is Subject => x !== undefined);
-    if (ms.length === 2) s = joint(ms, r.outcomes.join(' vs '));
+    if (ms.length === 2) s = joint(ms, r.outcomes.join(' vs '), 'game');
   }
-  return s ? withAliases(s, r.rulesText) : undefined;
+  if (!s) return undefined;
+  const league = leagueOf(`${title}\n${r.rulesText.slice(0, MAX_RULES)}`, r.marketId);
+  return { ...withAliases(s, r.rulesText), ...(league ? { league } : {}) };
 }
 
 /** The normalised subject key of a record, for blocking (undefined when unknown). */
@@ -716,14 +854,39 @@ function qualifiersAgree(a: Subject, b: Subject): boolean {
   const qa = new Set(a.qualifiers ?? []);
   const qb = new Set(b.qualifiers ?? []);
   if (qa.has('core') !== qb.has('core')) return false;
-  const period = (q: Set<string>): string[] => [...q].filter((x) => x !== 'core');
+  // the day's high against its low; one side naming no extreme says nothing
+  const ea = ['high', 'low'].filter((x) => qa.has(x));
+  const eb = ['high', 'low'].filter((x) => qb.has(x));
+  if (ea.length && eb.length && !ea.some((x) => eb.includes(x))) return false;
+  const period = (q: Set<string>): string[] => [...q].filter((x) => x !== 'core' && x !== 'high' && x !== 'low');
   const pa = period(qa);
   const pb = period(qb);
   return !pa.length || !pb.length || pa.some((x) => pb.includes(x));
 }
 
-/** Two single (not head-to-head) subjects. */
-function compareSingle(a: Subject, b: Subject): Agreement {
+/**
+ * Two names as teams (teams.ts): 'same', 'different', 'ambiguous' (a bare city two teams of the
+ * league share), or undefined when either names no team. Quantities and people are not teams.
+ */
+function teamsOf(a: Subject, b: Subject, league: League | undefined): 'same' | 'different' | 'ambiguous' | undefined {
+  if (a.metric || b.metric || a.kind === 'person' || b.kind === 'person' || a.kind === 'country' || b.kind === 'country') return undefined;
+  let best: 'same' | 'different' | 'ambiguous' | undefined;
+  for (const x of namesOf(a)) {
+    for (const y of namesOf(b)) {
+      const r = teamRelation(x.join(' '), y.join(' '), league);
+      if (r === 'same') return 'same';
+      if (r === 'ambiguous' || (r === 'different' && best === undefined)) best = r === 'ambiguous' ? 'ambiguous' : best ?? 'different';
+    }
+  }
+  return best;
+}
+
+/** Two single (not head-to-head) subjects; `league` from either record resolves team names. */
+function compareSingle(a: Subject, b: Subject, league: League | undefined = a.league ?? b.league): Agreement {
+  const team = teamsOf(a, b, league);
+  if (team === 'same') return agree(`same team: "${a.text}" ~ "${b.text}"`);
+  if (team === 'different') return differ(`different team: "${a.text}" vs "${b.text}"`);
+  if (team === 'ambiguous') return unsure(`"${a.text}" vs "${b.text}": may be different teams of one city`);
   if (a.metric && b.metric) {
     if (a.metric !== b.metric) return differ(`quantity differs: ${a.metric} vs ${b.metric}`);
     if (!qualifiersAgree(a, b)) return differ(`quantity differs: ${a.key}[${(a.qualifiers ?? []).join(',')}] vs ${b.key}[${(b.qualifiers ?? []).join(',')}]`);
@@ -747,22 +910,49 @@ function compareSingle(a: Subject, b: Subject): Agreement {
 const thin = (s: Subject): boolean => (s.members ? s.members.some(thin) : namesOf(s).every((n) => n.length === 1));
 
 /** "Russia-Ukraine" against a joint subject: the hyphen joins two names. */
-function splitHyphen(s: Subject): Subject {
+function splitHyphen(s: Subject, how: 'game' | 'and' = 'game'): Subject {
   const n = namesOf(s)[0];
   if (s.members || s.metric || !n || n.length !== 1 || !n[0]!.includes('-')) return s;
   const parts = n[0]!.split('-').filter(Boolean);
   if (parts.length !== 2) return s;
-  return joint(parts.map((p) => { const c = canonicalName([p]); return { kind: c.kind ?? 'other', key: c.key, text: p, entity: c.key, names: c.key === p ? [[p]] : [[p], c.key.split(' ')] }; }), s.text);
+  return joint(parts.map((p) => { const c = canonicalName([p]); return { kind: c.kind ?? 'other', key: c.key, text: p, entity: c.key, names: c.key === p ? [[p]] : [[p], c.key.split(' ')] }; }), s.text, how);
+}
+
+/**
+ * Two joint subjects as sets ("Putin and Zelenskyy" ~ "Zelensky and Putin"): each member matched
+ * to its own member on the other side; a member more or less is another subject.
+ */
+function sameSet(a: Subject, b: Subject, single: (p: Subject, q: Subject) => Agreement): Agreement {
+  const xs = a.members!;
+  const ys = b.members!;
+  if (xs.length !== ys.length) return differ(`members differ: "${a.text}" (${xs.length}) vs "${b.text}" (${ys.length})`);
+  const used = new Set<number>();
+  let unsureOne = false;
+  for (const m of xs) {
+    const results = ys.map((n, k) => (used.has(k) ? undefined : single(m, n)));
+    const k = results.findIndex((r) => r?.is === 'agree');
+    if (k >= 0) {
+      used.add(k);
+      continue;
+    }
+    if (results.some((r) => r?.is === 'unsure')) unsureOne = true;
+    else return differ(`members differ: "${m.text}" of "${a.text}" is not in "${b.text}"`);
+  }
+  return unsureOne ? unsure(`members of "${a.text}" vs "${b.text}" not all comparable`) : agree(`same members: "${a.text}" ~ "${b.text}"`);
 }
 
 function compare(x: Subject, y: Subject): Agreement {
-  const a = y.members ? splitHyphen(x) : x;
-  const b = x.members ? splitHyphen(y) : y;
+  const league = x.league ?? y.league;
+  const single = (p: Subject, q: Subject): Agreement => compareSingle(p, q, league);
+  const a = y.members ? splitHyphen(x, y.joint) : x;
+  const b = x.members ? splitHyphen(y, x.joint) : y;
   if (a.members && b.members) {
+    // a joint actor ("A and B meet") on either side: the same set of members
+    if (a.joint === 'and' || b.joint === 'and') return sameSet(a, b, single);
     const [x1, x2] = a.members;
     const [y1, y2] = b.members;
     if (a.members.length !== 2 || b.members.length !== 2) return a.key === b.key ? agree('same members') : unsure(`"${a.text}" vs "${b.text}"`);
-    const ok = (p: Subject, q: Subject): boolean => compareSingle(p, q).is === 'agree';
+    const ok = (p: Subject, q: Subject): boolean => single(p, q).is === 'agree';
     if ((ok(x1!, y1!) && ok(x2!, y2!)) || (ok(x1!, y2!) && ok(x2!, y1!))) return agree(`same sides: "${a.text}" ~ "${b.text}"`);
     const any = [ok(x1!, y1!), ok(x1!, y2!), ok(x2!, y1!), ok(x2!, y2!)].some(Boolean);
     // one side the same and the other not: another game of the same team
@@ -772,12 +962,14 @@ function compare(x: Subject, y: Subject): Agreement {
   }
   if (a.members || b.members) {
     const [pair, one] = a.members ? [a, b] : [b, a];
-    const hit = pair.members!.map((m) => compareSingle(m, one));
+    const hit = pair.members!.map((m) => single(m, one));
+    // a joint actor is not one of its members: "Putin out" is not "Putin and Zelensky meet"
+    if (pair.joint === 'and') return differ(`"${one.text}" vs the joint subject "${pair.text}"${hit.some((h) => h.is === 'agree') ? ' (one member only)' : ''}`);
     if (hit.some((h) => h.is === 'agree')) return agree(`"${one.text}" is a side of "${pair.text}"`);
     if (hit.some((h) => h.is === 'unsure') || thin(pair) || thin(one)) return unsure(`"${one.text}" vs "${pair.text}"`);
     return differ(`"${one.text}" is not a side of "${pair.text}"`, true);
   }
-  return compareSingle(a, b);
+  return single(a, b);
 }
 
 /** The subject (or one of its sides) is named in the other record's title. */
@@ -806,25 +998,77 @@ const flag = (guard: 'subject' | 'round', reason: string): GuardResult => ({ gua
 const countryOf = (t: string): string | undefined => COUNTRIES.get(t) ?? COUNTRIES.get(t.replace(/-/g, ' '));
 
 /**
+ * Countries a text names in capitals ("the United States", "U.S.", "Canada"), as keys: runs of one
+ * to three capitalised words looked up whole. Reads at most {@link MAX_RULES} characters.
+ */
+function countriesIn(text: string): Set<string> {
+  const toks = tokenize(sanitizeText(text.slice(0, MAX_RULES * 2)).slice(0, MAX_RULES));
+  const out = new Set<string>();
+  for (let i = 0; i < toks.length; i++) {
+    if (!toks[i]!.cap) continue;
+    // a one-word country inside a longer capitalised name is not one ("New Jersey", "Michael Jordan")
+    const inName = i > 0 && toks[i - 1]!.cap && !toks[i - 1]!.stop;
+    for (let n = 3; n >= (inName ? 2 : 1); n--) {
+      const span = toks.slice(i, i + n);
+      if (span.length < n || span.some((t, k) => !t.cap && !(k > 0 && t.lc === 'of'))) continue;
+      const c = COUNTRIES.get(span.map((t) => t.lc).join(' ')) ?? (n === 1 ? COUNTRIES.get(span[0]!.w.toLowerCase().replace(/\.$/, '')) : undefined);
+      if (c) {
+        out.add(c);
+        i += n - 1;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * An event subject ("US government shutdown", from "Will there be …") against the other record: the
  * same event when the other title writes the head noun (spaces ignored: "shut down") and every word
  * of the other's subject is a word of the event (countries compared as countries); a country the
  * other names against another country in the event is another event. Anything else is a hold.
  */
-function eventResult(ev: Subject, other: SubjectInput, so: Subject | undefined): GuardResult {
+function eventResult(ev: Subject, other: SubjectInput, so: Subject | undefined, self?: SubjectInput): GuardResult {
   const words = namesOf(ev)[0] ?? [];
   const countries = new Set(words.map(countryOf).filter((c): c is string => c !== undefined));
   if (so?.head) {
     if (so.head !== ev.head) return fail('subject', `event differs: "${ev.text}" vs "${so.text}"`);
-    return namesAgree(namesOf(ev)[0] ?? [], namesOf(so)[0] ?? []) ? pass('subject', `same event: "${ev.text}" ~ "${so.text}"`) : flag('subject', `"${ev.text}" vs "${so.text}": a human must confirm`);
+    const theirs = namesOf(so)[0] ?? [];
+    const theirCountries = new Set(theirs.map(countryOf).filter((c): c is string => c !== undefined));
+    // a country on both sides and none shared: another country's event ("Canada recession" / "US recession")
+    if (countries.size && theirCountries.size && ![...countries].some((c) => theirCountries.has(c))) return fail('subject', `event differs: "${ev.text}" vs "${so.text}" (another country)`);
+    // a country written on one side only ("US government shutdown" / "Government shutdown"): the other's own text must not name another
+    if (countries.size !== theirCountries.size && (!countries.size || !theirCountries.size)) {
+      const [withC, cs, without] = countries.size ? [ev, countries, so] : [so, theirCountries, ev];
+      const rulesOf = without === ev ? self : other;
+      const named = rulesOf ? countriesIn(`${rulesOf.title}\n${rulesOf.rulesText}`) : new Set<string>();
+      if (named.size && ![...cs].some((c) => named.has(c))) return fail('subject', `event differs: "${withC.text}" vs "${without.text}" (its rules name ${[...named].join(', ')})`);
+      const rest = (ws: readonly string[]): string[] => ws.filter((t) => countryOf(t) === undefined);
+      if (namesAgree(rest(words), rest(theirs))) return pass('subject', `same event: "${ev.text}" ~ "${so.text}" (the country on one side only${named.size ? ', named by the other\'s rules' : ''})`);
+    }
+    return namesAgree(words, theirs) ? pass('subject', `same event: "${ev.text}" ~ "${so.text}"`) : flag('subject', `"${ev.text}" vs "${so.text}": a human must confirm`);
   }
   const squashed = fold(other.title.slice(0, MAX_TEXT)).replace(/[\s-]+/g, '');
   if (!ev.head || !squashed.includes(ev.head.slice(0, Math.max(4, ev.head.length - 1)))) return flag('subject', `event "${ev.text}" not named in the other title: a human must confirm`);
+  if (so?.members) {
+    // "Russia-Ukraine ceasefire" against "Russia x Ukraine …" naming the ceasefire too: every member is a word of the event, and no other name is
+    const parts = words.flatMap((w) => w.split('-')).filter(Boolean);
+    const memberIn = (m: Subject): boolean => namesOf(m).some((n) => n.every((t) => parts.includes(t)) || (COUNTRIES.get(n.join(' ')) !== undefined && parts.some((p) => countryOf(p) === COUNTRIES.get(n.join(' ')))));
+    const covered = new Set(so.members.flatMap((m) => namesOf(m).flat()));
+    const extra = parts.filter((p) => p !== ev.head && singular(p) !== ev.head && !covered.has(p) && countryOf(p) !== undefined);
+    if (so.members.every(memberIn) && !extra.length) return pass('subject', `same event: "${ev.text}" ~ "${so.text}" (${ev.head})`);
+    return flag('subject', `event "${ev.text}" vs "${so.text}": a human must confirm`);
+  }
   if (!so || so.members || so.metric) return flag('subject', `event "${ev.text}" vs ${so ? `"${so.text}"` : 'no subject'}: a human must confirm`);
   const theirs = namesOf(so).flat();
   for (const t of theirs) {
     const c = countryOf(t) ?? (COUNTRIES.get(so.key) ? so.key : undefined);
     if (c && countries.size && !countries.has(c)) return fail('subject', `event differs: "${ev.text}" vs "${so.text}" (another country)`);
+  }
+  // the event names a country and the other does not in its subject: its own text must not name only other countries
+  if (countries.size && !theirs.some((t) => countryOf(t) !== undefined)) {
+    const named = countriesIn(`${other.title}\n${other.rulesText}`);
+    if (named.size && ![...countries].some((c) => named.has(c))) return fail('subject', `event differs: "${ev.text}" vs "${so.text}" (its rules name ${[...named].join(', ')})`);
   }
   const inEvent = (t: string): boolean => words.includes(t) || singular(t) === ev.head || (countryOf(t) !== undefined && countries.has(countryOf(t)!));
   if ((namesOf(so)[0] ?? []).every(inEvent)) return pass('subject', `same event: "${ev.text}" ~ "${so.text}"`);
@@ -832,8 +1076,8 @@ function eventResult(ev: Subject, other: SubjectInput, so: Subject | undefined):
 }
 
 function subjectResult(a: SubjectInput, b: SubjectInput, sa: Subject | undefined, sb: Subject | undefined): GuardResult {
-  if (sa?.head) return eventResult(sa, b, sb);
-  if (sb?.head) return eventResult(sb, a, sa);
+  if (sa?.head) return eventResult(sa, b, sb, a);
+  if (sb?.head) return eventResult(sb, a, sa, b);
   if (!sa || !sb) {
     const unknown = [sa ? '' : a.venue, sb ? '' : b.venue].filter(Boolean).join(' and ');
     return flag('subject', `subject unknown on ${unknown}: a human must confirm who or what the questions are about`);

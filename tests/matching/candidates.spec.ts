@@ -125,6 +125,32 @@ describe('candidates on the labelled pairs (dates.jsonl, blocking.jsonl), among 
 });
 
 
+describe('candidates compare event spans (issue 14, round 2)', () => {
+  const ms = (x: string): number => Date.parse(x);
+  const nominee = (y: number, exp: string, id = `KXPRESNOMD-${y % 100}-GN`) =>
+    rec({ venue: 'kalshi', marketId: id, title: `Who will be the Democratic presidential nominee in ${y}? — Gavin Newsom`, subjectText: 'Gavin Newsom', category: 'Elections', eventTime: ms(exp), eventTimeSource: 'expected_expiration_time', backstopTime: ms(`${y + 1}-01-01T15:00:00Z`) });
+  const pm = rec({ venue: 'polymarket', marketId: 'P-NOM', title: 'Will Gavin Newsom win the 2028 Democratic presidential nomination?', subjectText: 'Gavin Newsom', category: 'Politics', eventTime: ms('2028-11-07T00:00:00Z'), eventTimeSource: 'endDate' });
+  const u = syntheticUniverse({ seed: 5, nPoly: 10, nKalshi: 300, nPairs: 5 });
+
+  it("a year named as the event's, with a loose end date, reaches the other venue's precise date inside it; the next cycle stays out", () => {
+    const index = new CandidateIndex([...u.kalshi, nominee(2028, '2028-08-31T14:00:00Z'), nominee(2032, '2032-08-19T14:00:00Z')], { k: 5 });
+    const got = index.search(pm);
+    expect(got.map((c) => c.legBMarketId)).toContain('KXPRESNOMD-28-GN');
+    expect(got.map((c) => c.legBMarketId)).not.toContain('KXPRESNOMD-32-GN');
+    expect(got.find((c) => c.legBMarketId === 'KXPRESNOMD-28-GN')!.features.eventDays).toBe(0);
+  });
+  it('the end date as an instant (before spans) left the convention 68 days away: out of the window', () => {
+    const asInstant = { ...pm, title: 'Will Gavin Newsom win the Democratic presidential nomination?' };
+    expect(new CandidateIndex([nominee(2028, '2028-08-31T14:00:00Z')], { k: 5 }).search(asInstant).map((c) => c.legBMarketId)).toEqual([]);
+  });
+  it('a month named as the event\'s: the meeting inside it is proposed, the next meeting is not', () => {
+    const fed = (mon: string, exp: string) => rec({ venue: 'kalshi', marketId: `KXFEDDECISION-27${mon}-C25`, title: `Fed decision in ${mon} 2027? — Cut 25bps`, category: 'Economics', eventTime: ms(exp), eventTimeSource: 'expected_expiration_time' });
+    const q = rec({ venue: 'polymarket', marketId: 'P-FED', title: 'Fed decreases interest rates by 25 bps after March 2027 meeting?', category: 'Economics', eventTime: ms('2027-03-31T00:00:00Z'), eventTimeSource: 'endDate' });
+    const ids = new CandidateIndex([fed('MAR', '2027-03-17T18:05:00Z'), fed('JUN', '2027-06-16T18:05:00Z')], { k: 5 }).search(q).map((c) => c.legBMarketId);
+    expect(ids).toEqual(['KXFEDDECISION-27MAR-C25']);
+  });
+});
+
 describe('blocking never removes a pair whose subject and event date agree (property)', () => {
   // a small seeded PRNG (mulberry32): the generated cases are the same on every run
   const prng = (seed: number) => () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cityMentions, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, lastDayOf, teamCities } from '../../src/matching/extract.js';
+import { cityMentions, eventSpanOf, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, lastDayOf, spanGap, teamCities } from '../../src/matching/extract.js';
 import { injectionMarkers, sanitizeWithFlags } from '../../src/matching/sanitize.js';
 
 const th = (s: string) => extractThresholds(s).map(({ raw: _r, ...t }) => t);
@@ -188,5 +188,49 @@ describe('issue 14: deadlines, teams, incidental numbers', () => {
     expect(extractThresholds('Will Republicans control the Senate with 55 or more seats?').map((t) => t.value)).toEqual([55]);
     expect(extractThresholds('Will it happen in 2026 or later, at least 2027?')).toEqual([]);
     expect(extractThresholds('S&P 500 above 2,050?').map((t) => t.value)).toEqual([2050]);
+  });
+});
+
+describe('eventSpanOf (issue 14, round 2: an event date with a precision)', () => {
+  const ms = (x: string): number => Date.parse(x);
+  const pm = (title: string, end: string, rulesText = '') => eventSpanOf({ venue: 'polymarket', title, rulesText, eventTime: ms(end), eventTimeSource: 'endDate' });
+  const iso = (s: ReturnType<typeof eventSpanOf>) => s && { from: new Date(s.from).toISOString().slice(0, 10), to: new Date(s.to).toISOString().slice(0, 10), precision: s.precision };
+
+  it('a venue date that is the event (Kalshi expected expiration, a game start) is an instant, whatever the title', () => {
+    expect(eventSpanOf({ venue: 'kalshi', title: 'Who will be the Democratic presidential nominee in 2028?', eventTime: ms('2028-08-31T14:00:00Z'), eventTimeSource: 'expected_expiration_time' }))
+      .toEqual({ from: ms('2028-08-31T14:00:00Z'), to: ms('2028-08-31T14:00:00Z'), precision: 'instant', source: 'expected_expiration_time' });
+    expect(eventSpanOf({ venue: 'kalshi', title: 'x', eventTime: undefined })).toBeUndefined();
+  });
+  it('a year or month named as the event\'s spans it, bounded above by the end date', () => {
+    expect(iso(pm('Will Gavin Newsom win the 2028 Democratic presidential nomination?', '2028-11-07T00:00:00Z'))).toEqual({ from: '2028-01-01', to: '2028-11-07', precision: 'year' });
+    expect(iso(pm('Fed decreases interest rates by 25 bps after March 2027 meeting?', '2027-03-17T00:00:00Z'))).toEqual({ from: '2027-03-01', to: '2027-03-17', precision: 'month' });
+    expect(iso(pm('Who will win the NBA 2025-26 championship?', '2026-06-20T00:00:00Z'))).toEqual({ from: '2025-01-01', to: '2026-06-20', precision: 'year' });
+    // an end date far after the period: the period plus a release lag
+    expect(iso(pm('Will Gavin Newsom win the 2028 Democratic presidential nomination?', '2029-12-31T00:00:00Z'))).toEqual({ from: '2028-01-01', to: '2029-04-01', precision: 'year' });
+  });
+  it('a deadline period, a release after the period, a named day: the end date (or the day) stays precise', () => {
+    for (const [title, end] of [
+      ['OpenAI IPO before 2028?', '2027-12-31T00:00:00Z'],
+      ['Will Freddie Mac IPO in 2026?', '2026-12-31T12:00:00Z'],
+      ['Russia x Ukraine ceasefire by end of 2027?', '2027-12-31T00:00:00Z'],
+      ['Will US annual inflation be above 2.8% in January 2026?', '2026-02-11T13:30:00Z'],
+      ['Will US GDP growth be above 2.0% in Q1 2026?', '2026-04-29T12:30:00Z'],
+      ['Putin out as President of Russia by December 31, 2026?', '2026-12-31T12:00:00Z'],
+      ['Will Bitcoin be above $100,000?', '2026-03-05T00:00:00Z'],
+    ] as const) expect(pm(title, end)?.precision, title).toBe('instant');
+    // a named day away from the end date: that day
+    expect(iso(pm('Will NVIDIA be the largest company by market cap on December 31, 2027?', '2028-03-31T21:00:00Z'))).toEqual({ from: '2027-12-31', to: '2028-01-01', precision: 'day' });
+  });
+  it('the rules schedule the period\'s event for a day: that day', () => {
+    const rules = 'This market will resolve to "Yes" if the Philadelphia Eagles win Super Bowl LXI, scheduled for February 14, 2027.';
+    expect(pm('Will the Philadelphia Eagles win Super Bowl 2027?', '2027-02-14T23:30:00Z', rules)?.precision).toBe('instant');
+    expect(iso(pm('Will the Philadelphia Eagles win Super Bowl 2027?', '2027-12-31T00:00:00Z', rules))).toEqual({ from: '2027-02-14', to: '2027-02-15', precision: 'day' });
+    expect(iso(pm('Will the Philadelphia Eagles win Super Bowl 2027?', '2027-12-31T00:00:00Z'))?.precision).toBe('year');
+  });
+  it('spanGap: 0 when spans overlap, else the distance between them', () => {
+    const a = { from: 0, to: 10, precision: 'year' as const, source: 'a' };
+    expect(spanGap(a, { from: 5, to: 5, precision: 'instant', source: 'b' })).toBe(0);
+    expect(spanGap(a, { from: 14, to: 14, precision: 'instant', source: 'b' })).toBe(4);
+    expect(spanGap({ from: 20, to: 30, precision: 'month', source: 'b' }, a)).toBe(10);
   });
 });

@@ -33,7 +33,7 @@ describe('guards', () => {
   it('all pass on a true pair (the control)', () => {
     const gs = runGuards(poly(SAME_SOURCE), kalshi());
     expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([]);
-    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source', 'mapping']);
+    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source', 'mapping', 'coverage']);
   });
   it('different reference sources (Binance BTC/USDT vs CF Benchmarks BRTI) are a hold, not a pass', () => {
     const binance = { description: 'This market will resolve to "Yes" if the Binance BTC/USDT 1-minute candle close for 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".' };
@@ -51,10 +51,10 @@ describe('guards', () => {
     const c = { ...kalshi(), thresholds: [{ value: 4.25, unit: '%', comparator: '>=' as const }] };
     expect(thresholdsGuard(a, c).outcome).toBe('flag');
   });
-  it('direction: opposite comparators fail under YES_YES, pass under YES_NO (complement)', () => {
+  it('direction: exact complements under YES_YES are held for a human with the mapping the records imply; pass under YES_NO', () => {
     const a = { ...poly(), thresholds: [{ value: 100000, unit: '$', comparator: '>' as const }] };
     const b = { ...kalshi(), thresholds: [{ value: 100000, unit: '$', comparator: '<=' as const }] };
-    expect(thresholdsGuard(a, b, 'YES_YES').outcome).toBe('fail');
+    expect(thresholdsGuard(a, b, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_NO; the verdict said YES_YES/) as string });
     expect(thresholdsGuard(a, b, 'YES_NO').outcome).toBe('pass');
     expect(thresholdsGuard(a, b, undefined).outcome).toBe('pass');
   });
@@ -68,12 +68,19 @@ describe('guards', () => {
     expect(byName(runGuards(c, d)).units).toBe('fail');
   });
   it('event dates outside the window fail; unknown is flagged', () => {
-    expect(byName(runGuards(poly({ endTs: CLOSE + 4 * 86_400_000 }), kalshi())).eventDate).toBe('fail');
+    // an end date 4 days off on a question naming no day: the end date is the event
+    expect(byName(runGuards(poly({ question: 'Will Bitcoin be above $100,000?', endTs: CLOSE + 4 * 86_400_000 }), kalshi())).eventDate).toBe('fail');
+    // the question names the day (March 1, 2026): that day is the event, the end date 4 days later only a bound
+    expect(byName(runGuards(poly({ endTs: CLOSE + 4 * 86_400_000 }), kalshi())).eventDate).toBe('pass');
+    expect(byName(runGuards(poly({ endTs: CLOSE + 4 * 86_400_000 }), kalshi({ expectedExpirationTime: CLOSE + 4 * 86_400_000 }))).eventDate).toBe('fail');
     expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: CLOSE + 10 * 86_400_000 }))).eventDate).toBe('fail');
     // no Kalshi event date, but its close is within the window of Polymarket's event: bounded, not a hold
-    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null }))).eventDate).toBe('pass');
+    const noDay = { ticker: 'KXBTCMAX-T100000', eventTicker: 'KXBTCMAX' };
+    expect(byName(runGuards(poly(), kalshi({ ...noDay, expectedExpirationTime: null }))).eventDate).toBe('pass');
     // no Kalshi event date and a close a year later: a hold
-    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null, closeTime: CLOSE + 365 * 86_400_000 }))).eventDate).toBe('flag');
+    expect(byName(runGuards(poly(), kalshi({ ...noDay, expectedExpirationTime: null, closeTime: CLOSE + 365 * 86_400_000 }))).eventDate).toBe('flag');
+    // the event ticker's day (KXBTCD-26MAR01) is the event when Kalshi gives no expected expiration
+    expect(byName(runGuards(poly(), kalshi({ expectedExpirationTime: null, closeTime: CLOSE + 365 * 86_400_000 }))).eventDate).toBe('pass');
   });
   it('a Kalshi close_time years after the event does not matter: the event dates are compared', () => {
     const k = kalshi({ closeTime: CLOSE + 730 * 86_400_000, raw: { latest_expiration_time: new Date(CLOSE + 730 * 86_400_000).toISOString() } });
@@ -181,6 +188,19 @@ describe('labelled date pairs (tests/fixtures/matching/labels/dates.jsonl, block
   });
 });
 
+describe('labelled date pairs, round 2 (tests/fixtures/matching/labels/round2_dates.jsonl)', () => {
+  const lines = readFileSync(join(LABELS, 'round2_dates.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LabelLine);
+  const mapped = lines.map((l) => ({ l, a: polyRecordFromGamma(l.a.market), b: kalshiRecordFromWire(l.b.market, l.b.event) }));
+  it('true variants pass both date guards; lookalikes fail one of them', () => {
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    for (const { l, a, b } of mapped) {
+      const gs = runGuards(a, b).filter((g) => g.guard === 'eventDate' || g.guard === 'titleDates');
+      if (l.label === 'different') expect(gs.some((g) => g.outcome === 'fail'), `${l.id}: ${gs.map((g) => g.reason).join(' | ')}`).toBe(true);
+      else expect(gs.filter((g) => g.outcome !== 'pass'), l.id).toEqual([]);
+    }
+  });
+});
+
 describe('issue 14: real venue phrasings', () => {
   type R = Parameters<typeof titleDatesGuard>[0];
   const rec = (venue: 'polymarket' | 'kalshi', o: Partial<R> & { title: string }): R =>
@@ -214,11 +234,34 @@ describe('issue 14: real venue phrasings', () => {
     const pm = P('Lakers vs. Celtics', { rulesText: pmRules, outcomes: ['Lakers', 'Celtics'] });
     expect(entitiesGuard(pm, K('Los Angeles L at Boston', { rulesText: 'If Los Angeles L wins the Los Angeles L at Boston professional basketball game, then the market resolves to Yes.' })).outcome).toBe('pass');
     // the Clippers: same city, other initial
-    expect(entitiesGuard(pm, K('Los Angeles C at Boston', { rulesText: 'If Los Angeles C wins the Los Angeles C at Boston professional basketball game, then the market resolves to Yes.' }))).toMatchObject({ outcome: 'fail', reason: expect.stringMatching(/different team: Lakers/) });
+    expect(entitiesGuard(pm, K('Los Angeles C at Boston', { rulesText: 'If Los Angeles C wins the Los Angeles C at Boston professional basketball game, then the market resolves to Yes.' }))).toMatchObject({ outcome: 'fail', reason: expect.stringMatching(/different team.*Lakers/) });
     // Lakers at Golden State: the Celtics are not there (the subject guard rejects it)
     expect(entitiesGuard(pm, K('Los Angeles L at Golden State', { rulesText: 'If Los Angeles L wins the Los Angeles L at Golden State professional basketball game, then the market resolves to Yes.' })).outcome).not.toBe('pass');
-    // no full name anywhere: nothing ties "Lakers" to "Los Angeles"
-    expect(entitiesGuard(P('Lakers vs. Celtics'), K('Los Angeles L at Boston')).outcome).toBe('fail');
+    // no full name anywhere: the team table ties "Lakers" to "Los Angeles L" and "Celtics" to "Boston"
+    expect(entitiesGuard(P('Lakers vs. Celtics'), K('Los Angeles L at Boston')).outcome).toBe('pass');
+  });
+
+  it('entities: teams resolve through the team table (nickname, city, City Initial, full name); same-city teams stay apart', () => {
+    const nba = { rulesText: 'In the upcoming NBA game, scheduled for Mar 3, 2026.' };
+    const kNba = { rulesText: 'If New York wins the New York at Miami Professional Basketball game, then the market resolves to Yes.' };
+    // nickname vs city, either order
+    expect(entitiesGuard(P('Heat vs. Knicks', { ...nba, outcomes: ['Heat', 'Knicks'] }), K('New York at Miami Winner?', kNba))).toMatchObject({ outcome: 'pass', reason: expect.stringMatching(/same teams \(nba\)/) });
+    // another team of the same city: Jets vs Giants, Yankees vs Mets, Cubs vs White Sox, Lakers vs Clippers
+    expect(entitiesGuard(P('Will the New York Giants make the NFL Playoffs?'), K('Pro Football playoff qualifiers — New York J')).outcome).toBe('fail');
+    expect(entitiesGuard(P('Will the New York Yankees win the 2026 World Series?'), K('Pro Baseball Champion? — New York M')).outcome).toBe('fail');
+    expect(entitiesGuard(P('Cubs vs. White Sox'), K('Chicago WS at Chicago C Winner?', { rulesText: 'Professional Baseball game' })).outcome).toBe('pass');
+    expect(entitiesGuard(P('Will the Chicago Cubs win the 2026 World Series?'), K('Pro Baseball Champion? — Chicago WS')).outcome).toBe('fail');
+    expect(entitiesGuard(P('Lakers vs. Nuggets'), K('Los Angeles C at Denver Winner?')).outcome).toBe('fail');
+    // a bare city two teams of the league share is not settled: a hold, never a pass
+    expect(entitiesGuard(P('Will the Los Angeles Lakers win the 2026 NBA Finals?'), K('Pro Basketball Champion? — Los Angeles')).outcome).toBe('flag');
+    // … unless the record's own rules name one of them
+    expect(entitiesGuard(P('Will the Los Angeles Lakers win the 2026 NBA Finals?'), K('Pro Basketball Champion? — Los Angeles', { rulesText: 'If Los Angeles L wins the 2026 Pro Basketball Finals, then the market resolves to Yes.' })).outcome).toBe('pass');
+    expect(entitiesGuard(P('Will the Los Angeles Lakers win the 2026 NBA Finals?'), K('Pro Basketball Champion? — Los Angeles', { rulesText: 'If Los Angeles C wins the 2026 Pro Basketball Finals, then the market resolves to Yes.' })).outcome).toBe('fail');
+    // the league from the Kalshi ticker settles a bare city; another league's team of the city is another team
+    expect(entitiesGuard(P('Will the Boston Celtics win the 2026 NBA Finals?'), K('Pro Basketball Champion? — Boston', { marketId: 'KXNBA-26-BOS' })).outcome).toBe('pass');
+    expect(entitiesGuard(P('Will the Boston Red Sox win the 2026 World Series?'), K('Pro Basketball Champion? — Boston', { marketId: 'KXNBA-26-BOS' })).outcome).toBe('fail');
+    // the same name twice outside sports is not a team question: the other entity checks decide
+    expect(entitiesGuard(P('Highest temperature in Miami on Feb 3?'), K('Highest temperature in Los Angeles on Feb 3, 2026?')).outcome).toBe('fail');
   });
 
   it('entities: a championship Kalshi names without the trademark is the same competition', () => {
@@ -245,7 +288,48 @@ describe('issue 14: real venue phrasings', () => {
     expect(eventDateGuard(pm, k({ closeTime: t + 4 * 365 * 86_400_000, backstopTime: t + 4 * 365 * 86_400_000 })).outcome).toBe('flag');
     // bounds near, but the text names another cycle
     expect(eventDateGuard(pm, k({ title: 'Democratic nominee for President in 2032? — Gavin Newsom', rulesText: 'for the 2032 election', closeTime: t, backstopTime: t })).outcome).toBe('flag');
-    // the event after the backstop still fails
-    expect(eventDateGuard(pm, k({ closeTime: t - 30 * 86_400_000, backstopTime: t - 30 * 86_400_000 })).outcome).toBe('fail');
+    // the question names only the year: the event may be anywhere in 2028 up to the end date, so a
+    // backstop inside the year holds the pair; a backstop before the year fails
+    expect(eventDateGuard(pm, k({ closeTime: t - 30 * 86_400_000, backstopTime: t - 30 * 86_400_000 })).outcome).toBe('flag');
+    expect(eventDateGuard(pm, k({ closeTime: Date.UTC(2027, 10, 1), backstopTime: Date.UTC(2027, 10, 1) })).outcome).toBe('fail');
+    // a question naming its day: the event after the backstop fails
+    const onDay = P('Will Gavin Newsom be nominated on August 31, 2028?', { eventTime: t, eventTimeSource: 'endDate' });
+    expect(eventDateGuard(onDay, k({ closeTime: t - 30 * 86_400_000, backstopTime: t - 30 * 86_400_000 })).outcome).toBe('fail');
+  });
+
+  it('eventDate: a question naming only a year or a month spans it, bounded by the end date (issue 14, round 2)', () => {
+    const ms = (s: string): number => Date.parse(s);
+    const nom = (y: number, end: string) => P(`Will Gavin Newsom win the ${y} Democratic presidential nomination?`, { eventTime: ms(end), eventTimeSource: 'endDate' });
+    const kNom = (y: number, exp: string) => K(`Who will be the Democratic presidential nominee in ${y}? — Gavin Newsom`, { eventTime: ms(exp), eventTimeSource: 'expected_expiration_time', backstopTime: ms(`${y + 1}-01-01T15:00:00Z`) });
+    // Polymarket's end date is election day, a loose bound; Kalshi expects the convention: same nomination
+    const g = eventDateGuard(nom(2028, '2028-11-07T00:00:00Z'), kNom(2028, '2028-08-31T14:00:00Z'));
+    expect(g).toMatchObject({ outcome: 'pass', reason: expect.stringMatching(/year 2028-01-01.*overlap/) });
+    // the next cycle is disjoint
+    expect(eventDateGuard(nom(2028, '2028-11-07T00:00:00Z'), kNom(2032, '2032-08-19T14:00:00Z')).outcome).toBe('fail');
+    // March vs June meeting: the month spans March up to the end date, June is outside it
+    const fed = (m: string, end: string) => P(`Fed decreases interest rates by 25 bps after ${m} 2027 meeting?`, { eventTime: ms(end), eventTimeSource: 'endDate' });
+    const kFed = (exp: string) => K('Will the Federal Reserve Cut rates by 25bps? — Cut 25bps', { eventTime: ms(exp), eventTimeSource: 'expected_expiration_time' });
+    expect(eventDateGuard(fed('March', '2027-03-17T00:00:00Z'), kFed('2027-03-17T18:05:00Z')).outcome).toBe('pass');
+    expect(eventDateGuard(fed('March', '2027-03-17T00:00:00Z'), kFed('2027-06-16T18:05:00Z')).outcome).toBe('fail');
+    expect(eventDateGuard(fed('June', '2027-06-16T00:00:00Z'), kFed('2027-03-17T18:05:00Z')).outcome).toBe('fail');
+    // a deadline year ("before 2028", "in 2027") is where the end date sits: still compared as an instant
+    const ipo = P('OpenAI IPO before 2028?', { eventTime: ms('2027-12-31T00:00:00Z'), eventTimeSource: 'endDate' });
+    expect(eventDateGuard(ipo, K('OpenAI IPO before Jul 1, 2027?', { eventTime: ms('2027-07-01T04:00:00Z'), eventTimeSource: 'expected_expiration_time' })).outcome).toBe('fail');
+    // the rules pin the period's event to its scheduled day: a round before it (Feb 1) differs
+    const sb = P('Will the Philadelphia Eagles win Super Bowl 2027?', { rulesText: 'This market will resolve to "Yes" if the Philadelphia Eagles win Super Bowl LXI, scheduled for February 14, 2027.', eventTime: ms('2027-02-14T23:30:00Z'), eventTimeSource: 'endDate' });
+    expect(eventDateGuard(sb, K('NFC Champion? — Philadelphia', { eventTime: ms('2027-02-01T05:00:00Z'), eventTimeSource: 'expected_expiration_time' })).outcome).toBe('fail');
+    expect(eventDateGuard(sb, K('Pro Football Champion? — Philadelphia', { eventTime: ms('2027-02-15T05:00:00Z'), eventTimeSource: 'expected_expiration_time' })).outcome).toBe('pass');
+    // next day's weather: both instants, compared as before (the title dates tell Jan 15 from Jan 16)
+    const w = P('Will the highest temperature in NYC be between 40-41°F on January 15?', { eventTime: ms('2026-01-15T12:00:00Z'), eventTimeSource: 'endDate' });
+    expect(titleDatesGuard(w, K('Will the high temp in NYC be 40-41° on Jan 16, 2026?')).outcome).toBe('fail');
+  });
+
+  it('titleDates: a state "on D" (the start of D) is the boundary of a deadline "by D-1" / "before D" (issue 14, round 2)', () => {
+    expect(titleDatesGuard(P('Putin out as President of Russia by December 31, 2026?'), K('Will Vladimir Putin be President of Russia on Jan 1, 2027?')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Will Maduro remain President through December 31, 2026?'), K('Maduro President on Jan 1, 2027?')).outcome).toBe('pass');
+    expect(titleDatesGuard(P('Putin out before January 1, 2027?'), K('Will Vladimir Putin be President of Russia on Jan 1, 2027?')).outcome).toBe('pass');
+    // a real day apart still differs
+    expect(titleDatesGuard(P('Putin out as President of Russia by December 31, 2026?'), K('Will Vladimir Putin be President of Russia on Jan 2, 2027?')).outcome).toBe('fail');
+    expect(titleDatesGuard(P('Putin out as President of Russia by December 30, 2026?'), K('Will Vladimir Putin be President of Russia on Jan 1, 2027?')).outcome).toBe('fail');
   });
 });

@@ -53,7 +53,8 @@ const dates: Case[] = [
   ['next year, same day', { question: 'Will Bitcoin be above $100,000 on March 1, 2027?', endTs: CLOSE + 365 * 86_400_000 }],
   ['iso date shifted', { question: 'Will Bitcoin be above $100,000 on 2026-03-10?' }],
   ['month only, wrong month', { question: 'Will Bitcoin be above $100,000 in April 2026?' }],
-  ['close a week later', { endTs: CLOSE + 7 * 86_400_000 }],
+  // the question says March 1, its own rules and end date a week later: the market contradicts itself
+  ['close a week later, rules agree with the close', { endTs: CLOSE + 7 * 86_400_000, description: D.replace('March 1, 2026', 'March 8, 2026') }],
   ['kalshi closes 5 days later', {}, { closeTime: CLOSE + 5 * 86_400_000, expectedExpirationTime: CLOSE + 5 * 86_400_000 }],
   ['kalshi resolves 10 days later', {}, { expectedExpirationTime: CLOSE + 10 * 86_400_000 }],
   ['US-order date trick 1/3', { question: 'Will Bitcoin be above $100,000 on 1/3/2026?' }],
@@ -89,7 +90,8 @@ const structure: Case[] = [
   ['three outcomes', { outcomes: ['Yes', 'No'] as const, raw: {} }],
   ['polymarket closed', { closed: true }],
   ['kalshi settled', {}, { status: 'finalized' }],
-  ['kalshi unknown close', {}, { closeTime: null, expectedExpirationTime: null }],
+  // no close, no expected expiration and no day in the tickers: the Kalshi event date is unknown
+  ['kalshi unknown close', {}, { closeTime: null, expectedExpirationTime: null, ticker: 'KXBTCMAX-26-T100000', eventTicker: 'KXBTCMAX-26', title: 'Bitcoin price', yesSubTitle: 'Above $100,000' }],
 ];
 
 const CASES: Case[] = [...injections, ...thresholds, ...dates, ...unicode, ...entities, ...structure];
@@ -142,6 +144,13 @@ describe('hostile market texts vs an always-equivalent judge', () => {
     expect(ev.outcome?.verdict.confidence).toBeGreaterThanOrEqual(0.95);
     expect(ev.status).not.toBe('approved');
     expect(ev.guards.some((g) => g.outcome !== 'pass')).toBe(true);
+  });
+
+  it('a loose end date does not hide the question\'s own day: both venues name March 1 in title and rules, Polymarket ends a week later → approved', async () => {
+    const [p, k] = side({ endTs: CLOSE + 7 * 86_400_000 });
+    const ev = await evaluatePair(p, k, judgeFn, { autoApproveConfidence: 0.95, alwaysJudge: true });
+    expect(ev.guards.find((g) => g.guard === 'eventDate')?.outcome).toBe('pass');
+    expect(ev.status).toBe('approved');
   });
 
   it('the judge saw sanitised text only (no bidi, zero-width or control characters in any prompt)', () => {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GuardInput } from '../../src/matching/guards.js';
+import { thresholdsGuard, type GuardInput } from '../../src/matching/guards.js';
 import {
   compareRegions,
   complementOf,
+  PRICE_GRID,
+  resolutionOf,
   kalshiStrike,
   polymarketStrike,
   referenceSourceOf,
@@ -114,7 +116,7 @@ describe('strikeGuard: strike', () => {
     const poly = (q: string): GuardInput => polyRecordFromGamma({ ...upDownGamma, question: q, outcomes: '["Yes", "No"]', description: 'Resolves per CF Benchmarks BRTI.', events: [] });
     expect(strikeGuard(poly('Bitcoin $100k or more on March 12?'), kalshi, 'YES_YES')[0]!.outcome).toBe('pass');
     expect(strikeGuard(poly('Bitcoin below $100k on March 12?'), kalshi, 'YES_NO')[0]!.outcome).toBe('pass');
-    expect(strikeGuard(poly('Bitcoin below $100k on March 12?'), kalshi, 'YES_YES')[0]!.outcome).toBe('fail');
+    expect(strikeGuard(poly('Bitcoin below $100k on March 12?'), kalshi, 'YES_YES')[0]!.outcome).toBe('flag'); // complements: YES_NO suggested
     expect(strikeGuard(poly('Bitcoin below $100k on March 12?'), kalshi, undefined)[0]!.outcome).toBe('pass');
     expect(strikeGuard(poly('Bitcoin above $100k on March 12?'), kalshi, 'YES_YES')[0]!.outcome).toBe('flag'); // > vs >= at the same value
     expect(strikeGuard(poly('Bitcoin above $105k on March 12?'), kalshi, undefined)[0]!.outcome).toBe('fail');
@@ -165,7 +167,8 @@ describe('region algebra (property)', () => {
         const s = (kind: string, key: 'floor' | 'cap'): GuardInput =>
           ({ ...polyRecordFromGamma({ ...upDownGamma, question: 'Q', outcomes: '["Yes", "No"]', events: [] }), strike: { kind, [key]: v, field: 'test' } as StructuredStrike }) as GuardInput;
         expect(strikeGuard(s('greater_or_equal', 'floor'), s('less', 'cap'), 'YES_NO')[0]!.outcome).toBe('pass');
-        expect(strikeGuard(s('greater_or_equal', 'floor'), s('less', 'cap'), 'YES_YES')[0]!.outcome).toBe('fail');
+        // exact complements under the verdict's YES_YES: held with YES_NO suggested, never passed
+        expect(strikeGuard(s('greater_or_equal', 'floor'), s('less', 'cap'), 'YES_YES')[0]).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_NO; the verdict said YES_YES/) });
       }),
       { numRuns: 50 },
     );
@@ -210,7 +213,7 @@ describe('labelled set (threshold.jsonl, source.jsonl) through the venue mapping
     const strike = kalshiStrike(s.market);
     return { ...kalshiRecordFromWire(s.market, s.event, s.series), ...(strike ? { strike } : {}) } as GuardInput;
   };
-  const lines = ['threshold', 'source'].flatMap((f) =>
+  const lines = ['threshold', 'source', 'round2_strikes'].flatMap((f) =>
     readFileSync(new URL(`../fixtures/matching/labels/${f}.jsonl`, import.meta.url), 'utf8')
       .split('\n')
       .filter((l) => l.trim())
@@ -220,6 +223,19 @@ describe('labelled set (threshold.jsonl, source.jsonl) through the venue mapping
   it('has the lines the issue asks for', () => {
     expect(lines.filter((l) => l.id.startsWith('thr-')).length).toBeGreaterThanOrEqual(15);
     expect(lines.filter((l) => l.id.startsWith('src-')).length).toBeGreaterThanOrEqual(6);
+    // round 2: strikes on the published resolution (true variants and neighbouring lookalikes)
+    const r2 = lines.filter((l) => l.id.startsWith('r2s-'));
+    expect(r2.length).toBeGreaterThanOrEqual(8);
+    expect(r2.filter((l) => l.label === 'different').length).toBeGreaterThanOrEqual(4);
+    expect(r2.filter((l) => l.label !== 'different').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(lines.filter((l) => l.id.startsWith('r2s-')).map((l) => [l.id, l] as const))('%s: the wrong mapping is never a pass', (_id, l) => {
+    const [a, b] = l.a.venue === 'polymarket' ? [LabelSide(l.a), LabelSide(l.b)] : [LabelSide(l.b), LabelSide(l.a)];
+    const wrong = l.label === 'inverted' ? 'YES_YES' : 'YES_NO';
+    const g = strikeGuard(a, b, wrong)[0]!;
+    expect(g.outcome, g.reason).not.toBe('pass');
+    if (l.label !== 'different') expect(g).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(new RegExp(`records imply ${l.label === 'inverted' ? 'YES_NO' : 'YES_YES'}`)) });
   });
 
   it.each(lines.map((l) => [l.id, l] as const))('%s', (_id, l) => {
@@ -238,5 +254,102 @@ describe('strikeGuard: non-numeric strikes', () => {
     expect(strikeGuard(poly, sports, undefined)[0]!.outcome).toBe('pass');
     const noStrike = { ...kalshiRecordFromWire(kalshiMarket({ strike_type: null, floor_strike: null })), title: 'BTC up in the next 15 minutes?' };
     expect(strikeGuard(polySide(withPriceToBeat(undefined)), noStrike, undefined)[0]!.outcome).toBe('flag');
+  });
+});
+
+describe('strikes on the resolution of the published figure', () => {
+  /** A Polymarket Yes/No question with its rules, its thresholds read from the text by the venue mapping. */
+  const pq = (question: string, description = 'This market will resolve to "Yes" per the official release. Otherwise, this market will resolve to "No".'): GuardInput =>
+    polyRecordFromGamma({ ...upDownGamma, question, outcomes: '["Yes", "No"]', description, events: [] });
+  /** A Kalshi market with a structured strike. */
+  const ks = (title: string, strike: Record<string, unknown>, rules = 'If the figure is above the strike, then the market resolves to Yes.'): GuardInput =>
+    kalshiSide({ title, yes_sub_title: '', floor_strike: null, cap_strike: null, rules_primary: rules, rules_secondary: '', ...strike });
+  const strikeOf = (a: GuardInput, b: GuardInput, m: 'YES_YES' | 'YES_NO' | undefined) => strikeGuard(a, b, m)[0]!;
+
+  it('"4.5% or higher" is "above 4.4%" on the BLS unemployment rate (one decimal); "above 4.5%" is the neighbouring strike', () => {
+    const poly = pq('Will the unemployment rate be 4.5% or higher in March 2026?');
+    const above = (v: number): GuardInput => ks(`Unemployment rate in March 2026 above ${v}%?`, { strike_type: 'greater', floor_strike: v });
+    expect(strikeOf(poly, above(4.4), 'YES_YES')).toMatchObject({ outcome: 'pass', reason: expect.stringMatching(/resolution 0\.1 \(the unemployment rate/) });
+    expect(strikeOf(poly, above(4.4), undefined).outcome).toBe('pass');
+    // the lookalike: "≥ 4.5" against "> 4.5" (= "≥ 4.6") is another question, never a pass
+    expect(strikeOf(poly, above(4.5), 'YES_YES')).toMatchObject({ outcome: 'fail', reason: expect.stringMatching(/neighbouring strikes/) });
+    expect(strikeOf(poly, above(4.3), 'YES_YES').outcome).toBe('fail');
+    // inverted: "4.5% or higher" YES is "above 4.4%" NO only under YES_YES, so YES_NO is held naming YES_YES
+    expect(strikeOf(poly, above(4.4), 'YES_NO')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_YES; the verdict said YES_NO/) });
+  });
+
+  it('an unknown quantity: equal only on a step inferred from the decimals is held, never passed', () => {
+    const poly = pq('Will the Widget Index be 4.5 or higher in March 2026?');
+    const k = ks('Widget Index in March 2026 above 4.4?', { strike_type: 'greater', floor_strike: 4.4 });
+    expect(strikeOf(poly, k, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/inferred from the decimals/) });
+    expect(strikeOf(poly, ks('Widget Index in March 2026 above 4.2?', { strike_type: 'greater', floor_strike: 4.2 }), 'YES_YES').outcome).toBe('fail');
+  });
+
+  it('"4.3% or lower" against "above 4.3%" under YES_YES: held with YES_NO named (the same question inverted)', () => {
+    const poly = pq('Will the unemployment rate be 4.3% or lower in April 2026?');
+    const k = ks('Unemployment rate in April 2026 above 4.3%?', { strike_type: 'greater', floor_strike: 4.3 });
+    expect(strikeOf(poly, k, 'YES_NO').outcome).toBe('pass');
+    expect(strikeOf(poly, k, undefined).outcome).toBe('pass');
+    expect(strikeOf(poly, k, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_NO; the verdict said YES_YES/) });
+    // "4.2% or lower" is "below 4.3%": also the complement of "above 4.2%" on the one-decimal grid
+    expect(strikeOf(pq('Will the unemployment rate be 4.2% or lower in April 2026?'), ks('Unemployment rate in April 2026 above 4.2%?', { strike_type: 'greater', floor_strike: 4.2 }), 'YES_NO').outcome).toBe('pass');
+    expect(strikeOf(pq('Will the unemployment rate be 4.2% or lower in April 2026?'), k, 'YES_NO').outcome).toBe('fail');
+  });
+
+  it('temperatures are whole degrees (NWS climate report): "> 45°" is "46° or higher", not "45° or higher"', () => {
+    const k = ks('Highest temperature in NYC on Jan 16, 2026?', { strike_type: 'greater', floor_strike: 45 }, 'If the highest temperature recorded in Central Park for Jan 16, 2026 as reported by the National Weather Service is greater than 45°, then the market resolves to Yes.');
+    expect(strikeOf(pq('Will the highest temperature in NYC be 46°F or higher on January 16?'), k, 'YES_YES').outcome).toBe('pass');
+    expect(strikeOf(pq('Will the highest temperature in NYC be 45°F or higher on January 16?'), k, 'YES_YES').outcome).toBe('fail');
+  });
+
+  it('the Fed target range moves in 25 bp steps; the effective rate does not', () => {
+    const k = ks('Fed funds upper bound after the Mar 2026 meeting?', { strike_type: 'greater', floor_strike: 4.25 });
+    expect(strikeOf(pq('Will the Fed funds upper bound be 4.50% or higher after the March 2026 meeting?'), k, 'YES_YES').outcome).toBe('pass');
+    const effr = ks('Effective fed funds rate after the Mar 2026 meeting?', { strike_type: 'greater', floor_strike: 4.25 });
+    expect(strikeOf(pq('Will the effective Fed funds rate be 4.50% or higher after the March 2026 meeting?'), effr, 'YES_YES').outcome).toBe('fail');
+  });
+
+  it('prices: "≥ $150,000" is Kalshi\'s "> 149999.99"; "> $100,000" against "> 99999.99" is a cent apart, held', () => {
+    const k = (v: number): GuardInput => ks('Bitcoin price on Jun 30, 2026 at 5pm EDT?', { strike_type: 'greater', floor_strike: v });
+    expect(strikeOf(pq('Will Bitcoin be $150,000 or above on June 30, 2026?'), k(149999.99), 'YES_YES').outcome).toBe('pass');
+    expect(strikeOf(pq('Will the price of Bitcoin be above $100,000 on January 2?'), k(99999.99), 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/one cent apart/) });
+    expect(strikeOf(pq('Will the price of Bitcoin be above $100,000 on January 2?'), k(99999.98), 'YES_YES').outcome).toBe('fail');
+  });
+
+  it('resolutionOf: a known quantity only when every strike sits on its grid; otherwise the decimals, inferred', () => {
+    const rec = (title: string): GuardInput => pq(title);
+    expect(resolutionOf(rec('Unemployment rate above 4.4%?'), rec('U-3 in March'), [{ lo: 4.4, loIncl: false, hiIncl: false }])).toMatchObject({ step: 0.1, known: true });
+    expect(resolutionOf(rec('Unemployment rate above 4.45%?'), rec('U-3 in March'), [{ lo: 4.45, loIncl: false, hiIncl: false }])).toMatchObject({ step: 0.01, known: false });
+    expect(resolutionOf(rec('Initial jobless claims above 220,000?'), rec('Unemployment claims'), [{ lo: 220000, loIncl: false, hiIncl: false }])).toMatchObject({ known: false });
+    expect(resolutionOf(rec('Tesla deliveries in Q1?'), rec('Tesla deliveries'), [{ lo: 499999.99, loIncl: false, hiIncl: false }])).toMatchObject({ step: 0.01, known: false });
+    expect(resolutionOf(rec('CPI index level above 320?'), rec('CPI level'), [{ lo: 320.1, loIncl: false, hiIncl: false }])).toMatchObject({ known: false }); // no % change
+  });
+
+  it('compareRegions: on a known grid "> x" is "≥ x + step"; on an inferred one it is only "inferred"', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -500, max: 500 }), fc.constantFrom(0.1, 0.25, 1), (n, step) => {
+        const x = Math.round(n * step * 1e6) / 1e6;
+        const known = { step, known: true, price: false, what: 'test' };
+        const above: Region = { lo: x, loIncl: false, hiIncl: false };
+        const atLeastNext: Region = { lo: Math.round((x + step) * 1e6) / 1e6, loIncl: true, hiIncl: false };
+        expect(compareRegions(above, atLeastNext, known)).toBe('same');
+        expect(compareRegions(above, { lo: x, loIncl: true, hiIncl: false }, known)).toBe('adjacent');
+        expect(compareRegions(above, atLeastNext, { ...known, known: false })).toBe('inferred');
+        // complements stay complements on the grid: "> x" YES is "≤ x" NO
+        expect(compareRegions(complementOf(above)!, { hi: x, hiIncl: true, loIncl: false }, known)).toBe('same');
+      }),
+      { numRuns: 100 },
+    );
+    expect(compareRegions({ lo: 149999.99, loIncl: false, hiIncl: false }, { lo: 150000, loIncl: true, hiIncl: false }, PRICE_GRID)).toBe('same');
+  });
+
+  it('thresholdsGuard (text on both sides) compares on the same resolution and holds an inverted contradiction', () => {
+    const k = (title: string): GuardInput => ({ ...kalshiRecordFromWire(kalshiMarket({ strike_type: null, floor_strike: null, title, yes_sub_title: '', no_sub_title: '', rules_primary: 'Per the BLS release.', rules_secondary: '' })), title } as GuardInput);
+    const poly = pq('Will the unemployment rate be 4.5% or higher in March 2026?');
+    expect(thresholdsGuard(poly, k('Will the unemployment rate be above 4.4% in March 2026?'), 'YES_YES').outcome).toBe('pass');
+    expect(thresholdsGuard(poly, k('Will the unemployment rate be above 4.5% in March 2026?'), 'YES_YES').outcome).toBe('fail');
+    const below = k('Will the unemployment rate be below 4.5% in March 2026?');
+    expect(thresholdsGuard(poly, below, 'YES_NO').outcome).toBe('pass');
+    expect(thresholdsGuard(poly, below, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_NO; the verdict said YES_YES/) });
   });
 });

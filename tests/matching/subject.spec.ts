@@ -53,7 +53,7 @@ describe('extractSubject: open-ended, from the grammar', () => {
     ['Will Russia and Ukraine sign a ceasefire in 2026?', 'russia | ukraine'],
     // "<X> above …", "<X> to win"
     ['Bitcoin above $100,000 on March 2, 2026 at 5PM ET?', 'bitcoin'],
-    ['Fed decreases interest rates by 25 bps after March 2026 meeting?', 'federal reserve'],
+    ['Fed decreases interest rates by 25 bps after March 2026 meeting?', 'federal reserve/rate decision'],
     ['Lakers to win the 2026 NBA Finals?', 'lakers'],
     // Kalshi event titles with and without the YES subtitle
     ['Democratic nominee for President in 2028? — Pete Buttigieg', 'pete buttigieg', 'person'],
@@ -65,7 +65,7 @@ describe('extractSubject: open-ended, from the grammar', () => {
     ['CPI year-over-year in Jan 2026? — Above 2.8%', 'cpi', 'quantity'],
     ['Unemployment rate in Dec 2025? — Above 4.5%', 'unemployment', 'quantity'],
     ['Trump approval rating on Mar 31, 2026?', 'trump/approval', 'quantity'],
-    ['Fed decision in Mar 2026? — Cut 25bps', 'federal reserve'],
+    ['Fed decision in Mar 2026? — Cut 25bps', 'federal reserve/rate decision'],
     ['Which companies will IPO in 2026? — Stripe', 'stripe/ipo', 'quantity'],
     ['What will the unemployment rate be in December 2025?', 'unemployment'],
     // games
@@ -159,7 +159,7 @@ describe('subjectGuard', () => {
     ['same city, other initial', rec('Will the Los Angeles Dodgers win the 2026 World Series?'), kal('Pro Baseball Champion? — Los Angeles A'), 'fail', 'pass'],
     ['Lakers vs Celtics', rec('Lakers vs. Celtics'), kal('Lakers vs Celtics'), 'pass', 'pass'],
     ['Lakers vs Celtics against another game', rec('Lakers vs. Celtics'), kal('Lakers vs Warriors'), 'fail', 'pass'],
-    ['nicknames vs cities without rules: a hold', rec('Lakers vs. Celtics'), kal('Los Angeles L at Boston Winner?'), 'flag', 'pass'],
+    ['nicknames vs cities without rules: the team table ties them', rec('Lakers vs. Celtics'), kal('Los Angeles L at Boston Winner?'), 'pass', 'pass'],
     [
       'nicknames expanded by the rules',
       rec('Lakers vs. Celtics', { outcomes: ['Lakers', 'Celtics'], rulesText: 'If the Los Angeles Lakers win, the market will resolve to "Lakers". If the Boston Celtics win, the market will resolve to "Celtics".' }),
@@ -185,10 +185,17 @@ describe('subjectGuard', () => {
     ['country alias', rec('Will the United States strike Iran by June 30, 2026?'), kal('Will the US strike Iran before Jul 1, 2026?'), 'pass', 'pass'],
     ['GDP of another country', rec('Will UK GDP growth in Q1 2026 be above 0.5%?'), kal('US GDP growth in Q1 2026? — Above 0.5%'), 'fail', 'pass'],
     ['party', rec('Will the Republican Party control the House after the 2026 Midterm elections?'), kal('Which party will win the U.S. House in 2026? — Democratic party'), 'fail', 'pass'],
-    // actor and object read differently on the two sides: both named on both → a hold, not a rejection
-    ['actor vs object', rec('Will Trump meet Putin in 2026?'), kal('Will Putin meet Trump in 2026?'), 'flag', 'pass'],
+    // a symmetric verb joins actor and object: "A meets B" is "B meets A"
+    ['actor vs object of a symmetric verb', rec('Will Trump meet Putin in 2026?'), kal('Will Putin meet Trump in 2026?'), 'pass', 'pass'],
     // unknown
-    ['event vs a country the event does not name: a hold', rec('Will there be a recession in 2026?'), kal('US recession in 2026?'), 'flag', 'pass'],
+    ['event with a country on one side only, no other country named: the same event', rec('Will there be a recession in 2026?'), kal('US recession in 2026?'), 'pass', 'pass'],
+    [
+      'event with a country on one side only, the other side\'s rules name another',
+      rec('Canada recession in 2026?'),
+      kal('Recession in 2026?', { rulesText: 'If there are two consecutive quarters of negative real GDP growth in the United States, then the market resolves to Yes.' }),
+      'fail',
+      'pass',
+    ],
     // events with no named actor ("Will there be …")
     ['same event, headline form', rec('Will there be a US government shutdown before October 2, 2027?'), kal('Government shutdown before Oct 2, 2027?'), 'pass', 'pass'],
     ['same event, verb written apart', rec('Will there be a US government shutdown in 2027?'), kal('Will the US government shut down in 2027?'), 'pass', 'pass'],
@@ -221,8 +228,8 @@ describe('subjectGuard', () => {
     expect(subjectOf(kal('How high will Bitcoin get in 2026?', { subjectText: '$150,000 or above' }))?.key).toBe('bitcoin');
     // the YES side of a game is not the subject: the game is (the same team in another game stays another subject)
     expect(subjectOf(kal('Los Angeles L at Golden State Winner?', { subjectText: 'Los Angeles L' }))?.key).toBe('golden state | los angeles l');
-    // without rules to expand the nicknames a hold (the labelled pair, with rules, fails); never a pass
-    expect(outcomes(rec('Lakers vs. Celtics'), kal('Los Angeles L at Golden State Winner?', { subjectText: 'Los Angeles L' })).subject).toBe('flag');
+    // the team table resolves the nicknames and the cities: the Celtics are not in the Lakers' game at Golden State
+    expect(outcomes(rec('Lakers vs. Celtics'), kal('Los Angeles L at Golden State Winner?', { subjectText: 'Los Angeles L' })).subject).toBe('fail');
   });
 
   it('reasons name both sides', () => {
@@ -309,6 +316,77 @@ describe('properties', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('issue 14 round 2: subjects with no person, country modifiers, joint sets, teams', () => {
+  it('a central bank rate decision is the subject, whatever decision the question names', () => {
+    const fed = 'federal reserve/rate decision';
+    for (const q of [
+      'No change in Fed interest rates after April 2026 meeting?',
+      'Fed rate cut in June?',
+      'Will the Fed hike rates in 2026?',
+      'Fed decision in Apr 2026? — Hold',
+      'Fed decision in Apr 2026? — Maintains rate',
+      'Will the FOMC lower the federal funds rate by 50+ bps at its September 2026 meeting?',
+      'Fed upper bound 4.00% or higher after the June 2026 meeting?',
+    ]) expect(extractSubject(q)?.key, q).toBe(fed);
+    expect(extractSubject('ECB decision in Apr 2026? — Cut 25bps')?.key).toBe('european central bank/rate decision');
+    // the bank's people are not its decision
+    expect(extractSubject('Will Trump nominate Kevin Hassett as the next Fed chair?')?.key).toBe('kevin hassett');
+    // Polymarket's outcome label ("No change") is not a subject: the decision is
+    expect(subjectOf(rec('No change in Fed interest rates after April 2026 meeting?', { subjectText: 'No change' }))?.key).toBe(fed);
+    expect(outcomes(rec('No change in Fed interest rates after April 2026 meeting?'), kal('Fed decision in Apr 2026? — Hold')).subject).toBe('pass');
+    expect(outcomes(rec('ECB decreases rates by 25 bps after April 2026 meeting?'), kal('Fed decision in Apr 2026? — Cut 25bps')).subject).toBe('fail');
+  });
+
+  it('a headline event: a country on one side only is the same event, another country on each side is not', () => {
+    expect(extractSubject('US government shutdown by January 31, 2027?')).toMatchObject({ head: 'shutdown' });
+    expect(outcomes(rec('US government shutdown by January 31, 2027?'), kal('Government shutdown before Feb 1, 2027?', { rulesText: 'If the federal government shuts down before Feb 1, 2027, then the market resolves to Yes.' })).subject).toBe('pass');
+    expect(outcomes(rec('Will there be a US government shutdown in 2027?'), kal('Government shutdown in 2027?')).subject).toBe('pass');
+    expect(outcomes(rec('Germany recession in 2026?'), kal('US recession in 2026?')).subject).toBe('fail');
+    // a name followed by a particle is not an event ("Starmer out")
+    expect(extractSubject('Starmer out by December 31, 2026?')?.key).toBe('starmer');
+    // the quantity's place owns it ("temperature in NYC"); the day's high is not its low
+    expect(extractSubject('Will the highest temperature in NYC be between 40-41°F on January 15?')).toMatchObject({ key: 'nyc/temperature', qualifiers: ['high'] });
+    expect(outcomes(rec('Will the lowest temperature in Chicago be between 32-33°F on January 20?'), kal('Highest temperature in Chicago on Jan 20, 2026? — 32° to 33°')).subject).toBe('fail');
+    expect(outcomes(rec('Will the highest temperature in Miami be 80°F or higher on February 3?'), kal('Highest temperature in Los Angeles on Feb 3, 2026? — 80° or above')).subject).toBe('fail');
+    expect(outcomes(rec('Will the highest temperature in NYC be 90°F or higher on July 8?'), kal('Highest temperature in NYC on Jul 8, 2026? — 90° or above')).subject).toBe('pass');
+    // a date or quarter after "in" is not a place
+    expect(extractSubject('GDP growth in Q1 2026? — Above 2.0%')?.entity).toBeUndefined();
+    expect(extractSubject('Will the June 2026 unemployment rate be 4.0% or higher?')?.key).toBe('unemployment');
+  });
+
+  it('joint subjects compare as sets of persons, names aliased across transliterations', () => {
+    expect(outcomes(rec('Will Putin and Zelenskyy meet in 2026?'), kal('Zelensky and Putin meet? — Before Jan 1, 2027')).subject).toBe('pass');
+    expect(outcomes(rec('Will Erdogan and Netanyahu meet in 2026?'), kal('Netanyahu and Erdoğan meet? — Before Jan 1, 2027')).subject).toBe('pass');
+    expect(outcomes(rec('Will Zelenskiy meet Putin in 2026?'), kal('Zelensky and Putin meet? — Before Jan 1, 2027')).subject).toBe('pass');
+    // one member is not the joint subject; another member is another subject
+    expect(outcomes(rec('Putin out as President of Russia by December 31, 2026?'), kal('Zelensky and Putin meet? — Before Jan 1, 2027')).subject).toBe('fail');
+    expect(outcomes(rec('Will Putin and Trump meet in 2026?'), kal('Zelensky and Putin meet? — Before Jan 1, 2027')).subject).toBe('fail');
+    expect(outcomes(rec('Will Putin, Trump and Zelensky meet in 2026?'), kal('Zelensky and Putin meet? — Before Jan 1, 2027')).subject).not.toBe('pass');
+  });
+
+  it('name words: transliteration variants and one edit on long surnames, never on short ones', () => {
+    expect(namesAgree(['zelenskyy'], ['volodymyr', 'zelensky'])).toBe(true);
+    expect(namesAgree(['zelenskiy'], ['zelensky'])).toBe(true);
+    expect(namesAgree(['khamenei'], ['ali', 'hamenei'])).toBe(true);
+    expect(namesAgree(['netanyahu'], ['netanyahou'])).toBe(true);
+    expect(namesAgree(['carlson'], ['carlsen'])).toBe(false);
+    expect(namesAgree(['cruz'], ['cruise'])).toBe(false);
+    expect(namesAgree(['adams'], ['adamo'])).toBe(false);
+    expect(namesAgree(['mamdani'], ['mamdami'])).toBe(false);
+  });
+
+  it('teams: nickname, city and City Initial resolve to one team; same-city teams and bare shared cities do not pass', () => {
+    const heatKnicks = rec('Heat vs. Knicks', { outcomes: ['Heat', 'Knicks'], rulesText: 'In the upcoming NBA game: if the Miami Heat win …' });
+    expect(outcomes(heatKnicks, kal('New York at Miami Winner?', { subjectText: 'New York' })).subject).toBe('pass');
+    expect(outcomes(rec('Mets vs. Marlins'), kal('New York Y at Miami Winner?', { subjectText: 'New York Y' })).subject).toBe('fail');
+    expect(outcomes(rec('Will the Chicago Cubs win the 2026 World Series?'), kal('Pro Baseball Champion? — Chicago WS')).subject).toBe('fail');
+    expect(outcomes(rec('Will the Chicago Cubs win the 2026 World Series?'), kal('Pro Baseball Champion? — Chicago C')).subject).toBe('pass');
+    expect(outcomes(rec('Will the New York Giants make the NFL Playoffs?'), kal('Pro Football playoff qualifiers — New York J')).subject).toBe('fail');
+    expect(outcomes(rec('Will the Los Angeles Lakers win the 2026 NBA Finals?'), kal('Pro Basketball Champion? — Los Angeles')).subject).toBe('flag');
+    expect(outcomes(rec('49ers vs. Seahawks', { outcomes: ['49ers', 'Seahawks'] }), kal('San Francisco at Seattle Winner?', { subjectText: 'San Francisco' })).subject).toBe('pass');
   });
 });
 

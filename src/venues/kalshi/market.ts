@@ -47,6 +47,21 @@ export function kalshiEventContext(e: Pick<KalshiEventInfo, 'title' | 'subTitle'
   };
 }
 
+const TICKER_MONTHS: Readonly<Record<string, number>> = { JAN: 1, FEB: 2, MAR: 3, APR: 4, MAY: 5, JUN: 6, JUL: 7, AUG: 8, SEP: 9, OCT: 10, NOV: 11, DEC: 12 };
+
+/**
+ * The day an event ticker names after its series, unix ms (midnight UTC): `KXPUTINPRES-27JAN01` →
+ * 2027-01-01, `KXBTCD-26JAN0212` (day, then the hour) → 2026-01-02, `KXNBAGAME-26JAN22LALBOS` →
+ * 2026-01-22. A month alone (`KXFEDDECISION-26MAR`) or a year (`KXPRESNOMD-28`) is no day: undefined.
+ */
+export function tickerDay(ticker: string | undefined): number | undefined {
+  const m = ticker ? /-(\d\d)(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d\d)(?:\d\d)?(?=[A-Z]|-|$)/.exec(ticker.toUpperCase()) : null;
+  if (!m) return undefined;
+  const [y, mo, d] = [2000 + Number(m[1]), TICKER_MONTHS[m[2]!]!, Number(m[3])];
+  const t = Date.UTC(y, mo - 1, d);
+  return new Date(t).getUTCDate() === d ? t : undefined;
+}
+
 export interface KalshiDates {
   readonly eventTime?: number;
   readonly eventTimeSource?: string;
@@ -57,9 +72,13 @@ export interface KalshiDates {
  * The event date and the settlement backstop of a Kalshi market. `close_time` is only the trading
  * close (often a backstop a year or two after the event), so the event date is, in order:
  * `expected_expiration_time`, `occurrence_datetime` (newer payloads), the event's `strike_date`,
- * a day named in the event's `sub_title`; else unknown. `latest_expiration_time` is the backstop.
+ * a day named in the event's `sub_title`, the day written in the event ticker
+ * (`KXPUTINPRES-27JAN01`, `KXHIGHNY-26JAN16`); else unknown. `latest_expiration_time` is the backstop.
  */
-export function kalshiDates(i: Pick<KalshiMarketInfo, 'expectedExpirationTime' | 'raw'>, event?: KalshiEventContext): KalshiDates {
+export function kalshiDates(
+  i: Pick<KalshiMarketInfo, 'expectedExpirationTime' | 'raw'> & Partial<Pick<KalshiMarketInfo, 'eventTicker' | 'ticker'>>,
+  event?: KalshiEventContext,
+): KalshiDates {
   const r = RawMarketDates.safeParse(i.raw);
   const raw = r.success ? r.data : {};
   const backstop = venueTime(raw.latest_expiration_time);
@@ -75,6 +94,7 @@ export function kalshiDates(i: Pick<KalshiMarketInfo, 'expectedExpirationTime' |
     ['occurrence_datetime', venueTime(raw.occurrence_datetime)],
     ['event.strike_date', event?.strikeDate],
     ['event.sub_title', subTitleDay ? venueTime(subTitleDay) : undefined],
+    ['ticker', tickerDay(i.eventTicker ?? i.ticker)],
   ];
   const found = candidates.find(([, t]) => t !== undefined);
   return {

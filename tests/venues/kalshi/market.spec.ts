@@ -6,20 +6,35 @@ import { describe, expect, it } from 'vitest';
 import { MarketRecord } from '../../../schema/market.js';
 import { rowToStored } from '../../../src/matching/marketStore.js';
 import { eventTimeOf, rulesHash } from '../../../src/matching/records.js';
-import { kalshiDates, kalshiRecordFromWire } from '../../../src/venues/kalshi/market.js';
+import { kalshiDates, kalshiRecordFromWire, tickerDay } from '../../../src/venues/kalshi/market.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/kalshi');
 const fixtureMarket = (): Record<string, unknown> =>
   (JSON.parse(readFileSync(join(FIXTURES, 'rest_markets.synthetic.json'), 'utf8')) as { markets: Record<string, unknown>[] }).markets[0]!;
 
 describe('Kalshi market dates', () => {
-  it('the fixture market (no expected_expiration_time): event date unknown, latest_expiration_time is only the backstop', () => {
+  it('the fixture market (no expected_expiration_time): the event date is the day in the event ticker, latest_expiration_time is only the backstop', () => {
     const r = kalshiRecordFromWire(fixtureMarket());
     expect(r.closeTime).toBe(Date.parse('2025-03-15T23:59:59Z'));
     expect(r.backstopTime).toBe(Date.parse('2025-03-15T23:59:59Z'));
-    expect(r.eventTime).toBeUndefined();
-    // the REST mapping's fallback to latest_expiration_time does not leak into the legacy field
-    expect(r.expectedResolutionTime).toBeUndefined();
+    // KXBTC-25MAR15: the day, not the REST mapping's fallback to latest_expiration_time
+    expect(r).toMatchObject({ eventTime: Date.UTC(2025, 2, 15), eventTimeSource: 'ticker', expectedResolutionTime: Date.UTC(2025, 2, 15) });
+    // a ticker naming no day: unknown
+    const noDay = kalshiRecordFromWire({ ...fixtureMarket(), ticker: 'KXPRESNOMD-28-GN', event_ticker: 'KXPRESNOMD-28' });
+    expect(noDay.eventTime).toBeUndefined();
+    expect(noDay.expectedResolutionTime).toBeUndefined();
+  });
+  it('tickerDay: the day an event ticker names (with an hour after it), never a month or a year alone', () => {
+    expect(tickerDay('KXPUTINPRES-27JAN01')).toBe(Date.UTC(2027, 0, 1));
+    expect(tickerDay('KXBTCD-26JAN0212-T99999.99')).toBe(Date.UTC(2026, 0, 2));
+    expect(tickerDay('KXNBAGAME-26JAN22LALBOS')).toBe(Date.UTC(2026, 0, 22));
+    expect(tickerDay('KXFEDDECISION-26MAR')).toBeUndefined();
+    expect(tickerDay('KXPRESNOMD-28')).toBeUndefined();
+    expect(tickerDay('KXX-26FEB30')).toBeUndefined();
+    expect(tickerDay(undefined)).toBeUndefined();
+    // expected_expiration_time wins over the ticker
+    expect(kalshiDates({ expectedExpirationTime: null, eventTicker: 'KXPUTINPRES-27JAN01', raw: { expected_expiration_time: '2027-01-01T05:00:00Z' } })).toMatchObject({ eventTime: Date.parse('2027-01-01T05:00:00Z'), eventTimeSource: 'expected_expiration_time' });
+    expect(kalshiDates({ expectedExpirationTime: null, eventTicker: 'KXPUTINPRES-27JAN01', raw: {} })).toMatchObject({ eventTime: Date.UTC(2027, 0, 1), eventTimeSource: 'ticker' });
   });
   it('close_time two years after the event: expected_expiration_time is the event, latest_expiration_time the backstop', () => {
     const m = { ...fixtureMarket(), expected_expiration_time: '2025-03-16T00:05:00Z', close_time: '2027-03-15T23:59:59Z', latest_expiration_time: '2027-03-16T00:00:00Z' };

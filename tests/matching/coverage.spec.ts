@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { coverageGuard } from '../../src/matching/coverage.js';
+
+type Side = { title: string; rules: string; sub?: string };
+const poly = (s: Side) => ({ venue: 'polymarket' as const, title: s.title, rulesText: s.rules, rulesSecondary: '', ...(s.sub ? { subjectText: s.sub } : {}) });
+const kalshi = (s: Side) => ({ venue: 'kalshi' as const, title: s.sub ? `${s.title} — ${s.sub}` : s.title, rulesText: s.rules, rulesSecondary: '', ...(s.sub ? { subjectText: s.sub } : {}) });
+const outcome = (a: Side, b: Side) => coverageGuard(poly(a), kalshi(b));
+
+const GA = { title: 'Will the Democrats win the Georgia Senate race in 2026?', rules: 'This market will resolve to "Yes" if the Democratic Party candidate wins the 2026 U.S. Senate election in Georgia.' };
+const NC = { title: 'North Carolina Senate winner?', sub: 'Democratic party', rules: 'If the Democratic party wins the 2026 U.S. Senate election in North Carolina, then the market resolves to Yes.' };
+const GA_K = { title: 'Georgia Senate winner?', sub: 'Democratic party', rules: 'If the Democratic party wins the 2026 U.S. Senate election in Georgia, then the market resolves to Yes.' };
+
+describe('coverageGuard', () => {
+  it('state: Georgia vs North Carolina is a hold; the same state passes (also by postal code)', () => {
+    const g = outcome(GA, NC);
+    expect(g).toMatchObject({ guard: 'coverage', outcome: 'flag' });
+    expect(g.reason).toMatch(/Georgia/);
+    expect(g.reason).toMatch(/North|Carolina/);
+    expect(outcome(GA, GA_K).outcome).toBe('pass');
+    expect(outcome({ ...GA, title: 'Will the Democrats win the GA Senate race in 2026?' }, GA_K).outcome).toBe('pass');
+    expect(outcome({ ...GA, title: 'Will the Democrats win the NC Senate race in 2026?' }, GA_K).outcome).toBe('flag');
+  });
+
+  it('office: "out as Prime Minister" vs "out as Labour leader" is a hold; PM ~ Prime Minister, Japanese ~ Japan', () => {
+    const pm = { title: 'Starmer out as UK Prime Minister by June 30, 2026?', rules: 'Resolves "Yes" if Keir Starmer ceases to be Prime Minister of the United Kingdom by June 30, 2026.' };
+    const leader = { title: 'Starmer out as Labour leader?', sub: 'Before Jul 1, 2026', rules: 'If Keir Starmer announces his resignation as Leader of the Labour Party before Jul 1, 2026, then the market resolves to Yes.' };
+    const pmK = { title: 'Starmer out as PM?', sub: 'Before Jul 1, 2026', rules: 'If Keir Starmer is no longer Prime Minister of the UK before Jul 1, 2026, then the market resolves to Yes.' };
+    const g = outcome(pm, leader);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/Prime Minister/);
+    expect(g.reason).toMatch(/Labour/);
+    expect(outcome(pm, pmK).outcome).toBe('pass');
+    const jp = { title: 'Takaichi out as Japanese Prime Minister by June 30, 2027?', rules: 'Resolves "Yes" if Sanae Takaichi ceases to hold the office of Prime Minister of Japan.' };
+    expect(outcome(jp, { title: 'Takaichi out as PM?', sub: 'Before Jul 1, 2027', rules: 'If Sanae Takaichi is no longer Prime Minister of Japan before Jul 1, 2027, then the market resolves to Yes.' }).outcome).toBe('pass');
+  });
+
+  it('source: approval per Silver Bulletin vs RealClearPolitics is a hold; the same aggregator passes', () => {
+    const silver = { title: 'Trump approval rating on December 31, 2026 above 42%?', rules: "Resolves Yes if Donald Trump's approval rating, according to the Silver Bulletin presidential approval tracker, is above 42.0%." };
+    const rcp = { title: 'Trump approval rating on Dec 31?', sub: 'Above 42.0%', rules: "If Donald Trump's approval rating on the RealClearPolitics (RealClearPolling) average is above 42.0% for Dec 31, 2026, then the market resolves to Yes." };
+    const g = outcome(silver, rcp);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/Silver Bulletin.*source/);
+    expect(outcome({ ...silver, rules: "Resolves Yes if Donald Trump's approval rating, according to the RealClearPolitics polling average, is above 42.0%." }, rcp).outcome).toBe('pass');
+  });
+
+  it('round: Super Bowl vs NFC Championship is a hold; Super Bowl ~ Pro Football Championship and a team by its city pass', () => {
+    const sb = { title: 'Will the Philadelphia Eagles win Super Bowl 2027?', sub: 'Philadelphia Eagles', rules: 'Resolves "Yes" if the Philadelphia Eagles win Super Bowl LXI, scheduled for February 14, 2027.' };
+    const nfc = { title: 'NFC Champion?', sub: 'Philadelphia', rules: 'If Philadelphia wins the NFC Championship Game for the 2026-27 NFL season, then the market resolves to Yes.' };
+    const pro = { title: 'Pro Football Champion?', sub: 'Philadelphia', rules: 'If Philadelphia wins the 2027 Pro Football Championship game, then the market resolves to Yes.' };
+    const g = outcome(sb, nfc);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/Super Bowl/);
+    expect(g.reason).toMatch(/NFC/);
+    expect(outcome(sb, pro).outcome).toBe('pass');
+    // the NFC spelled out on the other side accounts for the acronym
+    expect(outcome({ ...sb, title: 'Will the Philadelphia Eagles win the National Football Conference title?' }, nfc).outcome).toBe('pass');
+  });
+
+  it('competition: Champions League vs Premier League is a hold; UCL ~ UEFA Champions League passes', () => {
+    const ucl = { title: 'Will Arsenal win the 2026–27 Champions League?', sub: 'Arsenal', rules: 'Resolves "Yes" if Arsenal wins the 2026–27 UEFA Champions League.' };
+    const epl = { title: 'English Premier League winner?', sub: 'Arsenal', rules: 'If Arsenal wins the 2026-27 English Premier League, then the market resolves to Yes.' };
+    const g = outcome(ucl, epl);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/Champions League/);
+    expect(g.reason).toMatch(/Premier League/);
+    expect(outcome(ucl, { title: 'UCL winner?', sub: 'Arsenal', rules: 'If Arsenal wins the 2026-27 UCL, then the market resolves to Yes.' }).outcome).toBe('pass');
+  });
+
+  it('predicate: "released" vs "announced" is a hold, whichever side names which', () => {
+    const rel = { title: 'GPT-6 released by June 30, 2027?', rules: 'Resolves "Yes" if OpenAI releases GPT-6 to the general public. Announcements do not count.' };
+    const ann = { title: 'GPT-6 announced?', sub: 'Before Jul 1, 2027', rules: 'If OpenAI officially announces a model named GPT-6 before Jul 1, 2027, then the market resolves to Yes. It does not need to be publicly available.' };
+    const g = outcome(rel, ann);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/release \(predicate\)/);
+    expect(coverageGuard(poly({ ...ann, sub: undefined }), kalshi({ ...rel, title: 'GPT-6 released?', sub: 'Before Jul 1, 2027' })).outcome).toBe('flag');
+    expect(outcome(rel, { title: 'GPT-6 released?', sub: 'Before Jul 1, 2027', rules: 'If OpenAI releases GPT-6 to the public before Jul 1, 2027, then the market resolves to Yes.' }).outcome).toBe('pass');
+  });
+
+  it('a model number is part of the name: GPT-6 vs GPT-5 is a hold', () => {
+    const six = { title: 'GPT-6 released by June 30, 2027?', rules: 'Resolves "Yes" if OpenAI releases GPT-6.' };
+    expect(outcome(six, { title: 'GPT-5 released?', rules: 'If OpenAI releases GPT-5, then the market resolves to Yes.' }).outcome).toBe('flag');
+  });
+
+  it('aliases, initials and defaults pass: RFK Jr. ~ Robert F. Kennedy Jr., US left unsaid, Lula ~ Luiz Inácio Lula da Silva', () => {
+    expect(outcome({ title: 'Will RFK Jr. win the 2028 Democratic presidential nomination?', rules: 'Resolves Yes if RFK Jr. wins the nomination of the Democratic Party.' },
+      { title: 'Democratic nominee for President in 2028?', sub: 'Robert F. Kennedy Jr.', rules: 'If Robert F. Kennedy Jr. is the Democratic nominee for President in the 2028 election cycle, then the market resolves to Yes.' }).outcome).toBe('pass');
+    expect(outcome({ title: 'US government shutdown by January 31?', rules: 'Resolves Yes if the federal government shuts down.' }, { title: 'Government shutdown?', sub: 'Before Feb 1, 2026', rules: 'If the federal government shuts down before Feb 1, then the market resolves to Yes.' }).outcome).toBe('pass');
+    expect(outcome({ title: 'Will Lula win the 2026 Brazilian presidential election?', rules: 'Resolves Yes if Luiz Inácio Lula da Silva wins.' }, { title: 'Brazil presidential election winner?', sub: 'Lula', rules: 'If Luiz Inácio Lula da Silva wins the 2026 Brazilian presidential election, then the market resolves to Yes.' }).outcome).toBe('pass');
+  });
+
+  it('never fails, and stays fast on hostile text', () => {
+    const junk = `${'Aa '.repeat(50_000)}${'Ξ'.repeat(50_000)} ${'((('.repeat(10_000)}`;
+    const t0 = performance.now();
+    const g = coverageGuard(poly({ title: junk, rules: junk }), kalshi({ title: junk, rules: junk, sub: junk }));
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(['pass', 'flag']).toContain(g.outcome);
+    expect(outcome(GA, NC).outcome).not.toBe('fail');
+  });
+});
