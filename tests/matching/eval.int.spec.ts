@@ -4,7 +4,7 @@
  * report's shape and invariants, the quality targets of issue 14 (EVAL_TARGETS), and the re-check
  * of an approved pair whose market rules change, on the real loop.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -148,6 +148,30 @@ describe('match eval over the label directory', () => {
     expect((await cli(['--labels', dir, '--model', 'gpt-5'])).code).toBe(2);
     expect((await cli(['--labels', dir, '--auto-approve', '1.5'])).code).toBe(2);
   }, 120_000);
+});
+
+/**
+ * The held-out sets (tests/fixtures/matching/heldout*), written by people who had not read the
+ * matcher: the safety target holds on them too (no lookalike approved with a yes-to-everything
+ * model, no wrong mapping with either model). Their oracle recall is printed, not asserted: it is
+ * the measure of generalisation reported in the notes.
+ */
+const HELD_OUT = ['heldout', 'heldout2', 'heldout3']
+  .map((name) => ({ name, dir: new URL(`../fixtures/matching/${name}/`, import.meta.url).pathname }))
+  .filter((d) => existsSync(d.dir));
+
+describe.each(HELD_OUT)('held-out set $name', ({ name, dir }) => {
+  it('always-yes approves no lookalike and no wrong mapping; oracle never maps wrong either', async () => {
+    const set = loadLabels(dir);
+    const llm = loadConfig({}).llm;
+    const yes = await runEval({ pairs: set, model: 'always-yes', llm, autoApproveConfidence: 0.9 });
+    expect(yes.metrics.lookalikesApproved).toEqual([]);
+    expect(yes.metrics.wrongMapping).toEqual([]);
+    const oracle = await runEval({ pairs: set, model: 'oracle', llm, autoApproveConfidence: 0.9 });
+    expect(oracle.metrics.lookalikesApproved).toEqual([]);
+    expect(oracle.metrics.wrongMapping).toEqual([]);
+    console.log(`[held-out ${name}] ${set.length} pairs: oracle recall ${((oracle.metrics.recall ?? 0) * 100).toFixed(1)}%, always-yes recall ${((yes.metrics.recall ?? 0) * 100).toFixed(1)}%`);
+  }, 240_000);
 });
 
 describe('re-check on rules changes, on the real loop (memory store, matcher, LLM client, local server)', () => {
