@@ -93,11 +93,21 @@ needsChromium.describe('GraphiQL (browser, offline)', () => {
     await page.keyboard.press('Delete');
     await page.keyboard.insertText('query Who { me { name role } }');
     await expect.poll(() => editorText(page, '.graphiql-query-editor .monaco-editor .view-lines')).toContain('query Who');
+    // run it; under a loaded CI machine the first click can land while the editor is still settling,
+    // so an empty response after a few seconds is answered with another click (the query is idempotent)
     await page.click('.graphiql-execute-button');
-    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 15_000 }).toContain('"name": "otto-operator"');
+    let lastClick = Date.now();
+    await expect.poll(async () => {
+      const text = await editorText(page, '.graphiql-response');
+      if (!text.trim() && Date.now() - lastClick > 5_000) {
+        await page.click('.graphiql-execute-button');
+        lastClick = Date.now();
+      }
+      return text;
+    }, { timeout: 45_000, interval: 500 }).toContain('"name": "otto-operator"');
     expect(await editorText(page, '.graphiql-response')).toContain('"role": "operator"');
     await page.close();
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
