@@ -346,7 +346,7 @@ const NUM = new RegExp(
     '(\\d{1,3}(?:,\\d{3})+|\\d+)', // 4 integer part
     '(\\.\\d+)?', // 5 decimals
     '(?:\\s?(k|K|thousand|M|mn|million|B|bn|billion|T|tn|trillion|m|b|t)\\b)?', // 6 multiplier
-    '(?:\\s?(%|percentage points?|percent|per\\s?cent|pct|bps|bp|basis points?|°\\s?F|°\\s?C|degrees?(?:\\s+(?:fahrenheit|celsius|F|C))?|¢|cents?|pts|points|USD|US dollars|dollars?|EUR|euros?))?', // 7 unit
+    '(?:\\s?(%|percentage points?|percent|per\\s?cent|pct|bps|bp|basis points?|°\\s?F|°\\s?C|°|degrees?(?:\\s+(?:fahrenheit|celsius|F|C))?|¢|cents?|pts|points|USD|US dollars|dollars?|EUR|euros?))?', // 7 unit (a bare ° is marked, not a unit)
   ].join(''),
   'g',
 );
@@ -364,6 +364,8 @@ function unitOf(currency: string | undefined, suffix: string | undefined): strin
   if (c) return '$';
   if (!suffix) return undefined;
   const s = suffix.toLowerCase().replace(/\s+/g, '');
+  // a bare degree sign ("91° to 92°") names no scale: no unit, so it never contradicts °F or °C
+  if (s === '°') return undefined;
   if (s === '%' || s.startsWith('percent') || s.startsWith('percent') || s === 'pct') return '%';
   if (s === 'bps' || s === 'bp' || s.startsWith('basispoint')) return 'bps';
   if (s.includes('°f') || s.includes('fahrenheit') || s === 'degreesf' || s === 'degreef') return '°F';
@@ -385,6 +387,8 @@ interface Num {
   readonly at: number;
   readonly end: number;
   readonly t: Threshold;
+  /** written with a bare degree sign ("91°"): a reading, though its scale is not named */
+  readonly degree?: boolean;
 }
 
 /** Every number in the text with what it says: value, unit and comparator when present. */
@@ -429,7 +433,8 @@ function scanNumbers(text: string, inDate: (a: number, b: number) => boolean): N
     if (isYear) continue;
     // a multiplier the text did not use ("5 t") stays out of the raw text
     const raw = text.slice(start, multWord && !multOk ? numAt + m[4].length + (m[5]?.length ?? 0) : end).trim();
-    nums.push({ at: start, end, t: { value: value === 0 ? 0 : value, ...(unit ? { unit } : {}), ...(comparator ? { comparator } : {}), raw } });
+    const degree = m[7]?.trim() === '°';
+    nums.push({ at: start, end, t: { value: value === 0 ? 0 : value, ...(unit ? { unit } : {}), ...(comparator ? { comparator } : {}), raw }, ...(degree ? { degree } : {}) });
   }
   return nums;
 }
@@ -494,10 +499,11 @@ export function extractThresholds(input: string): Threshold[] {
       const lead = text.slice(Math.max(0, a.at - 20), a.at);
       const led = RANGE_LEAD.test(lead);
       const unit = a.t.unit ?? b.t.unit;
-      const sameUnit = a.t.unit !== undefined && a.t.unit === b.t.unit;
+      const degrees = Boolean(a.degree || b.degree);
+      const sameUnit = (a.t.unit !== undefined && a.t.unit === b.t.unit) || (a.degree === true && b.degree === true);
       const isRange =
         (led && WORD_GAP.test(gap)) ||
-        (DASH_GAP.test(gap) && unit !== undefined) ||
+        (DASH_GAP.test(gap) && (unit !== undefined || degrees)) ||
         (/^\s*to\s*$/i.test(gap) && sameUnit && !a.t.comparator);
       if (isRange && (a.t.unit === undefined || b.t.unit === undefined || a.t.unit === b.t.unit)) {
         const [lo, hi] = a.t.value <= b.t.value ? [a.t.value, b.t.value] : [b.t.value, a.t.value];
@@ -508,7 +514,7 @@ export function extractThresholds(input: string): Threshold[] {
         continue;
       }
     }
-    if ((a.t.unit || a.t.comparator) && !definitional(text, a)) out.push(a.t);
+    if ((a.t.unit || a.t.comparator || a.degree) && !definitional(text, a)) out.push(a.t);
   }
   // deduplicate identical (value, unit, comparator)
   const seen = new Set<string>();
@@ -516,6 +522,36 @@ export function extractThresholds(input: string): Threshold[] {
     const k = `${t.value}|${t.unit ?? ''}|${t.comparator ?? ''}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });
+}
+
+/** A bare range of two numbers ("90-91", "90 to 91"), the whole of an outcome label. */
+const BARE_RANGE = /^\s*(-?\d{1,9}(?:\.\d{1,6})?)\s?(?:-|–|—|to|through)\s?(-?\d{1,9}(?:\.\d{1,6})?)\s*$/i;
+
+/**
+ * The strike an outcome label names: a Polymarket bracket's `groupItemTitle` or a Kalshi YES
+ * subtitle ("91-92°F", "90–91°", "$3,200-$3,300", "3.0% to 3.2%", "between 90 and 91", "≤89°F",
+ * "93°F or higher", "<$3,000", "4.25-4.50%", "90-91", "120k+"). A range gives two 'between'
+ * thresholds; a one-sided bound its comparator; a label that is one number alone ("91°F") is that
+ * value ('='). Empty when the label names no number (a person, a team) or more than one strike.
+ */
+export function labelThresholds(label: string): Threshold[] {
+  const text = sanitizeText(label.slice(0, 200)).replace(MINUS, '-').trim();
+  if (!text || text.length > 60) return [];
+  const bare = BARE_RANGE.exec(text);
+  if (bare) {
+    const [x, y] = [Number(bare[1]), Number(bare[2])];
+    const [lo, hi] = x <= y ? [x, y] : [y, x];
+    return [{ value: lo, comparator: 'between', raw: text }, { value: hi, comparator: 'between', raw: text }];
+  }
+  const ts = extractThresholds(text);
+  const between = ts.filter((t) => t.comparator === 'between');
+  if (between.length === 2 && ts.length === 2) return ts;
+  if (ts.length !== 1) return [];
+  const t = ts[0]!;
+  if (t.comparator) return ts;
+  // one number and nothing else but its unit: the bracket of that value
+  const rest = text.replace(/[\d.,]+/g, '').replace(/[$€£%°¢]|\b(?:F|C|k|K|M|bn|B|bps|pts)\b/g, '').trim();
+  return rest ? [] : [{ ...t, comparator: '=' }];
 }
 
 /** Known entities: canonical name → aliases (lowercase, matched on word boundaries). */

@@ -3,7 +3,8 @@
  *
  *   Kalshi market  strike_type / floor_strike / cap_strike / functional_strike / custom_strike ─┐
  *   Polymarket     events[].eventMetadata.priceToBeat (crypto up/down: the price at window start) ├─► Strike ─► 'strike'
- *   either         text thresholds (when only the other side is structured)                    ─┘
+ *   either         text thresholds (when only the other side is structured)                    ─┤
+ *   Polymarket     a bracket's outcome label (groupItemTitle "91-92°F", "93°F or higher")       ─┘
  *   resolutionSource + rules text ("according to X", "X BTC/USDT", known names, URLs) ───────────► Source ─► 'source'
  *
  * A strike is the set of settlement values for which YES pays (">= 100k" is [100k, ∞)); two
@@ -18,7 +19,7 @@
  */
 import { z } from 'zod';
 import { MarketStrike } from '../../schema/market.js';
-import { extractThresholds, type Comparator } from './extract.js';
+import { extractThresholds, labelThresholds, type Comparator } from './extract.js';
 import type { GuardInput, GuardName, GuardResult, Mapping } from './guards.js';
 import { sanitizeText } from './sanitize.js';
 
@@ -194,6 +195,10 @@ export function strikeFromThresholds(ts: readonly { value: number; unit?: string
   if (!ts.length) return { kind: 'none' };
   const from = 'text thresholds';
   const between = ts.filter((t) => t.comparator === 'between');
+  // a range and bare values inside it: the rules restating the bracket's members ("the 91-92°F bracket if the high is 91°F or 92°F")
+  const members = (t: (typeof ts)[number]): boolean =>
+    !t.comparator && between.length === 2 && t.value >= Math.min(between[0]!.value, between[1]!.value) && t.value <= Math.max(between[0]!.value, between[1]!.value) && (!t.unit || !between[0]!.unit || t.unit === between[0]!.unit);
+  if (between.length === 2 && ts.length > 2 && ts.every((t) => t.comparator === 'between' || members(t))) return strikeFromThresholds(between);
   if (between.length === 2 && ts.length === 2) {
     const [x, y] = between.map((t) => normalise(t.value, t.unit));
     return { kind: 'numeric', region: { lo: Math.min(x!.value, y!.value), hi: Math.max(x!.value, y!.value), loIncl: true, hiIncl: true, fuzzyEnds: true }, ...(x!.unit ? { unit: x!.unit } : {}), from };
@@ -211,6 +216,12 @@ export function strikeFromThresholds(ts: readonly { value: number; unit?: string
 export function strikeOf(r: GuardInput): { strike: Strike; structured: boolean } {
   const s = structuredStrikeOf(r);
   if (s) return { strike: strikeFromStructured(s), structured: true };
+  // a bracket of a multi-outcome group (Polymarket groupItemTitle "91-92°F", "93°F or higher"): the label is the strike
+  const label = r.subjectText ? labelThresholds(r.subjectText) : [];
+  if (label.length) {
+    const fromLabel = strikeFromThresholds(label);
+    if (fromLabel.kind === 'numeric') return { strike: { ...fromLabel, from: 'outcome label' }, structured: false };
+  }
   const ts = r.thresholds.length ? r.thresholds : extractThresholds(r.title);
   return { strike: strikeFromThresholds(ts), structured: false };
 }
@@ -443,6 +454,8 @@ const KNOWN_SOURCES: readonly (readonly [string, RegExp])[] = [
   ['AAA', /\bAAA\b|gasprices\.aaa\.com/],
   ['EIA', /\bEnergy Information Administration\b|\bEIA\b|eia\.gov/],
   ['Census Bureau', /\bCensus Bureau\b|census\.gov/],
+  // the Treasury as a publisher (daily par yield curve), not a Treasury security ("U.S. Treasury par yield", "Treasury bills")
+  ['U.S. Treasury', /\b(?:U\.?S\.? )?Department of the Treasury\b|\bTreasury Department\b|\bU\.?S\.? Treasury\b(?! (?:par|yields?|notes?|bonds?|bills?|securities|rates?|curve)\b)|treasury\.gov/],
   ['S&P Dow Jones Indices', /\bS&P Dow Jones Indices\b|spglobal\.com/],
   ['Nasdaq', /\bnasdaq\.com\b/i],
   ['Yahoo Finance', /\byahoo finance\b|finance\.yahoo\.com/i],

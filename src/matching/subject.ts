@@ -17,7 +17,8 @@
  * written short in the title is expanded by the longer form its own rules text uses ("Lakers" →
  * "Los Angeles Lakers"). Country names come from the runtime's ISO region names (Intl), not a
  * hand list; only a few closed-class vocabularies are spelled out (quantity nouns, party names,
- * crypto tickers, honorifics).
+ * crypto tickers, honorifics, and market/economic indicators: a Treasury tenor, an index, a
+ * commodity grade, an FX pair, an economic print — see {@link indicatorsOf}).
  *
  * Market text is data: everything here reads at most {@link MAX_TEXT} characters of a field,
  * and every pattern is a flat token test or an unnested regular expression, so hostile text
@@ -559,7 +560,7 @@ export function extractSubject(input: string): Subject | undefined {
     const s = labelSubject(label, base);
     if (s) return s;
   }
-  return fromQuestion(base);
+  return withIndicator(base, fromQuestion(base));
 }
 
 /**
@@ -639,6 +640,163 @@ function rateDecision(text: string): Subject | undefined {
   if (banks.length !== 1) return undefined;
   const bank = banks[0]!;
   return { kind: 'quantity', key: `${bank}/rate decision`, text: `${bank} rate decision`, entity: bank, metric: 'rate decision', names: [bank.split(' ')] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// market and economic indicators
+
+/**
+ * A market or economic indicator a question is about, as one canonical quantity whatever the venue's
+ * wording ("10-year Treasury yield" ~ "10Y yield" ~ "TNX"; "Nonfarm payrolls" ~ "jobs added"). The
+ * instrument that changes the figure is part of the metric (a tenor: 2y vs 10y; an index: S&P 500 vs
+ * Nasdaq); variants one venue may leave unsaid are qualifiers (WTI/Brent, initial/continuing claims,
+ * Nasdaq-100/Composite, manufacturing/services), and core vs headline is the `core` qualifier.
+ * Every pattern is a flat regular expression over at most {@link MAX_TEXT} characters.
+ */
+interface IndicatorRule {
+  readonly metric: string | ((m: RegExpExecArray) => string | undefined);
+  readonly re: RegExp;
+  /** variants read from the whole text when the rule matched */
+  readonly variants?: readonly (readonly [RegExp, string])[];
+  /** text that makes the match another quantity */
+  readonly unless?: RegExp;
+}
+
+const TENOR_WORDS: Readonly<Record<string, string>> = { one: '1', two: '2', three: '3', five: '5', seven: '7', ten: '10', twenty: '20', thirty: '30' };
+const tenorOf = (n: string | undefined, unit: string | undefined): string | undefined => {
+  if (!n) return undefined;
+  const k = TENOR_WORDS[n.toLowerCase()] ?? n;
+  if (!/^\d{1,2}$/.test(k)) return undefined;
+  const u = (unit ?? 'y').toLowerCase();
+  return `${Number(k)}${u.startsWith('m') ? 'm' : u.startsWith('w') ? 'w' : 'y'}`;
+};
+const TENOR = String.raw`(\d{1,2}|one|two|three|five|seven|ten|twenty|thirty)\s?-?\s?(y|yr|yrs|year|years|m|mo|month|months|w|wk|week|weeks)\b`;
+const TREASURY_TICKERS: Readonly<Record<string, string>> = { tnx: '10y', tyx: '30y', fvx: '5y', irx: '3m' };
+const FX_CODES = set('usd eur jpy gbp chf cad aud nzd cny cnh mxn inr krw brl');
+const FX_WORDS: Readonly<Record<string, string>> = { dollar: 'usd', euro: 'eur', yen: 'jpy', pound: 'gbp', sterling: 'gbp', yuan: 'cny', renminbi: 'cny', franc: 'chf', peso: 'mxn', rupee: 'inr' };
+
+const INDICATORS: readonly IndicatorRule[] = [
+  // rates: mortgage before Treasury (a "30-year mortgage rate" is not a 30-year Treasury); the usual quote is the 30-year fixed
+  { metric: (m) => `mortgage rate ${tenorOf(m[1], m[2]) ?? '30y'}`, re: new RegExp(String.raw`(?:\b${TENOR}[^.?\n]{0,12})?\bmortgage(?:s)?\b`, 'i') },
+  {
+    metric: (m) => {
+      const t = tenorOf(m[1], m[2]) ?? tenorOf(m[3], m[4]) ?? (m[5] ? TREASURY_TICKERS[m[5].toLowerCase()] : undefined) ?? tenorOf(m[6], m[7] ?? 'y');
+      return t ? `treasury yield ${t}` : undefined;
+    },
+    re: new RegExp(
+      String.raw`\b${TENOR}\s?(?:u\.?s\.?\s)?(?:treasury|t-?note|t-?bond|note|bond|govt?|government)?\s?(?:yield|rate)s?\b` +
+        String.raw`|\btreasur(?:y|ies)\b[^.?\n]{0,12}?\b${TENOR}` +
+        String.raw`|\^?\b(TNX|TYX|FVX|IRX)\b|\bUS(\d{1,2})(Y)\b`,
+      'i',
+    ),
+  },
+  // stock indices
+  { metric: 'sp500', re: /\bS&P\s?500\b|\bS&P\b(?!\s?(?:global|dow|\d))|\bSPX\b|\bINX\b|\bSP500\b|\bstandard (?:&|and) poor'?s 500\b/i },
+  {
+    metric: 'nasdaq', re: /\bnasdaq\b|\bNDX\b|\bNQ100\b/i,
+    variants: [[/\bnasdaq[- ]?100\b|\bNDX\b|\bNQ100\b/i, 'ndx'], [/\bnasdaq composite\b|\bCOMPQ?\b/i, 'composite']],
+  },
+  { metric: 'djia', re: /\bdow jones\b|\bDJIA\b|\bthe dow\b|\bDow\b(?!\s?(?:chemical|inc))/i, unless: /\bdow jones (?:transportation|utility|utilities)\b/i },
+  { metric: 'russell 2000', re: /\brussell\s?2000\b|\bRUT\b/i },
+  { metric: 'vix', re: /\bVIX\b|\bvolatility index\b/i },
+  // commodities: natural gas before gasoline, oil grades as variants
+  { metric: 'natural gas', re: /\bnatural gas\b|\bhenry hub\b|\bnat ?gas\b/i },
+  { metric: 'gas', re: /\bgas(?:oline)? prices?\b|\bprices? (?:of|for) (?:a gallon of )?gas(?:oline)?\b|\bgasoline\b|\bgas (?:average|national average)\b|\bregular gas\b/i },
+  {
+    metric: 'crude oil', re: /\bWTI\b|\bwest texas\b|\bbrent\b|\bcrude\b|\boil (?:price|prices|futures)\b|\bprice of oil\b|\boil\b(?=[^.?\n]{0,20}(?:\$|barrel|above|below|close|settle|reach|hit))/i,
+    variants: [[/\bWTI\b|\bwest texas\b/i, 'wti'], [/\bbrent\b/i, 'brent']],
+  },
+  { metric: 'gold', re: /\bgold\b(?!\s?(?:medals?|cards?|gloves?|cup|boot|ball|coast|rush))|\bXAU\b/i, unless: /\bgolden\b|\bolympic/i },
+  { metric: 'silver', re: /\bsilver\b(?!\s?(?:medals?))|\bXAG\b/i, unless: /\bolympic/i },
+  // FX: a pair of ISO codes (written in capitals) or of currency words, in the order written (USD/JPY is not JPY/USD)
+  {
+    metric: (m) => (FX_CODES.has(m[1]!.toLowerCase()) && FX_CODES.has(m[2]!.toLowerCase()) && m[1] !== m[2] ? `fx ${m[1]!.toLowerCase()}/${m[2]!.toLowerCase()}` : undefined),
+    re: /\b(USD|EUR|JPY|GBP|CHF|CAD|AUD|NZD|CNY|CNH|MXN|INR|KRW|BRL)\s?[/-]?\s?(USD|EUR|JPY|GBP|CHF|CAD|AUD|NZD|CNY|CNH|MXN|INR|KRW|BRL)\b/,
+  },
+  {
+    metric: (m) => {
+      const a = FX_WORDS[m[1]!.toLowerCase()];
+      const b = FX_WORDS[m[2]!.toLowerCase()];
+      return a && b && a !== b ? `fx ${a}/${b}` : undefined;
+    },
+    re: /\b(dollar|euro|yen|pound|sterling|yuan|renminbi|franc|peso|rupee)\s?(?:\/|-|to|vs\.?|versus|against)\s?(?:the\s)?(dollar|euro|yen|pound|sterling|yuan|renminbi|franc|peso|rupee)\b/i,
+  },
+  // economic prints, most specific first
+  { metric: 'pce', re: /\bPCE\b|\bpersonal consumption expenditures?\b/i },
+  { metric: 'ppi', re: /\bPPI\b|\bproducer price(?:s| index)?\b/i },
+  { metric: 'cpi', re: /\bC?CPI(?:-U)?\b|\bconsumer price(?:s| index)?\b|\binflation\b/i },
+  { metric: 'adp payrolls', re: /\bADP\b/i },
+  {
+    metric: 'jobless claims', re: /\b(?:jobless|unemployment) claims\b|\b(?:initial|continuing|continued|weekly) claims\b/i,
+    variants: [[/\binitial\b/i, 'initial'], [/\bcontinu(?:ing|ed)\b/i, 'continuing']],
+  },
+  { metric: 'payrolls', re: /\bnon-?farm\b|\bNFP\b|\bpayrolls?\b|\bjobs (?:report|added|number|growth|gain|gains)\b|\bjob (?:growth|gains?|creation)\b|\badd(?:s|ed)?\b[^.?\n]{0,25}\bjobs\b|\bjobs\b[^.?\n]{0,25}\badd(?:s|ed)?\b/i },
+  { metric: 'unemployment u6', re: /\bU-?6\b/i },
+  { metric: 'unemployment', re: /\bunemployment(?: rate)?\b|\bjobless rate\b|\bU-?3\b/i },
+  { metric: 'gdpnow', re: /\bGDPNow\b/i },
+  { metric: 'gdp', re: /\bGDP\b|\bgross domestic product\b|\beconomic growth\b/i },
+  { metric: 'retail sales', re: /\bretail sales\b/i, variants: [[/\bex[- ]autos?\b|\bcontrol group\b/i, 'core']] },
+  {
+    metric: 'pmi', re: /\bISM\b|\bPMI\b|\bpurchasing managers'? index\b/i,
+    variants: [[/\bnon-?manufacturing\b|\bservices\b/i, 'services'], [/\b(?<!non-?)manufacturing\b/i, 'manufacturing']],
+  },
+];
+
+/** Qualifiers of a print the text writes (core, YoY, MoM, QoQ), read as words. */
+const PRINT_QUALIFIERS: readonly (readonly [RegExp, string])[] = [
+  [/\bcore\b|\bex(?:cluding)?[- ]food and energy\b|\bless food and energy\b/i, 'core'],
+  [/\by(?:ear)?[- /]?o(?:ver)?[- /]?y(?:ear)?\b|\bannual(?:ly|ized)?\b|\b12[- ]months?\b|\byearly\b/i, 'yoy'],
+  [/\bm(?:onth)?[- /]?o(?:ver)?[- /]?m(?:onth)?\b|\bmonthly\b/i, 'mom'],
+  [/\bq(?:uarter)?[- /]?o(?:ver)?[- /]?q(?:uarter)?\b|\bquarterly\b/i, 'qoq'],
+];
+const PRINTS: ReadonlySet<string> = new Set(['cpi', 'pce', 'ppi', 'retail sales']);
+
+/** The indicators a question names (each with the text it was read from), in the order of the rules. */
+export function indicatorsOf(input: string): { subject: Subject; matched: string }[] {
+  const text = sanitizeText(input.slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT);
+  const out: { subject: Subject; matched: string }[] = [];
+  const seen = new Set<string>();
+  for (const rule of INDICATORS) {
+    const m = rule.re.exec(text);
+    if (!m || (rule.unless && rule.unless.test(text))) continue;
+    const metric = typeof rule.metric === 'string' ? rule.metric : rule.metric(m);
+    if (!metric || seen.has(metric)) continue;
+    seen.add(metric);
+    const qualifiers = new Set<string>();
+    for (const [re, q] of rule.variants ?? []) if (re.test(text)) qualifiers.add(q);
+    if (PRINTS.has(metric)) for (const [re, q] of PRINT_QUALIFIERS) if (re.test(text)) qualifiers.add(q);
+    const qs = [...qualifiers].sort();
+    out.push({ subject: { kind: 'quantity', key: metric, text: m[0].trim(), metric, ...(qs.length ? { qualifiers: qs } : {}) }, matched: m[0] });
+  }
+  return out;
+}
+
+/**
+ * The indicator is the subject when the grammar found none, or found the indicator itself (its
+ * words overlap the indicator's, or it read a bare quantity), keeping a country the grammar read as
+ * the owner ("US CPI"). A question about something else that names an indicator ("Will Tesla be added
+ * to the S&P 500?") keeps the grammar's subject.
+ */
+function withIndicator(text: string, g: Subject | undefined): Subject | undefined {
+  if (g?.members) return g;
+  const found = indicatorsOf(text);
+  if (!found.length) return g;
+  if (!g) return found[0]!.subject;
+  const theirs = fold(g.text).split(/[\s/-]+/).filter((w) => w.length > 1 && !DETERMINERS.has(w));
+  const squash = (x: string): string => fold(x).replace(/[\s/-]+/g, '');
+  const overlapping = found.find((f) => {
+    const mine = new Set(fold(f.matched).split(/[\s/-]+/).filter((w) => w.length > 1));
+    const [x, y] = [squash(g.text), squash(f.matched)];
+    return theirs.some((w) => mine.has(w) || mine.has(singular(w))) || (x.length > 1 && y.length > 1 && (x.includes(y) || y.includes(x)));
+  });
+  const country = g.entity ? COUNTRIES.get(g.entity) : undefined;
+  // a bare quantity ("the rate"), or a country alone ("How many jobs will the US add"): the indicator is what is asked
+  const bare = (g.metric && !g.head && (!g.entity || country)) || (g.kind === 'country' && !g.metric);
+  const pick = overlapping ?? (bare ? found[0] : undefined);
+  if (!pick) return g;
+  const s = pick.subject;
+  if (country) return { ...s, key: `${country}/${s.metric!}`, entity: country, names: [country.split(' ')] };
+  return s;
 }
 
 function fromQuestion(text: string): Subject | undefined {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cityMentions, eventSpanOf, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, lastDayOf, spanGap, teamCities } from '../../src/matching/extract.js';
+import { cityMentions, eventSpanOf, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, labelThresholds, lastDayOf, spanGap, teamCities } from '../../src/matching/extract.js';
 import { injectionMarkers, sanitizeWithFlags } from '../../src/matching/sanitize.js';
 
 const th = (s: string) => extractThresholds(s).map(({ raw: _r, ...t }) => t);
@@ -232,5 +232,46 @@ describe('eventSpanOf (issue 14, round 2: an event date with a precision)', () =
     expect(spanGap(a, { from: 5, to: 5, precision: 'instant', source: 'b' })).toBe(0);
     expect(spanGap(a, { from: 14, to: 14, precision: 'instant', source: 'b' })).toBe(4);
     expect(spanGap({ from: 20, to: 30, precision: 'month', source: 'b' }, a)).toBe(10);
+  });
+});
+
+describe('issue 14 round 3: bracket labels (Polymarket groupItemTitle, Kalshi YES subtitles)', () => {
+  const lt = (s: string) => labelThresholds(s).map(({ raw: _r, ...t }) => t);
+  const range = (lo: number, hi: number, unit?: string) => [lo, hi].map((value) => ({ value, ...(unit ? { unit } : {}), comparator: 'between' }));
+  it.each([
+    ['91-92°F', range(91, 92, '°F')],
+    ['90–91°', range(90, 91)],
+    ['91° to 92°', range(91, 92)],
+    ['$3,200-$3,300', range(3200, 3300, '$')],
+    ['3.0% to 3.2%', range(3, 3.2, '%')],
+    ['4.25-4.50%', range(4.25, 4.5, '%')],
+    ['between 90 and 91', range(90, 91)],
+    ['90-91', range(90, 91)],
+    ['92 to 90', range(90, 92)],
+    ['≤89°F', [{ value: 89, unit: '°F', comparator: '<=' }]],
+    ['89° or below', [{ value: 89, comparator: '<=' }]],
+    ['93°F or higher', [{ value: 93, unit: '°F', comparator: '>=' }]],
+    ['<$3,000', [{ value: 3000, unit: '$', comparator: '<' }]],
+    ['120k+', [{ value: 120000, comparator: '>=' }]],
+    ['Above 4.25%', [{ value: 4.25, unit: '%', comparator: '>' }]],
+    ['91°F', [{ value: 91, unit: '°F', comparator: '=' }]],
+  ])('%s', (label, want) => {
+    expect(lt(label)).toEqual(want);
+  });
+
+  it('names, several strikes and long text are no bracket', () => {
+    expect(labelThresholds('Gavin Newsom')).toEqual([]);
+    expect(labelThresholds('Democratic')).toEqual([]);
+    expect(labelThresholds('91°F in Miami')).toEqual([]);
+    expect(labelThresholds('above 90°F or below 80°F')).toEqual([]);
+    expect(labelThresholds('9'.repeat(100_000))).toEqual([]);
+  });
+
+  it('a bare degree sign marks a reading without naming a scale (never a unit that contradicts °F)', () => {
+    expect(th('Highest temperature in Miami on Aug 10, 2026? — 91° to 92°')).toEqual(range(91, 92));
+    expect(th('Low of 40° or below in Chicago')).toEqual([{ value: 40, comparator: '<=' }]);
+    expect(th('Highest temperature: 88–89°')).toEqual(range(88, 89));
+    // a bare range with no unit or degree sign in running text stays out (scores, counts)
+    expect(th('Lakers win 110-105')).toEqual([]);
   });
 });

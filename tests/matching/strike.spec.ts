@@ -10,7 +10,9 @@ import {
   kalshiStrike,
   polymarketStrike,
   referenceSourceOf,
+  strikeFromThresholds,
   strikeGuard,
+  strikeOf,
   structuredStrikeOf,
   type Region,
   type StructuredStrike,
@@ -351,5 +353,79 @@ describe('strikes on the resolution of the published figure', () => {
     const below = k('Will the unemployment rate be below 4.5% in March 2026?');
     expect(thresholdsGuard(poly, below, 'YES_NO').outcome).toBe('pass');
     expect(thresholdsGuard(poly, below, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_NO; the verdict said YES_YES/) });
+  });
+});
+
+describe('issue 14 round 3: Polymarket brackets against Kalshi between/less/greater strikes', () => {
+  const poly = (question: string, groupItemTitle: string, description: string): GuardInput =>
+    polyRecordFromGamma({ ...upDownGamma, question, groupItemTitle, negRisk: true, outcomes: '["Yes", "No"]', events: [], resolutionSource: '', description }) as GuardInput;
+  const highPoly = (bracket: string): GuardInput =>
+    poly('Highest temperature in Denver on July 4?', bracket, `This market will resolve to the temperature range that contains the highest temperature recorded at Denver International Airport on 4 Jul '26, per the National Weather Service. Resolves "Yes" for the ${bracket} bracket.`);
+  const highKalshi = (suffix: string, yes: string, strike: Record<string, unknown>): GuardInput =>
+    kalshiSide({
+      ticker: `KXHIGHDEN-26JUL04-${suffix}`, event_ticker: 'KXHIGHDEN-26JUL04', title: 'Highest temperature in Denver on Jul 4, 2026?', yes_sub_title: yes, no_sub_title: yes,
+      rules_primary: `If the highest temperature recorded at Denver International Airport for Jul 4, 2026 as reported by the National Weather Service's Climatological Report (Daily) is ${yes}, then the market resolves to Yes.`,
+      rules_secondary: '', strike_type: null, floor_strike: null, cap_strike: null, ...strike,
+    });
+  const b91 = highKalshi('B91.5', '91° to 92°', { strike_type: 'between', floor_strike: 91, cap_strike: 92 });
+  const t92 = highKalshi('T92', '93° or above', { strike_type: 'greater', floor_strike: 92 });
+  const t90 = highKalshi('T90', '89° or below', { strike_type: 'less', cap_strike: 90 });
+  const strike = (a: GuardInput, b: GuardInput, m: 'YES_YES' | 'YES_NO' | undefined = 'YES_YES') => strikeGuard(a, b, m)[0]!;
+
+  it('the group item title is the strike: "91-92°F" is Kalshi between 91 and 92 (whole degrees)', () => {
+    expect(strikeOf(highPoly('91-92°F')).strike).toMatchObject({ kind: 'numeric', region: { lo: 91, hi: 92 }, unit: '°F', from: 'outcome label' });
+    expect(strike(highPoly('91-92°F'), b91)).toMatchObject({ outcome: 'pass' });
+    expect(strike(highPoly('91–92°'), b91)).toMatchObject({ outcome: 'pass' });
+    expect(strike(highPoly('between 91 and 92'), b91)).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('a neighbouring bracket, or a one-sided bracket against a band, fails', () => {
+    expect(strike(highPoly('89-90°F'), b91)).toMatchObject({ outcome: 'fail' });
+    expect(strike(highPoly('92-93°F'), b91)).toMatchObject({ outcome: 'fail' });
+    expect(strike(highPoly('93°F or higher'), b91)).toMatchObject({ outcome: 'fail' });
+  });
+
+  it('the open-ended ends: "93°F or higher" is greater 92, "≤89°F" is less 90 on whole degrees; one degree off fails', () => {
+    expect(strike(highPoly('93°F or higher'), t92)).toMatchObject({ outcome: 'pass' });
+    expect(strike(highPoly('≤89°F'), t90)).toMatchObject({ outcome: 'pass' });
+    expect(strike(highPoly('89°F or below'), t90)).toMatchObject({ outcome: 'pass' });
+    expect(strike(highPoly('92°F or higher'), t92)).toMatchObject({ outcome: 'fail' });
+    expect(strike(highPoly('≤90°F'), t90)).toMatchObject({ outcome: 'fail' });
+    // the complement: "≥ 93" YES is "≤ 92" NO
+    expect(strike(highPoly('93°F or higher'), highKalshi('T93', '92° or below', { strike_type: 'less', cap_strike: 93 }), 'YES_NO')).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('price brackets: "$3,200-$3,300" is Kalshi [3200, 3299.99]; the next bracket fails', () => {
+    const eth = (bracket: string) => poly('Ethereum price on June 30 at 5pm ET?', bracket, `Resolves "Yes" if the CF Benchmarks Ether Real-Time Index at 5:00 PM ET on June 30, 2026 is in the ${bracket} bracket.`);
+    const k = (floor: number, cap: number) => kalshiSide({ title: 'Ethereum price on Jun 30, 2026 at 5pm EDT?', yes_sub_title: `$${floor} to ${cap}`, strike_type: 'between', floor_strike: floor, cap_strike: cap });
+    expect(strike(eth('$3,200-$3,300'), k(3200, 3299.99))).toMatchObject({ outcome: 'pass' });
+    expect(strike(eth('$3,200-$3,300'), k(3300, 3399.99))).toMatchObject({ outcome: 'fail' });
+    expect(strike(eth('<$3,000'), kalshiSide({ strike_type: 'less', cap_strike: 3000, floor_strike: null }))).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('a rate bracket "4.25-4.50%" is Kalshi between 4.25 and 4.50', () => {
+    const p = poly('Fed upper bound after the June meeting?', '4.25-4.50%', 'Resolves to the bracket containing the upper bound of the federal funds target range.');
+    expect(strike(p, kalshiSide({ title: 'Fed funds upper bound after Jun 2026?', strike_type: 'between', floor_strike: 4.25, cap_strike: 4.5 }))).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('a name label is no strike: the text thresholds are used', () => {
+    const p = poly('Will Bitcoin be above $100,000 on March 1, 2026?', 'Gavin Newsom', 'Resolves Yes if BTC is above $100,000.');
+    expect(strikeOf(p).strike).toMatchObject({ kind: 'numeric', region: { lo: 100000, loIncl: false }, from: 'text thresholds' });
+  });
+
+  it('rules restating the bracket\'s members ("91-92°F bracket if the high is 91°F or 92°F") are the bracket', () => {
+    const between = [{ value: 91, unit: '°F', comparator: 'between' as const }, { value: 92, unit: '°F', comparator: 'between' as const }];
+    expect(strikeFromThresholds([...between, { value: 91, unit: '°F' }, { value: 92, unit: '°F' }])).toMatchObject({ kind: 'numeric', region: { lo: 91, hi: 92 } });
+    // a value outside the range is another threshold: still open
+    expect(strikeFromThresholds([...between, { value: 95, unit: '°F' }])).toMatchObject({ kind: 'open' });
+    // a comparator beside the range: open
+    expect(strikeFromThresholds([...between, { value: 91, unit: '°F', comparator: '>=' }])).toMatchObject({ kind: 'open' });
+  });
+
+  it('the Treasury as publisher is one source however named; a Treasury security in the text is not a source', () => {
+    const side = (rules: string): Parameters<typeof referenceSourceOf>[0] => ({ title: '10-year yield above 4%?', rulesText: rules, rulesSecondary: '' });
+    expect(referenceSourceOf(side('the 10-year par yield, as published by the U.S. Department of the Treasury'))).toMatchObject({ name: 'U.S. Treasury' });
+    expect(referenceSourceOf(side('If the 10-year Treasury par yield reported by the U.S. Treasury for Dec 31, 2026 is below 4%'))).toMatchObject({ name: 'U.S. Treasury' });
+    expect(referenceSourceOf(side('The 10-year U.S. Treasury yield according to CNBC.'))).toMatchObject({ name: 'CNBC' });
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
 import { labelFiles, parseLabelText, type LabelledPair } from '../../src/matching/eval.js';
-import { extractRound, extractSubject, namesAgree, subjectGuard, subjectKey, subjectOf, subjectTokens, type SubjectInput } from '../../src/matching/subject.js';
+import { extractRound, extractSubject, indicatorsOf, namesAgree, subjectGuard, subjectKey, subjectOf, subjectTokens, type SubjectInput } from '../../src/matching/subject.js';
 
 const LABELS = 'tests/fixtures/matching/labels';
 
@@ -390,6 +390,90 @@ describe('issue 14 round 2: subjects with no person, country modifiers, joint se
   });
 });
 
+describe('issue 14 round 3: market and economic indicators', () => {
+  /** Wordings of one indicator across venues (Polymarket question, Kalshi "event — YES subtitle"): every pair must pass. */
+  const same: readonly (readonly string[])[] = [
+    ['Will the 10-year Treasury yield close above 4.5% on Friday?', '10Y Treasury yield on Jan 9, 2026? — Above 4.50%', 'TNX above 45 on Jan 9?', 'US 10-year note yield at end of 2026?', 'Will the ten-year yield be above 4.5%?'],
+    ['2-year Treasury yield above 3.5% on March 31?', '2Y yield on Mar 31, 2026? — Above 3.5%'],
+    ['Will the 30-year fixed mortgage rate be above 6.5%?', 'Average mortgage rate this week? — Above 6.5%', '30Y mortgage rate on Jun 25, 2026? — Above 6.5%'],
+    ['Will the S&P 500 close above 6,000 on Dec 31?', 'S&P 500 on Dec 31, 2026? — Above 6,000', 'SPX above 6000 at year end?'],
+    ['Nasdaq-100 above 21,000 on Dec 31?', 'Nasdaq 100 close on Dec 31, 2026? — Above 21,000', 'NDX above 21000?', 'Will the Nasdaq close above 21,000?'],
+    ['Will the Dow Jones close above 45,000?', 'Dow on Dec 31, 2026? — Above 45,000', 'DJIA above 45000?'],
+    ['VIX above 30 on Dec 31?', 'Will the volatility index close above 30?'],
+    ['Will WTI crude oil settle above $80?', 'WTI oil price on Jun 30, 2026? — Above $80', 'Will crude oil close above $80 on June 30?'],
+    ['Will gold close above $3,000 on Dec 31?', 'Gold price on Dec 31, 2026? — Above $3,000', 'XAU above 3000?'],
+    ['Will US gas prices be above $3.50 on June 1?', 'Average gas price on Jun 1, 2026? — Above $3.50', 'National average price of gasoline above $3.50?'],
+    ['EUR/USD above 1.10 on Dec 31?', 'EURUSD on Dec 31, 2026? — Above 1.10', 'Euro to dollar exchange rate above 1.10?'],
+    ['USD/JPY above 150 on Dec 31?', 'Dollar to yen above 150?'],
+    ['Core CPI YoY for May above 3%?', 'Core CPI year-over-year in May 2026? — Above 3.0%', 'Will core inflation (annual) be above 3% in May?'],
+    ['Will nonfarm payrolls be above 200k in December?', 'Jobs added in Dec 2026? — Above 200,000', 'NFP above 200k?', 'How many jobs will the US add in December?'],
+    ['Initial jobless claims above 250k this week?', 'Initial claims for the week ending Jan 9, 2026? — Above 250,000'],
+    ['Will the unemployment rate be 4.5% or higher in December?', 'Unemployment rate in Dec 2026? — Above 4.4%', 'U-3 above 4.4%?'],
+    ['Will Q4 GDP growth be above 2%?', 'GDP in Q4 2026? — Above 2.0%'],
+    ['Retail sales MoM above 0.5% in May?', 'Retail sales month-over-month in May 2026? — Above 0.5%'],
+    ['ISM Manufacturing PMI above 50 in June?', 'ISM manufacturing index in Jun 2026? — Above 50'],
+    ['Core PCE YoY above 2.8% in April?', 'Core PCE inflation in Apr 2026? — Above 2.8%'],
+  ];
+  it.each(same.flatMap((g) => g.slice(1).map((w) => [g[0]!, w] as const)))('"%s" ~ "%s"', (a, b) => {
+    const [s] = subjectGuard(rec(a), kal(b));
+    expect(s, s!.reason).toMatchObject({ outcome: 'pass' });
+    expect(subjectOf(rec(a))?.metric).toBe(subjectOf(kal(b))?.metric);
+  });
+
+  /** Lookalikes: another tenor, index, grade, print or pair at the same wording: every pair must fail. */
+  const different: readonly (readonly [string, string])[] = [
+    ['Will the 2-year Treasury yield be above 4%?', '10Y Treasury yield on Dec 31, 2026? — Above 4.00%'],
+    ['TYX above 45?', '10Y Treasury yield on Dec 31, 2026? — Above 4.5%'],
+    ['Will the 15-year mortgage rate be above 6%?', '30Y mortgage rate on Jun 25, 2026? — Above 6%'],
+    ['30-year mortgage rate above 6.5%?', '30Y Treasury yield on Jun 25, 2026? — Above 6.5%'],
+    ['Will the S&P 500 close above 6,000?', 'Nasdaq-100 on Dec 31, 2026? — Above 6,000'],
+    ['Will the Dow close above 45,000?', 'S&P 500 on Dec 31, 2026? — Above 45,000'],
+    ['Nasdaq Composite above 20,000?', 'Nasdaq-100 on Dec 31, 2026? — Above 20,000'],
+    ['Will Brent crude settle above $80?', 'WTI oil price on Jun 30, 2026? — Above $80'],
+    ['Natural gas above $4 on Dec 31?', 'Average gas price on Dec 31, 2026? — Above $4'],
+    ['Gold above $3,000?', 'Silver price on Dec 31, 2026? — Above $3,000'],
+    ['EUR/USD above 1.10?', 'GBP/USD on Dec 31, 2026? — Above 1.10'],
+    ['USD/JPY above 150?', 'JPY/USD on Dec 31? — Above 150'],
+    ['Core CPI YoY for May above 3%?', 'CPI year-over-year in May 2026? — Above 3.0%'],
+    ['Core PCE YoY above 2.8%?', 'CPI year-over-year in Apr 2026? — Above 2.8%'],
+    ['CPI YoY above 3% in May?', 'CPI month-over-month in May 2026? — Above 3%'],
+    ['Initial jobless claims above 250k?', 'Continuing claims for the week ending Jan 9, 2026? — Above 250,000'],
+    ['ADP private payrolls above 150k?', 'Nonfarm payrolls in Dec 2026? — Above 150,000'],
+    ['Will nonfarm payrolls be above 4.5?', 'Unemployment rate in Dec 2026? — Above 4.5%'],
+    ['ISM Services PMI above 50?', 'ISM manufacturing index in Jun 2026? — Above 50'],
+    ['Will GDPNow be above 2%?', 'GDP in Q4 2026? — Above 2.0%'],
+  ];
+  it.each(different)('"%s" ≠ "%s"', (a, b) => {
+    const [s] = subjectGuard(rec(a), kal(b));
+    expect(s, s!.reason).toMatchObject({ outcome: 'fail' });
+  });
+
+  it('a question about something else that names an indicator keeps its own subject', () => {
+    expect(extractSubject('Will Tesla be added to the S&P 500 in 2026?')?.key).toBe('tesla');
+    expect(extractSubject('Will Trump say "inflation" during the address?')?.key).not.toBe('cpi');
+    expect(extractSubject('Will the Golden State Warriors win the 2026 NBA Finals?')?.metric).toBeUndefined();
+    expect(extractSubject('Will the US win the most gold medals at the 2028 Olympics?')?.metric).toBeUndefined();
+    const [s] = subjectGuard(rec('Will Tesla be added to the S&P 500 in 2026?'), kal('S&P 500 on Dec 31, 2026? — Above 6,000'));
+    expect(s!.outcome).not.toBe('pass');
+  });
+
+  it('an indicator owned by a country keeps the country ("US CPI"); the same print unowned still agrees', () => {
+    expect(extractSubject('Will US CPI be above 3% in May?')).toMatchObject({ entity: 'united states', metric: 'cpi' });
+    expect(subjectGuard(rec('Will US CPI YoY be above 3% in May?'), kal('CPI year-over-year in May 2026? — Above 3.0%'))[0]!.outcome).toBe('pass');
+  });
+
+  it('indicatorsOf: the canonical metric with its variants and print qualifiers', () => {
+    const one = (t: string) => indicatorsOf(t)[0]?.subject;
+    expect(one('10Y Treasury yield on Dec 31')).toMatchObject({ key: 'treasury yield 10y' });
+    expect(one('US2Y yield above 4%')).toMatchObject({ key: 'treasury yield 2y' });
+    expect(one('Brent oil above $80')).toMatchObject({ key: 'crude oil', qualifiers: ['brent'] });
+    expect(one('Core CPI MoM in May')).toMatchObject({ key: 'cpi', qualifiers: ['core', 'mom'] });
+    expect(one('Continuing jobless claims')).toMatchObject({ key: 'jobless claims', qualifiers: ['continuing'] });
+    expect(one('the the the end')).toBeUndefined();
+    expect(indicatorsOf('ABC/DEF above 10')).toEqual([]);
+  });
+});
+
 describe('hostile text', () => {
   const big = 100_000;
   const adversarial = [
@@ -406,6 +490,9 @@ describe('hostile text', () => {
     ' '.repeat(big) + 'x',
     'primary '.repeat(big / 8) + 'nominee',
     '\u202E'.repeat(big / 2) + 'Will Newsom win?',
+    '10-year '.repeat(big / 8) + 'yield',
+    'treasury 1 '.repeat(big / 11) + 'mortgage',
+    'USD/'.repeat(big / 4) + 'JPY',
   ];
   it.each(adversarial.map((s, i) => [i, s] as const))('returns on a 100 kB adversarial string (#%i)', (_i, s) => {
     const r = rec(s, { rulesText: s, outcomes: [s, 'No'] });
