@@ -139,6 +139,50 @@ const PREDICATE_IN_QUESTION: readonly (readonly [string, RegExp])[] = [
 ];
 
 /**
+ * Achievement and result types: what must happen for YES in a contest, a closed set (winning is not
+ * taking pole, finishing on the podium or in the top 10, qualifying, being nominated, winning the
+ * most votes or a majority …). Each: the group, how a question names it, and the forms that account
+ * for it in the other side's full text. "Top N" carries its N ("top 10" is not "top 5").
+ */
+const ACHIEVEMENTS: readonly (readonly [string, RegExp, RegExp])[] = [
+  ['win', /\b(?:win|wins|won|winner|winners|winning|champion|champions|victory)\b/, /\b(?:win|wins|won|winner|winners|winning|champion|champions|championship|victor|victory|victorious|title|nominee|elected|control|controls)\b/],
+  ['pole position', /\bpole(?: position)?\b/, /\bpole\b/],
+  ['podium', /\bpodium\b/, /\bpodium\b|\btop (?:3|three)\b/],
+  ['fastest lap', /\bfastest lap\b/, /\bfastest lap\b/],
+  ['qualify', /\bqualif(?:y|ies|ied)\b|\bqualification\b/, /\bqualif(?:y|ies|ied|ying|ication)\b/],
+  ['advance', /\badvanc(?:e|es)\b/, /\badvanc(?:e|es|ed|ing|ement)\b/],
+  ['reach the final', /\b(?:reach|reaches|make|makes) the (?:final|finals|semifinals?|semi finals?|quarterfinals?)\b/, /\b(?:reach|reaches|reached|make|makes|made|advance to|qualify for) the (?:final|finals|semifinals?|semi finals?|quarterfinals?)\b|\bfinalists?\b/],
+  ['make the playoffs', /\b(?:make|makes|reach|reaches|qualify for) the (?:[a-z]+ ){0,2}playoffs?\b|\bplayoff (?:berth|spot)\b/, /\bplayoffs?\b|\bpostseason\b/],
+  ['make the cut', /\b(?:make|makes|miss|misses) the cut\b/, /\bthe cut\b/],
+  ['nominated', /\bnominated\b|\bnomination for best\b/, /\bnominat(?:ed|ion|ions)\b|\bnominees?\b/],
+  ['finalist', /\bfinalists?\b/, /\bfinalists?\b|\b(?:reach|reaches|make|makes) the finals?\b/],
+  ['mvp', /\bmvp\b|\bmost valuable player\b/, /\bmvp\b|\bmost valuable player\b/],
+  ['most votes', /\bmost votes\b|\bfinish(?:es)? first\b|\bplurality\b|\bmost seats\b/, /\bmost votes\b|\bfinish(?:es|ed)? first\b|\bplurality\b|\bmost seats\b|\bhighest (?:number|share) of votes\b/],
+  ['majority', /\bmajority\b/, /\bmajority\b|\bcontrol(?:s|led)? (?:of )?the (?:house|senate|chamber|assembly)\b/],
+  ['lead at halftime', /\b(?:lead|leads|leading|ahead) at (?:half ?time|the half)\b|\bhalf ?time\b/, /\bhalf ?time\b|\bat the half\b/],
+  ['first to score', /\bfirst to score\b|\bscores? first\b|\bfirst (?:goal|touchdown|basket|run)\b/, /\bfirst to score\b|\bscores? first\b|\bfirst (?:goal|touchdown|basket|run)\b/],
+];
+/** "Top 10", "top-5", "top ten": its N. */
+const TOP_N = /\btop (\d{1,3}|three|five|ten|twenty)\b/g;
+const NUMBER_WORDS: Readonly<Record<string, string>> = { three: '3', five: '5', ten: '10', twenty: '20' };
+
+/** The achievement types a question names ("pole position", "top 10", "win" …). */
+function achievementTypes(question: string): string[] {
+  const q = norm(question);
+  const out = ACHIEVEMENTS.filter(([, re]) => re.test(q)).map(([k]) => k);
+  for (const m of q.matchAll(TOP_N)) out.push(`top ${NUMBER_WORDS[m[1]!] ?? m[1]}`);
+  return [...new Set(out)];
+}
+
+/** Whether the other side's full text (normalised) accounts for one achievement type. */
+function achievementAccounted(t: string, otherText: string): boolean {
+  const top = /^top (\d+)$/.exec(t);
+  if (top) return [...otherText.matchAll(TOP_N)].some((m) => (NUMBER_WORDS[m[1]!] ?? m[1]) === top[1]) || (top[1] === '3' && /\bpodium\b/.test(otherText));
+  const re = ACHIEVEMENTS.find(([k]) => k === t)?.[2];
+  return !re || re.test(otherText);
+}
+
+/**
  * A named aggregator of the figure in the rules: the capitalised name before a lower-case
  * "average", "tracker", "poll" or "index" ("according to the Silver Bulletin presidential approval
  * tracker", "on the RealClearPolitics (RealClearPolling) average").
@@ -429,6 +473,7 @@ function unaccounted(x: Rec, other: Side, otherRec: Rec): string[] {
     const re = PREDICATES.find(([k]) => k === p)?.[1];
     if (re && !re.test(otherNorm)) missing.push(`${p} (predicate)`);
   }
+  for (const t of achievementTypes(q)) if (!achievementAccounted(t, otherNorm)) missing.push(`${t} (achievement)`);
   // named sources count when both sides name one: a source only one side names is the source guard's
   const mine = sourceTerms(x);
   if (mine.length && sourceTerms(otherRec).length && !mine.some((s) => sourceAccounted(s, other))) missing.push(...mine.map((s) => `"${s}" (source)`));

@@ -8,6 +8,7 @@ import { subjectGuard } from './subject.js';
 import { judgeRegions, strikeFromThresholds, strikeGuard, structuredStrikeOf } from './strike.js';
 import { outcomeMappingGuard } from './outcomeMapping.js';
 import { coverageGuard } from './coverage.js';
+import { decisionOutcomeGuard } from './decisionOutcome.js';
 import type { MarketRecord } from '../../schema/market.js';
 import { cityMentions, eventSpanOf, extractDateTerms, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, spanGap, teamCities, type Comparator, type EventSpan, type ExtractedDate } from './extract.js';
 import { leagueOf, teamCandidates, teamMentions, type League, type TeamMention, type TeamRelation } from './teams.js';
@@ -19,7 +20,7 @@ import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
  */
 export type GuardName =
   | 'outcomes' | 'polarity' | 'status' | 'eventDate' | 'titleDates' | 'thresholds' | 'units' | 'entities' | 'text'
-  | 'subject' | 'round' | 'strike' | 'source' | 'mapping' | 'coverage';
+  | 'subject' | 'round' | 'strike' | 'source' | 'mapping' | 'coverage' | 'decision';
 export type GuardOutcome = 'pass' | 'fail' | 'flag';
 
 export interface GuardResult {
@@ -518,6 +519,7 @@ export function runGuards(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_CONFI
     ...strikeGuard(a, b, mapping), // 'strike' and 'source': structured strikes / price to beat, reference sources
     outcomeMappingGuard(a, b, mapping), // 'mapping': the verdict's YES_YES/YES_NO must be the one named outcomes or polarity imply
     coverageGuard(a, b), // 'coverage': every specific term of each question must be accounted for on the other side
+    decisionOutcomeGuard(a, b, mapping), // 'decision': a central bank's rate decision must name the same outcome (hold, cut/hike and size) on both sides
   ];
 }
 

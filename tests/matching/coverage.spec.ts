@@ -97,3 +97,59 @@ describe('coverageGuard', () => {
     expect(outcome(GA, NC).outcome).not.toBe('fail');
   });
 });
+
+describe('coverageGuard: achievement types', () => {
+  const winK = { title: 'Monaco Grand Prix winner?', sub: 'Max Verstappen', rules: 'If Max Verstappen wins the 2026 Formula 1 Monaco Grand Prix, then the market resolves to Yes. The winner is per the FIA classification at the time of the podium.' };
+  const winP = { title: 'Will Max Verstappen win the 2026 Monaco Grand Prix?', sub: 'Max Verstappen', rules: 'This market will resolve to "Yes" if Max Verstappen wins the 2026 Formula 1 Monaco Grand Prix. Otherwise "No".' };
+  const poleK = { title: 'Monaco Grand Prix pole position?', sub: 'Max Verstappen', rules: 'If Max Verstappen starts the 2026 Formula 1 Monaco Grand Prix from pole position per the FIA starting grid, then the market resolves to Yes.' };
+  const poleP = { title: 'Will Max Verstappen take pole position at the 2026 Monaco Grand Prix?', sub: 'Max Verstappen', rules: 'Resolves "Yes" if Max Verstappen starts on pole position at the 2026 Formula 1 Monaco Grand Prix, as determined by qualifying results published by the FIA.' };
+
+  it('race win vs pole position is a hold, either way round; the same achievement passes', () => {
+    const g = outcome(winP, poleK);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/pole position \(achievement\)/);
+    const h = outcome(poleP, winK);
+    expect(h.outcome).toBe('flag');
+    expect(h.reason).toMatch(/pole position \(achievement\)/);
+    expect(h.reason).toMatch(/win \(achievement\)/);
+    expect(outcome(winP, winK).outcome).toBe('pass');
+    expect(outcome(poleP, poleK).outcome).toBe('pass');
+  });
+
+  it('a podium the winner rules mention in passing does not account for a podium finish question', () => {
+    const podium = { title: 'Will Max Verstappen finish on the podium at the 2026 Monaco Grand Prix?', sub: 'Max Verstappen', rules: 'Resolves "Yes" if Max Verstappen is classified in the top 3 of the 2026 Formula 1 Monaco Grand Prix.' };
+    const g = outcome(podium, winK);
+    expect(g.outcome).toBe('flag');
+    expect(g.reason).toMatch(/win \(achievement\)/);
+  });
+
+  it('win vs top 10 is a hold, top 10 vs top 5 is a hold, top 10 on both sides passes', () => {
+    const win = { title: 'Will Scottie Scheffler win the 2027 Masters?', sub: 'Scottie Scheffler', rules: 'Resolves "Yes" if Scottie Scheffler wins the 2027 Masters Tournament.' };
+    const top10K = { title: 'Masters top 10?', sub: 'Scottie Scheffler', rules: 'If Scottie Scheffler finishes in the top 10 (ties included) at the 2027 Masters, then the market resolves to Yes.' };
+    const top10P = { title: 'Will Scottie Scheffler finish top 10 at the 2027 Masters?', sub: 'Scottie Scheffler', rules: 'Resolves "Yes" if Scottie Scheffler finishes in the top 10, ties included, at the 2027 Masters.' };
+    const top5K = { ...top10K, title: 'Masters top 5?', rules: top10K.rules.replace('top 10', 'top 5') };
+    expect(outcome(win, top10K)).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/top 10 \(achievement\)/) as string });
+    expect(outcome(top10P, top5K)).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/top 10 \(achievement\)/) as string });
+    expect(outcome(top10P, top10K).outcome).toBe('pass');
+  });
+
+  it('most seats vs an absolute majority is a hold; win vs control of a chamber is the same question', () => {
+    const most = { title: 'Will AfD win the most seats in the 2026 Saxony-Anhalt state election?', sub: 'AfD', rules: 'Resolves "Yes" if AfD wins the most seats in the 2026 Saxony-Anhalt state election.' };
+    const maj = { title: 'Absolute majority in Saxony-Anhalt?', sub: 'AfD', rules: 'If AfD wins an absolute majority of seats in the 2026 Saxony-Anhalt state election, then the market resolves to Yes.' };
+    expect(outcome(most, maj)).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/majority \(achievement\)/) as string });
+    const control = { title: 'Will the Republicans control the Senate after the 2026 Midterm elections?', sub: 'Republican', rules: 'This market will resolve to "Yes" if the Republican Party controls the US Senate after the 2026 midterm elections.' };
+    const winS = { title: 'Which party will win the Senate?', sub: 'Republican party', rules: 'If the Republican party wins the Senate in 2026, then the market resolves to Yes.' };
+    expect(outcome(control, winS).outcome).toBe('pass');
+    const majP = { title: 'Will Republicans win a majority in the House in 2026?', rules: 'Resolves "Yes" if the Republican Party wins a majority of seats in the US House of Representatives in the 2026 elections.' };
+    const controlK = { title: 'Which party will win the House?', sub: 'Republican party', rules: 'If the Republican party wins control of the House in 2026, then the market resolves to Yes.' };
+    expect(outcome(majP, controlK).outcome).toBe('pass');
+  });
+
+  it('make the playoffs vs win the championship is a hold; both making the playoffs passes', () => {
+    const playoffs = { title: 'Will the New York Giants make the NFL Playoffs?', rules: 'Resolves "Yes" if the New York Giants qualify for the 2026-27 NFL playoffs.' };
+    const champ = { title: 'Pro Football Champion?', sub: 'New York G', rules: 'If the New York Giants win the 2027 Pro Football Championship (NFL), then the market resolves to Yes.' };
+    const playoffsK = { title: 'Will New York G make the playoffs?', sub: 'New York G', rules: 'If the New York Giants make the 2026-27 NFL playoffs, then the market resolves to Yes.' };
+    expect(outcome(playoffs, champ)).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/make the playoffs \(achievement\)/) as string });
+    expect(outcome(playoffs, playoffsK).outcome).toBe('pass');
+  });
+});

@@ -33,7 +33,7 @@ describe('guards', () => {
   it('all pass on a true pair (the control)', () => {
     const gs = runGuards(poly(SAME_SOURCE), kalshi());
     expect(gs.filter((g) => g.outcome !== 'pass')).toEqual([]);
-    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source', 'mapping', 'coverage']);
+    expect(gs.map((g) => g.guard)).toEqual(['outcomes', 'polarity', 'status', 'eventDate', 'titleDates', 'thresholds', 'units', 'entities', 'text', 'subject', 'round', 'strike', 'source', 'mapping', 'coverage', 'decision']);
   });
   it('different reference sources (Binance BTC/USDT vs CF Benchmarks BRTI) are a hold, not a pass', () => {
     const binance = { description: 'This market will resolve to "Yes" if the Binance BTC/USDT 1-minute candle close for 12:00 ET on March 1, 2026 is higher than $100,000. Otherwise, this market will resolve to "No".' };
