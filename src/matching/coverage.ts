@@ -35,6 +35,7 @@ const set = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter(Bo
 
 /** Capitalised words that are grammar, boilerplate, dates, directions or units, never a specific term. */
 const NOT_TERMS = set(`
+  fc cf sc
   will would does do did is are was were be been can could should shall may might must has have had
   the a an this that these those it its his her their there here what who whom whose which how when where why whether
   yes no market markets kalshi polymarket resolve resolves resolved resolution otherwise note please if then else
@@ -302,6 +303,7 @@ function nameTerms(question: string, own: ReadonlySet<string>): Term[] {
   for (const t of toks) {
     const lc = norm(t.w);
     const skip = !lc || isNumberish(t.w) || isRoman(t.w) || (NOT_TERMS.has(lc) && !(POSTAL.has(t.w) && t.w.length === 2 && !t.initial)) || (t.w.length === 1 && !(run.length && /^\p{Lu}$/u.test(t.w)));
+    if (t.initial && run.length) flush(); // a clause boundary (':', ';', '?', a dash) ends a name
     if (!skip && (isCap(t.w) || /\d/.test(t.w) && /\p{L}/u.test(t.w) && isCap(t.w))) run.push(t);
     else if (run.length && CONNECTORS.has(t.w.toLowerCase()) && !t.initial) run.push(t);
     else flush();
@@ -447,6 +449,9 @@ function termAccounted(t: Term, side: Side): boolean {
   if (t.words.length === 1 && /^\p{Lu}[\p{Lu}\p{Ll}]*\p{Lu}$/u.test(bare) && bare.length <= 6 && (side.acronyms.has(bare) || side.initials.has(bare.toUpperCase()))) return true;
   const caps = t.words.filter((w) => !CONNECTORS.has(w.toLowerCase()));
   if (caps.length >= 2 && side.acronyms.has(caps.map((w) => w[0]!.toUpperCase()).join(''))) return true;
+  // a person's full name (2–3 capitalised words) against the surname alone: "Jannik Sinner" ~ "Sinner"
+  // (who the person is, and whether two people are the same, is the subject guard's business)
+  if (surnameAlone(caps, side.raw)) return true;
   // every word of it, each on its own (aliases and derived forms included)
   return t.words.every((w) => {
     if (CONNECTORS.has(w.toLowerCase()) || w.length === 1) return true;
@@ -457,6 +462,38 @@ function termAccounted(t: Term, side: Side): boolean {
     if (/\d/.test(n)) return side.text.includes(` ${n} `) || side.text.includes(` ${n.replace(/ /g, '')} `);
     return n.split(' ').every((p) => wordAccounted(p, side));
   });
+}
+
+/** last words of proper-noun phrases that name institutions, contests and places, never a person's surname */
+const NOT_A_SURNAME = set(`
+  senate house congress parliament assembly council committee court party league cup championship champion
+  series bowl open prix final finals conference division state states city county republic union kingdom
+  minister president governor mayor chair chairman secretary speaker bank reserve index price rate award awards
+  trophy games olympics election primary race tournament masters classic derby stakes grand island islands
+  north south east west central united national federal royal university college school company inc corp
+`);
+
+/**
+ * A person's full name (2–3 capitalised words) named on the other side by the surname alone:
+ * "Jannik Sinner" ~ "Sinner vs Alcaraz — Sinner". An occurrence counts only when no other
+ * capitalised word stands right before it ("South Carolina" does not account for "North
+ * Carolina", "Champions League" not for "Premier League"); sentence words such as "Will" do not
+ * count as names. Who the person is stays the subject guard's business.
+ */
+function surnameAlone(caps: readonly string[], otherRaw: string): boolean {
+  const surname = caps.at(-1);
+  if (caps.length < 2 || caps.length > 3 || !surname || surname.length < 4 || !caps.every((w) => /^\p{Lu}\p{Ll}/u.test(w))) return false;
+  if (NOT_A_SURNAME.has(surname.toLowerCase())) return false;
+  // a place, organisation or office the alias tables know is not a person ("North Carolina", "Premier League")
+  for (let i = 0; i < caps.length; i++) for (let j = i + 1; j <= caps.length; j++) if (ALIAS_INDEX.has(norm(caps.slice(i, j).join(' ')))) return false;
+  const given = new Set(caps.slice(0, -1));
+  const word = new RegExp(`(?<![\\p{L}])${surname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'gu');
+  for (const m of otherRaw.matchAll(word)) {
+    // the word right before it, when only spaces stand between
+    const before = /(\p{L}+)(\s+)$/u.exec(otherRaw.slice(Math.max(0, m.index - 40), m.index))?.[1];
+    if (!before || !/^\p{Lu}/u.test(before) || given.has(before) || NOT_TERMS.has(before.toLowerCase())) return true;
+  }
+  return false;
 }
 
 /** A named source is accounted for when the other side writes it (or its alias) anywhere. */

@@ -137,6 +137,43 @@ function findDates(text: string): { dates: ExtractedDate[]; spans: [number, numb
   return { dates: found.map((f) => f.d), spans };
 }
 
+/** A clock time with its zone family: "5PM ET", "12pm EST", "4:00 p.m. EDT", "noon ET", "17:00 UTC". */
+export interface TimeOfDay {
+  /** minutes after midnight */
+  readonly minutes: number;
+  /** 'et' (ET/EST/EDT: the venues write EST all year), 'ct', 'mt', 'pt', 'utc', or undefined when no zone is written */
+  readonly zone?: string;
+  readonly raw: string;
+}
+
+const TIME_OF_DAY = /(?<![\d:])(?:(\d{1,2})(?::(\d\d))?\s?(a\.?\s?m\.?|p\.?\s?m\.?)|(\d{1,2}):(\d\d)(?=\s?(?:UTC|GMT|ET|EST|EDT)\b)|(noon|midnight))(?:\s?(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|UTC|GMT)\b)?/gi;
+const ZONES: Readonly<Record<string, string>> = { et: 'et', est: 'et', edt: 'et', ct: 'ct', cst: 'ct', cdt: 'ct', mt: 'mt', mst: 'mt', mdt: 'mt', pt: 'pt', pst: 'pt', pdt: 'pt', utc: 'utc', gmt: 'utc' };
+
+/** Clock times the text names, in order (at most 10; "11:59 PM ET" included: callers decide what a time means). */
+export function timesOfDay(input: string): TimeOfDay[] {
+  const text = sanitizeText(input.slice(0, 2_000));
+  const out: TimeOfDay[] = [];
+  TIME_OF_DAY.lastIndex = 0;
+  for (let m = TIME_OF_DAY.exec(text); m && out.length < 10; m = TIME_OF_DAY.exec(text)) {
+    let minutes: number;
+    if (m[6]) minutes = m[6].toLowerCase() === 'noon' ? 720 : 0;
+    else if (m[3]) {
+      const h = Number(m[1]);
+      const min = Number(m[2] ?? 0);
+      if (h < 1 || h > 12 || min > 59) continue;
+      minutes = ((h % 12) + (/^p/i.test(m[3]) ? 12 : 0)) * 60 + min;
+    } else {
+      const h = Number(m[4]);
+      const min = Number(m[5]);
+      if (h > 23 || min > 59) continue;
+      minutes = h * 60 + min;
+    }
+    const zone = m[7] ? ZONES[m[7].toLowerCase()] : undefined;
+    out.push({ minutes, ...(zone ? { zone } : {}), raw: m[0] });
+  }
+  return out;
+}
+
 /** Dates named in the text (deduplicated by key, in order). */
 export function extractDates(input: string): ExtractedDate[] {
   const { dates } = findDates(sanitizeText(input));
@@ -322,15 +359,16 @@ export const spanGap = (a: EventSpan, b: EventSpan): number => Math.max(0, a.fro
 
 // comparators: longest phrases first
 const BEFORE: readonly [RegExp, Comparator][] = [
-  [/(?:greater than or equal to|more than or equal to|higher than or equal to|above or equal to|at or above|at least|no less than|not less than|not below|a minimum of|reach(?:es)?|hit|hits|≥|>=|=>)\s*$/i, '>='],
-  [/(?:less than or equal to|lower than or equal to|below or equal to|at or below|at most|no more than|not more than|not above|a maximum of|≤|<=|=<)\s*$/i, '<='],
+  [/(?:greater than or equal to|more than or equal to|higher than or equal to|above or equal to|equal to or (?:greater|more|higher) than|equal to or above|at or above|at least|no less than|not less than|not below|a minimum of|reach(?:es)?|hit|hits|≥|>=|=>)\s*$/i, '>='],
+  [/(?:less than or equal to|lower than or equal to|below or equal to|equal to or (?:less|lower|fewer) than|equal to or below|at or below|at most|no more than|not more than|not above|a maximum of|≤|<=|=<)\s*$/i, '<='],
   [/(?:above|over|greater than|more than|higher than|exceeds?|exceeding|surpass(?:es)?|strictly higher than|top|tops|>)\s*$/i, '>'],
   [/(?:below|under|less than|lower than|fewer than|beneath|<)\s*$/i, '<'],
   [/(?:exactly|equal to|equals|=)\s*$/i, '='],
 ];
+/** "or higher" after a number; "and below $3,300" is the other end of a range, not this number's comparator. */
 const AFTER: readonly [RegExp, Comparator][] = [
-  [/^\s*(?:or (?:more|higher|greater|above|over|better)|and (?:above|over|up|higher)|\+)/i, '>='],
-  [/^\s*(?:or (?:less|lower|fewer|below|under)|and (?:below|under|lower))/i, '<='],
+  [/^\s*(?:or (?:more|higher|greater|above|over|better)|and (?:above|over|up|higher)|\+)(?!\s*(?:than\s*)?[-+]?(?:US)?[$€£]?\s?\d)/i, '>='],
+  [/^\s*(?:or (?:less|lower|fewer|below|under)|and (?:below|under|lower))(?!\s*(?:than\s*)?[-+]?(?:US)?[$€£]?\s?\d)/i, '<='],
 ];
 
 /**

@@ -5,7 +5,7 @@
  * measured here, never followed.
  */
 import { subjectGuard } from './subject.js';
-import { judgeRegions, strikeFromThresholds, strikeGuard, structuredStrikeOf } from './strike.js';
+import { judgeRegions, strikeFromThresholds, strikeGuard, structuredStrikeOf, governedThresholds } from './strike.js';
 import { outcomeMappingGuard } from './outcomeMapping.js';
 import { coverageGuard } from './coverage.js';
 import { decisionOutcomeGuard } from './decisionOutcome.js';
@@ -290,8 +290,12 @@ function questionThresholds(r: Rec): readonly T[] {
 export function thresholdsGuard(a: Rec, b: Rec, mapping: Mapping = undefined): GuardResult {
   // a venue's structured strike is compared exactly (comparator, YES↔NO complement) by the strike guard
   if (structuredStrikeOf(a) || structuredStrikeOf(b)) return pass('thresholds', 'compared by the strike guard (structured strike)');
-  const ta = sorted(questionThresholds(a));
-  const tb = sorted(questionThresholds(b));
+  // the strictness each side's resolution text states for its value governs the title's loose wording
+  const [ga, gb] = [governedThresholds(questionThresholds(a), a.rulesText), governedThresholds(questionThresholds(b), b.rulesText)];
+  const conflicts = [...ga.conflicts.map((c) => `${a.venue}: ${c}`), ...gb.conflicts.map((c) => `${b.venue}: ${c}`)];
+  if (conflicts.length) return flag('thresholds', `title and rules disagree on strictness (${conflicts.join('; ')}): a human must confirm`);
+  const ta = sorted(ga.thresholds);
+  const tb = sorted(gb.thresholds);
   if (!ta.length && !tb.length) return pass('thresholds', 'no thresholds');
   if (!ta.length || !tb.length) return flag('thresholds', `threshold on ${ta.length ? a.venue : b.venue} only`);
   // one threshold a side, each with a comparator: compared as YES regions on the figure's resolution
@@ -384,6 +388,44 @@ function bestRelation(m: TeamMention, others: readonly TeamMention[]): TeamRelat
   return best;
 }
 
+/** Leagues whose games can end in a draw: a team's win is then not the other team's loss. */
+const DRAW_LEAGUES: ReadonlySet<League> = new Set<League>(['epl', 'mls']);
+/** A question (or its YES label) about the draw of a game. */
+const DRAW = /\b(?:draw|draws|drawn|tie|ties|tied)\b/i;
+const sharesTeam = (x: TeamMention, ys: readonly TeamMention[]): boolean => ys.some((y) => y.teams.some((t) => x.teams.includes(t)));
+
+/**
+ * A question about one team (its title names one team: "Will Arsenal FC win on 2026-12-26?") against
+ * a game whose title names both and whose YES label names one (Kalshi "Arsenal vs Brentford" / YES
+ * "Arsenal"). The same YES team, the opponent named by the single side's own rules or event text
+ * ("the game between Arsenal FC and Brentford FC"): pass. Another YES team: fail in a league with
+ * draws (a draw makes both NO, so they are not even complements), else a hold (the same game inverted,
+ * which the mapping guard names). A draw on one side against a team on the other: fail. undefined
+ * when the shape does not apply (the general team accounting decides).
+ */
+function yesTeamResult(a: Rec, b: Rec, ma: readonly TeamMention[], mb: readonly TeamMention[], league: League): GuardResult | undefined {
+  const drawA = DRAW.test(`${a.title}\n${a.subjectText ?? ''}`);
+  const drawB = DRAW.test(`${b.title}\n${b.subjectText ?? ''}`);
+  if (drawA !== drawB) return fail('entities', `${drawA ? a.venue : b.venue} asks about a draw, ${drawA ? b.venue : a.venue} about a team (${league})`);
+  if (drawA) return undefined;
+  const shape = ma.length === 1 && mb.length === 2 ? ([a, ma, b, mb] as const) : mb.length === 1 && ma.length === 2 ? ([b, mb, a, ma] as const) : undefined;
+  if (!shape) return undefined;
+  const [one, oneMs, game, gameMs] = shape;
+  const yesMs = game.subjectText ? teamMentions(game.subjectText, league).filter((m) => sharesTeam(m, gameMs)) : [];
+  if (yesMs.length !== 1) return undefined;
+  const yesTeam = yesMs[0]!;
+  if (!sharesTeam(yesTeam, oneMs)) {
+    const why = `YES is "${oneMs[0]!.text}" on ${one.venue} but "${yesTeam.text}" on ${game.venue} (${league})`;
+    return DRAW_LEAGUES.has(league) ? fail('entities', `different team: ${why}; a draw makes both NO`) : flag('entities', `${why}: the same game only inverted, a human must confirm`);
+  }
+  // the opponent the game names: the single side's own text (rules, event title) must name it
+  const opponents = gameMs.filter((m) => !sharesTeam(m, [yesTeam]));
+  const own = teamMentions(`${one.rulesText}\n${one.rulesSecondary}`.slice(0, 2_000), league);
+  const missing = opponents.filter((m) => !sharesTeam(m, own));
+  if (missing.length) return flag('entities', `named on one side only (${league}): ${missing.map((m) => m.text).join(', ')}`);
+  return pass('entities', `same YES team (${league}): "${oneMs[0]!.text}" ~ "${yesTeam.text}", opponent ${opponents.map((m) => m.text).join(', ')} named by ${one.venue}'s own text`);
+}
+
 /**
  * Teams named in both titles, resolved by the team table (nickname, city, "City Initial", full
  * name): the same teams on both sides pass; a team on the side naming fewer (or as many) that the
@@ -422,6 +464,9 @@ function teamsResult(a: Rec, b: Rec): { result?: GuardResult; league?: League } 
   const ra = ma.map((m) => bestRelation(m, mb));
   const rb = mb.map((m) => bestRelation(m, ma));
   const show = (ms: readonly TeamMention[]): string => ms.map((m) => m.text).join(', ');
+  // one team's win ("Will Arsenal win?") against a game whose YES names a team (Kalshi "Arsenal vs Brentford" / "Arsenal"); a draw against a win
+  const yes = yesTeamResult(a, b, ma, mb, league);
+  if (yes) return { league, result: yes };
   if (ra.every((r) => r === 'same') && rb.every((r) => r === 'same')) return { league, result: pass('entities', `same teams (${league}): ${show(ma)} ~ ${show(mb)}`) };
   // the side naming fewer teams (or as many) must have every one of them on the other side
   const sides: [TeamMention[], TeamRelation[], TeamMention[]][] = ma.length <= mb.length ? [[ma, ra, mb]] : [];

@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import { MarketStrike } from '../../schema/market.js';
-import { extractThresholds, labelThresholds, type Comparator } from './extract.js';
+import { extractThresholds, labelThresholds, timesOfDay, type Comparator } from './extract.js';
 import type { GuardInput, GuardName, GuardResult, Mapping } from './guards.js';
 import { sanitizeText } from './sanitize.js';
 
@@ -212,18 +212,72 @@ export function strikeFromThresholds(ts: readonly { value: number; unit?: string
   return { kind: 'open', what: `${ts.length} thresholds in the text (${ts.map((t) => `${t.comparator ?? ''}${t.value}${t.unit ?? ''}`).join(', ')})`, from, pending: true };
 }
 
-/** The strike of a side: structured when the venue gives one, else its text thresholds. */
-export function strikeOf(r: GuardInput): { strike: Strike; structured: boolean } {
+type TextThreshold = { readonly value: number; readonly unit?: string; readonly comparator?: Comparator };
+const directionOf = (c: Comparator | undefined): 'up' | 'down' | undefined => (c === '>' || c === '>=' ? 'up' : c === '<' || c === '<=' ? 'down' : undefined);
+/** Characters of the resolution text read for the comparator it states (the strike sentence opens the rules). */
+const RULES_COMPARATOR_CHARS = 2_000;
+
+/**
+ * Text thresholds with the strictness the resolution text states for the same value: a title's loose
+ * "above $98,000" is "≥ $98,000" when the rules say "$98,000.00 or higher" (the rules govern how the
+ * market settles; the title's "above"/"below" is only a fallback). Only a comparator of the same
+ * direction at the same value (after bps→%, ¢→$; units equal or unnamed on one side) counts, and
+ * only when the rules state one strictness for it: "No if below $98,000" speaks of NO, and rules
+ * stating both ">" and "≥" at the value leave the title's reading. A title that is itself explicit
+ * ("at least $100,000", "$100,000 or more") against rules that say strictly above is a contradiction,
+ * not a refinement: it is kept and reported in `conflicts` (a hold for a human).
+ */
+export function governedThresholds<T extends TextThreshold>(ts: readonly T[], rules: string): { thresholds: T[]; conflicts: string[] } {
+  const conflicts: string[] = [];
+  if (!ts.some((t) => directionOf(t.comparator)) || !rules) return { thresholds: [...ts], conflicts };
+  const stated = extractThresholds(sanitizeText(rules.slice(0, RULES_COMPARATOR_CHARS * 2)).slice(0, RULES_COMPARATOR_CHARS));
+  const thresholds = ts.map((t) => {
+    const dir = directionOf(t.comparator);
+    if (!dir) return t;
+    const n = normalise(t.value, t.unit);
+    const cs = new Set(
+      stated
+        .filter((x) => directionOf(x.comparator) === dir)
+        .filter((x) => {
+          const m = normalise(x.value, x.unit);
+          return near(m.value, n.value) && (!m.unit || !n.unit || m.unit === n.unit);
+        })
+        .map((x) => x.comparator!),
+    );
+    if (cs.size !== 1) return t;
+    const ruled = [...cs][0]!;
+    if (ruled === t.comparator) return t;
+    // the title's strict "above"/"below" is loose wording: the rules say which; an explicit "at least" against "above" is a contradiction
+    if (t.comparator === '>' || t.comparator === '<') return { ...t, comparator: ruled };
+    conflicts.push(`the title says ${t.comparator}${t.value}${t.unit ?? ''} but the rules say ${ruled}${t.value}${t.unit ?? ''}`);
+    return t;
+  });
+  return { thresholds, conflicts };
+}
+
+/** {@link governedThresholds} without the conflicts. */
+export const withRulesComparators = <T extends TextThreshold>(ts: readonly T[], rules: string): T[] => governedThresholds(ts, rules).thresholds;
+
+/** The strike of a side: structured when the venue gives one, else its text thresholds (strictness as its rules state it). */
+export function strikeOf(r: GuardInput): { strike: Strike; structured: boolean; conflicts?: string[] } {
   const s = structuredStrikeOf(r);
   if (s) return { strike: strikeFromStructured(s), structured: true };
   // a bracket of a multi-outcome group (Polymarket groupItemTitle "91-92°F", "93°F or higher"): the label is the strike
   const label = r.subjectText ? labelThresholds(r.subjectText) : [];
   if (label.length) {
-    const fromLabel = strikeFromThresholds(label);
-    if (fromLabel.kind === 'numeric') return { strike: { ...fromLabel, from: 'outcome label' }, structured: false };
+    const g = governedThresholds(label, r.rulesText);
+    const fromLabel = strikeFromThresholds(g.thresholds);
+    if (fromLabel.kind === 'numeric') return { strike: { ...fromLabel, from: 'outcome label' }, structured: false, ...(g.conflicts.length ? { conflicts: g.conflicts } : {}) };
   }
   const ts = r.thresholds.length ? r.thresholds : extractThresholds(r.title);
-  return { strike: strikeFromThresholds(ts), structured: false };
+  const g = governedThresholds(ts, r.rulesText);
+  const changed = g.thresholds.some((t, i) => t.comparator !== ts[i]!.comparator);
+  const strike = strikeFromThresholds(g.thresholds);
+  return {
+    strike: changed && strike.kind === 'numeric' ? { ...strike, from: 'text thresholds, comparator from the rules' } : strike,
+    structured: false,
+    ...(g.conflicts.length ? { conflicts: g.conflicts } : {}),
+  };
 }
 
 const near = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
@@ -374,7 +428,26 @@ export function strikeComparison(a: GuardInput, b: GuardInput, mapping: Mapping)
       s.kind === 'none' ? `${r.venue}: no strike or threshold` : s.kind === 'open' ? `${r.venue}: ${s.what} (${s.from})` : `${r.venue}: ${showRegion(s.region, s.unit)} (${s.from})`;
     return res('strike', 'flag', `strike known on one side only: ${says(a, x)}; ${says(b, y)}: a human must compare them`);
   }
+  // a title whose explicit strictness its own rules contradict: which one settles is for a human
+  const conflicts = [...(sa.conflicts ?? []).map((c) => `${a.venue}: ${c}`), ...(sb.conflicts ?? []).map((c) => `${b.venue}: ${c}`)];
+  if (conflicts.length) return res('strike', 'flag', `title and rules disagree on the strike's strictness (${conflicts.join('; ')}): a human must confirm`);
+  // a figure read at a clock time ("at 5PM ET" / "at 12pm EST"): another time is another question
+  const at = observationTimes(a, b);
+  if (at) return res('strike', 'flag', `the figure is read at different times of day: ${a.venue} "${at[0]}" vs ${b.venue} "${at[1]}": a human must confirm`);
   return judgeRegions('strike', a, b, x, y, mapping);
+}
+
+/**
+ * The clock times the two titles read their figure at, when each names exactly one (zones written
+ * in the same family, or on neither side) and they differ; undefined otherwise. The time a price is
+ * read at is part of its strike (the 5 PM print is not the noon print).
+ */
+function observationTimes(a: Pick<GuardInput, 'title'>, b: Pick<GuardInput, 'title'>): [string, string] | undefined {
+  const [ta, tb] = [timesOfDay(a.title), timesOfDay(b.title)];
+  if (ta.length !== 1 || tb.length !== 1) return undefined;
+  const [x, y] = [ta[0]!, tb[0]!];
+  if ((x.zone ?? '') !== (y.zone ?? '')) return undefined;
+  return x.minutes === y.minutes ? undefined : [x.raw, y.raw];
 }
 
 type NumericStrike = Extract<Strike, { kind: 'numeric' }>;

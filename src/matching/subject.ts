@@ -137,7 +137,34 @@ const CRYPTO: Readonly<Record<string, string>> = {
   bitcoin: 'bitcoin', btc: 'bitcoin', xbt: 'bitcoin', ethereum: 'ethereum', eth: 'ethereum', ether: 'ethereum', solana: 'solana', sol: 'solana',
   dogecoin: 'dogecoin', doge: 'dogecoin', xrp: 'xrp', ripple: 'xrp', cardano: 'cardano', ada: 'cardano', litecoin: 'litecoin', ltc: 'litecoin',
   bnb: 'bnb', avalanche: 'avalanche', avax: 'avalanche', chainlink: 'chainlink', link: 'chainlink', polkadot: 'polkadot', dot: 'polkadot',
+  'bitcoin cash': 'bitcoin cash', bch: 'bitcoin cash', 'shiba inu': 'shiba inu', shib: 'shiba inu', tron: 'tron', trx: 'tron', stellar: 'stellar', xlm: 'stellar',
+  hyperliquid: 'hyperliquid', hype: 'hyperliquid', toncoin: 'toncoin', ton: 'toncoin', sui: 'sui', pepe: 'pepe', monero: 'monero', xmr: 'monero',
 };
+/** The assets of {@link CRYPTO}: two of them are two subjects, whatever their spelling (ticker or name). */
+const CRYPTO_ASSETS: ReadonlySet<string> = new Set(Object.values(CRYPTO));
+/** Crypto names written out (any case) and tickers (only in capitals: "SOL", "LINK", "DOT", "TON" are words too), longest first. */
+const CRYPTO_NAME_RE = /(?<![\p{L}\p{N}])(bitcoin cash|shiba inu|bitcoin|ethereum|ether|solana|dogecoin|ripple|cardano|litecoin|avalanche|chainlink|polkadot|toncoin|hyperliquid|stellar|monero|tron)(?![\p{L}\p{N}])/giu;
+const CRYPTO_TICKER_RE = /(?<![\p{L}\p{N}])\$?(BTC|XBT|ETH|SOL|XRP|DOGE|ADA|LTC|BNB|AVAX|LINK|DOT|BCH|SHIB|TRX|XLM|HYPE|TON|SUI|PEPE|XMR)(?![\p{L}\p{N}])/gu;
+
+/**
+ * The one crypto asset a text names (a name in any case, a ticker in capitals, "BTC/USDT" included),
+ * as an asset subject; undefined when it names none or more than one. The fallback when the grammar
+ * finds no subject ("Will the price of ETH be between …", "Dip to $80k: BTC?").
+ */
+function cryptoSubject(text: string): Subject | undefined {
+  const found = new Map<string, string>();
+  for (const re of [CRYPTO_NAME_RE, CRYPTO_TICKER_RE]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m && found.size < 3; m = re.exec(text)) {
+      const key = CRYPTO[m[1]!.toLowerCase()];
+      if (key && !found.has(key)) found.set(key, m[1]!);
+    }
+  }
+  if (found.size !== 1) return undefined;
+  const [key, written] = [...found][0]!;
+  const alias = fold(written);
+  return { kind: 'asset', key, text: written, entity: key, names: alias === key ? [key.split(' ')] : [[alias], key.split(' ')] };
+}
 const INSTITUTIONS: Readonly<Record<string, string>> = { fed: 'federal reserve', 'federal reserve': 'federal reserve', fomc: 'federal reserve', 'the fed': 'federal reserve', ecb: 'european central bank', boe: 'bank of england', boj: 'bank of japan' };
 
 /** Lower case, diacritics and punctuation gone (letters, digits, &, $ and inner hyphens/slashes kept). */
@@ -295,6 +322,8 @@ function canonicalName(tokens: readonly string[]): { key: string; kind?: Subject
   if (PARTIES[joined]) return { key: PARTIES[joined], kind: 'other' };
   if (INSTITUTIONS[joined]) return { key: INSTITUTIONS[joined], kind: 'other' };
   if (CRYPTO[joined]) return { key: CRYPTO[joined], kind: 'asset' };
+  // "Cardano (ADA)", "Ethereum ETH": a name and its own ticker
+  if (tokens.length === 2 && CRYPTO[tokens[0]!] && CRYPTO[tokens[0]!] === CRYPTO[tokens[1]!]) return { key: CRYPTO[tokens[0]!]!, kind: 'asset' };
   const c = COUNTRIES.get(joined) ?? COUNTRIES.get(bare) ?? (tokens.length > 1 && tokens.every((t) => t.length === 1) ? COUNTRIES.get(tokens.join('')) : undefined);
   if (c) return { key: c, kind: 'country' };
   return { key: joined };
@@ -425,8 +454,12 @@ function fromWords(words: readonly Tok[], context: string): Subject | undefined 
   if (!words.length) return undefined;
   // the owner is the name words before the first quantity word; "US" is a name word
   const firstMetric = words.findIndex((t) => isMetricWord(t) && !(t.cap && !METRIC_WORDS.has(t.lc) && !(t.lc in MODIFIERS)));
-  const nameWs = firstMetric < 0 ? words : words.slice(0, firstMetric);
-  const metricWs = firstMetric < 0 ? [] : words.slice(firstMetric).filter((t) => isMetricWord(t));
+  // "the price of Ethereum", "the approval rating of Donald Trump": the owner follows "of"
+  const of = firstMetric === 0 ? words.findIndex((t, k) => k > 0 && t.lc === 'of') : -1;
+  const owner = of > 0 ? words.slice(of + 1) : [];
+  const ownedAfter = owner.length > 0 && owner.every((t) => nameWord(t) && !isMetricWord(t));
+  const nameWs = ownedAfter ? owner : firstMetric < 0 ? words : words.slice(0, firstMetric);
+  const metricWs = ownedAfter ? words.slice(0, of).filter((t) => isMetricWord(t)) : firstMetric < 0 ? [] : words.slice(firstMetric).filter((t) => isMetricWord(t));
   const { tokens, company } = nameTokens(nameWs);
   const { metric, qualifiers } = metricOf(metricWs);
   const text = words.map((w) => w.w + (w.poss ? "'s" : '')).join(' ');
@@ -477,6 +510,9 @@ function fromLabel(label: string, context: string): Subject | undefined {
       parts.push([]);
     } else parts[parts.length - 1]!.push(t);
   }
+  // "Draw (Arsenal FC vs. Brentford FC)": an outcome word before the game names which way, not whom
+  const first = parts[0]!;
+  while (parts.length > 1 && first.length > 1 && DIRECTIONS.has(first[0]!.lc)) first.shift();
   const subs = parts.map((p) => fromWordsAll(p, context)).filter((x): x is Subject => x !== undefined);
   if (subs.length > 1) return joint(subs, label, how);
   return subs[0];
@@ -560,7 +596,7 @@ export function extractSubject(input: string): Subject | undefined {
     const s = labelSubject(label, base);
     if (s) return s;
   }
-  return withIndicator(base, fromQuestion(base));
+  return withIndicator(base, fromQuestion(base)) ?? cryptoSubject(base);
 }
 
 /**
@@ -730,7 +766,14 @@ const INDICATORS: readonly IndicatorRule[] = [
     metric: 'jobless claims', re: /\b(?:jobless|unemployment) claims\b|\b(?:initial|continuing|continued|weekly) claims\b/i,
     variants: [[/\binitial\b/i, 'initial'], [/\bcontinu(?:ing|ed)\b/i, 'continuing']],
   },
-  { metric: 'payrolls', re: /\bnon-?farm\b|\bNFP\b|\bpayrolls?\b|\bjobs (?:report|added|number|growth|gain|gains)\b|\bjob (?:growth|gains?|creation)\b|\badd(?:s|ed)?\b[^.?\n]{0,25}\bjobs\b|\bjobs\b[^.?\n]{0,25}\badd(?:s|ed)?\b/i },
+  // job openings (JOLTS) are another figure than jobs added
+  { metric: 'job openings', re: /\bjob openings\b|\bJOLTS\b|\bjob vacanc(?:y|ies)\b/i },
+  // jobs added, nonfarm payrolls, NFP, the employment change of the jobs report: one figure whatever the wording
+  {
+    metric: 'payrolls',
+    re: /\bnon-?farm\b|\bNFP\b|\bpayrolls?\b|\bjobs? (?:reports?|added|numbers?|data|count|growth|gains?|creation|created)\b|\bemployment (?:change|situation|growth|gains?)\b|\b(?:add|create|gain)(?:s|ed|d)?\b[^.?\n]{0,25}\bjobs\b|\bjobs\b[^.?\n]{0,25}\b(?:add|create|gain)(?:s|ed|d)?\b/i,
+    unless: /\bjob openings\b|\bJOLTS\b/i,
+  },
   { metric: 'unemployment u6', re: /\bU-?6\b/i },
   { metric: 'unemployment', re: /\bunemployment(?: rate)?\b|\bjobless rate\b|\bU-?3\b/i },
   { metric: 'gdpnow', re: /\bGDPNow\b/i },
@@ -1051,6 +1094,7 @@ function compareSingle(a: Subject, b: Subject, league: League | undefined = a.le
   }
   if (a.entity && b.entity) {
     if (!entitiesAgree(a, b)) {
+      if (CRYPTO_ASSETS.has(a.entity) && CRYPTO_ASSETS.has(b.entity)) return differ(`different assets: "${a.text}" vs "${b.text}"`);
       if (isAcronym(a) || isAcronym(b)) return unsure(`"${a.text}" and "${b.text}" may be a ticker and a name`);
       return differ(`subject differs: "${a.text}" vs "${b.text}"`, !a.metric && !b.metric);
     }

@@ -152,4 +152,13 @@ describe('coverageGuard: achievement types', () => {
     expect(outcome(playoffs, champ)).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/make the playoffs \(achievement\)/) as string });
     expect(outcome(playoffs, playoffsK).outcome).toBe('pass');
   });
+
+  it('a full name against the surname alone passes; a place or competition sharing its last word does not', () => {
+    const poly1 = { title: 'Will Jannik Sinner win the 2026 Australian Open?', rules: 'Resolves "Yes" if Jannik Sinner wins the 2026 Australian Open men\'s singles title.' };
+    const k1 = { title: "Australian Open men's winner?", sub: 'Sinner', rules: 'If Sinner wins the 2026 Australian Open Men\'s Singles, then the market resolves to Yes.' };
+    expect(outcome(k1, poly1).outcome).toBe('pass');
+    const nc = { title: 'Will the Democrats win the North Carolina Senate race in 2026?', rules: 'Resolves "Yes" if the Democratic candidate wins the 2026 U.S. Senate election in North Carolina.' };
+    const sc = { title: 'South Carolina Senate winner?', sub: 'Democratic party', rules: 'If the Democratic party wins the 2026 U.S. Senate election in South Carolina, then the market resolves to Yes.' };
+    expect(outcome(nc, sc).outcome).toBe('flag');
+  });
 });

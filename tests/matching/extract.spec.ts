@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cityMentions, eventSpanOf, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, labelThresholds, lastDayOf, spanGap, teamCities } from '../../src/matching/extract.js';
+import { cityMentions, eventSpanOf, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, labelThresholds, lastDayOf, spanGap, teamCities, timesOfDay } from '../../src/matching/extract.js';
 import { injectionMarkers, sanitizeWithFlags } from '../../src/matching/sanitize.js';
 
 const th = (s: string) => extractThresholds(s).map(({ raw: _r, ...t }) => t);
@@ -273,5 +273,35 @@ describe('issue 14 round 3: bracket labels (Polymarket groupItemTitle, Kalshi YE
     expect(th('Highest temperature: 88–89°')).toEqual(range(88, 89));
     // a bare range with no unit or degree sign in running text stays out (scores, counts)
     expect(th('Lakers win 110-105')).toEqual([]);
+  });
+});
+
+describe('issue 14 round 4: comparators of a range and of "equal to or greater than"', () => {
+  it('"at least $3,200.00 and below $3,300.00": each end keeps its own comparator', () => {
+    expect(th('is at least $3,200.00 and below $3,300.00')).toEqual([{ value: 3200, unit: '$', comparator: '>=' }, { value: 3300, unit: '$', comparator: '<' }]);
+    expect(th('between $3,200 and above $3,300')).not.toContainEqual({ value: 3200, unit: '$', comparator: '>=' });
+  });
+  it('"and below" or "and above" with no number after it is the number\'s own comparator', () => {
+    expect(th('4.5% and below')).toEqual([{ value: 4.5, unit: '%', comparator: '<=' }]);
+    expect(th('$100 and up')).toEqual([{ value: 100, unit: '$', comparator: '>=' }]);
+  });
+  it('"equal to or greater than" is ≥, "equal to or less than" is ≤', () => {
+    expect(th('equal to or greater than $180')).toEqual([{ value: 180, unit: '$', comparator: '>=' }]);
+    expect(th('equal to or less than 4.5%')).toEqual([{ value: 4.5, unit: '%', comparator: '<=' }]);
+  });
+});
+
+describe('timesOfDay', () => {
+  it('reads clock times with their zone family', () => {
+    expect(timesOfDay('Bitcoin above $98,000 on December 18, 5PM ET?')).toMatchObject([{ minutes: 17 * 60, zone: 'et' }]);
+    expect(timesOfDay('Bitcoin price on Dec 18, 2026 at 12pm EST?')).toMatchObject([{ minutes: 12 * 60, zone: 'et' }]);
+    expect(timesOfDay('at 4:30 p.m. EDT')).toMatchObject([{ minutes: 16 * 60 + 30, zone: 'et' }]);
+    expect(timesOfDay('noon ET')).toMatchObject([{ minutes: 720, zone: 'et' }]);
+    expect(timesOfDay('17:00 UTC')).toMatchObject([{ minutes: 1020, zone: 'utc' }]);
+    expect(timesOfDay('12am')).toMatchObject([{ minutes: 0 }]);
+  });
+  it('numbers that are not clock times are not read', () => {
+    expect(timesOfDay('Bitcoin above 98,000 on December 18?')).toEqual([]);
+    expect(timesOfDay('a 3:2 win, 13pm, 25:00 UTC')).toEqual([]);
   });
 });

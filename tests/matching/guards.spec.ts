@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GUARD_CONFIG, entitiesGuard, eventDateGuard, polarityGuard, runGuards, thresholdsGuard, titleDatesGuard, type GuardResult } from '../../src/matching/guards.js';
 import { decidePair } from '../../src/matching/matcher.js';
+import { loadLabels } from '../../src/matching/eval.js';
 import { kalshiMarketRecord, kalshiRecordFromWire, kalshiTextFlags } from '../../src/venues/kalshi/market.js';
 import { polyMarketRecord, polyRecordFromGamma, polyTextFlags } from '../../src/venues/polymarket/market.js';
 import type { Verdict } from '../../src/matching/verdict.js';
@@ -331,5 +332,39 @@ describe('issue 14: real venue phrasings', () => {
     // a real day apart still differs
     expect(titleDatesGuard(P('Putin out as President of Russia by December 31, 2026?'), K('Will Vladimir Putin be President of Russia on Jan 2, 2027?')).outcome).toBe('fail');
     expect(titleDatesGuard(P('Putin out as President of Russia by December 30, 2026?'), K('Will Vladimir Putin be President of Russia on Jan 1, 2027?')).outcome).toBe('fail');
+  });
+});
+
+describe('issue 14 round 4: a 3-way game (labels/round4.jsonl)', () => {
+  const pairs = new Map(loadLabels(join(LABELS, 'round4.jsonl')).map((p) => [p.id, p.legs.map((l) => ({ ...l.record, textFlags: l.textFlags }))] as const));
+  const ents = (id: string): GuardResult => {
+    const legs = pairs.get(id);
+    if (!legs) throw new Error(`no pair ${id}`);
+    return entitiesGuard(legs[0]!, legs[1]!);
+  };
+
+  it('one team\'s win against the game with that team as YES: the opponent named by the single side\'s own description passes', () => {
+    expect(ents('r4-true-epl-liv-che-liverpool')).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('the other team of a game that can be drawn fails (a draw makes both NO: not even inverted)', () => {
+    expect(ents('r4-subj-epl-chelsea-vs-liverpool')).toMatchObject({ outcome: 'fail' });
+  });
+
+  it('a draw against a team win fails; a draw against a tie passes', () => {
+    expect(ents('r4-other-epl-draw-vs-liverpool')).toMatchObject({ outcome: 'fail' });
+    expect(ents('r4-true-epl-liv-che-draw').outcome).toBe('pass');
+  });
+
+  it('the opponent missing from the single side\'s own text is still a hold', () => {
+    const [p, k] = pairs.get('r4-true-epl-liv-che-liverpool')!;
+    expect(entitiesGuard({ ...p!, rulesText: 'This market will resolve to "Yes" if Liverpool FC wins its game on January 9, 2027.' }, k!)).toMatchObject({ outcome: 'flag' });
+  });
+
+  it('the other team of a game that cannot be drawn is a hold (the same game inverted), not a fail', () => {
+    const P = { venue: 'polymarket', marketId: 'p', title: 'Will the Lakers win on 2026-12-25?', rulesText: 'In the NBA game between the Los Angeles Lakers and the Boston Celtics, resolves Yes if the Lakers win.', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open', thresholds: [] } as Parameters<typeof entitiesGuard>[0];
+    const K: Parameters<typeof entitiesGuard>[0] = { ...P, venue: 'kalshi', marketId: 'KXNBAGAME-26DEC25LALBOS-BOS', title: 'Los Angeles L at Boston Winner?', subjectText: 'Boston', rulesText: 'If Boston wins the Los Angeles L at Boston professional basketball game, Yes.' };
+    expect(entitiesGuard(P, K).outcome).toBe('flag');
+    expect(entitiesGuard(P, { ...K, marketId: 'KXNBAGAME-26DEC25LALBOS-LAL', subjectText: 'Los Angeles L' }).outcome).toBe('pass');
   });
 });

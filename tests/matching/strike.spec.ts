@@ -14,6 +14,8 @@ import {
   strikeGuard,
   strikeOf,
   structuredStrikeOf,
+  governedThresholds,
+  withRulesComparators,
   type Region,
   type StructuredStrike,
 } from '../../src/matching/strike.js';
@@ -427,5 +429,69 @@ describe('issue 14 round 3: Polymarket brackets against Kalshi between/less/grea
     expect(referenceSourceOf(side('the 10-year par yield, as published by the U.S. Department of the Treasury'))).toMatchObject({ name: 'U.S. Treasury' });
     expect(referenceSourceOf(side('If the 10-year Treasury par yield reported by the U.S. Treasury for Dec 31, 2026 is below 4%'))).toMatchObject({ name: 'U.S. Treasury' });
     expect(referenceSourceOf(side('The 10-year U.S. Treasury yield according to CNBC.'))).toMatchObject({ name: 'CNBC' });
+  });
+});
+
+describe('issue 14 round 4: the resolution text states the comparator, the title is a fallback', () => {
+  const crypto = (question: string, description: string, groupItemTitle = ''): GuardInput =>
+    polyRecordFromGamma({ ...upDownGamma, question, groupItemTitle, negRisk: true, outcomes: '["Yes", "No"]', events: [], resolutionSource: '', description }) as GuardInput;
+  const rules = (cmp: string): string => `This market will resolve to "Yes" if the CF Benchmarks Solana Real Time Index at 5:00 PM ET on January 8, 2027 is ${cmp}. Otherwise, this market will resolve to "No".`;
+  const kal = (strike: Record<string, unknown>, yes: string): GuardInput =>
+    kalshiSide({ ticker: 'KXSOL-27JAN0817-T180', event_ticker: 'KXSOL-27JAN0817', title: 'Solana price on Jan 8, 2027 at 5pm EST?', yes_sub_title: yes, no_sub_title: yes, floor_strike: null, cap_strike: null, rules_primary: `If the CF Benchmarks Solana Real-Time Index before 5 PM EST on Jan 8, 2027 is ${yes}, then the market resolves to Yes.`, rules_secondary: '', ...strike });
+  const ge180 = kal({ strike_type: 'greater', floor_strike: 179.99 }, '$180 or above');
+  const lt180 = kal({ strike_type: 'less', cap_strike: 180 }, '$179.99 or below');
+  const strike = (a: GuardInput, b: GuardInput, m: 'YES_YES' | 'YES_NO') => strikeGuard(a, b, m)[0]!;
+
+  it('"above $180" in the title, "$180.00 or higher" in the rules: ≥ 180, the same strike as Kalshi greater 179.99', () => {
+    const p = crypto('Solana above $180 on January 8, 5PM ET?', rules('$180.00 or higher'), '180');
+    expect(strikeOf(p).strike).toMatchObject({ kind: 'numeric', region: { lo: 180, loIncl: true } });
+    expect(strike(p, ge180, 'YES_YES')).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('the complement with the rules\' comparator: passes under YES_NO, a hold naming YES_NO under YES_YES, never a fail', () => {
+    const p = crypto('Solana above $180 on January 8, 5PM ET?', rules('$180.00 or higher'), '180');
+    expect(strike(p, lt180, 'YES_NO')).toMatchObject({ outcome: 'pass' });
+    const yy = strike(p, lt180, 'YES_YES');
+    expect(yy.outcome).toBe('flag');
+    expect(yy.reason).toMatch(/records imply YES_NO/);
+  });
+
+  it('rules that say strictly greater keep the strict reading: one cent from Kalshi ≥ $180 is held, not passed', () => {
+    const p = crypto('Solana above $180 on January 8, 5PM ET?', rules('strictly greater than $180.00'), '180');
+    expect(strike(p, ge180, 'YES_YES').outcome).toBe('flag');
+  });
+
+  it('the same strike read at another time of day ("5PM ET" vs "12pm EST") is held', () => {
+    const p = crypto('Solana above $180 on January 8, 5PM ET?', rules('$180.00 or higher'), '180');
+    const noon = { ...ge180, title: 'Solana price on Jan 8, 2027 at 12pm EST? — $180 or above' };
+    expect(strike(p, noon, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/different times of day/) });
+    expect(strike(p, { ...ge180, title: 'Solana price on Jan 8, 2027 at 5pm EST? — $180 or above' }, 'YES_YES').outcome).toBe('pass');
+  });
+
+  it('an explicit "at least" in the title against "above" in the rules is a contradiction: held against either Kalshi strictness', () => {
+    const p = crypto('Will Solana be at least $180 on January 8, 5PM ET?', rules('above $180.00'), '');
+    expect(governedThresholds([{ value: 180, unit: '$', comparator: '>=' }], rules('above $180.00')).conflicts).toHaveLength(1);
+    expect(strike(p, ge180, 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/title and rules disagree/) });
+    expect(strike(p, kal({ strike_type: 'greater', floor_strike: 180 }, 'Above $180'), 'YES_YES').outcome).toBe('flag');
+  });
+
+  it('a neighbouring strike still fails whatever the rules say', () => {
+    const p = crypto('Solana above $180 on January 8, 5PM ET?', rules('$180.00 or higher'), '180');
+    expect(strike(p, kal({ strike_type: 'greater', floor_strike: 189.99 }, '$190 or above'), 'YES_YES').outcome).toBe('fail');
+  });
+
+  it('only the same value and direction count; a NO sentence or both strictnesses leave the title', () => {
+    const t = [{ value: 98_000, unit: '$', comparator: '>' as const }];
+    expect(withRulesComparators(t, 'Yes if $98,000.00 or higher.')[0]!.comparator).toBe('>=');
+    expect(withRulesComparators(t, 'Yes if $99,000.00 or higher.')[0]!.comparator).toBe('>');
+    expect(withRulesComparators(t, 'Resolves No if the price is below $98,000.')[0]!.comparator).toBe('>');
+    expect(withRulesComparators(t, 'above $98,000, that is $98,000 or more')[0]!.comparator).toBe('>');
+    expect(withRulesComparators([{ value: 25, unit: 'bps', comparator: '>' as const }], 'a cut of 0.25% or more')[0]!.comparator).toBe('>=');
+  });
+
+  it('thresholds guard (text on both sides): the rules\' "or more" makes "more than 100k" agree with "100,000 or more"', () => {
+    const a = { venue: 'polymarket', marketId: 'p', title: 'Will the US add more than 100k jobs in January?', rulesText: 'Resolves Yes if nonfarm payrolls rise by 100,000 or more.', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open', thresholds: [{ value: 100_000, comparator: '>' }] } as GuardInput;
+    const b = { ...a, venue: 'kalshi', marketId: 'k', title: 'Jobs numbers in Jan 2027: 100,000 or more?', rulesText: 'If payrolls increased by 100,000 or more, Yes.', thresholds: [{ value: 100_000, comparator: '>=' }] } as GuardInput;
+    expect(thresholdsGuard(a, b, 'YES_YES').outcome).toBe('pass');
   });
 });

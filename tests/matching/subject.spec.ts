@@ -502,3 +502,50 @@ describe('hostile text', () => {
     extractRound(s);
   });
 });
+
+describe('issue 14 round 4: crypto assets in every wording, payrolls in every wording', () => {
+  it.each([
+    ['Will the price of Ethereum be between $3,200 and $3,300 on January 8, 5PM ET?', 'ethereum'],
+    ['Ethereum price on January 8, 5PM ET?', 'ethereum'],
+    ['ETH above $3,000 on January 8?', 'ethereum'],
+    ['Will ETH dip to $2,500 in January?', 'ethereum'],
+    ['What price will Ethereum hit in January?', 'ethereum'],
+    ['Will Bitcoin reach $120,000 by December 31, 2026?', 'bitcoin'],
+    ['Will BTC hit $100k in 2026?', 'bitcoin'],
+    ['Will the price of BTC be above $98,000 on Dec 18?', 'bitcoin'],
+    ['Bitcoin price range on Jan 8, 2027 at 5pm EST? — $90,000 to 90,999.99', 'bitcoin'],
+    ['Will the price of Solana be above $180?', 'solana'],
+    ['XRP above $2.40 on January 8, 5PM ET?', 'xrp'],
+    ['Will Dogecoin reach $1 in 2026?', 'dogecoin'],
+    ['BNB above $700 on January 8?', 'bnb'],
+    ['Cardano (ADA) above $1 on January 8?', 'cardano'],
+  ])('"%s" is about %s', (q, key) => {
+    expect(extractSubject(q)).toMatchObject({ key, kind: 'asset' });
+  });
+
+  it('a ticker and the name are one asset; two assets differ, whatever the spelling', () => {
+    expect(outcomes(rec('Will the price of ETH be between $3,200 and $3,300 on January 8?'), kal('Ethereum price range on Jan 8, 2027 at 5pm EST? — $3,200 to 3,299.99')).subject).toBe('pass');
+    expect(outcomes(rec('Will the price of Solana be between $180 and $190 on January 8?'), kal('Ethereum price range on Jan 8, 2027 at 5pm EST? — $180 to 189.99')).subject).toBe('fail');
+    expect(outcomes(rec('BNB above $700 on January 8?'), kal('Bitcoin price on Jan 8, 2027 at 5pm EST? — $700 or above')).subject).toBe('fail');
+    expect(outcomes(rec('XRP above $2.40 on January 8?'), kal('Ripple price on Jan 8, 2027? — $2.40 or above')).subject).toBe('pass');
+  });
+
+  it('a text naming two assets, or none, gets no crypto subject by default', () => {
+    expect(extractSubject('Will Trump say "Bitcoin" this week?')?.key).toBe('trump');
+    expect(extractSubject('Will Tesla cut 10,000 jobs in 2026?')?.key).toBe('tesla');
+  });
+
+  it('jobs added, nonfarm payrolls, the jobs numbers and the employment change are one quantity; job openings are another', () => {
+    for (const q of ['Will the US add more than 100k jobs in January?', 'Will the US economy add more than 100k jobs in January?', 'Jobs numbers in Jan 2027? — Above 100,000', 'Nonfarm payrolls in January 2027?', 'US employment change in January above 150k?', 'How many jobs will the US add in January?']) {
+      expect(extractSubject(q)?.metric).toBe('payrolls');
+    }
+    expect(extractSubject('Will job openings exceed 7 million in January?')?.metric).toBe('job openings');
+    expect(outcomes(rec('Will the US add more than 100k jobs in January?'), kal('Jobs numbers in Jan 2027? — Above 100,000')).subject).toBe('pass');
+    expect(outcomes(rec('Will job openings exceed 7 million in January?'), kal('Jobs numbers in Jan 2027? — Above 100,000')).subject).toBe('fail');
+  });
+
+  it('a draw label names the game, not a team called "Draw Arsenal"', () => {
+    const s = subjectOf(rec('Will Arsenal FC vs. Brentford FC end in a draw?', { subjectText: 'Draw (Arsenal FC vs. Brentford FC)' }));
+    expect(s?.members?.map((m) => m.key).sort()).toEqual(['arsenal fc', 'brentford fc']);
+  });
+});
