@@ -61,6 +61,8 @@ export const MarketRecord = z.object({
   strike: MarketStrike.optional(),
   /** who or what YES is about when the venue says it apart from the title (Kalshi `yes_sub_title`, Polymarket `groupItemTitle`) */
   subjectText: z.string().optional(),
+  /** title of the event the market belongs to (Polymarket `events[0].title`, e.g. "Arsenal vs. Chelsea"); Kalshi's is already in `title`. Not part of the rules hash: it does not change how the market settles. */
+  eventTitle: z.string().optional(),
   category: z.string().optional(),
   status: z.enum(['open', 'closed', 'resolved', 'unopened', 'paused']).default('open'),
   /** Polymarket token ids */

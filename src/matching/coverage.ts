@@ -18,6 +18,7 @@
  * Market text is data: every field is cut to {@link MAX_FIELD} characters and every pattern is a
  * flat token test or an unnested regular expression, so hostile text costs linear time.
  */
+import { readDecision } from './decisionOutcome.js';
 import { KNOWN_ENTITIES } from './extract.js';
 import type { GuardInput, GuardResult } from './guards.js';
 import { sanitizeText } from './sanitize.js';
@@ -29,7 +30,7 @@ export const MAX_FIELD = 4_000;
 /** Terms reported in a reason, at most. */
 const MAX_SHOWN = 8;
 
-type Rec = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'rulesSecondary'> & Partial<Pick<GuardInput, 'subjectText' | 'resolutionSource'>>;
+type Rec = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'rulesSecondary'> & Partial<Pick<GuardInput, 'subjectText' | 'resolutionSource' | 'marketId'>>;
 
 const set = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter(Boolean));
 
@@ -131,13 +132,29 @@ const PREDICATES: readonly (readonly [string, RegExp])[] = [
 /** How a question writes each predicate (only the verb forms: "announcement" in a title is a noun). */
 const PREDICATE_IN_QUESTION: readonly (readonly [string, RegExp])[] = [
   ['announce', /\bannounc(?:e|es|ed|ing)\b/], ['confirm', /\bconfirm(?:s|ed|ing)?\b/], ['nominate', /\bnominat(?:e|es|ed|ing)\b/],
-  ['propose', /\bpropos(?:e|es|ed|ing)\b/], ['file', /\bfil(?:e|es|ed)\b(?! (?:for|under))/], ['sign', /\bsign(?:s|ed|ing)?\b/],
+  ['propose', /\bpropos(?:e|es|ed|ing)\b/], ['file', /\bfil(?:e|es|ed)\b(?! under)/], ['sign', /\bsign(?:s|ed|ing)?\b/],
   ['pass', /\bpass(?:es|ed)?\b/], ['release', /\breleas(?:e|es|ed)\b/], ['launch', /\blaunch(?:es|ed)?\b/], ['leave', /\bleav(?:e|es)\b|\bleft\b/],
   ['resign', /\bresign(?:s|ed)?\b/], ['indict', /\bindict(?:s|ed)?\b/], ['convict', /\bconvict(?:s|ed)?\b/], ['arrest', /\barrest(?:s|ed)?\b/],
   ['impeach', /\bimpeach(?:es|ed)?\b/], ['veto', /\bveto(?:es|ed)?\b/], ['approve', /\bapprov(?:e|es|ed)\b/], ['ban', /\bban(?:s|ned)?\b/],
   ['acquire', /\bacquir(?:e|es|ed)\b/], ['invade', /\binvad(?:e|es|ed)\b/], ['endorse', /\bendors(?:e|es|ed)\b/], ['pardon', /\bpardon(?:s|ed)?\b/],
   ['fire', /\bfire[sd]?\b/],
 ];
+
+/**
+ * A question that names the completed event itself (shares trading, a product out, a thing
+ * happening) rather than a step towards it: against a predicate (file, announce, confirm,
+ * nominate, propose …) in the other QUESTION it is another question, whatever the other side's
+ * rules mention in passing ("a filing alone does not count").
+ */
+const COMPLETED_EVENT =
+  /\b(?:ipo|ipos|go(?:es)? public|goes? live|public listing|direct listing|(?:begins?|starts?) (?:public )?trading|trades? publicly|happens?|occurs?|takes? place|takes? effect|launch(?:es|ed)?|releas(?:e|es|ed)|debuts?|ships?|becomes? law|in effect|comes? out)\b/;
+
+/** Predicates that are the event itself in a central bank's rate decision ("ECB announces no change …" ~ "ECB decision: Hold"). */
+const RATE_DECISION_PREDICATES = new Set(['announce']);
+
+/** A prize or award: being awarded it, its recipient or laureate, is winning it. */
+const PRIZE = /\b(?:prize|prizes|award|awards|medal|trophy|nobel|oscars?|academy awards?|emmys?|grammys?|tonys?|golden globes?|pulitzer|booker|ballon d ?or|heisman|person of the year)\b/;
+const PRIZE_WIN = /\b(?:award|awarded|awards|recipient|recipients|receive|receives|received|laureate|laureates|named|honou?red)\b/;
 
 /**
  * Achievement and result types: what must happen for YES in a contest, a closed set (winning is not
@@ -176,7 +193,9 @@ function achievementTypes(question: string): string[] {
 }
 
 /** Whether the other side's full text (normalised) accounts for one achievement type. */
-function achievementAccounted(t: string, otherText: string): boolean {
+function achievementAccounted(t: string, otherText: string, prize = false): boolean {
+  // a prize is won by being awarded it: its recipient, its laureate, who is named to it
+  if (t === 'win' && prize && PRIZE_WIN.test(otherText)) return true;
   const top = /^top (\d+)$/.exec(t);
   if (top) return [...otherText.matchAll(TOP_N)].some((m) => (NUMBER_WORDS[m[1]!] ?? m[1]) === top[1]) || (top[1] === '3' && /\bpodium\b/.test(otherText));
   const re = ACHIEVEMENTS.find(([k]) => k === t)?.[2];
@@ -237,7 +256,12 @@ interface Side {
 
 const cut = (s: string | undefined): string => sanitizeText((s ?? '').slice(0, MAX_FIELD * 2)).slice(0, MAX_FIELD);
 const questionOf = (r: Rec): string => [cut(r.title), cut(r.subjectText)].filter(Boolean).join(' — ');
-const fullOf = (r: Rec): string => [questionOf(r), cut(r.rulesText), cut(r.rulesSecondary), cut(r.resolutionSource)].filter(Boolean).join('\n');
+/** The title of the event the market belongs to, when the record carries it (Polymarket: "Arsenal vs. Chelsea" over "Will Arsenal win …?"). */
+const eventTitleOf = (r: Rec): string => {
+  const t = 'eventTitle' in r ? r.eventTitle : undefined;
+  return typeof t === 'string' ? cut(t) : '';
+};
+const fullOf = (r: Rec): string => [questionOf(r), cut(r.rulesText), cut(r.rulesSecondary), cut(r.resolutionSource), eventTitleOf(r)].filter(Boolean).join('\n');
 
 interface Tok {
   readonly w: string;
@@ -343,6 +367,32 @@ function splitTeams(words: readonly string[]): Term[] {
 function predicateTerms(question: string): string[] {
   const q = norm(question);
   return PREDICATE_IN_QUESTION.filter(([, re]) => re.test(q)).map(([k]) => k);
+}
+
+/** Whether a record is a central bank's rate decision (decisionOutcome.ts reads it from the question and ticker). */
+const isRateDecision = (r: Rec): boolean =>
+  readDecision({ venue: r.venue, title: cut(r.title), ...(r.subjectText ? { subjectText: cut(r.subjectText) } : {}), ...(r.marketId ? { marketId: r.marketId } : {}) }).kind !== 'none';
+
+/**
+ * The predicates of one question that the other QUESTION does not name while itself asking another
+ * predicate or the completed event ("Will SpaceX file for an IPO?" against "Will SpaceX IPO?"):
+ * the questions ask different things whatever either side's rules mention. A predicate against a
+ * question that names neither (a bare "2026 Nobel Peace Prize — Donald Trump") is left to the
+ * full-text accounting.
+ */
+function predicateConflicts(q: string, otherQ: string, skip: ReadonlySet<string>): string[] {
+  const oq = norm(otherQ);
+  const otherPreds = predicateTerms(otherQ).filter((p) => !skip.has(p));
+  const completed = COMPLETED_EVENT.test(oq);
+  const out: string[] = [];
+  for (const p of predicateTerms(q)) {
+    if (skip.has(p)) continue;
+    const re = PREDICATES.find(([k]) => k === p)?.[1];
+    if (!re || re.test(oq)) continue;
+    const asks = otherPreds.filter((o) => o !== p);
+    if (asks.length || completed) out.push(`${p} (predicate) where the other question asks ${asks.length ? asks.join('/') : 'the completed event'}`);
+  }
+  return out;
 }
 
 /** Sources the rules name for the figure ("according to the Silver Bulletin …", "on the RealClearPolitics average"). */
@@ -502,15 +552,23 @@ const sourceAccounted = (s: string, side: Side): boolean => termAccounted({ text
 /** The terms of `x` the other side does not account for. */
 function unaccounted(x: Rec, other: Side, otherRec: Rec): string[] {
   const q = questionOf(x);
+  const otherQ = questionOf(otherRec);
   const own = midCapitals(tokens(fullOf(x)));
   const missing: string[] = [];
   for (const t of nameTerms(q, own)) if (!termAccounted(t, other)) missing.push(`"${t.text}"`);
   const otherNorm = other.text;
+  // in a central bank's rate decision on both sides the announcement is the event
+  const skip: ReadonlySet<string> = isRateDecision(x) && isRateDecision(otherRec) ? RATE_DECISION_PREDICATES : new Set();
+  // predicates are compared in the questions first: a word in the other side's rules does not make another question the same
+  const conflicts = predicateConflicts(q, otherQ, skip);
+  missing.push(...conflicts);
   for (const p of predicateTerms(q)) {
+    if (skip.has(p) || conflicts.some((c) => c.startsWith(`${p} `))) continue;
     const re = PREDICATES.find(([k]) => k === p)?.[1];
     if (re && !re.test(otherNorm)) missing.push(`${p} (predicate)`);
   }
-  for (const t of achievementTypes(q)) if (!achievementAccounted(t, otherNorm)) missing.push(`${t} (achievement)`);
+  const prize = PRIZE.test(norm(q)) || PRIZE.test(norm(otherQ));
+  for (const t of achievementTypes(q)) if (!achievementAccounted(t, otherNorm, prize)) missing.push(`${t} (achievement)`);
   // named sources count when both sides name one: a source only one side names is the source guard's
   const mine = sourceTerms(x);
   if (mine.length && sourceTerms(otherRec).length && !mine.some((s) => sourceAccounted(s, other))) missing.push(...mine.map((s) => `"${s}" (source)`));

@@ -230,6 +230,14 @@ export interface EventSpan {
 const LOOSE_EVENT_SOURCES: ReadonlySet<string> = new Set(['endDate', 'endDateIso', 'event.endDate']);
 
 const DAY_MS = 86_400_000;
+/**
+ * `eventTimeSource` values that are a game's scheduled start (or, for 'description.day' and 'slug',
+ * its day as noon ET: {@link gameDayInstant}): Polymarket's `gameStartTime`, the start its
+ * description writes, the slug's date; Kalshi's `occurrence_datetime`.
+ */
+export const GAME_START_SOURCES: ReadonlySet<string> = new Set(['gameStartTime', 'eventStartTime', 'event.startTime', 'occurrence_datetime', 'description', 'description.day', 'slug']);
+/** How far a venue time may lie from the day the rules schedule the game for: a postponement window of 7 days, and a day. */
+const GAME_LAG_MS = 8 * DAY_MS;
 /** How long after a named period its event may still come (a month's data release; a season's final). */
 const PERIOD_LAG_MS: Readonly<Record<'month' | 'year', number>> = { month: 45 * DAY_MS, year: 90 * DAY_MS };
 /** Wording that makes a named period a deadline or a window the event must fall in ("in 2026", "before 2028", "by end of March 2026"). */
@@ -286,17 +294,78 @@ function periodsIn(text: string, spans: readonly [number, number][]): Period[] {
 /** Wording that gives the date an event is scheduled for ("Super Bowl LXI, scheduled for February 14, 2027"). */
 const SCHEDULED_LEAD = /\b(?:scheduled (?:for|on)|scheduled to (?:take place|be held|occur|be played) on|(?:to|will) be (?:held|played) on|(?:will )?takes? place on|is set for)\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?/gi;
 
-/** Days (YYYY-MM-DD) the text says its event is scheduled for. */
-function scheduledDays(text: string): string[] {
-  const out = new Set<string>();
+/** A game or a match named just before the scheduling words ("the NBA game, scheduled for", "game originally scheduled for"). */
+const GAME_CONTEXT = /\b(?:game|match|matchup|fixture|bout|fight)\b[^.\n]{0,60}$/i;
+
+/** The day (and, when written, the start) the text schedules its event for. */
+export interface ScheduledDay {
+  /** YYYY-MM-DD as the text writes it (a US venue's local day) */
+  readonly day: string;
+  /** the written start time, unix ms (ET unless another zone is written) */
+  readonly at?: number;
+  /** the text names a game or a match right before the scheduling words */
+  readonly game: boolean;
+}
+
+/**
+ * The days the text schedules its event for: "scheduled for December 25, 2026 at 5:00 PM ET",
+ * "originally scheduled for Dec 25, 2026", "scheduled for December 25 at 5:00PM ET" (the year from
+ * `near`, unix ms, the closest one; no year and no `near`: skipped). The one place both the venue
+ * mappings and {@link eventSpanOf} read a scheduled day from.
+ */
+export function scheduledDaysOf(input: string, near?: number): ScheduledDay[] {
+  const text = sanitizeText(input.slice(0, 4_000));
+  const out = new Map<string, ScheduledDay>();
   SCHEDULED_LEAD.lastIndex = 0;
   for (let m = SCHEDULED_LEAD.exec(text); m; m = SCHEDULED_LEAD.exec(text)) {
-    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 40);
+    const start = m.index + m[0].length;
+    const after = text.slice(start, start + 60);
     const d = findDates(after).dates[0];
-    if (d && /^\d{4}-\d\d-\d\d$/.test(d.key) && after.startsWith(d.raw)) out.add(d.key);
+    if (!d || !after.startsWith(d.raw)) continue;
+    let day: string | undefined;
+    if (/^\d{4}-\d\d-\d\d$/.test(d.key)) day = d.key;
+    else if (/^--\d\d-\d\d$/.test(d.key) && near !== undefined) {
+      const y = new Date(near).getUTCFullYear();
+      day = [y - 1, y, y + 1].map((yy) => `${yy}${d.key.slice(1)}`).filter((k) => validDay(Number(k.slice(5, 7)), Number(k.slice(8, 10)), Number(k.slice(0, 4)))).sort((a, b) => Math.abs(dayStart(a) - near) - Math.abs(dayStart(b) - near))[0];
+    }
+    if (!day) continue;
+    const rest = after.slice(d.raw.length);
+    const lead = /^,?\s*(?:at\s+|@\s*|,\s*)?/i.exec(rest)![0];
+    const time = timesOfDay(rest.slice(lead.length, lead.length + 20))[0];
+    const at = time && rest.slice(lead.length).startsWith(time.raw) ? zonedTime(day, time) : undefined;
+    const game = GAME_CONTEXT.test(text.slice(Math.max(0, m.index - 80), m.index + m[0].length));
+    if (!out.has(day)) out.set(day, { day, ...(at !== undefined ? { at } : {}), game });
   }
-  return [...out];
+  return [...out.values()];
 }
+
+/** Days (YYYY-MM-DD, the year written) the text says its event is scheduled for. */
+function scheduledDays(text: string): string[] {
+  return scheduledDaysOf(text).map((s) => s.day);
+}
+
+const NEW_YORK = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+/** New York's offset from UTC at `t`, ms (−5 h or −4 h). */
+function newYorkOffset(t: number): number {
+  const p = Object.fromEntries(NEW_YORK.formatToParts(t).map((x) => [x.type, x.value]));
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute)) - Math.floor(t / 60_000) * 60_000;
+}
+const ZONE_BEHIND_ET_MIN: Readonly<Record<string, number>> = { et: 0, ct: 60, mt: 120, pt: 180 };
+
+/** A wall-clock time on a day as unix ms: ET (New York, DST-aware) unless the time names another US zone or UTC. */
+export function zonedTime(day: string, t: Pick<TimeOfDay, 'minutes' | 'zone'>): number {
+  const naive = dayStart(day) + t.minutes * 60_000;
+  if (t.zone === 'utc') return naive;
+  const local = naive + (ZONE_BEHIND_ET_MIN[t.zone ?? 'et'] ?? 0) * 60_000;
+  return local - newYorkOffset(local - newYorkOffset(local));
+}
+
+/**
+ * A game's day as one instant: noon ET of the day the venue writes. A game's start on that day lies
+ * within 12 hours of it (the guard's game window), the day before's or after's does not; a record
+ * that names only the day (a slug, a rules day) is put here.
+ */
+export const gameDayInstant = (day: string): number => zonedTime(day, { minutes: 720, zone: 'et' });
 
 const dayStart = (key: string): number => {
   const [y, m, d] = key.split('-').map(Number) as [number, number, number];
@@ -321,6 +390,13 @@ export function eventSpanOf(
   if (t === undefined) return undefined;
   const source = r.eventTime !== undefined ? (r.eventTimeSource ?? 'eventTime') : 'expectedResolutionTime';
   const instant: EventSpan = { from: t, to: t, precision: 'instant', source };
+  // a game the rules schedule for a day: that day, as its noon ET, unless the venue's time is the start itself
+  // (an expiration sits hours after the start, a Polymarket end date a week later: the postponement window)
+  if (!GAME_START_SOURCES.has(source)) {
+    const games = scheduledDaysOf(r.rulesText ?? '', t).filter((s) => s.game);
+    const g = games.length === 1 ? gameDayInstant(games[0]!.day) : undefined;
+    if (g !== undefined && Math.abs(t - g) <= GAME_LAG_MS) return { from: g, to: g, precision: 'day', source: `${source}; the rules schedule the game for ${games[0]!.day}` };
+  }
   const loose = LOOSE_EVENT_SOURCES.has(source) || (source === 'expectedResolutionTime' && r.venue === 'polymarket');
   if (!loose) return instant;
   const text = sanitizeText(r.title);
@@ -481,9 +557,21 @@ function scanNumbers(text: string, inDate: (a: number, b: number) => boolean): N
 const DEFINES_CONTROL = /\b(?:majority|majorities|control|controls|controlling)\b/i;
 
 /**
+ * A sentence that carves an edge case out of the event rather than stating when the market resolves
+ * ("A lapse of funding of under 24 hours … does not count", "Tweets of fewer than 5 words will not
+ * be counted"). A positive condition ("to qualify, the outage must last at least 30 minutes") is
+ * not one: it may be the very difference between two questions, so its number stays a threshold.
+ */
+const QUALIFIES =
+  /\b(?:(?:does|do|did|will|would|shall|should|is|are|must)\s*(?:not|n't)\s+(?:count|qualify|be\s+(?:counted|considered|included|treated))|(?:are|is|be|will be)\s+(?:excluded|disregarded|ignored))/i;
+/** A sentence stating the resolution itself ("resolves to Yes if …"): its numbers are the question's. */
+const STATES_RESOLUTION = /\bresolves?\s+(?:to\s+)?["“']?(?:yes|no)\b|\b(?:then )?the market resolves\b/i;
+
+/**
  * A bare count in a sentence about control or a majority defines what the question's words mean
- * ("a majority of seats (218 or more)"): it is not the question's threshold. Money, percentages and
- * other numbers with a unit always count.
+ * ("a majority of seats (218 or more)"), and a bare count or duration in a sentence that says what
+ * counts ("a lapse of under 24 hours … does not count") qualifies the event: neither is the
+ * question's threshold. Money, percentages and other numbers with a unit always count.
  */
 function definitional(text: string, n: Num): boolean {
   if (n.t.unit) return false;
@@ -491,7 +579,9 @@ function definitional(text: string, n: Num): boolean {
   while (s > 0 && s > n.at - 300 && !/[.!?\n]/.test(text[s - 1]!) ) s--;
   let e = n.end;
   while (e < text.length && e < n.end + 300 && !/[!?\n]/.test(text[e]!) && !(text[e] === '.' && !/\d/.test(text[e + 1] ?? ''))) e++;
-  if (!DEFINES_CONTROL.test(text.slice(s, e))) return false;
+  const sentence = text.slice(s, e);
+  if (QUALIFIES.test(sentence) && !STATES_RESOLUTION.test(sentence)) return true;
+  if (!DEFINES_CONTROL.test(sentence)) return false;
   // written as a definition: in parentheses, or after "means" / "defined as" / "i.e." in that sentence
   const lead = text.slice(s, n.at);
   const open = lead.lastIndexOf('(');

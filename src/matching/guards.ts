@@ -10,7 +10,7 @@ import { outcomeMappingGuard } from './outcomeMapping.js';
 import { coverageGuard } from './coverage.js';
 import { decisionOutcomeGuard } from './decisionOutcome.js';
 import type { MarketRecord } from '../../schema/market.js';
-import { cityMentions, eventSpanOf, extractDateTerms, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, spanGap, teamCities, type Comparator, type EventSpan, type ExtractedDate } from './extract.js';
+import { cityMentions, eventSpanOf, extractDateTerms, GAME_START_SOURCES, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, spanGap, teamCities, type Comparator, type EventSpan, type ExtractedDate } from './extract.js';
 import { leagueOf, teamCandidates, teamMentions, type League, type TeamMention, type TeamRelation } from './teams.js';
 import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
 
@@ -42,9 +42,6 @@ export interface GuardConfig {
 }
 
 export const DEFAULT_GUARD_CONFIG: GuardConfig = { eventWindowMs: 3 * 86_400_000, gameWindowMs: 12 * 3_600_000, backstopGraceMs: 86_400_000 };
-
-/** `eventTimeSource` values that are the scheduled start of a game (a precise time, not a day). */
-const GAME_START_SOURCES: ReadonlySet<string> = new Set(['gameStartTime', 'eventStartTime', 'event.startTime', 'occurrence_datetime']);
 
 /** How Polymarket YES relates to Kalshi: YES_YES (same outcome) or YES_NO (complement); undefined = not known yet. */
 export type Mapping = 'YES_YES' | 'YES_NO' | undefined;
@@ -420,10 +417,20 @@ function yesTeamResult(a: Rec, b: Rec, ma: readonly TeamMention[], mb: readonly 
   }
   // the opponent the game names: the single side's own text (rules, event title) must name it
   const opponents = gameMs.filter((m) => !sharesTeam(m, [yesTeam]));
-  const own = teamMentions(`${one.rulesText}\n${one.rulesSecondary}`.slice(0, 2_000), league);
+  const own = teamMentions(`${eventTitleOf(one)}\n${one.rulesText}\n${one.rulesSecondary}`.slice(0, 2_000), league);
   const missing = opponents.filter((m) => !sharesTeam(m, own));
   if (missing.length) return flag('entities', `named on one side only (${league}): ${missing.map((m) => m.text).join(', ')}`);
   return pass('entities', `same YES team (${league}): "${oneMs[0]!.text}" ~ "${yesTeam.text}", opponent ${opponents.map((m) => m.text).join(', ')} named by ${one.venue}'s own text`);
+}
+
+/**
+ * The title of the event a market belongs to, when the record carries it (Polymarket's event
+ * title: "Arsenal vs. Chelsea" over the leg "Will Arsenal win on 2026-12-12?"); '' otherwise.
+ * Read defensively: the field is optional on records built before it existed.
+ */
+function eventTitleOf(r: Rec): string {
+  const t = 'eventTitle' in r ? r.eventTitle : undefined;
+  return typeof t === 'string' ? t.slice(0, 400) : '';
 }
 
 /**

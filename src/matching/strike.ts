@@ -330,12 +330,35 @@ const QUANTITIES: readonly { readonly what: string; readonly step: number; reado
   { what: 'a price in cents', step: GRID, price: true, re: /\$\s?\d|\bprice\b|\bbitcoin\b|\bBTC\b|\bethereum\b|\bETH\b|\bsolana\b|\bXRP\b|\bdogecoin\b|\bstocks?\b|\bshares?\b|\bS&P\b|\bNasdaq\b|\bDow Jones\b|\bclose\b/i },
 ];
 
-/** The decimals a strike is written with (99999.99 → 2), at most 6. */
-const decimalsOf = (v: number): number => {
+/** The decimals a strike is written with (99999.99 → 2, 2.4999 → 4), at most 6. */
+export const decimalsOf = (v: number): number => {
   for (let d = 0; d <= 6; d++) if (near(v * 10 ** d, Math.round(v * 10 ** d))) return d;
   return 6;
 };
-const onGrid = (v: number, step: number): boolean => Math.abs(v / step - Math.round(v / step)) <= 1e-6;
+/**
+ * 10^-d as the decimal it is written as: `Number('1e-4')` is the double nearest 0.0001, where
+ * `10 ** -4` is 0.00009999999999999999 (pow in floating point), which then shows in reasons and
+ * drifts on the grid.
+ */
+export const decimalStep = (d: number): number => Number(`1e-${Math.max(0, Math.min(6, Math.trunc(d)))}`);
+/** A value in steps of the grid (v / step, or v·10^d on a decimal grid, which is exact for written decimals). */
+const inSteps = (v: number, step: number): number => {
+  const d = Math.round(-Math.log10(step));
+  return d >= 0 && d <= 6 && step === decimalStep(d) ? v * 10 ** d : v / step;
+};
+const onGrid = (v: number, step: number): boolean => Math.abs(inSteps(v, step) - Math.round(inSteps(v, step))) <= 1e-6;
+/**
+ * A crypto price quoted to the asset's tick (XRP 0.0001, DOGE 0.00001): Kalshi writes "$2.50 or
+ * above" as `greater` 2.4999, one tick below the round number. Recognised when some strike written
+ * with more decimals than cents sits exactly one tick (10^-d, d its decimals) from a number written
+ * with at most d − 2 decimals; the tick is then the figure's step. Other odd decimals stay inferred.
+ */
+function tickOf(values: readonly number[]): number | undefined {
+  const d = Math.max(0, ...values.map(decimalsOf));
+  if (d <= 2 || d > 6) return undefined;
+  const oneTickFromRound = (v: number): boolean => decimalsOf(v) === d && [1, -1].some((k) => decimalsOf((Math.round(v * 10 ** d) + k) / 10 ** d) <= d - 2);
+  return values.some(oneTickFromRound) ? d : undefined;
+}
 const boundsOf = (gs: readonly Region[]): number[] => gs.flatMap((g) => [g.lo, g.hi]).filter((v): v is number => v !== undefined);
 
 /**
@@ -352,12 +375,26 @@ export function resolutionOf(a: Pick<GuardInput, 'title' | 'rulesText'>, b: Pick
     const q = QUANTITIES.find((k) => k.re.test(text) && (!k.percent || pct) && !(k.unless && k.unless.test(text)) && values.every((v) => onGrid(v, k.step)));
     if (q) return { step: q.step, known: true, price: q.price, what: q.what };
   }
+  // a price whose strikes are written to the asset's tick, one tick below a round number (XRP 2.4999)
+  const price = QUANTITIES.find((k) => k.what === 'a price in cents')!;
+  const tick = price.re.test(`${titles}\n${rules}`) ? tickOf(values) : undefined;
+  if (tick !== undefined) {
+    return { step: decimalStep(tick), known: true, price: true, what: `a price quoted to the asset's tick of ${decimalStep(tick)} (a strike written one tick below a round number)` };
+  }
   const d = Math.max(0, ...values.map(decimalsOf));
-  return { step: 10 ** -d, known: false, price: false, what: `a step of ${10 ** -d} inferred from the strikes' decimals` };
+  return { step: decimalStep(d), known: false, price: false, what: `a step of ${decimalStep(d)} inferred from the strikes' decimals` };
 }
 
-/** An end as an inclusive bound on the figure's grid: "> x" is "≥ x + step", "< x" is "≤ x − step". */
-const closedEnd = (v: number, incl: boolean, side: 'lo' | 'hi', step: number): number => (incl ? v : side === 'lo' ? v + step : v - step);
+/**
+ * An end as an inclusive bound on the figure's grid, counted in steps: "> x" is "≥ x + step", "< x"
+ * is "≤ x − step". On the grid (x / step an integer up to float noise) the count is that integer, so
+ * "> 2.4999" and "≥ 2.5" on 0.0001 are both 25000 exactly; off the grid it stays fractional.
+ */
+const closedEnd = (v: number, incl: boolean, side: 'lo' | 'hi', step: number): number => {
+  const k = inSteps(v, step);
+  const n = Math.abs(k - Math.round(k)) <= 1e-6 ? Math.round(k) : k;
+  return incl ? n : side === 'lo' ? n + 1 : n - 1;
+};
 
 type EndCmp = 'same' | 'inferred' | 'strictness' | 'adjacent' | 'different';
 
@@ -371,9 +408,9 @@ function compareEnd(x: number | undefined, xIncl: boolean, y: number | undefined
   const cy = closedEnd(y, yIncl, side, r.step);
   if (near(cx, cy)) return r.known ? 'same' : 'inferred';
   // the same value written "≥ x" and "> x": a neighbouring strike when the figure's steps are known
-  // (unless a price, where it is one cent), otherwise a strictness difference a human must read
+  // (unless a price, where it is one tick), otherwise a strictness difference a human must read
   if (near(x, y)) return r.known && !r.price ? 'adjacent' : 'strictness';
-  if (near(Math.abs(cx - cy), r.step) && r.known) return r.price ? 'strictness' : 'adjacent';
+  if (near(Math.abs(cx - cy), 1) && r.known) return r.price ? 'strictness' : 'adjacent';
   return 'different';
 }
 
@@ -398,6 +435,15 @@ const showRegion = (g: Region, unit?: string): string => {
   if (g.lo !== undefined) return `${g.loIncl ? '>=' : '>'}${g.lo}${u}`;
   if (g.hi !== undefined) return `${g.hiIncl ? '<=' : '<'}${g.hi}${u}`;
   return 'any';
+};
+
+/** A region with its open ends closed on the figure's grid ("> 99999.99" on cents is "≥ 100000"). */
+const showClosed = (g: Region, r: Resolution): string => {
+  const d = decimalsOf(r.step);
+  const at = (v: number, incl: boolean, side: 'lo' | 'hi'): string => (closedEnd(v, incl, side, r.step) * r.step).toFixed(d).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  if (g.lo !== undefined && g.hi === undefined) return `>=${at(g.lo, g.loIncl, 'lo')}`;
+  if (g.hi !== undefined && g.lo === undefined) return `<=${at(g.hi, g.hiIncl, 'hi')}`;
+  return showRegion(g);
 };
 
 const res = (guard: GuardName, outcome: GuardResult['outcome'], reason: string): GuardResult => ({ guard, outcome, reason });
@@ -484,7 +530,10 @@ export function judgeRegions(guard: GuardName, a: Pick<GuardInput, 'venue' | 'ti
     }
   }
   if (c === 'inferred') return res(guard, 'flag', `strikes equal only if the figure moves in steps of ${r.step}, which is inferred from the decimals (${m}): a human must confirm: ${detail}`);
-  if (c === 'strictness') return res(guard, 'flag', `strike strictness differs at the same value${r.price ? ', or one cent apart on a price (a print at the strike settles them differently)' : ''} (${m}): ${detail}`);
+  if (c === 'strictness') {
+    const onTheGrid = r.known ? ` (on the grid: ${a.venue} ${showClosed(m === 'YES_NO' ? cx! : x.region, r)}, ${b.venue} ${showClosed(y.region, r)})` : '';
+    return res(guard, 'flag', `strike strictness differs at the same value${r.price ? `, or one tick (${r.step}) apart on a price: a print exactly at the round strike settles them differently` : ''}${onTheGrid} (${m}): ${detail}`);
+  }
   if (c === 'scale') return res(guard, 'flag', `strikes a factor 100 apart (bps vs %, ¢ vs $?): ${detail}`);
   // "exactly 0.1%" against a band that holds 0.1: rounding of a published figure, which a human must read
   const [p, q] = isPoint(x.region) ? [x.region, y.region] : [y.region, x.region];
@@ -534,10 +583,44 @@ const KNOWN_SOURCES: readonly (readonly [string, RegExp])[] = [
   ['Yahoo Finance', /\byahoo finance\b|finance\.yahoo\.com/i],
   ['Bloomberg', /\bbloomberg\b/i],
   ['Reuters', /\breuters\b/i],
+  // polling aggregators: RealClearPolitics publishes its averages on realclearpolling.com
+  ['RealClearPolitics', /\bRealClear ?Polit(?:ics|ics\.com)\b|\bRealClear ?Polling\b|\bRCP\b|realclearpolitics\.com|realclearpolling\.com/i],
+  ['Silver Bulletin', /\bSilver Bulletin\b|natesilver\.net/i],
+  ['FiveThirtyEight', /\bFiveThirtyEight\b|\b538\b(?=[^.\n]{0,40}\b(?:average|polls?|polling|forecast)\b)|fivethirtyeight\.com/i],
+  ['Decision Desk HQ', /\bDecision Desk(?: HQ)?\b|\bDDHQ\b|decisiondeskhq\.com/i],
+  ['Gallup', /\bGallup\b/],
+  ['Weather Underground', /\bWeather Underground\b|\bWunderground\b|wunderground\.com/i],
 ];
 
 /** "according to X", "as reported by X", "published by X", "source is X": X is the capitalised phrase after it. */
-const NAMED_SOURCE = /\b(?:according to|as (?:reported|published|announced|stated) by|reported by|published by|resolution source (?:for this market )?(?:is|will be)|data from|source:)\s+(?:the\s+|information from\s+)?((?:[A-Z][\w&.'-]*|of|the|for)(?:\s+(?:[A-Z][\w&.'-]*|of|the|for)){0,5})/g;
+const NAMED_SOURCE = /\b(?:[Aa]ccording to|[Aa]s (?:reported|published|announced|stated) by|[Aa]s (?:shown|displayed|listed|published) (?:on|by|in)|[Rr]eported by|[Pp]ublished by|[Pp]er|[Rr]esolution source (?:for this market )?(?:is|will be)|[Dd]ata from|[Ss]ource:)\s+(?:the\s+|information from\s+)?((?:[A-Z][\w&.'-]*|of|the|for)(?:\s+(?:[A-Z][\w&.'-]*|of|the|for)){0,5})/g;
+/** Words that make a named phrase an organisation, an index, an exchange, an aggregator or a station (a source can be). */
+const ORG_WORD =
+  /\b(?:Bureau|Department|Agency|Administration|Office|Institute|Association|Commission|Committee|Council|Board|Service|Authority|Ministry|Bank|Exchange|Index|Indices|Average|Polls?|Polling|Survey|Report|News|Times|Post|Journal|Tribune|Herald|Gazette|Chronicle|Magazine|Daily|Book|Guide|Network|Center|Centre|Foundation|Organi[sz]ation|Federation|League|Union|University|Corporation|Corp|Inc|LLC|Ltd|Group|Statistics|Data|Weather|Observatory|Station|Airport|Media|Press|Insights|Research|Analytics|Markets?|Benchmarks?|Oracle|Feed|Tracker|Monitor|Registry|Archive|Wire|Channel|Broadcasting|Company|Labs?|Capital|Securities|Finance|Financial)\b/;
+/** Two to four name words ("Donald Trump", "J. D. Vance", "Ursula von der Leyen"): a person. */
+const PERSON_NAME = /^(?:[A-Z][a-z]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z]+|[A-Z]\.|de|der|van|von|da|del|la|le|bin|al)){1,3}$/;
+/** "X's approval rating": what follows the name says X is measured, not that X publishes the figure. */
+const MEASURED = /^\s*(?:'s|’s)\s+(?:(?:net\s+|job\s+|overall\s+)?(?:approval|disapproval|favou?rability|favou?rable|popularity|rating|ratings|net worth|wealth|polling|poll numbers|odds|chances|vote share|account|posts?|tweets?))\b/i;
+
+/**
+ * Whether a named phrase, not a known source, can be a reference source: an organisation, index,
+ * exchange, aggregator or station (an organisation word, an acronym, a domain, a one-word brand
+ * such as "RealClearPolitics"), never a person, a venue, or the question's subject (a name its title
+ * carries written as the owner of the figure, or any name whose figure is measured: "according to
+ * Donald Trump's approval rating", "according to Tesla's delivery report").
+ */
+function sourceLike(phrase: string, title: string, after: string): boolean {
+  if (ORG_WORD.test(phrase) || /^[A-Z0-9&]{2,8}$/.test(phrase) || /\.(?:com|org|net|gov|io|co)\b/i.test(phrase)) return true;
+  // the venues and their oracle settle, they do not publish the figure ("per Kalshi rules", "according to UMA")
+  if (MEASURED.test(after) || PERSON_NAME.test(phrase) || /^(?:Kalshi|Polymarket|UMA)\b/.test(phrase)) return false;
+  // "according to Spotify" names the chart's publisher even when the title is about Spotify; "according to
+  // Tesla's deliveries" names what is measured: the subject the title carries, followed by a possessive
+  if (!/^\s*(?:'s|’s)\b/.test(after)) return true;
+  const words = phrase.split(/\s+/).filter((w) => /^[A-Z]/.test(w) && w.length >= 3).map((w) => w.replace(/(?:'s|’s)$/, ''));
+  const t = title.toLowerCase();
+  return !words.some((w) => new RegExp(`(?<![\\w])${escapeRe(w.toLowerCase())}(?![\\w])`).test(t));
+}
+const escapeRe = (x: string): string => x.replace(/[.*+?^$\\{}()|[\]\\]/g, '\\$&');
 const INSTRUMENT = /\b([A-Z]{2,6})\s?(?:\/|-)\s?(USDT|USDC|USD|EUR|BUSD)\b|\b(BTC|ETH|SOL|XRP|DOGE)(USDT|USDC|USD)\b/;
 /** Index names that matter when both venues name one (a different index of the same source is a different question). */
 const INDEX_NAMES: readonly (readonly [string, RegExp])[] = [
@@ -590,7 +673,7 @@ export function referenceSourceOf(r: Pick<GuardInput, 'title' | 'rulesText' | 'r
     const phrase = m[1]!.replace(/\s+(?:of|the|for)$/i, '').replace(/(?:'s|’s|[.,;:])+$/, '').trim();
     const known = canonical(phrase);
     if (known) named.push({ name: known, at: m.index });
-    else if (/^[A-Z]/.test(phrase) && phrase.length >= 3) named.push({ name: phrase, at: m.index });
+    else if (/^[A-Z]/.test(phrase) && phrase.length >= 3 && sourceLike(phrase, r.title, rules.slice(m.index + m[0].length - (m[1]!.length - m[1]!.replace(/(?:'s|’s)$/, '').length)))) named.push({ name: phrase, at: m.index });
   }
   const known = firstKnown(rules);
   const pick = named.find((n) => KNOWN_SOURCES.some(([k]) => k === n.name)) ?? known ?? named[0];
@@ -611,7 +694,9 @@ export function sourceComparison(a: GuardInput, b: GuardInput): GuardResult {
     const known = sa ? `${a.venue}: ${showSource(sa)}` : sb ? `${b.venue}: ${showSource(sb)}` : 'neither venue names one';
     return res('source', 'pass', `reference source unknown on ${!sa && !sb ? 'both' : !sa ? a.venue : b.venue} (${known})`);
   }
-  if (norm(sa.name) !== norm(sb.name)) return res('source', 'flag', `reference sources differ: ${a.venue} ${showSource(sa)} vs ${b.venue} ${showSource(sb)}: a human must confirm they settle alike`);
+  if (norm(sa.name) !== norm(sb.name)) {
+    return res('source', 'flag', `reference sources differ: ${a.venue} ${showSource(sa)} vs ${b.venue} ${showSource(sb)}: two sources can print different values at the strike, so this is held by design: a human must confirm they settle alike`);
+  }
   if (sa.instrument && sb.instrument && sa.instrument !== sb.instrument) {
     return res('source', 'flag', `same source ${sa.name} but different instrument/index: ${sa.instrument} vs ${sb.instrument}`);
   }

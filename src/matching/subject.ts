@@ -59,6 +59,10 @@ export interface Subject {
   readonly joint?: 'game' | 'and';
   /** the sports league the record is about, when its ticker, slug or text names one (team names resolve within it) */
   readonly league?: League;
+  /** a person's name suffix as the question writes it ("jr", "sr", "ii", "iii", "iv"): "Donald Trump Jr." is not "Donald Trump" */
+  readonly suffix?: string;
+  /** name suffixes the record's own text (title, rules) writes after a name of the subject */
+  readonly textSuffixes?: readonly string[];
 }
 
 export type Stage =
@@ -303,16 +307,19 @@ function nounPhrase(toks: readonly Tok[], i: number, max = 8): { words: Tok[]; e
 // ---------------------------------------------------------------------------------------------
 // names
 
-/** Name words → normalised tokens: honorifics, "the", suffixes (Jr., Inc.) gone. */
-function nameTokens(words: readonly Tok[]): { tokens: string[]; company: boolean } {
+/** Name words → normalised tokens: honorifics, "the", suffixes (Jr., Inc.) gone; a person's suffix kept apart. */
+function nameTokens(words: readonly Tok[]): { tokens: string[]; company: boolean; suffix?: string } {
   let tokens = words.map((w) => w.lc).filter(Boolean);
   while (tokens.length > 1 && (HONORIFICS.has(tokens[0]!) || DETERMINERS.has(tokens[0]!))) tokens = tokens.slice(1);
   let company = false;
+  let suffix: string | undefined;
   while (tokens.length > 1 && (NAME_SUFFIXES.has(tokens[tokens.length - 1]!) || COMPANY_SUFFIXES.has(tokens[tokens.length - 1]!))) {
-    if (COMPANY_SUFFIXES.has(tokens[tokens.length - 1]!)) company = true;
+    const last = tokens[tokens.length - 1]!;
+    if (COMPANY_SUFFIXES.has(last)) company = true;
+    else suffix ??= last;
     tokens = tokens.slice(0, -1);
   }
-  return { tokens: tokens.map((t) => t.replace(/^\$/, '')), company };
+  return { tokens: tokens.map((t) => t.replace(/^\$/, '')), company, ...(suffix && !company ? { suffix } : {}) };
 }
 
 /** A name's canonical key and kind where a closed vocabulary knows it (party, country, crypto, central bank). */
@@ -460,7 +467,7 @@ function fromWords(words: readonly Tok[], context: string): Subject | undefined 
   const ownedAfter = owner.length > 0 && owner.every((t) => nameWord(t) && !isMetricWord(t));
   const nameWs = ownedAfter ? owner : firstMetric < 0 ? words : words.slice(0, firstMetric);
   const metricWs = ownedAfter ? words.slice(0, of).filter((t) => isMetricWord(t)) : firstMetric < 0 ? [] : words.slice(firstMetric).filter((t) => isMetricWord(t));
-  const { tokens, company } = nameTokens(nameWs);
+  const { tokens, company, suffix } = nameTokens(nameWs);
   const { metric, qualifiers } = metricOf(metricWs);
   const text = words.map((w) => w.w + (w.poss ? "'s" : '')).join(' ');
   if (!tokens.length && !metric) return undefined;
@@ -472,6 +479,7 @@ function fromWords(words: readonly Tok[], context: string): Subject | undefined 
     kind, key, text, entity: canon.key,
     ...(metric ? { metric } : {}),
     ...(qualifiers.length ? { qualifiers } : {}),
+    ...(suffix ? { suffix } : {}),
     names: canon.key === tokens.join(' ') ? [tokens] : [tokens, canon.key.split(' ')],
   };
 }
@@ -522,11 +530,12 @@ function fromLabel(label: string, context: string): Subject | undefined {
 function fromWordsAll(words: readonly Tok[], context: string): Subject | undefined {
   if (!words.length) return undefined;
   if (words.some(isMetricWord)) return fromWords(words, context);
-  const { tokens, company } = nameTokens(words);
+  const { tokens, company, suffix } = nameTokens(words);
   if (!tokens.length) return undefined;
   const canon = canonicalName(tokens);
   return {
     kind: kindFor(tokens, canon.kind, company, words, context), key: canon.key, text: words.map((w) => w.w).join(' '), entity: canon.key,
+    ...(suffix ? { suffix } : {}),
     names: canon.key === tokens.join(' ') ? [tokens] : [tokens, canon.key.split(' ')],
   };
 }
@@ -966,6 +975,35 @@ export type SubjectInput = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'o
 
 const YES_NO = /^\s*(?:yes|no)\s*$/i;
 
+/** Runs of name words of a text as name tokens, each with the person's suffix written after it ("Donald Trump Jr." → donald trump + jr). */
+function nameRuns(text: string): { tokens: string[]; suffix?: string }[] {
+  const runs: { tokens: string[]; suffix?: string }[] = [];
+  const toks = tokenize(sanitizeText(text.slice(0, MAX_RULES * 2)).slice(0, MAX_RULES));
+  for (let i = 0; i < toks.length; i++) {
+    if (!nameWord(toks[i]!)) continue;
+    const run: Tok[] = [];
+    while (i < toks.length && run.length < 6 && (nameWord(toks[i]!) || (/^[A-Z]$/.test(toks[i]!.w) && run.length > 0))) {
+      run.push(toks[i]!);
+      if (toks[i]!.stop || toks[i]!.poss) break;
+      i++;
+    }
+    // "Donald Trump, Jr.": a suffix after a comma
+    const next = toks[i + 1];
+    if (run.length && run[run.length - 1]!.stop && next && NAME_SUFFIXES.has(next.lc)) run.push(next);
+    const { tokens, suffix } = nameTokens(run);
+    if (tokens.length) runs.push({ tokens, ...(suffix ? { suffix } : {}) });
+  }
+  return runs;
+}
+
+/** The name suffixes a text writes after one of the subject's names ("If Donald Trump Jr. is the nominee …"). */
+function suffixesIn(s: Subject, text: string): string[] {
+  if (s.members || !s.names?.length) return [];
+  const out = new Set<string>();
+  for (const r of nameRuns(text)) if (r.suffix && s.names.some((n) => namesAgree(n, r.tokens))) out.add(r.suffix);
+  return [...out];
+}
+
 /** Longer forms of a name that the record's own rules text uses ("Lakers" → "Los Angeles Lakers"). */
 function withAliases(s: Subject, rules: string): Subject {
   if (s.members) return { ...s, members: s.members.map((m) => withAliases(m, rules)) };
@@ -1019,7 +1057,8 @@ export function subjectOf(r: SubjectInput): Subject | undefined {
   }
   if (!s) return undefined;
   const league = leagueOf(`${title}\n${r.rulesText.slice(0, MAX_RULES)}`, r.marketId);
-  return { ...withAliases(s, r.rulesText), ...(league ? { league } : {}) };
+  const textSuffixes = suffixesIn(s, `${title}\n${r.subjectText ?? ''}\n${r.rulesText.slice(0, MAX_RULES)}`);
+  return { ...withAliases(s, r.rulesText), ...(league ? { league } : {}), ...(textSuffixes.length ? { textSuffixes } : {}) };
 }
 
 /** The normalised subject key of a record, for blocking (undefined when unknown). */
@@ -1093,6 +1132,8 @@ function compareSingle(a: Subject, b: Subject, league: League | undefined = a.le
     if (!qualifiersAgree(a, b)) return differ(`quantity differs: ${a.key}[${(a.qualifiers ?? []).join(',')}] vs ${b.key}[${(b.qualifiers ?? []).join(',')}]`);
   }
   if (a.entity && b.entity) {
+    const suffixes = suffixResult(a, b);
+    if (suffixes) return suffixes;
     if (!entitiesAgree(a, b)) {
       if (CRYPTO_ASSETS.has(a.entity) && CRYPTO_ASSETS.has(b.entity)) return differ(`different assets: "${a.text}" vs "${b.text}"`);
       if (isAcronym(a) || isAcronym(b)) return unsure(`"${a.text}" and "${b.text}" may be a ticker and a name`);
@@ -1106,6 +1147,22 @@ function compareSingle(a: Subject, b: Subject, league: League | undefined = a.le
   }
   if (!a.entity !== !b.entity && !(a.metric && b.metric)) return unsure(`"${a.text}" vs "${b.text}" not comparable`);
   return agree(`same subject: "${a.text}" ~ "${b.text}"`);
+}
+
+/**
+ * Name suffixes tell people apart: "Donald Trump Jr." is not "Donald Trump", nor "… Sr.", nor
+ * "Ken Griffey III". A suffix on one side only, or different suffixes, of names that otherwise
+ * agree is a different person, unless the other side's own text writes that name with the same
+ * suffix (its rules say "Donald Trump Jr." under a label "Donald Trump"). undefined when the
+ * suffixes agree (or the names do not, which the caller settles).
+ */
+function suffixResult(a: Subject, b: Subject): Agreement | undefined {
+  const sa = a.suffix ?? '';
+  const sb = b.suffix ?? '';
+  if (sa === sb || a.kind === 'company' || b.kind === 'company' || !entitiesAgree(a, b)) return undefined;
+  if (!sb && b.textSuffixes?.includes(sa)) return undefined;
+  if (!sa && a.textSuffixes?.includes(sb)) return undefined;
+  return differ(`different person: "${a.text}" vs "${b.text}" (name suffix ${sa || 'none'} vs ${sb || 'none'})`);
 }
 
 /** Every name of the subject (or of a side) is one word: a nickname or a city alone. */

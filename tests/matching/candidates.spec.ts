@@ -223,3 +223,23 @@ describe('blocking never removes a pair whose subject and event date agree (prop
     expect(new CandidateIndex([far, ...c.lookalikes], { k: 3 }).search(c.a).map((x) => x.legBMarketId)).not.toContain('FAR');
   });
 });
+
+describe('candidates on game pairs whose Polymarket end date is a postponement window (round5_games.jsonl)', () => {
+  const lines = labelLines('round5_games.jsonl');
+  const pairs = lines.map((l) => ({ l, a: polyRecordFromGamma(l.a.market), b: kalshiRecordFromWire(l.b.market, l.b.event) }));
+  const u = syntheticUniverse({ seed: 17, nPoly: 100, nKalshi: 400, nPairs: 20 });
+  const legB = [...new Map([...u.kalshi, ...pairs.map((p) => p.b)].map((r) => [r.marketId, r])).values()];
+  const index = new CandidateIndex(legB, { k: 5 });
+
+  it('every game is dated by its start or day, not its end date a week later', () => {
+    for (const { a } of pairs) {
+      expect(['gameStartTime', 'description', 'description.day', 'slug']).toContain(a.eventTimeSource);
+      expect(a.closeTime! - a.eventTime!).toBeGreaterThan(5 * DAY);
+    }
+  });
+  it('proposes every true and inverted game pair', () => {
+    const missed = pairs.filter((p) => p.l.label !== 'different' && !index.search(p.a).some((c) => c.legBMarketId === p.b.marketId)).map((p) => p.l.id);
+    expect(pairs.filter((p) => p.l.label !== 'different').length).toBeGreaterThanOrEqual(6);
+    expect(missed).toEqual([]);
+  });
+});

@@ -162,3 +162,44 @@ describe('coverageGuard: achievement types', () => {
     expect(outcome(nc, sc).outcome).toBe('flag');
   });
 });
+
+describe('issue 14 round 5: predicates compared in the questions, rate decisions, prizes, event titles', () => {
+  it('filing for an IPO against the IPO itself is a hold, even when the other side\'s rules mention filing', () => {
+    const files = { title: 'Will SpaceX publicly file for an IPO by March 31, 2027?', rules: 'Resolves "Yes" if SpaceX publicly files a registration statement (Form S-1) with the SEC, or publicly confirms a confidential filing, by March 31, 2027.' };
+    const ipo = { title: 'SpaceX IPO before Apr 2027?', sub: 'Before Apr 1, 2027', rules: 'If SpaceX begins public trading on a major U.S. exchange before Apr 1, 2027, then the market resolves to Yes. A filing alone does not count.' };
+    expect(outcome(files, ipo)).toMatchObject({ outcome: 'flag', reason: expect.stringContaining('file (predicate) where the other question asks the completed event') });
+    // the same filing question on both sides passes
+    expect(outcome(files, { title: 'Will SpaceX file for an IPO before Apr 1, 2027?', rules: 'If SpaceX publicly files an S-1 for an IPO before Apr 1, 2027, then the market resolves to Yes.' }).outcome).toBe('pass');
+  });
+
+  it('announcing a product against releasing it is a hold; a verb-less question is left to the full text', () => {
+    const announce = { title: 'Will Apple announce a foldable iPhone in 2026?', rules: 'Resolves "Yes" if Apple officially announces a foldable iPhone by December 31, 2026. It need not be released.' };
+    expect(outcome(announce, { title: 'Will Apple release a foldable iPhone before 2027?', rules: 'If Apple releases a foldable iPhone before Jan 1, 2027, Yes. An announcement alone does not count.' }).outcome).toBe('flag');
+    expect(outcome(announce, { title: 'Foldable iPhone in 2026?', rules: 'If Apple announces a foldable iPhone before Jan 1, 2027, Yes.' }).outcome).toBe('pass');
+  });
+
+  it('a central bank\'s rate decision: "announces no change" is the decision itself', () => {
+    const ecb = { title: 'ECB announces no change in rates after December 2026 meeting?', sub: 'No change', rules: 'Resolves "Yes" if the European Central Bank leaves the deposit facility rate unchanged at its meeting on December 17, 2026.' };
+    const hold = { title: 'ECB rate decision Dec 2026', sub: 'Hold', rules: 'If the European Central Bank leaves the deposit facility rate unchanged at its meeting on Dec 17, 2026, then the market resolves to Yes.' };
+    expect(outcome(ecb, hold).outcome).toBe('pass');
+    // not a rate decision: announcing still counts
+    expect(outcome({ title: 'Will the ECB announce a new digital euro pilot in 2026?', rules: 'Resolves "Yes" if the ECB announces a pilot.' }, { title: 'Digital euro pilot launched in 2026?', rules: 'If the ECB launches a digital euro pilot in 2026, Yes.' }).outcome).toBe('flag');
+  });
+
+  it('a prize: its recipient or laureate is its winner; a nomination is not', () => {
+    const win = { title: 'Will Donald Trump win the Nobel Peace Prize in 2026?', sub: 'Donald Trump', rules: 'Resolves "Yes" if Donald Trump is announced as a laureate of the 2026 Nobel Peace Prize.' };
+    expect(outcome(win, { title: '2026 Nobel Peace Prize', sub: 'Donald Trump', rules: 'If Donald Trump is awarded the 2026 Nobel Peace Prize, then the market resolves to Yes.' }).outcome).toBe('pass');
+    expect(outcome(win, { title: '2026 Nobel Peace Prize recipient?', sub: 'Donald Trump', rules: 'If Donald Trump is the recipient of the 2026 Nobel Peace Prize, then the market resolves to Yes.' }).outcome).toBe('pass');
+    expect(outcome(win, { title: '2026 Nobel Peace Prize nominations', sub: 'Donald Trump', rules: 'If Donald Trump is nominated for the 2026 Nobel Peace Prize, then the market resolves to Yes.' }).outcome).toBe('flag');
+  });
+
+  it('the opponent of a single-team leg counts when the side\'s event title names it', () => {
+    const p = { venue: 'polymarket' as const, title: 'Will Arsenal win on 2026-12-12?', subjectText: 'Arsenal', rulesText: 'This market will resolve to "Yes" if Arsenal wins the game.', rulesSecondary: '' };
+    const k = kalshi({ title: 'Arsenal vs Chelsea', sub: 'Arsenal', rules: 'If Arsenal wins the Arsenal vs Chelsea professional soccer game, then the market resolves to Yes.' });
+    expect(coverageGuard(p, k).outcome).toBe('flag');
+    // records carry the event title once the Polymarket mapping writes it (an optional field the guards read defensively)
+    const withEvent = (eventTitle: string) => ({ ...p, eventTitle });
+    expect(coverageGuard(withEvent('Arsenal vs. Chelsea'), k).outcome).toBe('pass');
+    expect(coverageGuard(withEvent('Arsenal vs. Tottenham'), k).outcome).toBe('flag');
+  });
+});

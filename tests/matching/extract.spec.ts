@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cityMentions, eventSpanOf, extractDates, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, labelThresholds, lastDayOf, spanGap, teamCities, timesOfDay } from '../../src/matching/extract.js';
+import { cityMentions, eventSpanOf, extractDates, gameDayInstant, scheduledDaysOf, zonedTime, extractDateTerms, extractEntities, extractThresholds, incidentalNumbers, knownEntities, labelThresholds, lastDayOf, spanGap, teamCities, timesOfDay } from '../../src/matching/extract.js';
 import { injectionMarkers, sanitizeWithFlags } from '../../src/matching/sanitize.js';
 
 const th = (s: string) => extractThresholds(s).map(({ raw: _r, ...t }) => t);
@@ -291,6 +291,27 @@ describe('issue 14 round 4: comparators of a range and of "equal to or greater t
   });
 });
 
+describe('issue 14 round 5: a carve-out of the event is not a threshold', () => {
+  it('a duration or count in a sentence that excludes an edge case ("does not count") is incidental', () => {
+    const carve = 'A lapse of funding of under 24 hours that is resolved without agencies furloughing staff does not count.';
+    expect(extractThresholds(carve)).toEqual([]);
+    expect(incidentalNumbers(carve)).toContain(24);
+    expect(extractThresholds('Posts with fewer than 5 words will not be counted.')).toEqual([]);
+    expect(extractThresholds('Deleted posts are excluded, as are replies under 10 characters.')).toEqual([]);
+  });
+
+  it('a duration the question turns on stays a threshold, also next to a carve-out sentence', () => {
+    expect(extractThresholds('Will a government shutdown last more than 14 days?')).toMatchObject([{ value: 14, comparator: '>' }]);
+    expect(extractThresholds('This market resolves to Yes if the shutdown lasts more than 24 hours. Partial lapses do not count.')).toMatchObject([{ value: 24, comparator: '>' }]);
+    // the sentence says how it resolves: its number is the question's even if it also excludes something
+    expect(extractThresholds('Resolves Yes if more than 100 flights are cancelled; diversions do not count.')).toMatchObject([{ value: 100, comparator: '>' }]);
+    // a positive condition to qualify may be the very difference between two questions: kept
+    expect(extractThresholds('To qualify, the outage must last at least 30 minutes.')).toMatchObject([{ value: 30, comparator: '>=' }]);
+    // money and percentages in a carve-out sentence are never dropped
+    expect(extractThresholds('Trades below $5 do not count.')).toMatchObject([{ value: 5, unit: '$', comparator: '<' }]);
+  });
+});
+
 describe('timesOfDay', () => {
   it('reads clock times with their zone family', () => {
     expect(timesOfDay('Bitcoin above $98,000 on December 18, 5PM ET?')).toMatchObject([{ minutes: 17 * 60, zone: 'et' }]);
@@ -303,5 +324,51 @@ describe('timesOfDay', () => {
   it('numbers that are not clock times are not read', () => {
     expect(timesOfDay('Bitcoin above 98,000 on December 18?')).toEqual([]);
     expect(timesOfDay('a 3:2 win, 13pm, 25:00 UTC')).toEqual([]);
+  });
+});
+
+describe('game days (issue 14, heldout4: a game\'s end date is a postponement window)', () => {
+  const ms = Date.parse;
+  it('scheduledDaysOf: the day, the ET start, the year nearest a reference, whether a game is named', () => {
+    expect(scheduledDaysOf('In the upcoming NBA game, scheduled for December 25, 2026 at 5:00 PM ET:')).toEqual([{ day: '2026-12-25', at: ms('2026-12-25T22:00:00Z'), game: true }]);
+    expect(scheduledDaysOf('In the upcoming MLB game, scheduled for April 9 at 7:10 PM ET:', ms('2027-04-16T23:10:00Z'))).toEqual([{ day: '2027-04-09', at: ms('2027-04-09T23:10:00Z'), game: true }]);
+    expect(scheduledDaysOf('In the upcoming MLB game, scheduled for April 9 at 7:10 PM ET:')).toEqual([]);
+    expect(scheduledDaysOf('If Boston wins the Boston at Los Angeles L professional basketball game originally scheduled for Dec 25, 2026, then the market resolves to Yes.')).toEqual([{ day: '2026-12-25', game: true }]);
+    expect(scheduledDaysOf('Super Bowl LXI, scheduled for February 14, 2027, in Los Angeles.')).toEqual([{ day: '2027-02-14', game: false }]);
+    expect(scheduledDaysOf('the match, scheduled for January 31, 2027 at 3:30 AM PT')[0]!.at).toBe(ms('2027-01-31T11:30:00Z'));
+  });
+  it('zonedTime / gameDayInstant: New York time with daylight saving', () => {
+    expect(zonedTime('2026-12-25', { minutes: 17 * 60, zone: 'et' })).toBe(ms('2026-12-25T22:00:00Z'));
+    expect(zonedTime('2027-07-04', { minutes: 17 * 60 })).toBe(ms('2027-07-04T21:00:00Z'));
+    expect(zonedTime('2027-07-04', { minutes: 17 * 60, zone: 'utc' })).toBe(ms('2027-07-04T17:00:00Z'));
+    expect(gameDayInstant('2026-12-25')).toBe(ms('2026-12-25T17:00:00Z'));
+    expect(gameDayInstant('2027-04-09')).toBe(ms('2027-04-09T16:00:00Z'));
+  });
+  const kalshi = (day: string, exp: string) =>
+    eventSpanOf({
+      venue: 'kalshi',
+      title: 'Boston at Los Angeles L Winner?',
+      rulesText: `If Boston wins the Boston at Los Angeles L professional basketball game originally scheduled for ${day}, then the market resolves to Yes.`,
+      eventTime: ms(exp),
+      eventTimeSource: 'expected_expiration_time',
+    })!;
+  const poly = (start: string, source = 'gameStartTime') => eventSpanOf({ venue: 'polymarket', title: 'Lakers vs. Celtics', eventTime: ms(start), eventTimeSource: source })!;
+  const HALF_DAY = 12 * 3_600_000;
+  it('a game the rules schedule for a day is that day (noon ET), whatever the expiration time says', () => {
+    const k = kalshi('Dec 25, 2026', '2026-12-25T00:30:00Z');
+    expect(k).toMatchObject({ from: ms('2026-12-25T17:00:00Z'), to: ms('2026-12-25T17:00:00Z'), precision: 'day' });
+    expect(k.source).toContain('the rules schedule the game for 2026-12-25');
+    // the same game's start (5 PM ET), a 10:30 PM ET start, a 12:30 PM start: within the game window
+    for (const start of ['2026-12-25T22:00:00Z', '2026-12-26T03:30:00Z', '2026-12-25T17:30:00Z']) expect(spanGap(k, poly(start))).toBeLessThanOrEqual(HALF_DAY);
+  });
+  it('the next game of a series (the day after, a late start the day before) is outside the game window', () => {
+    expect(spanGap(kalshi('Apr 15, 2027', '2027-04-16T01:45:00Z'), poly('2027-04-15T02:10:00Z'))).toBeGreaterThan(HALF_DAY);
+    expect(spanGap(kalshi('Dec 10, 2026', '2026-12-11T03:00:00Z'), poly('2026-12-09T00:30:00Z', 'description'))).toBeGreaterThan(HALF_DAY);
+    expect(spanGap(kalshi('Dec 26, 2026', '2026-12-27T03:00:00Z'), poly('2026-12-25T17:00:00Z', 'slug'))).toBeGreaterThan(HALF_DAY);
+  });
+  it('a start time stays an instant; a rules day far from the venue time, or no game, changes nothing', () => {
+    expect(eventSpanOf({ venue: 'polymarket', title: 'Lakers vs. Celtics', rulesText: 'In the upcoming NBA game, scheduled for December 25, 2026 at 5:00 PM ET:', eventTime: ms('2026-12-25T22:00:00Z'), eventTimeSource: 'description' })).toMatchObject({ precision: 'instant', from: ms('2026-12-25T22:00:00Z') });
+    expect(kalshi('Dec 25, 2026', '2027-02-01T00:00:00Z')).toMatchObject({ precision: 'instant', from: ms('2027-02-01T00:00:00Z') });
+    expect(eventSpanOf({ venue: 'kalshi', title: 'Fed cut?', rulesText: 'The FOMC meeting is scheduled for December 9, 2026.', eventTime: ms('2026-12-09T19:00:00Z'), eventTimeSource: 'expected_expiration_time' })).toMatchObject({ precision: 'instant' });
   });
 });

@@ -358,7 +358,9 @@ describe('issue 14 round 4: a 3-way game (labels/round4.jsonl)', () => {
 
   it('the opponent missing from the single side\'s own text is still a hold', () => {
     const [p, k] = pairs.get('r4-true-epl-liv-che-liverpool')!;
-    expect(entitiesGuard({ ...p!, rulesText: 'This market will resolve to "Yes" if Liverpool FC wins its game on January 9, 2027.' }, k!)).toMatchObject({ outcome: 'flag' });
+    // neither its description nor its event title names the opponent
+    const { eventTitle: _event, ...bare } = p!;
+    expect(entitiesGuard({ ...bare, rulesText: 'This market will resolve to "Yes" if Liverpool FC wins its game on January 9, 2027.' }, k!)).toMatchObject({ outcome: 'flag' });
   });
 
   it('the other team of a game that cannot be drawn is a hold (the same game inverted), not a fail', () => {
@@ -366,5 +368,16 @@ describe('issue 14 round 4: a 3-way game (labels/round4.jsonl)', () => {
     const K: Parameters<typeof entitiesGuard>[0] = { ...P, venue: 'kalshi', marketId: 'KXNBAGAME-26DEC25LALBOS-BOS', title: 'Los Angeles L at Boston Winner?', subjectText: 'Boston', rulesText: 'If Boston wins the Los Angeles L at Boston professional basketball game, Yes.' };
     expect(entitiesGuard(P, K).outcome).toBe('flag');
     expect(entitiesGuard(P, { ...K, marketId: 'KXNBAGAME-26DEC25LALBOS-LAL', subjectText: 'Los Angeles L' }).outcome).toBe('pass');
+  });
+});
+
+describe('issue 14 round 5: the opponent of a single-team leg in its event title (entities)', () => {
+  const P = { venue: 'polymarket', marketId: 'p', title: 'Will Arsenal win on 2026-12-12?', subjectText: 'Arsenal', rulesText: 'In the upcoming EPL game, scheduled for December 12, 2026: resolves "Yes" if Arsenal wins the game.', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open', thresholds: [] } as Parameters<typeof entitiesGuard>[0];
+  const K: Parameters<typeof entitiesGuard>[0] = { ...P, venue: 'kalshi', marketId: 'KXEPLGAME-26DEC12ARSCFC-ARS', title: 'Arsenal vs Chelsea', subjectText: 'Arsenal', rulesText: 'If Arsenal wins the Arsenal vs Chelsea professional soccer game originally scheduled for Dec 12, 2026, then the market resolves to Yes.' };
+
+  it('no opponent in the record: a hold; the event title naming it: a pass; another opponent there: still a hold', () => {
+    expect(entitiesGuard(P, K).outcome).toBe('flag');
+    expect(entitiesGuard({ ...P, eventTitle: 'Arsenal vs. Chelsea' } as typeof P, K)).toMatchObject({ outcome: 'pass' });
+    expect(entitiesGuard({ ...P, eventTitle: 'Arsenal vs. Tottenham' } as typeof P, K).outcome).toBe('flag');
   });
 });

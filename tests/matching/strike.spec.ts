@@ -5,6 +5,7 @@ import { thresholdsGuard, type GuardInput } from '../../src/matching/guards.js';
 import {
   compareRegions,
   complementOf,
+  decimalStep,
   PRICE_GRID,
   resolutionOf,
   kalshiStrike,
@@ -316,7 +317,7 @@ describe('strikes on the resolution of the published figure', () => {
   it('prices: "≥ $150,000" is Kalshi\'s "> 149999.99"; "> $100,000" against "> 99999.99" is a cent apart, held', () => {
     const k = (v: number): GuardInput => ks('Bitcoin price on Jun 30, 2026 at 5pm EDT?', { strike_type: 'greater', floor_strike: v });
     expect(strikeOf(pq('Will Bitcoin be $150,000 or above on June 30, 2026?'), k(149999.99), 'YES_YES').outcome).toBe('pass');
-    expect(strikeOf(pq('Will the price of Bitcoin be above $100,000 on January 2?'), k(99999.99), 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/one cent apart/) });
+    expect(strikeOf(pq('Will the price of Bitcoin be above $100,000 on January 2?'), k(99999.99), 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/one tick \(0\.01\) apart on a price.*on the grid: polymarket >=100000\.01, kalshi >=100000/) });
     expect(strikeOf(pq('Will the price of Bitcoin be above $100,000 on January 2?'), k(99999.98), 'YES_YES').outcome).toBe('fail');
   });
 
@@ -493,5 +494,83 @@ describe('issue 14 round 4: the resolution text states the comparator, the title
     const a = { venue: 'polymarket', marketId: 'p', title: 'Will the US add more than 100k jobs in January?', rulesText: 'Resolves Yes if nonfarm payrolls rise by 100,000 or more.', rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open', thresholds: [{ value: 100_000, comparator: '>' }] } as GuardInput;
     const b = { ...a, venue: 'kalshi', marketId: 'k', title: 'Jobs numbers in Jan 2027: 100,000 or more?', rulesText: 'If payrolls increased by 100,000 or more, Yes.', thresholds: [{ value: 100_000, comparator: '>=' }] } as GuardInput;
     expect(thresholdsGuard(a, b, 'YES_YES').outcome).toBe('pass');
+  });
+});
+
+describe('issue 14 round 5: exact decimal grids, crypto ticks, named sources that are subjects', () => {
+  const crypto = (question: string, description: string, groupItemTitle = ''): GuardInput =>
+    polyRecordFromGamma({ ...upDownGamma, question, groupItemTitle, negRisk: true, outcomes: '["Yes", "No"]', events: [], resolutionSource: '', description }) as GuardInput;
+  const xrpRules = (cmp: string): string => `This market will resolve to "Yes" if the CF Benchmarks XRP-Dollar Real-Time Index at 12:00 PM ET on December 31, 2026 is ${cmp}. Otherwise, this market will resolve to "No".`;
+  const kal = (coin: string, strike: Record<string, unknown>, yes: string): GuardInput =>
+    kalshiSide({ ticker: `KX${coin}D-26DEC3112-T1`, event_ticker: `KX${coin}D-26DEC3112`, title: `${coin} price on Dec 31, 2026 at 12pm EST?`, yes_sub_title: yes, no_sub_title: yes, floor_strike: null, cap_strike: null, rules_primary: `If the ${coin} price is above ${yes.replace(' or above', '')} on Dec 31, 2026 at 12pm EST, then the market resolves to Yes.`, rules_secondary: `The price is the simple average of the CF Benchmarks ${coin}-Dollar Real-Time Index (${coin}USD_RTI) over the 60 seconds before 12pm EST.`, ...strike });
+  const strike = (a: GuardInput, b: GuardInput, m: 'YES_YES' | 'YES_NO' | undefined) => strikeGuard(a, b, m)[0]!;
+
+  it('decimalStep is the written decimal, not 10 ** -d in floating point', () => {
+    expect(10 ** -4).not.toBe(0.0001);
+    expect(decimalStep(4)).toBe(0.0001);
+    expect(decimalStep(5)).toBe(0.00001);
+    expect(String(decimalStep(2))).toBe('0.01');
+    expect(decimalStep(0)).toBe(1);
+  });
+
+  it('XRP "$2.50 or higher" is Kalshi greater 2.4999 on the asset\'s 0.0001 tick: the same strike', () => {
+    const p = crypto('Will XRP be above $2.50 on December 31?', xrpRules('$2.50 or higher'), '2.50');
+    const g = strike(p, kal('XRP', { strike_type: 'greater', floor_strike: 2.4999 }, '$2.4999 or above'), 'YES_YES');
+    expect(g).toMatchObject({ outcome: 'pass', reason: expect.stringMatching(/resolution 0\.0001 \(a price quoted to the asset's tick/) });
+    expect(g.reason).not.toMatch(/0\.0000999/);
+  });
+
+  it('strictly "above $2.50" against greater 2.4999 (≥ 2.50) is the strictness hold, never a fail or a pass', () => {
+    const p = crypto('Will the price of XRP be above $2.50 on December 31?', xrpRules('higher than the price specified in the title'), '2.50');
+    expect(strike(p, kal('XRP', { strike_type: 'greater', floor_strike: 2.4999 }, '$2.4999 or above'), 'YES_YES')).toMatchObject({
+      outcome: 'flag',
+      reason: expect.stringMatching(/one tick \(0\.0001\) apart on a price.*on the grid: polymarket >=2\.5001, kalshi >=2\.5\b/),
+    });
+  });
+
+  it('DOGE on a 0.00001 tick: equal, inverted, and neighbouring strikes', () => {
+    const rules = (cmp: string): string => xrpRules(cmp).replace('XRP', 'Dogecoin');
+    const ge = crypto('Will Dogecoin be $0.20 or higher on December 31?', rules('$0.20 or higher'), '0.20');
+    const k = (v: number): GuardInput => kal('DOGE', { strike_type: 'greater', floor_strike: v }, `$${v} or above`);
+    expect(strike(ge, k(0.19999), 'YES_YES').outcome).toBe('pass');
+    // a neighbouring strike one cent away, or a tick on the other side, is another question
+    expect(strike(ge, k(0.20999), 'YES_YES').outcome).toBe('fail');
+    expect(strike(ge, k(0.19998), 'YES_YES').outcome).toBe('fail');
+    // "below $0.15" is the complement of greater 0.14999 (≥ 0.15): passes under YES_NO, held naming YES_NO under YES_YES
+    const below = crypto('Will Dogecoin be below $0.15 on December 31?', rules('below $0.15'), '<0.15');
+    expect(strike(below, k(0.14999), 'YES_NO').outcome).toBe('pass');
+    expect(strike(below, k(0.14999), 'YES_YES')).toMatchObject({ outcome: 'flag', reason: expect.stringMatching(/records imply YES_NO/) });
+  });
+
+  it('odd decimals that are not one tick from a round number stay an inferred step (held, never passed)', () => {
+    const rec = (title: string): GuardInput => crypto(title, '');
+    expect(resolutionOf(rec('XRP above $2.4999?'), rec('XRP price'), [{ lo: 2.4999, loIncl: false, hiIncl: false }])).toMatchObject({ step: 0.0001, known: true, price: true });
+    expect(resolutionOf(rec('XRP above $2.4737?'), rec('XRP price'), [{ lo: 2.4737, loIncl: false, hiIncl: false }])).toMatchObject({ step: 0.0001, known: false });
+    // not a price: the tick rule does not apply
+    expect(resolutionOf(rec('Widget index above 2.4999?'), rec('Widget index'), [{ lo: 2.4999, loIncl: false, hiIncl: false }])).toMatchObject({ known: false });
+  });
+
+  it('a person or the question\'s subject is never the named source; RealClearPolitics ~ RCP ~ RealClearPolling', () => {
+    const src = (title: string, rulesText: string, resolutionSource = ''): string | undefined => referenceSourceOf({ title, rulesText, rulesSecondary: '', resolutionSource })?.name;
+    const rcp = 'This market will resolve according to Donald Trump\'s approval rating as shown on the RealClearPolitics polling average (https://www.realclearpolling.com/polls/approval/donald-trump/approval-rating).';
+    expect(src('Will Trump\'s approval rating be between 42.0% and 42.4% on December 31?', rcp)).toBe('RealClearPolitics');
+    expect(src('Trump approval rating on Dec 31, 2026?', 'If Donald Trump\'s approval rating per the RCP average is 42.0% to 42.4%, Yes.')).toBe('RealClearPolitics');
+    expect(src('Trump approval?', 'As shown on RealClearPolling for that day.')).toBe('RealClearPolitics');
+    // with no source named at all, a person is not made one
+    expect(src('Will Trump\'s approval be above 45%?', 'Resolves according to Donald Trump\'s approval rating on the stated date.')).toBeUndefined();
+    expect(src('Will Elon Musk tweet 100 times?', 'Counted according to Elon Musk on his X account.')).toBeUndefined();
+    // organisations, acronyms and one-word brands named after "according to" / "per the" still count
+    expect(src('Box office opening?', 'According to Box Office Mojo data.')).toBe('Box Office Mojo');
+    expect(src('Approval?', 'Per the YouGov Poll of that week.')).toBe('YouGov Poll');
+    expect(src('Song at #1?', 'According to Spotify on the Top 50 chart.')).toBe('Spotify');
+    expect(src('Spotify top song?', 'According to Spotify on the Top 50 USA chart.')).toBe('Spotify');
+    expect(src('Will Tesla deliver 500k cars?', 'Resolves according to Tesla\'s quarterly report.')).toBeUndefined();
+    expect(src('Fed decision?', 'Per Kalshi rules, the market settles on the official figure.')).toBeUndefined();
+  });
+
+  it('RealClearPolitics against Silver Bulletin is a source hold; the reason says it is by design', () => {
+    const side = (venue: string, rulesText: string): GuardInput => ({ ...crypto('Trump approval on Dec 31?', rulesText), venue }) as GuardInput;
+    const g = strikeGuard(side('polymarket', 'Per the Silver Bulletin approval average.'), side('kalshi', 'According to RealClearPolitics.'), 'YES_YES')[1]!;
+    expect(g).toMatchObject({ guard: 'source', outcome: 'flag', reason: expect.stringMatching(/Silver Bulletin.*RealClearPolitics.*held by design/) });
   });
 });

@@ -549,3 +549,39 @@ describe('issue 14 round 4: crypto assets in every wording, payrolls in every wo
     expect(s?.members?.map((m) => m.key).sort()).toEqual(['arsenal fc', 'brentford fc']);
   });
 });
+
+describe('issue 14 round 5: name suffixes tell people apart (labels/round5_subjects.jsonl)', () => {
+  const subject = (a: SubjectInput, b: SubjectInput) => subjectGuard(a, b).find((g) => g.guard === 'subject')!;
+
+  it('a suffix on one side only is another person', () => {
+    const jr = rec('Will Donald Trump Jr. win the 2028 Republican presidential nomination?', { subjectText: 'Donald Trump Jr.' });
+    const sr = kal('Republican nominee for President in 2028? — Donald Trump', { subjectText: 'Donald Trump', rulesText: 'If Donald Trump is the nominee of the Republican Party for President in 2028, then the market resolves to Yes.' });
+    expect(subject(jr, sr)).toMatchObject({ outcome: 'fail', reason: expect.stringContaining('name suffix') });
+    expect(subject(sr, jr).outcome).toBe('fail');
+  });
+
+  it('different suffixes are different people; a numeral suffix counts as one', () => {
+    expect(subject(rec('Will Robert Casey Jr. win?'), kal('Pennsylvania Senate winner 2028? — Robert Casey Sr.', { subjectText: 'Robert Casey Sr.' })).outcome).toBe('fail');
+    expect(subject(rec('Will Joseph Kennedy III win the 2028 Democratic presidential nomination?'), kal('Democratic nominee for President in 2028? — Joseph Kennedy', { subjectText: 'Joseph Kennedy' })).outcome).toBe('fail');
+  });
+
+  it('the same suffix on both sides, or the other side\'s own rules writing it, is the same person', () => {
+    expect(subject(rec('Will Ken Paxton Jr. win the 2028 Texas governor race?'), kal('Texas governor winner 2028? — Ken Paxton Jr.', { subjectText: 'Ken Paxton Jr.' })).outcome).toBe('pass');
+    const k = kal('Texas governor winner 2028? — Ken Paxton', { subjectText: 'Ken Paxton', rulesText: 'If Ken Paxton Jr. wins the 2028 Texas gubernatorial election, then the market resolves to Yes.' });
+    expect(subject(rec('Will Ken Paxton Jr. win the 2028 Texas governor race?'), k).outcome).toBe('pass');
+    // a rules text that writes another suffix does not help
+    expect(subject(rec('Will Ken Paxton Jr. win the 2028 Texas governor race?'), { ...k, rulesText: 'If Ken Paxton Sr. wins …' }).outcome).toBe('fail');
+  });
+
+  it('the labelled Jr/Sr pairs', () => {
+    const { pairs, problems } = parseLabelText(readFileSync(`${LABELS}/round5_subjects.jsonl`, 'utf8'), 'round5_subjects.jsonl');
+    expect(problems).toEqual([]);
+    const got = (id: string) => {
+      const p = pairs.find((x) => x.id === id)!;
+      return subject(p.legs[0]!.record, p.legs[1]!.record).outcome;
+    };
+    expect(got('r5-subj-bobby-jr-vs-sr-senate')).toBe('fail');
+    expect(got('r5-subj-kennedy-jr-vs-kennedy-nominee')).toBe('fail');
+    expect(got('r5-true-jr-label-rules')).toBe('pass');
+  });
+});

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { MarketRecord } from '../../../schema/market.js';
 import { ignored, loadOne, storeEntry, type ApplyResult, type DiscoveredMarket, type MarketSource } from '../../matching/discovery.js';
-import { extractEntities } from '../../matching/extract.js';
+import { extractEntities, gameDayInstant, scheduledDaysOf } from '../../matching/extract.js';
 import { recordThresholds, textFlags, venueTime } from '../../matching/records.js';
 import { sanitizeText } from '../../matching/sanitize.js';
 import { toMarketInfo, type PolymarketRest, type PolyMarketInfo } from './rest.js';
@@ -41,7 +41,8 @@ const RawDates = z.looseObject({
   sportsMarketType: z.string().nullish(),
   gameId: z.union([z.string(), z.number()]).nullish(),
   feeType: z.string().nullish(),
-  events: z.array(z.looseObject({ endDate: RawTime, eventDate: RawTime, startTime: RawTime, gameId: z.union([z.string(), z.number()]).nullish() })).nullish(),
+  slug: z.string().nullish(),
+  events: z.array(z.looseObject({ endDate: RawTime, eventDate: RawTime, startTime: RawTime, slug: z.string().nullish(), gameId: z.union([z.string(), z.number()]).nullish() })).nullish(),
 });
 
 export interface PolyDates {
@@ -51,24 +52,48 @@ export interface PolyDates {
   readonly closeTime?: number;
 }
 
+/** A game slug's date: `nba-lal-bos-2026-12-25`, `epl-ars-che-2026-12-12-ars` (an outcome after the date). */
+const SLUG_DAY = /-(20\d\d-\d\d-\d\d)(?:-[a-z0-9]{1,12})?$/;
+const slugDay = (slug: string | undefined): string | undefined => {
+  const m = slug ? SLUG_DAY.exec(slug) : null;
+  return m && Number.isFinite(Date.parse(`${m[1]}T00:00:00Z`)) && new Date(`${m[1]}T00:00:00Z`).toISOString().startsWith(m[1]!) ? m[1] : undefined;
+};
+
 /**
  * The event date and trading close of a Gamma market. `endDate` sits at the event (the deadline,
- * the data release, the end of a crypto window); a sports game's is its start (`gameStartTime`,
- * `eventStartTime`, the event's `startTime`/`eventDate`), since a game's `endDate` can lag it. A
+ * the data release, the end of a crypto window). A game's `endDate` does not: it is up to 7 days
+ * after the game (the postponement window), so a game's event date is, in order, the Gamma
+ * `gameStartTime` (also `eventStartTime`, the event's `startTime`), the start its description
+ * schedules ("In the upcoming NBA game, scheduled for December 25, 2026 at 5:00 PM ET": source
+ * 'description'; the day alone: 'description.day', as noon ET), the slug's date (`nba-lal-bos-2026-12-25`:
+ * 'slug', noon ET), the event's `eventDate`, then the end date. A market is a game when Gamma marks
+ * it (`sportsMarketType`, `gameId`, a sports fee type) or its description schedules a game; a
  * non-sports market may carry a stray `gameStartTime` (the ceasefire fixture): it is ignored.
  */
-export function polyDates(i: Pick<PolyMarketInfo, 'endTs' | 'feeType' | 'raw'>): PolyDates {
+/** The New York calendar day of an instant, YYYY-MM-DD (the day US venues name a game by). */
+const etDay = (t: number): string => new Date(t).toLocaleDateString('en-CA', { timeZone: 'America/New_York' });
+
+export function polyDates(i: Pick<PolyMarketInfo, 'endTs' | 'feeType' | 'raw'> & Partial<Pick<PolyMarketInfo, 'description' | 'slug'>>): PolyDates {
   const r = RawDates.safeParse(i.raw);
   const raw = r.success ? r.data : {};
   const ev = raw.events?.[0];
-  const sports = Boolean(raw.sportsMarketType) || raw.gameId != null || ev?.gameId != null || /sports/i.test(raw.feeType ?? i.feeType ?? '');
   const end = i.endTs ?? venueTime(raw.endDate);
+  const near = venueTime(raw.gameStartTime) ?? end ?? venueTime(raw.endDateIso) ?? venueTime(ev?.endDate);
+  const scheduled = scheduledDaysOf(i.description ?? '', near).filter((s) => s.game);
+  const game = scheduled.length === 1 ? scheduled[0] : undefined;
+  const sports = Boolean(raw.sportsMarketType) || raw.gameId != null || ev?.gameId != null || /sports/i.test(raw.feeType ?? i.feeType ?? '') || game !== undefined;
+  const slug = sports ? (slugDay(i.slug ?? raw.slug ?? undefined) ?? slugDay(ev?.slug ?? undefined)) : undefined;
   const chain: [string, number | undefined][] = [
     ...(sports
       ? ([
           ['gameStartTime', venueTime(raw.gameStartTime)],
           ['eventStartTime', venueTime(raw.eventStartTime)],
           ['event.startTime', venueTime(ev?.startTime)],
+          // a start time whose New York day is not the day written beside it (a UTC time just after
+          // midnight written under the ET game day) disagrees with itself: the written day wins
+          ['description', game?.at !== undefined && etDay(game.at) === game.day ? game.at : undefined],
+          ['description.day', game ? gameDayInstant(game.day) : undefined],
+          ['slug', slug ? gameDayInstant(slug) : undefined],
           ['event.eventDate', venueTime(ev?.eventDate)],
         ] as [string, number | undefined][])
       : []),
@@ -111,6 +136,7 @@ export function polyMarketRecord(i: PolyMarketInfo): MarketRecord {
     ...(i.resolutionSource ? { resolutionSource: sanitizeText(i.resolutionSource) } : {}),
     ...withStrike(polymarketStrike(i.raw)),
     ...groupItemTitle(i.raw),
+    ...(i.eventTitle ? { eventTitle: sanitizeText(i.eventTitle) } : {}),
     ...(i.category ?? i.tags[0] ? { category: sanitizeText(i.category ?? i.tags[0]!) } : {}),
     status: polyStatus(i),
     yesTokenId: i.yesTokenId,

@@ -46,6 +46,8 @@ export const GammaMarketSchema = z.looseObject({
   clobTokenIds: zJsonStrings,
   startDate: zOptStr,
   endDate: zOptStr,
+  /** a game's scheduled start ("2026-12-25 22:00:00+00"), on sports markets; its `endDate` can be a week later */
+  gameStartTime: zOptStr,
   active: z.boolean().nullish(),
   closed: z.boolean().nullish(),
   negRisk: z.boolean().nullish(),
