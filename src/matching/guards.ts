@@ -200,15 +200,14 @@ const showDates = (ds: readonly DateTerm[]): string => ds.map((d) => (d.end ? `$
 export function titleDatesGuard(a: Rec, b: Rec): GuardResult {
   const r = titleDatesOnly(a, b);
   if (r.outcome !== 'pass') return r;
-  // the titles agree: the resolution texts must too (a market whose rules name only other days than
-  // everything the other market names resolves on something else, whatever its title says)
+  // the titles agree: each market's own rules must not contradict its title (a title naming a day its
+  // resolution text never names, while that text names other days: the market resolves on something else)
   const ruleDays = (x: Rec): DateTerm[] => extractDateTerms(`${x.rulesText}\n${x.rulesSecondary}`).filter((d) => isDay(d.key));
-  const allDays = (x: Rec): DateTerm[] => [...extractDateTerms(x.title).filter((d) => isDay(d.key)), ...ruleDays(x)];
-  const [ra, rb] = [ruleDays(a), ruleDays(b)];
-  if (ra.length && rb.length) {
-    const [xa, xb] = [allDays(a), allDays(b)];
-    if (!ra.some((d) => xb.some((o) => datesAgree(d, o))) || !rb.some((d) => xa.some((o) => datesAgree(d, o)))) {
-      return flag('titleDates', `the rules name other days: ${showDates(ra.slice(0, 4))} vs ${showDates(rb.slice(0, 4))}`);
+  for (const x of [a, b]) {
+    const titleDays = extractDateTerms(x.title).filter((d) => isDay(d.key));
+    const rules = ruleDays(x);
+    if (titleDays.length && rules.length && !titleDays.some((d) => rules.some((o) => datesAgree(d, o)))) {
+      return flag('titleDates', `the ${x.venue} market's rules name other days than its title: ${showDates(titleDays)} vs ${showDates(rules.slice(0, 4))}`);
     }
   }
   return r;

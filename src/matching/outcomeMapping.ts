@@ -26,11 +26,12 @@
  * Market text is data: every field is read to a fixed length, and every pattern is an unnested
  * regular expression with bounded repetition, so hostile text costs linear time.
  */
+import { leagueOf, teamRelation, type League } from './teams.js';
 import type { GuardInput, GuardResult, Mapping } from './guards.js';
 import { fold, isNameLabel, namesAgree } from './subject.js';
 
 /** What the derivation reads of a record. */
-export type MappingInput = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'outcomes'> & { readonly subjectText?: string };
+export type MappingInput = Pick<GuardInput, 'venue' | 'title' | 'rulesText' | 'outcomes'> & { readonly subjectText?: string; readonly marketId?: string };
 
 export type DerivedMapping = Exclude<Mapping, undefined>;
 
@@ -110,9 +111,26 @@ function yesName(r: MappingInput): Named | undefined {
 const show = (r: MappingInput): string => r.venue;
 
 /** A single YES name (`y`, on `yr`) against a head-to-head's outcomes (`two`, on `tr`): which outcome is it? */
+/**
+ * Whether a YES label and an outcome label name the same team, through the team resolver
+ * (src/matching/teams.ts): "Denver" is the Broncos in an NFL game, "Los Angeles L" the Lakers. The
+ * league comes from the records (ticker, slug, words); undefined when either names no team.
+ */
+function sameTeam(y: Named, o: Named, league: League | undefined): boolean | undefined {
+  let rel = teamRelation(y.label, o.label, league);
+  for (const n of o.names) if (rel === undefined || rel === 'ambiguous') rel = teamRelation(y.label, n.join(' '), league) ?? rel;
+  return rel === undefined || rel === 'ambiguous' ? undefined : rel === 'same';
+}
+
 function yesAgainstOutcomes(y: Named, yr: MappingInput, two: readonly [Named, Named], tr: MappingInput): Derivation {
-  const m0 = agrees(y, two[0]);
-  const m1 = agrees(y, two[1]);
+  let m0 = agrees(y, two[0]);
+  let m1 = agrees(y, two[1]);
+  if (!m0 && !m1) {
+    const league = leagueOf(`${yr.title}\n${tr.title}\n${tr.rulesText.slice(0, 2_000)}`, `${yr.marketId ?? ''} ${tr.marketId ?? ''}`);
+    const t0 = sameTeam(y, two[0], league);
+    const t1 = sameTeam(y, two[1], league);
+    if (t0 !== undefined && t1 !== undefined) [m0, m1] = [t0, t1];
+  }
   const who = `${show(yr)} YES "${y.label}"`;
   if (m0 && m1) return { kind: 'conflict', why: `${who} matches both ${show(tr)} outcomes ("${two[0].label}", "${two[1].label}"): a human must say which side it is` };
   if (m0) return { kind: 'derived', mapping: 'YES_YES', basis: 'outcomes', why: `${who} is ${show(tr)}'s first outcome "${two[0].label}" (its YES)` };

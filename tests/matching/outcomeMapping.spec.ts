@@ -144,12 +144,19 @@ describe('deriveMapping: named outcomes', () => {
     expect(g.reason).toMatch(/matches neither/);
   });
 
-  it('nicknames without the full-name sentences cannot be tied to a city: no opinion', () => {
+  it('nicknames without the full-name sentences: the team resolver ties them to the city ("Boston" is the Red Sox)', () => {
     const bare = poly('Yankees vs. Red Sox', { outcomes: ['Yankees', 'Red Sox'], rulesText: 'Resolves to the winner of the game.' });
     const k = kalshiGame('New York Y vs Boston', 'Boston');
+    expect(deriveMapping(bare, k)).toMatchObject({ kind: 'derived', mapping: 'YES_NO' });
+    expect(outcome(bare, k, 'YES_YES')).toBe('flag');
+    expect(outcome(bare, k, 'YES_NO')).toBe('pass');
+  });
+
+  it('names neither the resolver nor the descriptions can tie: no opinion', () => {
+    const bare = poly('Falcons Club vs. Ravens Club', { outcomes: ['Falcons Club', 'Ravens Club'], rulesText: 'Resolves to the winner of the exhibition match.' });
+    const k = kalshiGame('Northtown vs Southport', 'Southport');
     expect(deriveMapping(bare, k).kind).toBe('none');
     expect(outcome(bare, k, 'YES_YES')).toBe('pass');
-    expect(outcome(bare, k, 'YES_NO')).toBe('pass');
   });
 
   it('both venues two-sided: same order YES_YES, opposite order YES_NO', () => {
@@ -281,5 +288,22 @@ describe('a contradicting mapping is held for a human, never approved (decidePai
       const right = decidePair({ verdict: verdict('YES_NO'), guards: runGuards(a, b, DEFAULT_GUARD_CONFIG, 'YES_NO'), autoApproveConfidence: 0.9 });
       expect(right.status, id).not.toBe('pending'); // the right mapping is decided by the other guards
     }
+  });
+});
+
+describe('team resolver: a Kalshi city against nickname outcomes (heldout5 class)', () => {
+  // the description names the teams only as nicknames in its "If … win" lines
+  const afc = poly('AFC Championship: Patriots vs. Broncos', {
+    outcomes: ['Patriots', 'Broncos'],
+    rulesText: 'This market refers to the AFC Championship game between the New England Patriots and the Denver Broncos.\nIf the Patriots win, the market will resolve to "Patriots".\nIf the Broncos win, the market will resolve to "Broncos".',
+  });
+  const den = kalshi('New England at Denver Winner?', { marketId: 'KXNFLGAME-26JAN25NEDEN-DEN', subjectText: 'Denver', rulesText: 'If Denver wins the New England at Denver professional football game originally scheduled for Jan 25, 2026, then the market resolves to Yes.' });
+  it('"Denver" in an NFL game is the Broncos: the second outcome, so YES_NO; a YES_YES verdict is held', () => {
+    expect(deriveMapping(afc, den)).toMatchObject({ kind: 'derived', mapping: 'YES_NO' });
+    expect(outcome(afc, den, 'YES_YES')).toBe('flag');
+    expect(outcome(afc, den, 'YES_NO')).toBe('pass');
+  });
+  it('"New England" is the first outcome: YES_YES', () => {
+    expect(deriveMapping(afc, { ...den, marketId: 'KXNFLGAME-26JAN25NEDEN-NE', subjectText: 'New England' })).toMatchObject({ kind: 'derived', mapping: 'YES_YES' });
   });
 });
