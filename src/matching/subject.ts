@@ -1008,19 +1008,7 @@ function suffixesIn(s: Subject, text: string): string[] {
 function withAliases(s: Subject, rules: string): Subject {
   if (s.members) return { ...s, members: s.members.map((m) => withAliases(m, rules)) };
   if (!s.names?.length) return s;
-  const runs: string[][] = [];
-  const toks = tokenize(sanitizeText(rules.slice(0, MAX_RULES * 2)).slice(0, MAX_RULES));
-  for (let i = 0; i < toks.length; i++) {
-    if (!nameWord(toks[i]!)) continue;
-    const run: Tok[] = [];
-    while (i < toks.length && run.length < 5 && (nameWord(toks[i]!) || (/^[A-Z]$/.test(toks[i]!.w) && run.length > 0))) {
-      run.push(toks[i]!);
-      if (toks[i]!.stop || toks[i]!.poss) break;
-      i++;
-    }
-    const { tokens } = nameTokens(run);
-    if (tokens.length > 1) runs.push(tokens);
-  }
+  const runs = nameRuns(rules).map((r) => r.tokens).filter((t) => t.length > 1);
   const names = [...s.names];
   const seen = new Set(names.map((n) => n.join(' ')));
   for (const r of runs) {
