@@ -22,7 +22,7 @@ import { readDecision } from './decisionOutcome.js';
 import { KNOWN_ENTITIES } from './extract.js';
 import type { GuardInput, GuardResult } from './guards.js';
 import { sanitizeText } from './sanitize.js';
-import { fold } from './subject.js';
+import { abbreviates, fold } from './subject.js';
 import { teamCandidates, type Team } from './teams.js';
 
 /** Characters of one text field read (titles are far shorter; rules rarely longer). */
@@ -473,6 +473,8 @@ function sideOf(r: Rec): Side {
 function wordAccounted(w: string, side: Side): boolean {
   const x = singular(w);
   if (side.words.has(x)) return true;
+  // a short form of the same word ("St." for State or Saint, "Mt.", "Ft.", "Univ.")
+  for (const y of side.words) if (abbreviates(x, y)) return true;
   if (x.length < 5) return false;
   for (const y of side.words) {
     if (y.length < 5 || y[0] !== x[0]) continue;

@@ -568,12 +568,26 @@ const QUALIFIES =
 const STATES_RESOLUTION = /\bresolves?\s+(?:to\s+)?["“']?(?:yes|no)\b|\b(?:then )?the market resolves\b/i;
 
 /**
+ * An example or a rounding step, not a condition: "(e.g. a 15 bps cut counts as a 25 bps
+ * decrease)", "for example $1.5M", "rounded up to the nearest 25 bps". The marker must lead the
+ * number within the same clause (no sentence end, semicolon or closing parenthesis between).
+ */
+const ILLUSTRATIVE = /(?:\be\.\s?g\.|\bfor (?:example|instance)\b|\brounded (?:up |down )?to the nearest\b|\bin (?:increments|steps) of\b)[^;)\n]*$/i;
+function illustrative(text: string, n: Num): boolean {
+  const lead = text.slice(Math.max(0, n.at - 80), n.at);
+  const m = ILLUSTRATIVE.exec(lead);
+  // no sentence end after the marker (an "e.g." period is the marker's own)
+  return m !== null && !/[.!?]\s+[A-Z]/.test(m[0].replace(/^e\.\s?g\./i, ''));
+}
+
+/**
  * A bare count in a sentence about control or a majority defines what the question's words mean
  * ("a majority of seats (218 or more)"), and a bare count or duration in a sentence that says what
  * counts ("a lapse of under 24 hours … does not count") qualifies the event: neither is the
  * question's threshold. Money, percentages and other numbers with a unit always count.
  */
 function definitional(text: string, n: Num): boolean {
+  if (illustrative(text, n)) return true;
   if (n.t.unit) return false;
   let s = n.at;
   while (s > 0 && s > n.at - 300 && !/[.!?\n]/.test(text[s - 1]!) ) s--;

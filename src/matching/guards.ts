@@ -158,7 +158,10 @@ function boundedBy(t: number, r: Rec, cfg: GuardConfig): string | undefined {
   const [name, first] = bounds.reduce((x, y) => (y[1] < x[1] ? y : x));
   if (Math.abs(first - t) > cfg.eventWindowMs) return undefined;
   const ok = new Set([new Date(t).getUTCFullYear(), new Date(t - 86_400_000).getUTCFullYear()]);
-  const years = [...yearsIn(`${r.title}\n${r.rulesText}`)];
+  // a deadline's year is that of its last day: "before Jan 1, 2027" ends with 2026
+  const text = `${r.title}\n${r.rulesText}`.slice(0, 4_000);
+  const deadlines = extractDateTerms(text).filter((d) => d.bound && d.end && ok.has(Number(lastDayOf(d)?.slice(0, 4))));
+  const years = [...yearsIn(deadlines.reduce((x, d) => x.split(d.raw).join(' '), text))];
   if (years.some((y) => !ok.has(y))) return undefined;
   return `its ${name} ${iso(first)}`;
 }

@@ -386,6 +386,29 @@ function alignedAt(s: readonly string[], l: readonly string[], at: number): bool
   return exact > 0;
 }
 
+/**
+ * A name's abbreviated words spelled out by their place in the name: a last "St." is "State"
+ * ("Ohio St." ~ "Ohio State", a school), a first "St." is "Saint" ("St. Louis"), a first "Mt." /
+ * "Ft." is "Mount" / "Fort". A one-word name is left as written. Returns the input when nothing changes.
+ */
+const ABBR_FIRST: Readonly<Record<string, string>> = { st: 'saint', mt: 'mount', ft: 'fort' };
+const ABBR_LAST: Readonly<Record<string, string>> = { st: 'state', univ: 'university' };
+function expandAbbreviations(xs: readonly string[]): readonly string[] {
+  if (xs.length < 2) return xs;
+  const FIRST = ABBR_FIRST;
+  const LAST = ABBR_LAST;
+  const first = FIRST[xs[0]!];
+  const last = LAST[xs[xs.length - 1]!];
+  if (!first && !last) return xs;
+  return xs.map((t, k) => (k === 0 && first ? first : k === xs.length - 1 && last ? last : t));
+}
+
+/** Two folded words are a name word and its usual abbreviation ("st" / "state", "st" / "saint", "mt" / "mount"), either way. */
+export function abbreviates(x: string, y: string): boolean {
+  const one = (a: string, b: string): boolean => ABBR_FIRST[a] === b || ABBR_LAST[a] === b;
+  return one(x, y) || one(y, x);
+}
+
 /** Short leading tokens written as initials ("jd vance") spelled out ("j d vance"). */
 const spellInitials = (xs: readonly string[]): string[] =>
   xs.flatMap((x, i) => (i < xs.length - 1 && xs.length > 1 && /^[a-z]{2,3}$/.test(x) && !/[aeiou]/.test(x) ? [...x] : [x]));
@@ -398,6 +421,9 @@ const spellInitials = (xs: readonly string[]): string[] =>
 export function namesAgree(x: readonly string[], y: readonly string[]): boolean {
   if (!x.length || !y.length) return false;
   if (x.join(' ') === y.join(' ')) return true;
+  const ex = expandAbbreviations(x);
+  const ey = expandAbbreviations(y);
+  if (ex !== x || ey !== y) return namesAgree(ex, ey);
   if (x.length === y.length && x.every((t, k) => sameNameWord(t, y[k]!))) return true;
   const acronym = (a: readonly string[], b: readonly string[]): boolean => a.length === 1 && b.length > 1 && a[0]!.length === b.length && b.map((t) => t[0]).join('') === a[0];
   if (acronym(x, y) || acronym(y, x)) return true;
@@ -405,7 +431,9 @@ export function namesAgree(x: readonly string[], y: readonly string[]): boolean 
     const [s, l] = a.length <= b.length ? [a, b] : [b, a];
     if (!fullWords(s)) return false;
     if (s.length === l.length) return alignedAt(s, l, 0);
-    return alignedAt(s, l, 0) || alignedAt(s, l, l.length - s.length);
+    // "Michigan" is not "Michigan State": a trailing "State" names another school, not a team of the place
+    const school = l[l.length - 1] === 'state' && s[s.length - 1] !== 'state';
+    return (!school && alignedAt(s, l, 0)) || alignedAt(s, l, l.length - s.length);
   };
   if (tryAlign(x, y)) return true;
   const xi = spellInitials(x);
@@ -493,6 +521,18 @@ export function isNameLabel(s: string | undefined): s is string {
   const words = fold(t).split(/\s+/).filter(Boolean);
   if (!words.length) return false;
   return !words.every((w) => DIRECTIONS.has(w) || PREPS.has(w) || DETERMINERS.has(w));
+}
+
+/**
+ * A label that is an amount the title writes as money or a count ("200M" under "… box office above
+ * $200M?", "1.5B"): a threshold, not a name. A digit name the title does not write so ("3M") stays a name.
+ */
+function amountIn(label: string, title: string): boolean {
+  const m = /^\$?(\d{1,4}(?:\.\d{1,3})?)\s?(k|m|mm|b|bn|t)$/i.exec(label.trim());
+  if (!m) return false;
+  if (label.trim().startsWith('$')) return true;
+  const esc = `${m[1]!.replace('.', '\\.')}\\s?${m[2]!}`;
+  return new RegExp(`\\$\\s?${esc}\\b|\\b${esc}\\s*(?:dollars|usd|views|followers|subscribers|units)\\b`, 'i').test(title);
 }
 
 /**
@@ -1030,7 +1070,7 @@ function withAliases(s: Subject, rules: string): Subject {
 export function subjectOf(r: SubjectInput): Subject | undefined {
   const title = r.title.slice(0, MAX_TEXT);
   let s: Subject | undefined = rateDecision(sanitizeText(title.slice(0, MAX_TEXT)).split(' — ')[0]!);
-  if (!s && isNameLabel(r.subjectText)) {
+  if (!s && isNameLabel(r.subjectText) && !amountIn(r.subjectText, title)) {
     // a game's YES side (Kalshi yes_sub_title "Los Angeles L" under "Los Angeles L at Golden State Winner?"): the game
     const q = sanitizeText(title.slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT);
     const dash = q.lastIndexOf(' — ');
@@ -1044,9 +1084,30 @@ export function subjectOf(r: SubjectInput): Subject | undefined {
     if (ms.length === 2) s = joint(ms, r.outcomes.join(' vs '), 'game');
   }
   if (!s) return undefined;
+  s = withReading(s, title);
   const league = leagueOf(`${title}\n${r.rulesText.slice(0, MAX_RULES)}`, r.marketId);
   const textSuffixes = suffixesIn(s, `${title}\n${r.subjectText ?? ''}\n${r.rulesText.slice(0, MAX_RULES)}`);
   return { ...withAliases(s, r.rulesText), ...(league ? { league } : {}), ...(textSuffixes.length ? { textSuffixes } : {}) };
+}
+
+const DEGREES = /\d\s?°\s?[FC]?\b|\d\s?°|\b\d+\s?degrees?\b/i;
+const HIGH_WORDS = /\b(?:high|highest|max(?:imum)?|hottest|warmest)\b/i;
+const LOW_WORDS = /\b(?:low|lowest|min(?:imum)?|coldest|coolest)\b/i;
+const REACHES = /\b(?:hit|hits|reach|reaches|top|tops|exceed|exceeds)\b|\bor (?:higher|above|more)\b/i;
+
+/**
+ * A place whose title asks a temperature in degrees ("Will Austin hit 90°F or higher on July 4?") is
+ * the place's temperature: the day's high when the title names it or asks whether the reading
+ * reaches a value (the day reaches 90°F only if its high does), the low when it names the low.
+ * Any other reading (a fall below a value) stays unread: it may be the high or the low.
+ */
+function withReading(s: Subject, title: string): Subject {
+  if (s.metric || s.members || !s.entity || s.kind === 'person' || s.kind === 'asset' || !DEGREES.test(title)) return s;
+  const high = HIGH_WORDS.test(title);
+  const low = LOW_WORDS.test(title);
+  const extreme = high && !low ? 'high' : low && !high ? 'low' : !high && !low && REACHES.test(title) ? 'high' : undefined;
+  if (!extreme) return s;
+  return { ...s, kind: 'quantity', key: `${s.entity}/temperature`, metric: 'temperature', qualifiers: [extreme] };
 }
 
 /** The normalised subject key of a record, for blocking (undefined when unknown). */

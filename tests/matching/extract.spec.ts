@@ -372,3 +372,16 @@ describe('game days (issue 14, heldout4: a game\'s end date is a postponement wi
     expect(eventSpanOf({ venue: 'kalshi', title: 'Fed cut?', rulesText: 'The FOMC meeting is scheduled for December 9, 2026.', eventTime: ms('2026-12-09T19:00:00Z'), eventTimeSource: 'expected_expiration_time' })).toMatchObject({ precision: 'instant' });
   });
 });
+
+describe('illustrative numbers are not thresholds (issue 14)', () => {
+  it('an example or a rounding step in the rules is no threshold', () => {
+    const fed = 'This market will resolve to the amount of basis points the upper bound is changed by. Levels are rounded up to the nearest 25 bps (e.g. a 15 bps cut counts as a 25 bps decrease).';
+    expect(extractThresholds(fed)).toEqual([]);
+    expect(extractThresholds('Resolves Yes for any cut, for example $1.5M of stimulus.')).toEqual([]);
+  });
+  it('a condition stays a threshold, also next to an example', () => {
+    expect(extractThresholds('Resolves Yes if the Fed cuts by 25 bps or more.').map((t) => t.value)).toEqual([25]);
+    // the example's clause closed: the later number is the condition again
+    expect(extractThresholds('Levels are rounded (e.g. 15 bps counts as 25 bps); the market resolves to Yes if the cut is 50 bps or more.').map((t) => t.value)).toEqual([50]);
+  });
+});

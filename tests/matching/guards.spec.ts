@@ -381,3 +381,22 @@ describe('issue 14 round 5: the opponent of a single-team leg in its event title
     expect(entitiesGuard({ ...P, eventTitle: 'Arsenal vs. Tottenham' } as typeof P, K).outcome).toBe('flag');
   });
 });
+
+describe('event date bounded by a deadline the other venue writes as the next day (issue 14)', () => {
+  const rec = (venue: 'polymarket' | 'kalshi', title: string, rulesText: string, o: { eventTime?: number; backstopTime?: number; closeTime?: number }) =>
+    ({ venue, marketId: venue, title, rulesText, rulesSecondary: '', outcomes: ['Yes', 'No'], status: 'open' as const, thresholds: [], ...o });
+  const cfg = DEFAULT_GUARD_CONFIG;
+  const p = rec('polymarket', 'SpaceX IPO by December 31, 2026?', 'Yes if SpaceX shares begin trading by December 31, 2026, 11:59 PM ET.', { eventTime: Date.UTC(2026, 11, 31) });
+  const bound = Date.UTC(2027, 0, 1, 4, 59);
+  it('"before Jan 1, 2027" ends in 2026: the Kalshi close bounds the deadline, no human needed', () => {
+    const k = rec('kalshi', 'SpaceX IPO — Before Jan 1, 2027', 'If SpaceX shares begin trading before Jan 1, 2027, then the market resolves to Yes.', { closeTime: bound, backstopTime: bound });
+    expect(eventDateGuard(p, k, cfg)).toMatchObject({ outcome: 'pass', reason: expect.stringMatching(/event date unknown on kalshi, but its/) });
+  });
+  it('a bare 2027 (not a deadline ending in 2026) still holds', () => {
+    const k = rec('kalshi', 'SpaceX IPO — In 2027', 'If SpaceX shares begin trading in 2027, then the market resolves to Yes.', { closeTime: bound, backstopTime: bound });
+    expect(eventDateGuard(p, k, cfg).outcome).toBe('flag');
+    // a deadline a year later ("before Jan 1, 2028") does not end in the other side's year
+    const k2 = rec('kalshi', 'SpaceX IPO — Before Jan 1, 2028', 'If SpaceX shares begin trading before Jan 1, 2028, then the market resolves to Yes.', { closeTime: bound, backstopTime: bound });
+    expect(eventDateGuard(p, k2, cfg).outcome).toBe('flag');
+  });
+});

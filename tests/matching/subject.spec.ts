@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
 import { labelFiles, parseLabelText, type LabelledPair } from '../../src/matching/eval.js';
-import { extractRound, extractSubject, indicatorsOf, namesAgree, subjectGuard, subjectKey, subjectOf, subjectTokens, type SubjectInput } from '../../src/matching/subject.js';
+import { abbreviates, extractRound, extractSubject, indicatorsOf, namesAgree, subjectGuard, subjectKey, subjectOf, subjectTokens, type SubjectInput } from '../../src/matching/subject.js';
 
 const LABELS = 'tests/fixtures/matching/labels';
 
@@ -583,5 +583,50 @@ describe('issue 14 round 5: name suffixes tell people apart (labels/round5_subje
     expect(got('r5-subj-bobby-jr-vs-sr-senate')).toBe('fail');
     expect(got('r5-subj-kennedy-jr-vs-kennedy-nominee')).toBe('fail');
     expect(got('r5-true-jr-label-rules')).toBe('pass');
+  });
+});
+
+describe('issue 14 classes', () => {
+  it('an abbreviated name word by its place: "Ohio St." is "Ohio State", "St. Louis" is "Saint Louis"', () => {
+    expect(namesAgree(['ohio', 'st'], ['ohio', 'state'])).toBe(true);
+    expect(namesAgree(['st', 'louis'], ['saint', 'louis'])).toBe(true);
+    expect(namesAgree(['michigan', 'st'], ['ohio', 'state'])).toBe(false);
+    // a school named "<place> State" is not the place's school
+    expect(namesAgree(['michigan', 'st'], ['michigan'])).toBe(false);
+    expect(namesAgree(['michigan', 'state'], ['michigan'])).toBe(false);
+    const g = outcomes(rec('Michigan vs. Ohio State', { outcomes: ['Michigan', 'Ohio State'] }), kal('Michigan at Ohio St. Winner? — Ohio St.', { subjectText: 'Ohio St.', outcomes: ['Ohio St.', 'Ohio St.'] }));
+    expect(g.subject).toBe('pass');
+    const other = outcomes(rec('Michigan vs. Ohio State', { outcomes: ['Michigan', 'Ohio State'] }), kal('Michigan St. at Ohio St. Winner? — Ohio St.', { subjectText: 'Ohio St.', outcomes: ['Ohio St.', 'Ohio St.'] }));
+    expect(other.subject).toBe('fail');
+  });
+  it('a money amount label ("200M") is a threshold, not the subject; a digit name ("3M") stays a name', () => {
+    const k = kal('Avengers: Doomsday opening weekend domestic gross? — Above $200M', { subjectText: 'Above $200M' });
+    const p = rec('Avengers: Doomsday opening weekend box office above $200M?', { subjectText: '200M' });
+    expect(subjectOf(p)?.entity).toMatch(/avengers/);
+    expect(outcomes(p, k).subject).not.toBe('fail');
+    expect(subjectOf(rec('Will 3M close above $100 on June 30?', { subjectText: '3M' }))?.entity).toBe('3m');
+    // another film at the same amount is still another subject
+    expect(outcomes(rec('Spider-Man: Brand New Day opening weekend box office above $200M?', { subjectText: '200M' }), k).subject).toBe('fail');
+  });
+  it('a place asked in degrees is its temperature: reaching a value is the high, the low named is the low', () => {
+    const high = kal('Highest temperature in Austin on Jul 4, 2026? — 89° or below', { subjectText: '89° or below' });
+    const low = kal('Lowest temperature in Austin on Jul 4, 2026? — 69° or below', { subjectText: '69° or below' });
+    const hit = rec('Will Austin hit 90°F or higher on July 4?');
+    expect(outcomes(hit, high).subject).toBe('pass');
+    expect(outcomes(hit, low).subject).toBe('fail');
+    expect(outcomes(rec('Will Dallas hit 90°F or higher on July 4?'), high).subject).toBe('fail');
+    // a fall below a value may be the high or the low: not read
+    expect(outcomes(rec('Will Austin drop below 40°F on January 5?'), high).subject).not.toBe('pass');
+    expect(outcomes(rec("Will Austin's low be 70°F or above on July 4?"), low).subject).toBe('pass');
+  });
+});
+
+describe('abbreviates', () => {
+  it('a word and its usual abbreviation, either way; nothing else', () => {
+    expect(abbreviates('st', 'state')).toBe(true);
+    expect(abbreviates('saint', 'st')).toBe(true);
+    expect(abbreviates('mt', 'mount')).toBe(true);
+    expect(abbreviates('st', 'street')).toBe(false);
+    expect(abbreviates('state', 'saint')).toBe(false);
   });
 });
