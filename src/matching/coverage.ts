@@ -180,6 +180,81 @@ const ACHIEVEMENTS: readonly (readonly [string, RegExp, RegExp])[] = [
   ['lead at halftime', /\b(?:lead|leads|leading|ahead) at (?:half ?time|the half)\b|\bhalf ?time\b/, /\bhalf ?time\b|\bat the half\b/],
   ['first to score', /\bfirst to score\b|\bscores? first\b|\bfirst (?:goal|touchdown|basket|run)\b/, /\bfirst to score\b|\bscores? first\b|\bfirst (?:goal|touchdown|basket|run)\b/],
 ];
+/**
+ * Measure qualifiers: words that change the quantity a question measures (a closed set). Each group
+ * lists its variants, each with the forms that name it; a variant a question names must be carried
+ * by the other side's question or rules, and the other side's question must not name another variant
+ * of the group instead (the domestic vs the worldwide opening, the opening weekend vs the total gross,
+ * the regular season vs the playoffs, the popular vote vs the electoral votes, seasonally adjusted
+ * vs not, nominal vs real). Read on normalised text; a group with a context applies only when the
+ * question names it (a box-office "international" is not the one in "Miami International Airport").
+ */
+const MEASURE_GROUPS: readonly { readonly group: string; readonly context?: RegExp; readonly variants: readonly (readonly [string, RegExp])[] }[] = [
+  {
+    group: 'market scope',
+    context: /\b(?:box office|gross|grosses|grossing|opening|debut|ticket sales|revenue|sales|release)\b/,
+    variants: [
+      ['domestic', /\b(?:domestic|domestically|north america|north american|us and canada|us canada)\b/],
+      ['worldwide', /\b(?:worldwide|world wide|global|globally)\b/],
+      ['international', /\b(?:international|overseas|foreign)\b/],
+    ],
+  },
+  {
+    group: 'gross period',
+    context: /\b(?:box office|gross|grosses|grossing|opening|debut|ticket sales)\b/,
+    variants: [
+      ['opening weekend', /\b(?:opening|debut|debuts|opens)\b/],
+      ['total gross', /\b(?:total|cumulative|lifetime|all time|full run)\b/],
+    ],
+  },
+  {
+    group: 'season phase',
+    variants: [
+      ['regular season', /\bregular season\b/],
+      ['playoffs', /\b(?:playoffs?|postseason|post season)\b/],
+    ],
+  },
+  {
+    group: 'vote count',
+    variants: [
+      ['popular vote', /\bpopular vote\b/],
+      ['electoral votes', /\belectoral (?:votes?|college)\b/],
+    ],
+  },
+  {
+    group: 'seasonal adjustment',
+    variants: [
+      ['seasonally adjusted', /(?<!\bnot |\bnon |\bnon)\bseasonally adjusted\b/],
+      ['not seasonally adjusted', /\b(?:not seasonally adjusted|non seasonally adjusted|unadjusted)\b|\bnsa\b/],
+    ],
+  },
+  {
+    group: 'price basis',
+    variants: [
+      ['nominal', /\bnominal\b/],
+      ['real', /\breal (?:gdp|terms|growth|wages?|income|rates?|yields?)\b|\binflation adjusted\b/],
+    ],
+  },
+];
+
+/** The measure qualifiers a question names that the other side does not carry or names otherwise. */
+function measureConflicts(question: string, otherQuestion: string, otherText: string): string[] {
+  const q = norm(question);
+  const oq = norm(otherQuestion);
+  const out: string[] = [];
+  for (const g of MEASURE_GROUPS) {
+    if (g.context && !g.context.test(q)) continue;
+    for (const [name, re] of g.variants) {
+      if (!re.test(q)) continue;
+      const carried = re.test(otherText);
+      const opposite = g.variants.filter(([n, r]) => n !== name && r.test(oq) && !re.test(oq)).map(([n]) => n);
+      if (opposite.length) out.push(`${name} vs ${opposite.join('/')} (measure)`);
+      else if (!carried) out.push(`${name} (measure)`);
+    }
+  }
+  return out;
+}
+
 /** "Top 10", "top-5", "top ten": its N. */
 const TOP_N = /\btop (\d{1,3}|three|five|ten|twenty)\b/g;
 const NUMBER_WORDS: Readonly<Record<string, string>> = { three: '3', five: '5', ten: '10', twenty: '20' };
@@ -215,6 +290,11 @@ const IMPLIES: readonly (readonly [string, readonly string[]])[] = [
   ['super bowl', ['nfl']], ['pro football', ['nfl']], ['world series', ['mlb']], ['pro baseball', ['mlb']], ['nba finals', ['nba']],
   ['pro basketball', ['nba']], ['stanley cup', ['nhl']], ['pro hockey', ['nhl']], ['world cup', ['fifa']], ['champions league', ['uefa']],
   ['europa league', ['uefa']], ['premier league', ['english', 'epl']], ['formula one', ['fia']], ['f1', ['fia']],
+];
+
+/** Kalshi's generic names of the major leagues and the league each stands for. */
+const GENERIC_LEAGUES: readonly (readonly [string, readonly string[]])[] = [
+  ['pro basketball', ['nba']], ['pro football', ['nfl']], ['pro baseball', ['mlb']], ['pro hockey', ['nhl']],
 ];
 
 /** Country words a US venue leaves unsaid: the United States is the default. */
@@ -493,6 +573,13 @@ function termAccounted(t: Term, side: Side): boolean {
   if (side.text.includes(` ${phrase} `)) return true;
   // a team: the other side names one of the teams it may be
   if (DEFAULT_PLACE.has(phrase)) return true;
+  // Kalshi's generic league name ("Pro Basketball MVP") against the league the other side names ("NBA MVP")
+  for (const [g, leagues] of GENERIC_LEAGUES) {
+    if (!` ${phrase} `.includes(` ${g} `) || !leagues.some((l) => side.text.includes(` ${l} `))) continue;
+    const gw = new Set(g.split(' '));
+    const words = t.words.filter((w) => !gw.has(norm(w)));
+    return !words.length || termAccounted({ ...t, text: words.join(' '), words }, side);
+  }
   const teams = teamCandidates(t.text);
   if (teams.length && teams.some((x) => side.teams.has(x))) return true;
   if (t.team) return false;
@@ -571,6 +658,8 @@ function unaccounted(x: Rec, other: Side, otherRec: Rec): string[] {
   }
   const prize = PRIZE.test(norm(q)) || PRIZE.test(norm(otherQ));
   for (const t of achievementTypes(q)) if (!achievementAccounted(t, otherNorm, prize)) missing.push(`${t} (achievement)`);
+  // measures are read on the plain text: an alias row ("US" ~ "America") must not carry a scope
+  missing.push(...measureConflicts(q, otherQ, norm(fullOf(otherRec))));
   // named sources count when both sides name one: a source only one side names is the source guard's
   const mine = sourceTerms(x);
   if (mine.length && sourceTerms(otherRec).length && !mine.some((s) => sourceAccounted(s, other))) missing.push(...mine.map((s) => `"${s}" (source)`));

@@ -430,6 +430,70 @@ export function eventSpanOf(
   return { from, to: to + PERIOD_LAG_MS[unit], precision: unit, source: `the question names ${named}; ${source} is later` };
 }
 
+const STATED_MONTHS: Readonly<Record<string, number>> = { JAN: 1, FEB: 2, MAR: 3, APR: 4, MAY: 5, JUN: 6, JUL: 7, AUG: 8, SEP: 9, OCT: 10, NOV: 11, DEC: 12 };
+
+/** The event years a text names: a season "2026-27" as the year it ends, a bare year as itself; a year after a deadline word ("before 2027", "by 2027") is no event year. */
+export function statedYears(text: string): { years: Set<number>; deadline: boolean } {
+  const years = new Set<number>();
+  let deadline = false;
+  const rest = text.replace(/\b(20\d\d)\s*[-–—/]\s*(\d\d)(?!\d)/g, (m, a: string, b: string) => {
+    const end = Number(a) + 1;
+    if (end % 100 === Number(b)) years.add(end);
+    return ' ';
+  });
+  for (const m of rest.matchAll(/(?<![\d$.,])(20\d\d)(?![\d%])/g)) {
+    const before = rest.slice(Math.max(0, m.index - 40), m.index);
+    // a year written after a deadline word, or as the end of a date ("Jan 1, 2027") is not the event's year
+    if (/\b(?:before|by|until|till|through|thru|after|since|prior to|no later than|ends?|ending)\s+(?:the\s+)?(?:end\s+of\s+)?(?:[a-z]{3,9}\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?)?$/i.test(before)) {
+      deadline = true;
+      continue;
+    }
+    if (/\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s*$/i.test(before)) continue;
+    years.add(Number(m[1]));
+  }
+  return { years, deadline };
+}
+
+/**
+ * Where the event of a record with no event date may lie, from what it does say: a year or a month
+ * in its event ticker (`KXNBA-27` → 2027, the 2026-27 season's end; `KXSENATEGA-26` → 2026,
+ * `KXFEDDECISION-26MAR` → March 2026) when its text names that year too, else the one event year
+ * its title and rules name (a season "2026-27" as 2027), bounded above by its trading close and
+ * settlement backstop. Undefined when its text names no year (a ticker alone is not enough), names
+ * several years, names a deadline instead ("before 2027": the event may lie anywhere before it), or
+ * its ticker's year is not a year its text names, or the bound comes before the period starts.
+ */
+export function statedSpanOf(
+  r: Pick<MarketRecord, 'venue' | 'title' | 'rulesText' | 'marketId'> & { readonly eventId?: string | undefined; readonly closeTime?: number | undefined; readonly backstopTime?: number | undefined },
+): EventSpan | undefined {
+  const text = sanitizeText(`${r.title}\n${(r.rulesText ?? '').slice(0, 2_000)}`);
+  const { years, deadline } = statedYears(text);
+  // a year only a ticker writes is not enough: the text must name the event's year too
+  if (deadline || !years.size) return undefined;
+  const ticker = r.venue === 'kalshi' ? (r.eventId ?? r.marketId.replace(/-[^-]*$/, '')).toUpperCase() : '';
+  const tm = /-(\d\d)(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)?(?=-|$)/.exec(ticker);
+  let from: number;
+  let to: number;
+  let unit: 'month' | 'year';
+  let named: string;
+  if (tm) {
+    const y = 2000 + Number(tm[1]);
+    if (!years.has(y)) return undefined;
+    const mo = tm[2] ? STATED_MONTHS[tm[2]]! : undefined;
+    if (mo !== undefined && years.size > 1) return undefined;
+    [from, to, unit] = mo !== undefined ? [Date.UTC(y, mo - 1, 1), Date.UTC(y, mo, 1), 'month'] : [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1), 'year'];
+    named = `the ticker ${ticker} names ${mo !== undefined ? `${tm[2]} ${y}` : y}`;
+  } else {
+    if (years.size > 1) return undefined;
+    const y = [...years][0]!;
+    [from, to, unit, named] = [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1), 'year', `the question names ${y}`];
+  }
+  const bounds = [r.closeTime, r.backstopTime].filter((x): x is number => x !== undefined);
+  const bound = bounds.length ? Math.min(...bounds) : undefined;
+  if (bound !== undefined && bound <= from) return undefined;
+  return { from, to: bound !== undefined ? Math.min(to, bound) : to, precision: unit, source: `${named}${bound !== undefined && bound < to ? '; bounded by its close' : ''}` };
+}
+
 /** The gap between two spans, ms (0 when they overlap). */
 export const spanGap = (a: EventSpan, b: EventSpan): number => Math.max(0, a.from - b.to, b.from - a.to);
 

@@ -10,7 +10,7 @@ import { outcomeMappingGuard } from './outcomeMapping.js';
 import { coverageGuard } from './coverage.js';
 import { decisionOutcomeGuard } from './decisionOutcome.js';
 import type { MarketRecord } from '../../schema/market.js';
-import { cityMentions, eventSpanOf, extractDateTerms, GAME_START_SOURCES, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, spanGap, teamCities, type Comparator, type EventSpan, type ExtractedDate } from './extract.js';
+import { cityMentions, eventSpanOf, extractDateTerms, GAME_START_SOURCES, extractThresholds, incidentalNumbers, KNOWN_TEAMS, knownEntities, lastDayOf, spanGap, statedSpanOf, teamCities, type Comparator, type EventSpan, type ExtractedDate } from './extract.js';
 import { leagueOf, teamCandidates, teamMentions, type League, type TeamMention, type TeamRelation } from './teams.js';
 import { injectionMarkers, sanitizeWithFlags } from './sanitize.js';
 
@@ -124,12 +124,19 @@ export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_
   }
   if (sa === undefined || sb === undefined) {
     const unknown = [sa === undefined ? a.venue : '', sb === undefined ? b.venue : ''].filter(Boolean).join(' and ');
-    if (sa === undefined && sb === undefined) return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
+    if (sa === undefined && sb === undefined) {
+      const [ta, tb] = [statedSpanOf(a), statedSpanOf(b)];
+      if (ta && tb) return statedSpans(a, ta, b, tb, 'no event date on either venue');
+      return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
+    }
     const [known, s, other] = sa !== undefined ? [a, sa, b] : [b, sb!, a];
     // a bound pins the other side to a known instant or day, or to the venue's own end date of a period
     const pinned = s.precision === 'instant' || s.precision === 'day' || s.to === (known.eventTime ?? known.expectedResolutionTime);
     const bounded = pinned ? boundedBy(s.to, other, cfg) : undefined;
     if (bounded) return pass('eventDate', `event date unknown on ${other.venue}, but ${bounded} is within ${days(cfg.eventWindowMs)} of ${known.venue}'s event date ${showSpan(s)} and no year it names contradicts it`);
+    // what the undated side does say: a year or a season in its ticker or its text, bounded by its close
+    const stated = statedSpanOf(other);
+    if (stated) return statedSpans(known, s, other, stated, `event date unknown on ${other.venue}`);
     return flag('eventDate', `event date unknown on ${unknown}: a human must confirm the dates`);
   }
   const d = spanGap(sa, sb);
@@ -141,6 +148,22 @@ export function eventDateGuard(a: Rec, b: Rec, cfg: GuardConfig = DEFAULT_GUARD_
   if (sa.precision === 'instant' && sb.precision === 'instant') return pass('eventDate', `event dates within ${hours(d)} (${eventSource(a)} vs ${eventSource(b)})`);
   return pass('eventDate', `event dates agree: ${a.venue} ${showSpan(sa)} and ${b.venue} ${showSpan(sb)} ${d === 0 ? 'overlap' : `are ${hours(d)} apart`}`);
 }
+
+/**
+ * A span against the period an undated record states (src/matching/extract.ts `statedSpanOf`): the
+ * period already covers the whole year or month: spans more than `STATED_SLACK_MS` apart fail (the
+ * 2026 title vs the 2027 one), spans that only touch at an edge (a deadline's last day against the
+ * next year) are held, and spans that truly overlap pass to the subject and round guards.
+ */
+function statedSpans(x: Rec, sx: EventSpan, y: Rec, sy: EventSpan, why: string): GuardResult {
+  const d = spanGap(sx, sy);
+  const shown = `the period ${y.venue} states, ${showSpan(sy)}`;
+  if (d > STATED_SLACK_MS) return fail('eventDate', `${why}; ${shown}, is ${days(d)} from ${x.venue}'s ${showSpan(sx)}`);
+  // only touching at an edge ("by Dec 31, 2026" against "in 2027"): which period the event is in is for a human
+  if (sx.to <= sy.from + STATED_SLACK_MS || sx.from >= sy.to - STATED_SLACK_MS) return flag('eventDate', `${why}; ${shown}, only touches ${x.venue}'s ${showSpan(sx)}: a human must confirm the dates`);
+  return pass('eventDate', `${why}, but ${shown}, overlaps ${x.venue}'s ${showSpan(sx)}`);
+}
+const STATED_SLACK_MS = 36 * 3_600_000;
 
 /** Years (2000–2099) a text names. */
 const yearsIn = (text: string): Set<number> => new Set([...text.slice(0, 4_000).matchAll(/(?<![\d$.,])(20\d\d)(?![\d%])/g)].map((m) => Number(m[1])));

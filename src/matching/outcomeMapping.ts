@@ -286,7 +286,7 @@ const LEAVES = new RegExp(String.raw`\bout\s+(?:as|of\s+office)\b|\b(?:leaves?|l
 /** "Starmer out by …?", "Will Starmer be out in 2026?": a bare "out" right before a deadline word. */
 const OUT_BY = /^(?:will\s+)?[^?]{1,80}?\bout(?:\s+(?:by|in|before|this)\b|\s*\?|$)/;
 /** Up to two words naming whose office it is ("Fed Chair", "Apple CEO", "UK Prime Minister"), but not a way of getting it ("elected", "next"). */
-const QUALIFIER = String.raw`(?:(?!(?:elected|reelected|re-elected|named|nominated|appointed|next|confirmed|sworn|chosen|selected|voted|running|candidate|former|acting|interim))[a-z0-9&'-]+\s+){0,2}`;
+const QUALIFIER = String.raw`(?:(?!(?:elected|reelected|re-elected|named|nominated|appointed|next|confirmed|sworn|chosen|selected|voted|running|candidate|former|acting|interim)\b)[a-z0-9&'-]+\s+){0,2}`;
 /** YES is the holder still in office: "still President", "remain Prime Minister", "be President of Russia on …", "remain in office". */
 const STAYS = new RegExp(String.raw`\b(?:remains?|stays?|still|continues?\s+(?:to\s+be|as)|be|is)\s+(?:the\s+)?${QUALIFIER}(${OFFICE})\b|\b(?:remains?|stays?|still)\s+in\s+(?:office|power)\b`);
 /** A plain negation makes the sense the generic rule's business (or ambiguous): only "no longer" is a departure word. */

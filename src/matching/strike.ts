@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import { MarketStrike } from '../../schema/market.js';
-import { extractThresholds, labelThresholds, timesOfDay, type Comparator } from './extract.js';
+import { extractThresholds, labelThresholds, timesOfDay, type Comparator, type Threshold, type TimeOfDay } from './extract.js';
 import type { GuardInput, GuardName, GuardResult, Mapping } from './guards.js';
 import { sanitizeText } from './sanitize.js';
 
@@ -258,12 +258,47 @@ export function governedThresholds<T extends TextThreshold>(ts: readonly T[], ru
 /** {@link governedThresholds} without the conflicts. */
 export const withRulesComparators = <T extends TextThreshold>(ts: readonly T[], rules: string): T[] => governedThresholds(ts, rules).thresholds;
 
+/** A threshold ladder's question word for its blank ("What price will Bitcoin hit?", "Bitcoin above ___ on Dec 31?"), first match wins. */
+const LADDER_WORDS: readonly [RegExp, Comparator][] = [
+  [/\b(?:at least|or more|or higher|or above|hit|hits|reach|reaches|touch|touches)\b/i, '>='],
+  [/\b(?:at most|or less|or lower|or below|dip to|dips to|fall to|falls to|drop to|drops to)\b/i, '<='],
+  [/\b(?:above|over|greater than|more than|higher than|exceeds?|top)\b/i, '>'],
+  [/\b(?:below|under|less than|lower than|fewer than)\b/i, '<'],
+];
+
+/**
+ * A bare outcome label of a threshold ladder ("$100,000", "100k" in "What price will Bitcoin hit?")
+ * is the strike of the question's comparator, not an exact value: the comparator the question or its
+ * rules write at that value ("$100,000 or more"), else the one its question word gives for the blank
+ * when the question names no number of its own ("hit"/"reach" ≥, "above" >, "below" <); the rules
+ * then set the strictness. Any other label is returned as it is.
+ */
+function ladderComparator(label: readonly Threshold[], r: GuardInput): Threshold[] {
+  if (label.length !== 1 || label[0]!.comparator !== '=') return [...label];
+  const t = label[0]!;
+  const n = normalise(t.value, t.unit);
+  const stated = [...extractThresholds(r.title), ...extractThresholds(sanitizeText(r.rulesText.slice(0, 4_000)))]
+    .filter((x) => x.comparator && x.comparator !== '=' && x.comparator !== 'between')
+    .filter((x) => {
+      const m = normalise(x.value, x.unit);
+      return near(m.value, n.value) && (!m.unit || !n.unit || m.unit === n.unit);
+    });
+  const cs = new Set(stated.map((x) => x.comparator!));
+  if (cs.size === 1) return [{ ...t, comparator: [...cs][0]! }];
+  if (cs.size > 1) return [...label];
+  // the question names no number: its word for the blank
+  if (extractThresholds(r.title).some((x) => !/^(?:19|20)\d\d$/.test(String(x.value)))) return [...label];
+  const q = sanitizeText(r.title.replace(/\s+[—–-]\s+[^—–]*$/, ''));
+  const word = LADDER_WORDS.find(([re]) => re.test(q));
+  return word ? [{ ...t, comparator: word[1] }] : [...label];
+}
+
 /** The strike of a side: structured when the venue gives one, else its text thresholds (strictness as its rules state it). */
 export function strikeOf(r: GuardInput): { strike: Strike; structured: boolean; conflicts?: string[] } {
   const s = structuredStrikeOf(r);
   if (s) return { strike: strikeFromStructured(s), structured: true };
   // a bracket of a multi-outcome group (Polymarket groupItemTitle "91-92°F", "93°F or higher"): the label is the strike
-  const label = r.subjectText ? labelThresholds(r.subjectText) : [];
+  const label = r.subjectText ? ladderComparator(labelThresholds(r.subjectText), r) : [];
   if (label.length) {
     const g = governedThresholds(label, r.rulesText);
     const fromLabel = strikeFromThresholds(g.thresholds);
@@ -488,12 +523,23 @@ export function strikeComparison(a: GuardInput, b: GuardInput, mapping: Mapping)
  * in the same family, or on neither side) and they differ; undefined otherwise. The time a price is
  * read at is part of its strike (the 5 PM print is not the noon print).
  */
-function observationTimes(a: Pick<GuardInput, 'title'>, b: Pick<GuardInput, 'title'>): [string, string] | undefined {
-  const [ta, tb] = [timesOfDay(a.title), timesOfDay(b.title)];
-  if (ta.length !== 1 || tb.length !== 1) return undefined;
-  const [x, y] = [ta[0]!, tb[0]!];
+function observationTimes(a: Pick<GuardInput, 'title' | 'rulesText'>, b: Pick<GuardInput, 'title' | 'rulesText'>): [string, string] | undefined {
+  const [x, y] = [observationTime(a), observationTime(b)];
+  if (!x || !y) return undefined;
   if ((x.zone ?? '') !== (y.zone ?? '')) return undefined;
   return x.minutes === y.minutes ? undefined : [x.raw, y.raw];
+}
+
+/**
+ * The one clock time a record reads its figure at: its title's, else, when the title names none, the
+ * one time its rules name (written once or repeated: "before 12 PM EST … at 12 PM EST"); undefined
+ * when it names none or several.
+ */
+function observationTime(r: Pick<GuardInput, 'title' | 'rulesText'>): TimeOfDay | undefined {
+  const t = timesOfDay(r.title);
+  if (t.length) return t.length === 1 ? t[0] : undefined;
+  const rs = timesOfDay(r.rulesText.slice(0, 1_000));
+  return rs.length && rs.every((x) => x.minutes === rs[0]!.minutes && (x.zone ?? '') === (rs[0]!.zone ?? '')) ? rs[0] : undefined;
 }
 
 type NumericStrike = Extract<Strike, { kind: 'numeric' }>;

@@ -67,7 +67,9 @@ export interface Subject {
 
 export type Stage =
   | 'primary' | 'runoff' | 'round1' | 'round2' | 'nomination' | 'general'
-  | 'final' | 'semifinal' | 'quarterfinal' | 'group' | 'overall' | `round-of-${number}`;
+  | 'final' | 'semifinal' | 'quarterfinal' | 'group' | 'overall' | `round-of-${number}`
+  /** qualifying for a final or a title game ("make the CFP National Championship game"), not winning it */
+  | 'reach-final';
 
 /** The stage of an election or tournament a question is about. */
 export interface Round {
@@ -972,6 +974,7 @@ const officeOf = (t: string): string | undefined => {
 
 /** Stages an election or tournament question can be about, most specific first. */
 const STAGES: readonly [RegExp, Stage | 'round-of', 'election' | 'any'][] = [
+  [/\b(?:make|makes|reach|reaches|qualif(?:y|ies) (?:to play in|for)|advance(?:s)? to|play in|appear in)\s+(?:the\s+)?(?:[\w.'&-]+\s+){0,6}?(?:championship game|title game|finals?|super bowl|world series|stanley cup final)\b/i, 'reach-final', 'any'],
   [/\brun-?offs?\b/i, 'runoff', 'any'],
   [/\b(?:first|1st)[- ]round\b|\bround (?:1|one)\b/i, 'round1', 'any'],
   [/\b(?:second|2nd)[- ]round\b|\bround (?:2|two)\b/i, 'round2', 'any'],
@@ -1302,6 +1305,9 @@ const pass = (guard: 'subject' | 'round', reason: string): GuardResult => ({ gua
 const fail = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'fail', reason });
 const flag = (guard: 'subject' | 'round', reason: string): GuardResult => ({ guard, outcome: 'flag', reason });
 
+/** The country a US venue's event is in when its text names none. */
+const DEFAULT_COUNTRY = COUNTRIES.get('us');
+
 /** A token's country key, when it names one ("us" → "united states"). */
 const countryOf = (t: string): string | undefined => COUNTRIES.get(t) ?? COUNTRIES.get(t.replace(/-/g, ' '));
 
@@ -1377,6 +1383,17 @@ function eventResult(ev: Subject, other: SubjectInput, so: Subject | undefined, 
   if (countries.size && !theirs.some((t) => countryOf(t) !== undefined)) {
     const named = countriesIn(`${other.title}\n${other.rulesText}`);
     if (named.size && ![...countries].some((c) => named.has(c))) return fail('subject', `event differs: "${ev.text}" vs "${so.text}" (its rules name ${[...named].join(', ')})`);
+  }
+  // a country alone on the other side ("Will the US government shut down …" read as "US") against an event naming no
+  // country: the same event when the country is the event's own (its text names it), or the default United States
+  // and the event's text names no other country
+  const soCountry = countryOf(theirs.join(' ')) ?? COUNTRIES.get(so.key);
+  if (soCountry && !countries.size && (so.kind === 'country' || countryOf(theirs.join(' ')) !== undefined)) {
+    const named = self ? countriesIn(`${self.title}\n${self.rulesText}`) : new Set<string>();
+    if (named.size && !named.has(soCountry)) return fail('subject', `event differs: "${ev.text}" vs "${so.text}" (the event's text names ${[...named].join(', ')})`);
+    if (named.has(soCountry) || soCountry === DEFAULT_COUNTRY) {
+      return pass('subject', `same event: "${ev.text}" in ${soCountry}, the country "${so.text}" names (${named.size ? "the event's text names it" : 'the default country'})`);
+    }
   }
   const inEvent = (t: string): boolean => words.includes(t) || singular(t) === ev.head || (countryOf(t) !== undefined && countries.has(countryOf(t)!));
   if ((namesOf(so)[0] ?? []).every(inEvent)) return pass('subject', `same event: "${ev.text}" ~ "${so.text}"`);

@@ -307,3 +307,13 @@ describe('team resolver: a Kalshi city against nickname outcomes (heldout5 class
     expect(deriveMapping(afc, { ...den, marketId: 'KXNFLGAME-26JAN25NEDEN-NE', subjectText: 'New England' })).toMatchObject({ kind: 'derived', mapping: 'YES_YES' });
   });
 });
+
+describe('tenure: winning an office is not holding it', () => {
+  it('"be elected President" against "out as President" implies no mapping (the qualifier words are excluded)', () => {
+    const elected = poly('Will JD Vance be elected President in 2028?');
+    const out = kalshi('JD Vance out as President before 2029?', { rulesText: 'If JD Vance ceases to be President before Jan 1, 2029, then the market resolves to Yes.' });
+    expect(deriveMapping(elected, out).kind).not.toBe('derived');
+    const holds = poly('Will JD Vance still be President on Jan 1, 2029?');
+    expect(deriveMapping(holds, out)).toMatchObject({ kind: 'derived', mapping: 'YES_NO' });
+  });
+});

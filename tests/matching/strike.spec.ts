@@ -403,7 +403,9 @@ describe('issue 14 round 3: Polymarket brackets against Kalshi between/less/grea
     const k = (floor: number, cap: number) => kalshiSide({ title: 'Ethereum price on Jun 30, 2026 at 5pm EDT?', yes_sub_title: `$${floor} to ${cap}`, strike_type: 'between', floor_strike: floor, cap_strike: cap });
     expect(strike(eth('$3,200-$3,300'), k(3200, 3299.99))).toMatchObject({ outcome: 'pass' });
     expect(strike(eth('$3,200-$3,300'), k(3300, 3399.99))).toMatchObject({ outcome: 'fail' });
-    expect(strike(eth('<$3,000'), kalshiSide({ strike_type: 'less', cap_strike: 3000, floor_strike: null }))).toMatchObject({ outcome: 'pass' });
+    // the same 5pm print (the default payload's rules read the BRTI at 5:25 AM: another time of day, a hold)
+    expect(strike(eth('<$3,000'), kalshiSide({ title: 'Ethereum price on Jun 30, 2026 at 5pm EDT?', strike_type: 'less', cap_strike: 3000, floor_strike: null }))).toMatchObject({ outcome: 'pass' });
+    expect(strike(eth('<$3,000'), kalshiSide({ strike_type: 'less', cap_strike: 3000, floor_strike: null }))).toMatchObject({ outcome: 'flag' });
   });
 
   it('a rate bracket "4.25-4.50%" is Kalshi between 4.25 and 4.50', () => {
