@@ -11,7 +11,8 @@ import { EMPTY_POSITIONS, foldFill, type PositionsSnapshot } from '../../src/exe
 import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
 import { apiFixture, KALSHI_ID, POLY_ID, type ApiFixture } from './helpers.js';
 import { fillsOf, makeExecution } from './executionFixtures.js';
-import { describeWithRedis, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { redisGate } from '../helpers/gates.js';
 
 let f: ApiFixture;
 const T0 = Date.parse('2026-11-27T12:00:00Z');
@@ -255,7 +256,7 @@ describe('armExecution / disarmExecution (admin, through src/control/execution.t
   });
 });
 
-const describeRedis = await describeWithRedis();
+const describeRedis = (await redisGate()).describe;
 describeRedis('execution events through Redis (two buses, as two processes)', () => {
   it('an execution published on one bus reaches a subscriber of the other, validated', async () => {
     const url = await requireRedis();

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createToken, revokeToken, type CreatedToken } from '../../src/api/auth.js';
 import { pgTestPool, type PgTestDb } from '../helpers/db.js';
-import { describeWithRedis, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { redisGate } from '../helpers/gates.js';
 import { makeEdge } from './helpers.js';
 
 interface Child {
@@ -45,7 +46,7 @@ function closeCode(wsUrl: string, payload: Record<string, unknown> | undefined):
   });
 }
 
-const describe = await describeWithRedis();
+const describe = (await redisGate()).describe;
 describe('subscriptions across two API processes through Redis', () => {
   let db: PgTestDb;
   let a: Child;

@@ -22,8 +22,9 @@ import { VENUE_IDS } from '../../schema/venue.js';
 import { stageStream } from '../../src/store/sinks.js';
 import { deadLetterKey } from '../../src/store/streams/types.js';
 import { venues } from '../../src/venues/registry.js';
-import { isCI, pgReachable, pgTestPool, type PgTestDb } from '../helpers/db.js';
-import { deleteKeys, describeWithRedis, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { pgTestPool, type PgTestDb } from '../helpers/db.js';
+import { servicesGate } from '../helpers/gates.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { sleep, startFaultRun, until, type FaultRun } from './harness.js';
 
 const MAX_AGE_MS = 1500;
@@ -31,10 +32,7 @@ const STALL_MS = 3000;
 /** no slack: the default idle timeout (80% of the limit) leaves the margin for timer lateness */
 const SLACK_MS = 0;
 
-const pgUp = await pgReachable();
-if (!pgUp && !isCI) console.warn('[skip] PostgreSQL not reachable; fault suite skipped (with CI=true it fails)');
-const describeRedis = await describeWithRedis();
-const d = pgUp || isCI ? describeRedis : (describeRedis.skip as typeof describeRedis);
+const d = (await servicesGate({ pg: true, redis: true })).describe;
 
 d('fault suite: the live pipeline against faulty simulators (Redis, PostgreSQL)', () => {
   let db: PgTestDb;

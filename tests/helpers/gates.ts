@@ -1,5 +1,5 @@
 /**
- * Gates for suites that need a real service or tool (PostgreSQL, Chromium).
+ * Gates for suites that need a real service or tool (PostgreSQL, Redis, Chromium).
  *
  * With CI=true a gated suite always runs, so a missing service fails it: CI never skips. Elsewhere
  * a missing service skips the suite, and the reason is part of the skipped suite's title (every
@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { isCI, pgReachable, TEST_PG_URL } from './db.js';
+import { REDIS_URL, redisReachable } from './redis.js';
 
 /** Debian's Chromium, driven through playwright-core (no browser download). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,8 +41,25 @@ function gate(available: boolean, missing: string): Gate {
   };
 }
 
+/**
+ * The services a suite needs: PostgreSQL (at `pg`, default TEST_DATABASE_URL) and/or Redis (at
+ * REDIS_URL). The reason names every one that is missing.
+ */
+export async function servicesGate(need: { readonly pg?: boolean | string; readonly redis?: boolean }): Promise<Gate> {
+  const missing: string[] = [];
+  if (need.pg) {
+    const url = typeof need.pg === 'string' ? need.pg : TEST_PG_URL;
+    if (!(await pgReachable(url))) missing.push(`PostgreSQL not reachable at ${url}`);
+  }
+  if (need.redis && !(await redisReachable())) missing.push(`Redis not reachable at ${REDIS_URL}`);
+  return gate(missing.length === 0, missing.join(' and '));
+}
+
 /** PostgreSQL at TEST_DATABASE_URL (default 127.0.0.1:5432/test). */
-export const pgGate = async (): Promise<Gate> => gate(await pgReachable(), `PostgreSQL not reachable at ${TEST_PG_URL}`);
+export const pgGate = (): Promise<Gate> => servicesGate({ pg: true });
+
+/** Redis at REDIS_URL (default 127.0.0.1:6379). */
+export const redisGate = (): Promise<Gate> => servicesGate({ redis: true });
 
 /** Chromium at CHROMIUM_PATH (default /usr/bin/chromium). */
 export const chromiumGate = (): Gate => gate(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install -y chromium)`);

@@ -1,10 +1,10 @@
 /**
- * Real Redis for integration tests (127.0.0.1:6379 or REDIS_URL). With CI=true a missing Redis
- * FAILS the suite (requireRedis throws); locally the suite is skipped with a printed reason.
+ * Real Redis for integration tests (127.0.0.1:6379 or REDIS_URL). Suites gate on it with
+ * `redisGate()` / `servicesGate()` (tests/helpers/gates.ts): with CI=true a missing Redis FAILS the
+ * suite (requireRedis throws); locally the suite is skipped with the reason in its title.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describe } from 'vitest';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -21,22 +21,6 @@ export async function redisReachable(url = REDIS_URL): Promise<boolean> {
   } finally {
     r.disconnect();
   }
-}
-
-/**
- * `describe` when Redis answers or CI=true (the tests then fail loudly in requireRedis),
- * otherwise a skipping `describe` whose suite titles carry the reason (every reporter shows it),
- * also printed once.
- */
-export async function describeWithRedis(): Promise<typeof describe> {
-  if (await redisReachable()) return describe;
-  if (CI) return describe;
-  const reason = `skipped: Redis not reachable at ${REDIS_URL}; with CI=true this fails`;
-  console.warn(`[skip] Redis integration tests: ${reason}`);
-  const skipping = (name: string, fn?: () => void): void => {
-    describe.skip(`${name} [${reason}]`, fn);
-  };
-  return Object.assign(skipping, describe, { skip: describe.skip }) as unknown as typeof describe;
 }
 
 /** Throws a clear error when Redis is not reachable (call it in beforeAll). */

@@ -17,15 +17,13 @@ import { MemoryStreamLog } from '../../src/store/streams/memory.js';
 import { RedisStreamLog } from '../../src/store/streams/redis.js';
 import type { StreamLog } from '../../src/store/streams/types.js';
 import { pgReachable } from '../helpers/db.js';
-import { CI, deleteKeys, describeWithRedis, REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { servicesGate } from '../helpers/gates.js';
+import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const pgUp = await pgReachable(DATABASE_URL);
-if (!pgUp && !CI) console.warn(`[skip] PostgreSQL not reachable at ${DATABASE_URL}; persister integration tests skipped (with CI=true they fail)`);
-const describeRedis = await describeWithRedis();
-const d = pgUp || CI ? describeRedis : (describeRedis.skip as typeof describeRedis);
+const d = (await servicesGate({ pg: DATABASE_URL, redis: true })).describe;
 
 const TestEvent = z.object({ seq: z.number().int().nonnegative(), px: z.number().int(), venue: z.enum(['polymarket', 'kalshi']) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -15,13 +15,11 @@ import { createStreamLog } from '../../src/store/streams/index.js';
 import { venueList } from '../../src/venues/registry.js';
 import type { VenueSimulator } from '../../src/venues/venue.js';
 import { runLive } from '../../pipelines/live.js';
-import { isCI, pgReachable, pgTestPool } from '../helpers/db.js';
-import { deleteKeys, describeWithRedis, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { pgTestPool } from '../helpers/db.js';
+import { servicesGate } from '../helpers/gates.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
-const pgUp = await pgReachable();
-if (!pgUp && !isCI) console.warn('[skip] PostgreSQL not reachable; live shutdown tests skipped (with CI=true they fail)');
-const describeRedis = await describeWithRedis();
-const d = pgUp || isCI ? describeRedis : (describeRedis.skip as typeof describeRedis);
+const d = (await servicesGate({ pg: true, redis: true })).describe;
 
 for (const kind of ['redis', 'memory'] as const) {
   d(`live pipeline shutdown (${kind} stream log)`, () => {

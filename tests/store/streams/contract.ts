@@ -15,7 +15,7 @@ export interface ContractFixture {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function runStreamLogContract(name: string, factory: () => Promise<ContractFixture>, describeFn: typeof describe = describe): void {
+export function runStreamLogContract(name: string, factory: () => Promise<ContractFixture>, describeFn: (name: string, fn: () => void) => void = describe): void {
   describeFn(`StreamLog contract: ${name}`, () => {
     let fx: ContractFixture;
     let log: StreamLog;

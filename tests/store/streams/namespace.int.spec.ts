@@ -13,9 +13,10 @@ import { pipelineSinks, stageStream, STAGES } from '../../../src/store/sinks.js'
 import { encodeEvent } from '../../../src/store/streams/deadletter.js';
 import { createStreamLog, liveChannelPrefix, type StreamLog } from '../../../src/store/streams/index.js';
 import { makeEdge } from '../../api/helpers.js';
-import { deleteKeys, describeWithRedis, REDIS_URL, requireRedis, uniquePrefix } from '../../helpers/redis.js';
+import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix } from '../../helpers/redis.js';
+import { redisGate } from '../../helpers/gates.js';
 
-const d = await describeWithRedis();
+const d = (await redisGate()).describe;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TOPICS = ['edge', 'decision', 'alert', 'killSwitch', 'pairStatus', 'feedStatus'] as const satisfies readonly LiveTopic[];
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisStreamLog } from '../../../src/store/streams/redis.js';
 import { createStreamLog } from '../../../src/store/streams/index.js';
-import { deleteKeys, describeWithRedis, REDIS_URL, requireRedis, uniquePrefix } from '../../helpers/redis.js';
+import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix } from '../../helpers/redis.js';
+import { redisGate } from '../../helpers/gates.js';
 import { runStreamLogContract } from './contract.js';
 
-const d = await describeWithRedis();
+const d = (await redisGate()).describe;
 const prefix = uniquePrefix('streamlog');
 
 runStreamLogContract(
