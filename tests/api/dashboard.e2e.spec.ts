@@ -7,16 +7,14 @@
  * (CI must `apt-get install -y chromium`).
  */
 import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, overflows } from '../helpers/browser.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
 import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, POLY_ID, testConfig, type ApiFixture } from './helpers.js';
 import { fillsOf, makeExecution } from './executionFixtures.js';
-import { overflows } from './browserChecks.js';
 
 const needsChromium = chromiumGate();
 
@@ -28,7 +26,6 @@ needsChromium.describe('dashboard (browser)', () => {
   let f: ApiFixture;
   let api: ApiServer;
   let browser: BrowserContext;
-  let profile: string;
 
   beforeAll(async () => {
     if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
@@ -41,19 +38,12 @@ needsChromium.describe('dashboard (browser)', () => {
     for (const fill of fillsOf('ex_stored')) await writeFill(f.pool, fill);
     await f.pool.query(`INSERT INTO book_tops (ts, venue, market_id, no_bid, no_bid_qty) VALUES (now(), 'kalshi', $1, 500000, 1000000)`, [KALSHI_ID]);
     api = await startApiServer({ config: testConfig(), pool: f.pool, events: f.live, host: '127.0.0.1', port: 0 });
-    profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));
-    // a fresh user-data-dir per run (playwright passes it as --user-data-dir)
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await api?.close();
     await f?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   async function login(token: string): Promise<Page> {

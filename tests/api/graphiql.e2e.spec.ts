@@ -8,10 +8,8 @@
  * Chromium missing (/usr/bin/chromium or CHROMIUM_PATH): skipped locally, FAILS with CI=true.
  */
 import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { apiFixture, testConfig, type ApiFixture } from './helpers.js';
@@ -22,19 +20,13 @@ needsChromium.describe('GraphiQL (browser, offline)', () => {
   let f: ApiFixture;
   let api: ApiServer;
   let browser: BrowserContext;
-  let profile: string;
   const external: string[] = [];
 
   beforeAll(async () => {
     if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     f = await apiFixture();
     api = await startApiServer({ config: testConfig(), pool: f.pool, events: f.live, host: '127.0.0.1', port: 0 });
-    profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const origin = new URL(api.url).origin;
     // no internet: anything not on the API server is aborted and counted
     await browser.route('**/*', (route) => {
@@ -48,7 +40,6 @@ needsChromium.describe('GraphiQL (browser, offline)', () => {
     await browser?.close();
     await api?.close();
     await f?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   function watch(page: Page): { page: Page; errors: string[] } {

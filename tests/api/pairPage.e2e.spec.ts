@@ -8,17 +8,15 @@
  * Chromium missing (/usr/bin/chromium or CHROMIUM_PATH): skipped locally, FAILS with CI=true.
  */
 import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium, overflows } from '../helpers/browser.js';
+import { mkdirSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Book } from '../../schema/book.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { writeExecution, writeFill } from '../../src/store/repos/executions.js';
 import { apiFixture, insertEdge, insertPair, KALSHI_ID, makeEdge, POLY_ID, testConfig, type ApiFixture } from './helpers.js';
 import { fillsOf, makeExecution } from './executionFixtures.js';
-import { overflows } from './browserChecks.js';
 
 const needsChromium = chromiumGate();
 
@@ -33,7 +31,6 @@ needsChromium.describe('pair page (browser)', () => {
   let f: ApiFixture;
   let api: ApiServer;
   let browser: BrowserContext;
-  let profile: string;
   const seededAt = Date.now();
 
   beforeAll(async () => {
@@ -57,18 +54,12 @@ needsChromium.describe('pair page (browser)', () => {
       [new Date(seededAt - 30_000), new Date(seededAt - 20_000), PAIR],
     );
     api = await startApiServer({ config: testConfig(), pool: f.pool, events: f.live, host: '127.0.0.1', port: 0 });
-    profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await api?.close();
     await f?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   async function open(width: number): Promise<{ page: Page; errors: string[]; external: string[] }> {

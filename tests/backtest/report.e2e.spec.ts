@@ -9,11 +9,12 @@
  * (CI must `apt-get install -y chromium`).
  */
 import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
+import { launchChromium } from '../helpers/browser.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeReport } from '../../src/backtest/report.js';
 import { GAP, HOSTILE_TITLE, makeReportResult } from './reportFixture.js';
@@ -58,7 +59,6 @@ function canvasPixels(page: Page, id: string, rgb: [number, number, number]): Pr
 // Skipped only outside CI when Debian chromium is missing (reason printed above); with CI=true it fails instead.
 needsChromium.describe('backtest report (browser)', () => {
   let dir: string;
-  let profile: string;
   let browser: BrowserContext;
   let page: Page;
   const blocked: string[] = [];
@@ -69,13 +69,7 @@ needsChromium.describe('backtest report (browser)', () => {
     if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     dir = mkdtempSync(join(tmpdir(), 'arbstream-report-e2e-'));
     await writeReport(makeReportResult(), dir);
-    profile = mkdtempSync(join(tmpdir(), 'arbstream-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
     // network disabled: anything that is not the report file itself is aborted (and counted)
     await browser.route('**/*', (route) => {
       const url = route.request().url();
@@ -97,7 +91,6 @@ needsChromium.describe('backtest report (browser)', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

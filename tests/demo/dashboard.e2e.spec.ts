@@ -6,10 +6,11 @@
  * Chromium missing: skipped locally with a reason, FAILS with CI=true (.ci/run installs it).
  */
 import { CHROMIUM, chromiumGate } from '../helpers/gates.js';
+import { launchChromium } from '../helpers/browser.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDemo, type DemoHandle } from '../../src/demo/run.js';
@@ -27,11 +28,7 @@ needsChromium.describe('dashboard against the running demo (browser)', () => {
     if (!needsChromium.available) throw new Error(`chromium not found at ${CHROMIUM} (CI=true: install it with apt-get install -y chromium)`);
     const config = loadConfig({ EMBEDDED_DB_DIR: path.join(work, 'timescale'), EMBEDDED_DB_PORT: '0', API_PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
     demo = await startDemo({ config, workDir: work, api: true });
-    browser = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
