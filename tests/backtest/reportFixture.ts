@@ -4,7 +4,9 @@
  * one planted Kalshi history gap, one skipped Parquet file, and hostile market titles.
  * Every derived figure (per-pair rows, equity, drawdown, P&L) is summed from the trades in integers.
  */
-import type { BacktestResult, BacktestTrade, EquityPoint, LatencyPoint, PairRow, SweepRow } from '../../schema/backtest.js';
+import type { BacktestResult, BacktestTrade, LatencyPoint, PairRow, SweepRow } from '../../schema/backtest.js';
+import { equityCurve } from '../../src/backtest/metrics.js';
+import { mulberry32, randInt } from '../../src/venues/common/prng.js';
 
 export const HOSTILE_TITLE = '</script><script>alert(1)</script>';
 export const FROM = Date.parse('2026-11-20T00:00:00Z');
@@ -25,39 +27,26 @@ const PAIRS: { pairId: string; title?: string }[] = [
   { pairId: 'eth-5k' },
 ];
 
-/** mulberry32: small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rnd: () => number, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 
 export function makeReportResult(over: { gaps?: boolean; skipped?: boolean } = {}): BacktestResult {
-  const rnd = prng(13);
+  const rnd = mulberry32(13);
   const cash = 10_000_000_000; // $10,000
   const trades: BacktestTrade[] = [];
   const step = Math.floor((TO - FROM) / 320);
   for (let i = 0; trades.length < 300; i++) {
-    const t = FROM + (i + 1) * step + int(rnd, 0, 60_000);
+    const t = FROM + (i + 1) * step + randInt(rnd, 0, 60_000);
     if (t >= GAP.from && t <= GAP.to) continue; // nothing traded during the gap
-    const pair = PAIRS[int(rnd, 0, PAIRS.length - 1)]!;
-    const quotedQty = int(rnd, 10, 250) * 1_000_000;
+    const pair = PAIRS[randInt(rnd, 0, PAIRS.length - 1)]!;
+    const quotedQty = randInt(rnd, 10, 250) * 1_000_000;
     const fill = rnd();
     const filledQty = fill < 0.08 ? 0 : fill < 0.2 ? Math.floor(quotedQty / 2_000_000) * 1_000_000 : quotedQty;
-    const quotedEdgeMicros = int(rnd, 5_000, 60_000);
-    const slippageMicros = int(rnd, -1_000, 9_000);
+    const quotedEdgeMicros = randInt(rnd, 5_000, 60_000);
+    const slippageMicros = randInt(rnd, -1_000, 9_000);
     const realizedEdgeMicros = quotedEdgeMicros - slippageMicros;
-    const feesMicros = Math.round((filledQty / 1_000_000) * int(rnd, 300, 1_800));
-    const capitalCostMicros = Math.round((filledQty / 1_000_000) * int(rnd, 50, 400));
+    const feesMicros = Math.round((filledQty / 1_000_000) * randInt(rnd, 300, 1_800));
+    const capitalCostMicros = Math.round((filledQty / 1_000_000) * randInt(rnd, 50, 400));
     const outcome = filledQty === 0 ? 'failed' : fill < 0.2 ? 'unwound' : 'hedged';
-    const gross = outcome === 'hedged' ? Math.round((realizedEdgeMicros * filledQty) / 1_000_000) : -int(rnd, 20_000, 400_000);
+    const gross = outcome === 'hedged' ? Math.round((realizedEdgeMicros * filledQty) / 1_000_000) : -randInt(rnd, 20_000, 400_000);
     const pnlMicros = outcome === 'failed' ? 0 : gross - feesMicros - capitalCostMicros;
     trades.push({
       t,
@@ -77,14 +66,8 @@ export function makeReportResult(over: { gaps?: boolean; skipped?: boolean } = {
     });
   }
 
-  let equity = cash;
-  let peak = cash;
-  const equityPoints: EquityPoint[] = [{ t: FROM, equityMicros: cash, drawdownMicros: 0 }];
-  for (const tr of trades) {
-    equity += tr.pnlMicros;
-    peak = Math.max(peak, equity);
-    equityPoints.push({ t: tr.t, equityMicros: equity, drawdownMicros: peak - equity });
-  }
+  const equityPoints = equityCurve(trades, cash, FROM, trades.at(-1)!.t);
+  const equity = equityPoints.at(-1)!.equityMicros;
   const maxDd = Math.max(...equityPoints.map((p) => p.drawdownMicros));
   const pnl = equity - cash;
   const quoted = trades.reduce((a, t) => a + t.quotedQty, 0);
@@ -106,7 +89,7 @@ export function makeReportResult(over: { gaps?: boolean; skipped?: boolean } = {
   });
 
   // accepted decisions: the traded ones plus some that never reached an order
-  const edges = [...trades.map((t) => t.quotedEdgeMicros), ...Array.from({ length: 40 }, () => int(rnd, 5_000, 25_000))];
+  const edges = [...trades.map((t) => t.quotedEdgeMicros), ...Array.from({ length: 40 }, () => randInt(rnd, 5_000, 25_000))];
 
   const latency: LatencyPoint[] = [0, 50, 100, 250, 500, 1_000, 2_000].map((latencyMs, i) => ({
     latencyMs,
@@ -132,8 +115,8 @@ export function makeReportResult(over: { gaps?: boolean; skipped?: boolean } = {
             split,
             from,
             to: split === 'train' ? FROM + k * fold + (fold * 2) / 3 : FROM + (k + 1) * fold,
-            trades: int(rnd, 10, 80),
-            pnlMicros: int(rnd, -20_000_000, 150_000_000),
+            trades: randInt(rnd, 10, 80),
+            pnlMicros: randInt(rnd, -20_000_000, 150_000_000),
             sharpeDaily: split === 'test' && k === 0 ? null : Math.round(rnd() * 400) / 100,
             chosen,
           });
