@@ -6,25 +6,20 @@
  * `runMatcher({ store: new MemoryMatcherStore(), ... })` runs the real loop without a database.
  */
 import type { MarketRecord } from '../../schema/market.js';
-import type { PairLeg, PairStatus } from '../../schema/pair.js';
+import type { PairStatus } from '../../schema/pair.js';
 import { legsKey, type MatcherDecisionRow } from '../control/pairs.js';
 import { log } from '../log.js';
 import { MemoryLedger } from './cost.js';
 import { discoveryStats, type MarketFilter, type MatcherStore, type StoredDecision, type StoredMarket, type UpsertEntry, type UpsertResult } from './marketStore.js';
 import { rulesHash } from './records.js';
 
-/** A pair as the memory store keeps it (the columns of `market_pairs` the matcher and a reviewer use). */
-export interface MemoryPair {
-  readonly pairId: string;
-  readonly legs: readonly [PairLeg, PairLeg];
-  readonly status: PairStatus;
+/**
+ * A pair as the memory store keeps it: the matcher's decision row (the columns of `market_pairs`
+ * it writes), with a confidence a human decision may clear and whether a human reviewed it.
+ */
+export interface MemoryPair extends Omit<MatcherDecisionRow, 'confidence'> {
   readonly confidence: number | null;
-  readonly yesMapsToNo: boolean;
   readonly humanReviewed: boolean;
-  readonly reasons: readonly string[];
-  readonly guards: Readonly<Record<string, unknown>>;
-  readonly verdictModel?: string;
-  readonly decidedBy: string;
 }
 
 const marketKey = (venue: string, marketId: string): string => `${venue}:${marketId}`;
